@@ -1,0 +1,1 @@
+//! The comwit-deploy GitHub Action binary (built by issue 6).

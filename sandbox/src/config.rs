@@ -1,0 +1,58 @@
+//! Settings of one sandbox instance. Defaults match the documented platform;
+//! limits the docs leave open are ours and named in the OpenAPI description.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub listen: SocketAddr,
+    /// Where state and artifacts live. `None` = a temporary directory that
+    /// is removed when the sandbox stops.
+    pub data_dir: Option<PathBuf>,
+    /// Operator token; `None` = `PLATFORM_API_SERVER_TOKEN` is not set, so one is
+    /// generated per data dir and kept there.
+    pub operator_token: Option<String>,
+    /// `PLATFORM_API_PROTECTED_TENANTS`.
+    pub protected_tenants: Vec<String>,
+    /// Project domain management; off = 501 on those routes.
+    pub domains_enabled: bool,
+    /// Largest accepted deploy body (compressed) → 413 above.
+    pub max_upload_bytes: u64,
+    /// Largest accepted artifact once decompressed → 400 above (zstd bombs).
+    pub max_unpacked_bytes: u64,
+    /// Active (not deleted) project domains allowed per project.
+    pub max_domains_per_project: u32,
+    /// Device login: polling interval and code lifetime, in seconds.
+    pub device_interval_secs: u64,
+    pub device_expires_secs: u64,
+    pub seed_demo: bool,
+}
+
+pub const DEFAULT_PROTECTED_TENANTS: &str = "louhi-app,comwit-db-synthetic";
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            operator_token: None,
+            protected_tenants: parse_tenants(DEFAULT_PROTECTED_TENANTS),
+            domains_enabled: true,
+            max_upload_bytes: 1 << 30,
+            max_unpacked_bytes: 4 << 30,
+            max_domains_per_project: 10,
+            device_interval_secs: 5,
+            device_expires_secs: 900,
+            seed_demo: false,
+        }
+    }
+}
+
+pub fn parse_tenants(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}

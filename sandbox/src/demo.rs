@@ -1,0 +1,279 @@
+//! `--seed-demo`: a realistic account to explore, created once per data
+//! dir through the sandbox's own routes (so it obeys every rule they do).
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, header};
+use rusqlite::OptionalExtension;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::state::AppState;
+
+struct Seeder {
+    app: Router,
+    token: String,
+}
+
+impl Seeder {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Body,
+        content_type: &str,
+    ) -> Result<Value, String> {
+        let req = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .map_err(|e| e.to_string())?;
+        let resp = self
+            .app
+            .clone()
+            .oneshot(req)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!(
+                "{method} {path}: {status} {}",
+                String::from_utf8_lossy(&bytes)
+            ));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| format!("{method} {path}: {e}"))
+    }
+
+    async fn json(&self, method: Method, path: &str, body: Value) -> Result<Value, String> {
+        self.call(
+            method,
+            path,
+            Body::from(body.to_string()),
+            "application/json",
+        )
+        .await
+    }
+
+    async fn deploy(
+        &self,
+        project: &str,
+        app: &str,
+        version: u32,
+        query: &str,
+    ) -> Result<Value, String> {
+        let path = format!("/v1/projects/{project}/apps/{app}/deployments{query}");
+        self.call(
+            Method::POST,
+            &path,
+            Body::from(artifact(app, version)),
+            "application/octet-stream",
+        )
+        .await
+    }
+}
+
+fn id(v: &Value, pointer: &str) -> Result<String, String> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("missing {pointer} in {v}"))
+}
+
+/// A small but real site, different per version.
+fn artifact(app: &str, version: u32) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    let files = [
+        (
+            "index.html",
+            format!("<!doctype html><title>{app}</title><h1>{app} v{version}</h1>\n"),
+        ),
+        (
+            "assets/app.js",
+            format!("console.log('{app} build {version}');\n"),
+        ),
+        (
+            "assets/style.css",
+            "body{font-family:system-ui}\n".to_string(),
+        ),
+    ];
+    for (name, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(1_700_000_000 + u64::from(version));
+        header.set_cksum();
+        tar.append_data(&mut header, name, content.as_bytes())
+            .expect("in-memory tar");
+    }
+    let tar = tar.into_inner().expect("in-memory tar");
+    zstd::encode_all(&tar[..], 3).expect("in-memory zstd")
+}
+
+pub async fn seed(state: &AppState, app: Router) -> Result<(), String> {
+    let done: Option<String> = state
+        .store
+        .lock()
+        .query_row("SELECT value FROM meta WHERE key = 'demo'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| e.to_string())?;
+    if done.is_some() {
+        return Ok(());
+    }
+    let s = Seeder {
+        app,
+        token: state.operator_token().to_string(),
+    };
+    let shop = s
+        .json(
+            Method::POST,
+            "/_sandbox/projects",
+            json!({"name": "storefront"}),
+        )
+        .await?;
+    let shop = id(&shop, "/project/project_id")?;
+    let tools = s
+        .json(
+            Method::POST,
+            "/_sandbox/projects",
+            json!({"name": "internal-tools"}),
+        )
+        .await?;
+    let tools = id(&tools, "/project/project_id")?;
+
+    // Apps with several builds and environment values.
+    let web = s
+        .json(
+            Method::POST,
+            &format!("/v1/projects/{shop}/apps"),
+            json!({"name": "web"}),
+        )
+        .await?;
+    let web = id(&web, "/app/app_id")?;
+    for v in 1..=3 {
+        s.deploy(
+            &shop,
+            &web,
+            v,
+            if v == 3 {
+                "?max_concurrent_requests=50"
+            } else {
+                ""
+            },
+        )
+        .await?;
+    }
+    for (k, v) in [
+        ("LOG_LEVEL", "info"),
+        ("API_BASE_URL", "https://api.shop.example"),
+        ("FEATURE_CHECKOUT_V2", "true"),
+    ] {
+        s.json(
+            Method::PUT,
+            &format!("/v1/projects/{shop}/apps/{web}/environment/{k}"),
+            json!({"value": v}),
+        )
+        .await?;
+    }
+    let api = s
+        .json(
+            Method::POST,
+            &format!("/v1/projects/{shop}/apps"),
+            json!({"name": "api"}),
+        )
+        .await?;
+    let api = id(&api, "/app/app_id")?;
+    for v in 1..=2 {
+        s.deploy(&shop, &api, v, "?env_ref=production").await?;
+    }
+    let admin = s
+        .json(
+            Method::POST,
+            &format!("/v1/projects/{tools}/apps"),
+            json!({"name": "admin"}),
+        )
+        .await?;
+    let admin = id(&admin, "/app/app_id")?;
+    s.deploy(&tools, &admin, 1, "").await?;
+
+    s.json(
+        Method::POST,
+        &format!("/v1/projects/{shop}/databases"),
+        json!({"name": "shop-db"}),
+    )
+    .await?;
+
+    // A managed domain with records and a hostname, and a pending one.
+    let dom = s
+        .json(
+            Method::POST,
+            &format!("/v1/projects/{shop}/domains"),
+            json!({"domain": "shop.example"}),
+        )
+        .await?;
+    let ns = dom
+        .pointer("/domain/nameservers")
+        .cloned()
+        .unwrap_or(Value::Null);
+    s.json(
+        Method::PUT,
+        "/_sandbox/registrar/shop.example/nameservers",
+        json!({"nameservers": ns}),
+    )
+    .await?;
+    s.json(
+        Method::POST,
+        &format!("/v1/projects/{shop}/domains/shop.example/delegation-check"),
+        json!({}),
+    )
+    .await?;
+    let records = [
+        json!({"name": "@", "type": "A", "ttl": 300, "values": ["192.0.2.10"]}),
+        json!({"name": "@", "type": "MX", "ttl": 3600, "values": ["10 mail.shop.example"]}),
+        json!({"name": "@", "type": "TXT", "ttl": 3600, "values": ["v=spf1 include:mail.shop.example -all"]}),
+        json!({"name": "mail", "type": "A", "ttl": 300, "values": ["192.0.2.25"]}),
+        json!({"name": "docs", "type": "CNAME", "ttl": 300, "values": ["docs-host.example.net"]}),
+    ];
+    for r in records {
+        s.json(
+            Method::POST,
+            &format!("/v1/projects/{shop}/domains/shop.example/records"),
+            r,
+        )
+        .await?;
+    }
+    s.json(
+        Method::POST,
+        &format!("/v1/projects/{shop}/apps/{web}/domains"),
+        json!({"domain": "www.shop.example", "dns_mode": "managed_project_domain"}),
+    )
+    .await?;
+    s.json(
+        Method::POST,
+        &format!("/v1/projects/{shop}/apps/{web}/domains/www.shop.example/finalize"),
+        json!({}),
+    )
+    .await?;
+    s.json(
+        Method::POST,
+        &format!("/v1/projects/{shop}/domains"),
+        json!({"domain": "newbrand.example"}),
+    )
+    .await?;
+
+    state
+        .store
+        .lock()
+        .execute(
+            "INSERT INTO meta (key, value) VALUES ('demo', 'seeded')",
+            [],
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}

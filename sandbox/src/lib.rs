@@ -1,0 +1,398 @@
+//! `comwit-sandbox`: a local Comwit Cloud.
+//!
+//! The platform API of `../shared/CONTRACT.md` on one machine, with state in
+//! SQLite, for the dashboard (`comwit-tui --sandbox`), the deploy action's
+//! end-to-end tests and users' own CI scripts. Embed it in-process:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), comwit_sandbox::StartError> {
+//! let sandbox = comwit_sandbox::Sandbox::builder().start().await?;
+//! println!("{} {}", sandbox.info().api_url, sandbox.info().project_id);
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod artifact;
+mod auth;
+mod config;
+mod demo;
+mod docs_page;
+mod error;
+mod extract;
+mod faults;
+mod ids;
+mod names;
+mod routes;
+mod state;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use auth::{ALL_SCOPES, LIVE_SCOPES};
+pub use config::{DEFAULT_PROTECTED_TENANTS, SandboxConfig, parse_tenants};
+pub use error::Problem;
+pub use faults::{Faults, SlowRoute};
+pub use routes::environment::SECRET_NOT_ENABLED;
+
+use routes::sandbox_admin::{SANDBOX_USER, insert_project, insert_token};
+use state::AppState;
+
+/// What a client needs to talk to a running sandbox. Serialised as the
+/// `--ready-file` JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct SandboxInfo {
+    pub api_url: String,
+    /// A `cwt_` token with every live scope, member of the seeded project.
+    pub user_token: String,
+    pub operator_token: String,
+    /// The seeded project.
+    pub project_id: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{what} ({path}): {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}; pick another address with --listen")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("state database {path}: {source}")]
+    Store {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("seeding the sandbox account failed: {0}")]
+    Seed(String),
+    #[error("seeding the demo data failed: {0}")]
+    Demo(String),
+}
+
+pub struct SandboxBuilder {
+    config: SandboxConfig,
+}
+
+impl SandboxBuilder {
+    pub fn config(mut self, config: SandboxConfig) -> Self {
+        self.config = config;
+        self
+    }
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.config.listen = addr;
+        self
+    }
+    /// Keep state in `dir` (created if needed) so it survives restarts.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.config.data_dir = Some(dir.into());
+        self
+    }
+    pub fn operator_token(mut self, token: impl Into<String>) -> Self {
+        self.config.operator_token = Some(token.into());
+        self
+    }
+    pub fn protected_tenants(mut self, tenants: Vec<String>) -> Self {
+        self.config.protected_tenants = tenants;
+        self
+    }
+    pub fn disable_domains(mut self) -> Self {
+        self.config.domains_enabled = false;
+        self
+    }
+    pub fn seed_demo(mut self) -> Self {
+        self.config.seed_demo = true;
+        self
+    }
+    pub fn max_upload_bytes(mut self, n: u64) -> Self {
+        self.config.max_upload_bytes = n;
+        self
+    }
+    pub fn max_unpacked_bytes(mut self, n: u64) -> Self {
+        self.config.max_unpacked_bytes = n;
+        self
+    }
+    pub fn max_domains_per_project(mut self, n: u32) -> Self {
+        self.config.max_domains_per_project = n;
+        self
+    }
+    pub fn device_interval_secs(mut self, n: u64) -> Self {
+        self.config.device_interval_secs = n;
+        self
+    }
+
+    /// Opens the state, binds the listener and starts serving.
+    pub async fn start(self) -> Result<Sandbox, StartError> {
+        let config = self.config;
+        let (data_dir, temp) = match &config.data_dir {
+            Some(dir) => (dir.clone(), None),
+            None => {
+                let tmp = tempfile::Builder::new()
+                    .prefix("comwit-sandbox-")
+                    .tempdir()
+                    .map_err(|source| StartError::Io {
+                        what: "creating a temporary data dir",
+                        path: std::env::temp_dir(),
+                        source,
+                    })?;
+                (tmp.path().to_path_buf(), Some(tmp))
+            }
+        };
+        let io = |what: &'static str, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StartError::Io { what, path, source }
+        };
+        let artifacts_dir = data_dir.join("artifacts");
+        std::fs::create_dir_all(&artifacts_dir)
+            .map_err(io("creating the data dir", &artifacts_dir))?;
+        let operator_token = match &config.operator_token {
+            Some(t) => t.clone(),
+            None => operator_token_in(&data_dir)?,
+        };
+
+        let db_path = data_dir.join("state.sqlite3");
+        let store_err = |source| StartError::Store {
+            path: db_path.clone(),
+            source,
+        };
+        let store = store::Store::open(&db_path).map_err(store_err)?;
+        let (project_id, user_token) =
+            seed_base(&store).map_err(|e| StartError::Seed(e.detail().to_string()))?;
+        sweep_artifacts(&store, &artifacts_dir);
+
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let api_url = format!("http://{addr}");
+        let seed_demo = config.seed_demo;
+        let state = AppState::new(
+            store,
+            config,
+            artifacts_dir,
+            api_url.clone(),
+            operator_token.clone(),
+        );
+        let app = routes::router(state.clone());
+        if seed_demo {
+            demo::seed(&state, app.clone())
+                .await
+                .map_err(StartError::Demo)?;
+        }
+
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(err) = serve.await {
+                tracing::error!(%err, "sandbox server stopped");
+            }
+        });
+        tracing::info!(%api_url, "sandbox listening");
+        Ok(Sandbox {
+            info: SandboxInfo {
+                api_url,
+                user_token,
+                operator_token,
+                project_id,
+            },
+            addr,
+            stop: Some(tx),
+            task: Some(task),
+            _temp: temp,
+        })
+    }
+}
+
+/// A running sandbox. Dropping it stops the server (and removes an
+/// ephemeral data dir); `shutdown` does the same and waits for it.
+pub struct Sandbox {
+    info: SandboxInfo,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl Sandbox {
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder {
+            config: SandboxConfig::default(),
+        }
+    }
+
+    pub fn info(&self) -> &SandboxInfo {
+        &self.info
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections and waits for in-flight requests.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Resolves when the server stops (after `shutdown` from elsewhere, or
+    /// a fatal error).
+    pub async fn wait(&mut self) {
+        if let Some(task) = self.task.as_mut() {
+            let _ = task.await;
+        }
+        self.task = None;
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Writes `info` as JSON to `path` atomically (temp file + rename), so a
+/// reader never sees half a file.
+pub fn write_ready_file(path: &Path, info: &SandboxInfo) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    serde_json::to_writer_pretty(&mut tmp, info)?;
+    std::io::Write::write_all(&mut tmp, b"\n")?;
+    tmp.as_file().sync_all()?;
+    restrict(tmp.path())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+#[cfg(not(unix))]
+fn restrict(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The operator token kept in the data dir (0600), generated on first use.
+fn operator_token_in(data_dir: &Path) -> Result<String, StartError> {
+    let path = data_dir.join("operator-token");
+    let io = |what: &'static str| {
+        let path = path.clone();
+        move |source| StartError::Io { what, path, source }
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(s) if !s.trim().is_empty() => return Ok(s.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io("reading the operator token")(e)),
+    }
+    let token = ids::new_operator_token();
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(data_dir).map_err(io("writing the operator token"))?;
+    std::io::Write::write_all(&mut tmp, token.as_bytes())
+        .map_err(io("writing the operator token"))?;
+    restrict(tmp.path()).map_err(io("writing the operator token"))?;
+    tmp.persist(&path)
+        .map_err(|e| io("writing the operator token")(e.error))?;
+    Ok(token)
+}
+
+/// The sandbox user, its project and the platform's protected tenants,
+/// once per data dir; then a fresh all-scopes token for this run (tokens
+/// are stored hashed, so an earlier run's token cannot be shown again).
+fn seed_base(store: &store::Store) -> Result<(String, String), error::ApiError> {
+    let mut conn = store.lock();
+    let tx = conn.transaction()?;
+    let existing: Option<String> = tx
+        .query_row("SELECT value FROM meta WHERE key = 'project_id'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let project_id = match existing {
+        Some(p) => p,
+        None => {
+            let now = ids::now_rfc3339();
+            tx.execute(
+                "INSERT INTO users (user_id, name, created_at) VALUES (?1, 'sandbox', ?2)",
+                [SANDBOX_USER, &now],
+            )?;
+            let project = insert_project(&tx, "sandbox", &[SANDBOX_USER])?;
+            tx.execute(
+                "INSERT INTO projects (project_id, name, created_at, internal) VALUES ('proj-platform', 'platform', ?1, 1)",
+                [&now],
+            )?;
+            for tenant in ["louhi-app", "comwit-db-synthetic"] {
+                routes::databases::insert_database(
+                    &tx,
+                    &ids::new_id("db-"),
+                    "proj-platform",
+                    tenant,
+                    tenant,
+                    &ids::new_db_token("cwdb_"),
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('project_id', ?1)",
+                [&project.project_id],
+            )?;
+            project.project_id
+        }
+    };
+    let scopes: Vec<String> = LIVE_SCOPES.iter().map(|s| s.to_string()).collect();
+    let token = insert_token(&tx, SANDBOX_USER, &scopes)?;
+    tx.commit()?;
+    Ok((project_id, token))
+}
+
+/// Removes upload leftovers and artifacts no build refers to (a crash
+/// between the rename and the commit of a deploy leaves such a file).
+fn sweep_artifacts(store: &store::Store, dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let conn = store.lock();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let referenced = conn
+            .query_row("SELECT 1 FROM builds WHERE artifact = ?1", [&name], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()
+            .ok()
+            .flatten()
+            .is_some();
+        if !referenced {
+            tracing::info!(file = %name, "removing unreferenced artifact");
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! `POST .../deployments`: the raw `.tar.zst` upload that creates a build.
+//!
+//! Order matters for crash safety: the artifact is checked and renamed into
+//! the store first; the build row, the active pointer and host bindings
+//! then land in one transaction. A crash in between leaves an orphan file
+//! (swept at start-up) and no build: never half a deploy.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::apps::{activate, load_app};
+use super::hostnames;
+use crate::artifact::{self, Limits};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ApiQuery;
+use crate::ids::{new_id, now_rfc3339};
+use crate::state::{AppState, Upstream};
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct DeployOptions {
+    /// Comma-separated hostnames to bind to the new build.
+    pub hosts: Option<String>,
+    /// Runtime environment reference.
+    pub env_ref: Option<String>,
+    /// Runtime concurrency cap (1–10000).
+    pub max_concurrent_requests: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeployResult {
+    pub app_id: String,
+    pub build_id: String,
+    pub hosts: Vec<String>,
+    pub uploaded: bool,
+}
+
+/// Upload a build artifact; the new build becomes active. Synchronous;
+/// never 503.
+#[utoipa::path(post, path = "/v1/projects/{project_id}/apps/{app_id}/deployments", tag = "apps",
+    security(("bearer" = [])),
+    params(("project_id" = String, Path), ("app_id" = String, Path), DeployOptions),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+                 description = "the raw .tar.zst artifact"),
+    responses((status = 201, body = DeployResult),
+              (status = 400, description = "not a readable tar.zst, or a hostile entry", body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem),
+              (status = 409, description = "a host conflicts with an existing DNS record or binding", body = Problem),
+              (status = 413, description = "over the upload size limit", body = Problem),
+              (status = 502, body = Problem)))]
+pub async fn deploy(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((project_id, app_id)): Path<(String, String)>,
+    ApiQuery(opts): ApiQuery<DeployOptions>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<(StatusCode, axum::Json<DeployResult>)> {
+    caller.require_project(&state, "app:deploy", &project_id)?;
+    let hosts = parse_hosts(opts.hosts.as_deref())?;
+    if let Some(n) = opts.max_concurrent_requests
+        && !(1..=10_000).contains(&n)
+    {
+        return Err(ApiError::bad_request(format!(
+            "max_concurrent_requests must be between 1 and 10000, got {n}"
+        )));
+    }
+    state.upstream(Upstream::Brrrd)?;
+    {
+        let conn = state.store.lock();
+        load_app(&conn, &project_id, &app_id)?;
+        hostnames::check_bindable(&conn, &project_id, &app_id, &hosts)?;
+    }
+    let limits = Limits {
+        max_upload_bytes: state.config.max_upload_bytes,
+        max_unpacked_bytes: state.config.max_unpacked_bytes,
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_upload_bytes) {
+        return Err(ApiError::payload_too_large(format!(
+            "artifact is larger than the {}-byte upload limit; make the build smaller",
+            limits.max_upload_bytes
+        )));
+    }
+
+    let received = artifact::receive(body, &state.artifacts_dir, limits).await?;
+    let build_id = new_id("build-");
+    let file_name = format!("{build_id}.tar.zst");
+    let (sha256, size, files) = (
+        received.sha256.clone(),
+        received.size_bytes,
+        received.file_count,
+    );
+    let dest = state.artifacts_dir.join(&file_name);
+    let persisted = tokio::task::spawn_blocking(move || received.persist(&dest)).await;
+    match persisted {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(ApiError::internal("storing the artifact", e)),
+        Err(e) => return Err(ApiError::internal("storing the artifact", e)),
+    }
+
+    let committed = (|| -> ApiResult<()> {
+        let mut conn = state.store.lock();
+        let tx = conn.transaction()?;
+        // The app may have been deleted, or a host taken, while we uploaded.
+        load_app(&tx, &project_id, &app_id)?;
+        hostnames::check_bindable(&tx, &project_id, &app_id, &hosts)?;
+        tx.execute(
+            "INSERT INTO builds (build_id, app_id, seq, created_at, size_bytes, sha256, file_count,
+                                 hosts, env_ref, max_concurrent_requests, artifact)
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM builds WHERE app_id = ?2),
+                     ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                build_id,
+                app_id,
+                now_rfc3339(),
+                size as i64,
+                sha256,
+                files as i64,
+                serde_json::to_string(&hosts).expect("strings serialise"),
+                opts.env_ref,
+                opts.max_concurrent_requests,
+                file_name
+            ],
+        )?;
+        activate(&tx, &app_id, &build_id)?;
+        let dns_failing = state.faults().managed_dns_failing;
+        for host in &hosts {
+            hostnames::bind(&tx, &project_id, &app_id, host, dns_failing)?;
+        }
+        tx.commit()?;
+        Ok(())
+    })();
+    if let Err(err) = committed {
+        let _ = std::fs::remove_file(state.artifacts_dir.join(&file_name));
+        return Err(err);
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(DeployResult {
+            app_id,
+            build_id,
+            hosts,
+            uploaded: true,
+        }),
+    ))
+}
+
+fn parse_hosts(raw: Option<&str>) -> ApiResult<Vec<String>> {
+    let mut hosts = Vec::new();
+    for part in raw
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let host = crate::names::hostname(part)?;
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    Ok(hosts)
+}

@@ -1,0 +1,157 @@
+//! Device login (RFC 8628 style): start, then poll until approved.
+
+use axum::extract::State;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::LIVE_SCOPES;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ApiJson;
+use crate::ids::{hash_secret, new_db_token, new_user_code, new_user_token, now_rfc3339, now_secs};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: String,
+    pub interval: u64,
+    pub expires_in: u64,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DeviceTokenRequest {
+    pub device_code: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceToken {
+    pub token: String,
+    pub scopes: Vec<String>,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(start))
+        .routes(routes!(poll))
+}
+
+/// Start a device login: show `user_code`, open `verification_uri`, then
+/// poll the token route every `interval` seconds.
+#[utoipa::path(post, path = "/v1/auth/device", tag = "auth",
+    responses((status = 200, body = DeviceAuthorization)))]
+pub async fn start(State(state): State<AppState>) -> ApiResult<axum::Json<DeviceAuthorization>> {
+    let device_code = new_db_token("dc_");
+    let user_code = new_user_code();
+    let interval = state.config.device_interval_secs;
+    let expires_in = state.config.device_expires_secs;
+    let conn = state.store.lock();
+    conn.execute(
+        "INSERT INTO device_codes (device_code_hash, user_code, expires_at, interval_secs, status)
+         VALUES (?1, ?2, ?3, ?4, 'pending')",
+        params![
+            hash_secret(&device_code),
+            user_code,
+            now_secs() + expires_in as i64,
+            interval as i64
+        ],
+    )?;
+    let verification_uri = format!("{}/_sandbox/device", state.api_url);
+    Ok(axum::Json(DeviceAuthorization {
+        verification_uri_complete: format!("{verification_uri}?user_code={user_code}"),
+        verification_uri,
+        device_code,
+        user_code,
+        interval,
+        expires_in,
+    }))
+}
+
+/// Poll for the token. Pending → 400 `authorization_pending`; polling faster
+/// than `interval` → 400 `slow_down` (and the interval grows by 5 s);
+/// `expired_token` and `access_denied` end the flow.
+#[utoipa::path(post, path = "/v1/auth/device/token", tag = "auth", request_body = DeviceTokenRequest,
+    responses((status = 200, body = DeviceToken),
+              (status = 400, description = "authorization_pending, slow_down, expired_token or access_denied", body = Problem)))]
+pub async fn poll(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<DeviceTokenRequest>,
+) -> ApiResult<axum::Json<DeviceToken>> {
+    let hash = hash_secret(&req.device_code);
+    let conn = state.store.lock();
+    type Row = (
+        i64,
+        i64,
+        Option<i64>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = conn
+        .query_row(
+            "SELECT expires_at, interval_secs, last_poll_at, status, user_id, scopes
+             FROM device_codes WHERE device_code_hash = ?1",
+            [&hash],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let now = now_secs();
+    let Some((expires_at, interval, last_poll, status, user_id, scopes)) = row else {
+        return Err(ApiError::bad_request("expired_token"));
+    };
+    if now >= expires_at || status == "used" {
+        return Err(ApiError::bad_request("expired_token"));
+    }
+    if status == "denied" {
+        return Err(ApiError::bad_request("access_denied"));
+    }
+    let too_fast = last_poll.is_some_and(|t| now - t < interval);
+    if too_fast {
+        conn.execute(
+            "UPDATE device_codes SET interval_secs = interval_secs + 5, last_poll_at = ?2
+             WHERE device_code_hash = ?1",
+            params![hash, now],
+        )?;
+        return Err(ApiError::bad_request("slow_down"));
+    }
+    conn.execute(
+        "UPDATE device_codes SET last_poll_at = ?2 WHERE device_code_hash = ?1",
+        params![hash, now],
+    )?;
+    if status != "approved" {
+        return Err(ApiError::bad_request("authorization_pending"));
+    }
+    let user_id =
+        user_id.ok_or_else(|| ApiError::internal("device login", "approved without a user"))?;
+    let scopes: Vec<String> = scopes
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_else(|| LIVE_SCOPES.iter().map(|s| s.to_string()).collect());
+    let token = new_user_token();
+    conn.execute(
+        "INSERT INTO tokens (token_hash, user_id, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            hash_secret(&token),
+            user_id,
+            serde_json::to_string(&scopes).expect("serialises"),
+            now_rfc3339()
+        ],
+    )?;
+    conn.execute(
+        "UPDATE device_codes SET status = 'used' WHERE device_code_hash = ?1",
+        [&hash],
+    )?;
+    Ok(axum::Json(DeviceToken { token, scopes }))
+}

@@ -1,0 +1,390 @@
+//! Project domains (Route 53 style delegated zones) and the delegation check.
+
+use std::collections::BTreeSet;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ApiJson;
+use crate::ids::{new_hosted_zone_id, new_nameservers, now_rfc3339};
+use crate::state::AppState;
+
+pub const PENDING: &str = "pending_delegation";
+pub const MANAGED: &str = "managed";
+const DELEGATED_MODE: &str = "route53_delegated";
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Domain {
+    pub domain: String,
+    pub dns_mode: String,
+    /// `pending_delegation` or `managed`.
+    pub status: String,
+    pub hosted_zone_id: String,
+    pub nameservers: Vec<String>,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DomainEnvelope {
+    pub domain: Domain,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DomainList {
+    pub domains: Vec<Domain>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateDomain {
+    pub domain: String,
+    /// Only `route53_delegated` is live.
+    #[serde(default)]
+    pub dns_mode: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DelegationCheck {
+    pub domain: String,
+    pub matched: bool,
+    pub status: String,
+    /// `delegated`, `partial`, `mixed`, `not_delegated` or `not_registered`.
+    pub verdict: String,
+    pub expected_nameservers: Vec<String>,
+    pub observed_nameservers: Vec<String>,
+    pub checked_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeleteDomainResult {
+    pub domain: String,
+    pub deleted: bool,
+    pub records_deleted: u32,
+    pub hosted_zone_id: String,
+}
+
+/// A live hosted zone.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub domain: String,
+    pub hosted_zone_id: String,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_domains, create_domain))
+        .routes(routes!(delete_domain))
+        .routes(routes!(delegation_check))
+}
+
+const COLUMNS: &str =
+    "domain, dns_mode, status, hosted_zone_id, nameservers, created_at, checked_at";
+
+fn domain_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Domain> {
+    let ns: String = r.get(4)?;
+    Ok(Domain {
+        domain: r.get(0)?,
+        dns_mode: r.get(1)?,
+        status: r.get(2)?,
+        hosted_zone_id: r.get(3)?,
+        nameservers: serde_json::from_str(&ns).unwrap_or_default(),
+        created_at: r.get(5)?,
+        checked_at: r.get(6)?,
+    })
+}
+
+/// The live domain `domain` of a project, 404 otherwise.
+pub fn load_domain(conn: &Connection, project_id: &str, domain: &str) -> ApiResult<Domain> {
+    let name = crate::names::hostname(domain)?;
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM domains WHERE project_id = ?1 AND domain = ?2 AND deleted_at IS NULL"
+    ))?
+    .query_row([project_id, &name], domain_from_row)
+    .optional()?
+    .ok_or_else(|| ApiError::not_found(format!("domain {name} not found in project {project_id}")))
+}
+
+/// The most specific `managed` project domain that `host` is the apex or a
+/// subdomain of.
+pub fn managed_zone_for(
+    conn: &Connection,
+    project_id: &str,
+    host: &str,
+) -> ApiResult<Option<Zone>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT domain, hosted_zone_id FROM domains
+         WHERE project_id = ?1 AND deleted_at IS NULL AND status = 'managed'
+           AND (?2 = domain OR substr(?2, -length(domain) - 1) = '.' || domain)
+         ORDER BY length(domain) DESC LIMIT 1",
+    )?;
+    Ok(stmt
+        .query_row([project_id, host], |r| {
+            Ok(Zone {
+                domain: r.get(0)?,
+                hosted_zone_id: r.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Project domains.
+#[utoipa::path(get, path = "/v1/projects/{project_id}/domains", tag = "domains", security(("bearer" = [])),
+    params(("project_id" = String, Path)),
+    responses((status = 200, body = DomainList), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 501, description = "domain management disabled", body = Problem)))]
+pub async fn list_domains(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(project_id): Path<String>,
+) -> ApiResult<axum::Json<DomainList>> {
+    caller.require_project(&state, "domain:read", &project_id)?;
+    state.domains_enabled()?;
+    let conn = state.store.lock();
+    let domains = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM domains WHERE project_id = ?1 AND deleted_at IS NULL ORDER BY domain"
+        ))?
+        .query_map([&project_id], domain_from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(axum::Json(DomainList { domains }))
+}
+
+/// Onboard a domain: creates its hosted zone (`pending_delegation`).
+/// Retry-safe: an existing domain is returned as it is (200).
+#[utoipa::path(post, path = "/v1/projects/{project_id}/domains", tag = "domains", security(("bearer" = [])),
+    params(("project_id" = String, Path)), request_body = CreateDomain,
+    responses((status = 201, body = DomainEnvelope),
+              (status = 200, description = "the domain already existed", body = DomainEnvelope),
+              (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 409, description = "domain taken by another project, or the project's domain limit is reached", body = Problem),
+              (status = 501, body = Problem)))]
+pub async fn create_domain(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(project_id): Path<String>,
+    ApiJson(req): ApiJson<CreateDomain>,
+) -> ApiResult<(StatusCode, axum::Json<DomainEnvelope>)> {
+    caller.require_project(&state, "domain:write", &project_id)?;
+    state.domains_enabled()?;
+    let name = crate::names::hostname(&req.domain)?;
+    let mode = req.dns_mode.as_deref().unwrap_or(DELEGATED_MODE);
+    if mode != DELEGATED_MODE {
+        return Err(ApiError::bad_request(format!(
+            "unknown dns_mode {mode:?}: only {DELEGATED_MODE} is available"
+        )));
+    }
+    let mut conn = state.store.lock();
+    let existing: Option<(String, Domain)> = conn
+        .query_row(
+            &format!(
+                "SELECT project_id, {COLUMNS} FROM domains WHERE domain = ?1 AND deleted_at IS NULL"
+            ),
+            [&name],
+            |r| {
+                let project: String = r.get(0)?;
+                let ns: String = r.get(5)?;
+                Ok((
+                    project,
+                    Domain {
+                        domain: r.get(1)?,
+                        dns_mode: r.get(2)?,
+                        status: r.get(3)?,
+                        hosted_zone_id: r.get(4)?,
+                        nameservers: serde_json::from_str(&ns).unwrap_or_default(),
+                        created_at: r.get(6)?,
+                        checked_at: r.get(7)?,
+                    },
+                ))
+            },
+        )
+        .optional()?;
+    match existing {
+        Some((owner, domain)) if owner == project_id => {
+            return Ok((StatusCode::OK, axum::Json(DomainEnvelope { domain })));
+        }
+        Some(_) => {
+            return Err(ApiError::conflict(format!(
+                "{name} is already onboarded by another project; remove it there first"
+            )));
+        }
+        None => {}
+    }
+    // The limit is checked before any zone exists, so nothing to roll back.
+    let active: u32 = conn.query_row(
+        "SELECT COUNT(*) FROM domains WHERE project_id = ?1 AND deleted_at IS NULL",
+        [&project_id],
+        |r| r.get(0),
+    )?;
+    let limit = state.config.max_domains_per_project;
+    if active >= limit {
+        return Err(ApiError::conflict(format!(
+            "project {project_id} already has {active} active domains, the limit is {limit}; remove one first"
+        )));
+    }
+    let domain = Domain {
+        domain: name,
+        dns_mode: DELEGATED_MODE.into(),
+        status: PENDING.into(),
+        hosted_zone_id: new_hosted_zone_id(),
+        nameservers: new_nameservers(),
+        created_at: now_rfc3339(),
+        checked_at: None,
+    };
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO domains (project_id, domain, dns_mode, status, hosted_zone_id, nameservers, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            project_id,
+            domain.domain,
+            domain.dns_mode,
+            domain.status,
+            domain.hosted_zone_id,
+            serde_json::to_string(&domain.nameservers).expect("strings serialise"),
+            domain.created_at
+        ],
+    )?;
+    tx.commit()?;
+    Ok((StatusCode::CREATED, axum::Json(DomainEnvelope { domain })))
+}
+
+fn normalise_ns(ns: &str) -> String {
+    ns.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// Compares what the registrar (parent zone) publishes with the zone's
+/// nameservers. `managed` only on an exact match of the sets.
+pub fn verdict(expected: &[String], observed: &[String]) -> &'static str {
+    let exp: BTreeSet<String> = expected.iter().map(|s| normalise_ns(s)).collect();
+    let obs: BTreeSet<String> = observed.iter().map(|s| normalise_ns(s)).collect();
+    if obs.is_empty() {
+        "not_registered"
+    } else if obs == exp {
+        "delegated"
+    } else if obs.is_subset(&exp) {
+        "partial"
+    } else if obs.is_disjoint(&exp) {
+        "not_delegated"
+    } else {
+        "mixed"
+    }
+}
+
+/// Check delegation now; promotes to `managed` on a match and demotes a
+/// lapsed `managed` domain back to `pending_delegation`. A domain the
+/// registrar does not know is `matched: false`, never an error.
+#[utoipa::path(post, path = "/v1/projects/{project_id}/domains/{domain}/delegation-check", tag = "domains",
+    security(("bearer" = [])),
+    params(("project_id" = String, Path), ("domain" = String, Path)),
+    responses((status = 200, body = DelegationCheck), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 501, body = Problem)))]
+pub async fn delegation_check(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((project_id, domain)): Path<(String, String)>,
+) -> ApiResult<axum::Json<DelegationCheck>> {
+    caller.require_project(&state, "domain:write", &project_id)?;
+    state.domains_enabled()?;
+    let conn = state.store.lock();
+    let dom = load_domain(&conn, &project_id, &domain)?;
+    let observed: Vec<String> = conn
+        .query_row(
+            "SELECT nameservers FROM registrar WHERE domain = ?1",
+            [&dom.domain],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .map(|s| serde_json::from_str(&s).unwrap_or_default())
+        .unwrap_or_default();
+    let verdict = verdict(&dom.nameservers, &observed);
+    let matched = verdict == "delegated";
+    let status = if matched { MANAGED } else { PENDING };
+    let checked_at = now_rfc3339();
+    conn.execute(
+        "UPDATE domains SET status = ?2, checked_at = ?3 WHERE hosted_zone_id = ?1",
+        params![dom.hosted_zone_id, status, checked_at],
+    )?;
+    Ok(axum::Json(DelegationCheck {
+        domain: dom.domain,
+        matched,
+        status: status.into(),
+        verdict: verdict.into(),
+        expected_nameservers: dom.nameservers,
+        observed_nameservers: observed.iter().map(|s| normalise_ns(s)).collect(),
+        checked_at,
+    }))
+}
+
+/// Remove a domain: all its records (platform-owned too), its zone, and the
+/// row (soft delete; re-adding later gets a new zone and nameservers).
+#[utoipa::path(delete, path = "/v1/projects/{project_id}/domains/{domain}", tag = "domains",
+    security(("bearer" = [])),
+    params(("project_id" = String, Path), ("domain" = String, Path)),
+    responses((status = 200, body = DeleteDomainResult), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 501, body = Problem)))]
+pub async fn delete_domain(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path((project_id, domain)): Path<(String, String)>,
+) -> ApiResult<axum::Json<DeleteDomainResult>> {
+    caller.require_project(&state, "domain:write", &project_id)?;
+    state.domains_enabled()?;
+    let mut conn = state.store.lock();
+    let dom = load_domain(&conn, &project_id, &domain)?;
+    let tx = conn.transaction()?;
+    let removed = tx.execute(
+        "DELETE FROM records WHERE hosted_zone_id = ?1",
+        [&dom.hosted_zone_id],
+    )?;
+    // Hostnames that relied on this zone lose their managed records.
+    tx.execute(
+        "UPDATE hostnames SET managed_dns = 'failed'
+         WHERE dns_mode = 'managed_project_domain' AND (domain = ?1 OR substr(domain, -length(?1) - 1) = '.' || ?1)",
+        [&dom.domain],
+    )?;
+    tx.execute(
+        "UPDATE domains SET deleted_at = ?2 WHERE hosted_zone_id = ?1",
+        params![dom.hosted_zone_id, now_rfc3339()],
+    )?;
+    tx.commit()?;
+    Ok(axum::Json(DeleteDomainResult {
+        domain: dom.domain,
+        deleted: true,
+        records_deleted: removed as u32,
+        hosted_zone_id: dom.hosted_zone_id,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verdict;
+
+    fn v(x: &[&str]) -> Vec<String> {
+        x.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn verdicts() {
+        let exp = v(&["ns-1.a.com", "ns-2.a.net"]);
+        assert_eq!(
+            verdict(&exp, &v(&["NS-2.a.net.", "ns-1.a.com"])),
+            "delegated"
+        );
+        assert_eq!(verdict(&exp, &v(&["ns-1.a.com"])), "partial");
+        assert_eq!(verdict(&exp, &v(&["ns-1.a.com", "ns.other.org"])), "mixed");
+        assert_eq!(verdict(&exp, &v(&["ns.other.org"])), "not_delegated");
+        assert_eq!(verdict(&exp, &[]), "not_registered");
+    }
+}

@@ -1,0 +1,110 @@
+//! Shared state of a running sandbox, handed to every handler.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use crate::config::SandboxConfig;
+use crate::error::ApiError;
+use crate::faults::Faults;
+use crate::store::Store;
+
+/// Cheap to clone; derefs to [`Shared`].
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub store: Store,
+    pub config: SandboxConfig,
+    pub artifacts_dir: PathBuf,
+    /// Base URL clients reach this API at (with the port actually bound).
+    pub api_url: String,
+    operator_token: String,
+    faults: RwLock<Faults>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The two simulated control planes behind the API.
+#[derive(Debug, Clone, Copy)]
+pub enum Upstream {
+    Louhi,
+    Brrrd,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        config: SandboxConfig,
+        artifacts_dir: PathBuf,
+        api_url: String,
+        operator_token: String,
+    ) -> Self {
+        Self(Arc::new(Shared {
+            store,
+            config,
+            artifacts_dir,
+            api_url,
+            operator_token,
+            faults: RwLock::new(Faults::default()),
+        }))
+    }
+}
+
+impl Shared {
+    pub fn operator_token(&self) -> &str {
+        &self.operator_token
+    }
+
+    /// Base of `database_url`s. The data endpoint shares the API listener
+    /// until it gets a host of its own.
+    pub fn data_url(&self) -> &str {
+        &self.api_url
+    }
+
+    pub fn faults(&self) -> Faults {
+        self.faults
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        *self.faults.write().unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
+    /// 502 when the control plane a route orchestrates is "unreachable".
+    pub fn upstream(&self, which: Upstream) -> Result<(), ApiError> {
+        let faults = self.faults();
+        let down = match which {
+            Upstream::Louhi => faults.louhi_unreachable,
+            Upstream::Brrrd => faults.brrrd_unreachable,
+        };
+        if down {
+            let name = match which {
+                Upstream::Louhi => "database",
+                Upstream::Brrrd => "runtime",
+            };
+            Err(ApiError::bad_gateway(format!(
+                "the {name} control plane did not answer; nothing was changed, retry later"
+            )))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// 501 when project domain management is switched off.
+    pub fn domains_enabled(&self) -> Result<(), ApiError> {
+        if self.config.domains_enabled {
+            Ok(())
+        } else {
+            Err(ApiError::not_implemented(
+                "project domain management is disabled on this deployment",
+            ))
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! The one library every Comwit front end shares (filled by issue 3).

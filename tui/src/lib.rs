@@ -1,0 +1,1 @@
+//! The comwit-tui operator dashboard (built by issue 5).
