@@ -1,0 +1,16 @@
+//! End-to-end tests of the sandbox's HTTP surface, one module per resource.
+
+mod common;
+
+mod apps;
+mod artifacts;
+mod authz;
+mod databases;
+mod device;
+mod domains;
+mod health;
+mod hostnames;
+mod openapi;
+mod persistence;
+mod raw_api;
+mod sandbox_routes;
