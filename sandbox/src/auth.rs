@@ -92,11 +92,8 @@ impl Caller {
         match self {
             Caller::Operator { .. } => {
                 let found: Option<i64> = conn
-                    .query_row(
-                        "SELECT 1 FROM projects WHERE project_id = ?1",
-                        [project_id],
-                        |r| r.get(0),
-                    )
+                    .prepare_cached("SELECT 1 FROM projects WHERE project_id = ?1")?
+                    .query_row([project_id], |r| r.get(0))
                     .optional()?;
                 found
                     .map(|_| ())
@@ -104,11 +101,10 @@ impl Caller {
             }
             Caller::User { user_id, .. } => {
                 let member: Option<i64> = conn
-                    .query_row(
+                    .prepare_cached(
                         "SELECT 1 FROM memberships WHERE user_id = ?1 AND project_id = ?2",
-                        params![user_id, project_id],
-                        |r| r.get(0),
-                    )
+                    )?
+                    .query_row(params![user_id, project_id], |r| r.get(0))
                     .optional()?;
                 member.map(|_| ()).ok_or_else(|| {
                     ApiError::forbidden(format!(
@@ -177,11 +173,8 @@ pub fn authenticate(state: &AppState, parts: &Parts) -> Result<Caller, ApiError>
     }
     let conn = state.store.lock();
     let row: Option<(String, String)> = conn
-        .query_row(
-            "SELECT user_id, scopes FROM tokens WHERE token_hash = ?1",
-            [hash_secret(token)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT user_id, scopes FROM tokens WHERE token_hash = ?1")?
+        .query_row([hash_secret(token)], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (user_id, scopes) =
         row.ok_or_else(|| ApiError::unauthorized("unknown or revoked token; sign in again"))?;

@@ -2,6 +2,7 @@
 //! wrong) instead of axum's plain-text defaults.
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -21,6 +22,9 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
+                ApiError::payload_too_large("JSON body is larger than the 2 MiB this API accepts"),
+            ),
             Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
         }
     }

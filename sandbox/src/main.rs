@@ -112,11 +112,26 @@ async fn main() -> anyhow::Result<()> {
     }
 
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
+        _ = stop_signal() => {
             eprintln!("stopping");
             sandbox.shutdown().await;
         }
         _ = sandbox.wait() => {}
     }
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a CI runner or process manager.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }

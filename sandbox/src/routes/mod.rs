@@ -95,7 +95,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(Extension(spec))
-        .layer(middleware::from_fn_with_state(state.clone(), slow_routes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            around_request,
+        ))
         .with_state(state)
 }
 
@@ -125,10 +128,16 @@ async fn wrong_method(req: Request) -> Response {
     resp
 }
 
-/// Fault injection: delay requests on slowed routes.
-async fn slow_routes(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if let Some(delay) = state.faults().delay_for(req.uri().path()) {
+/// Fault injection (delay requests on slowed routes) and a request log
+/// line. Only method, path and status are logged: never headers or bodies,
+/// which carry tokens.
+async fn around_request(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    if let Some(delay) = state.faults().delay_for(&path) {
         tokio::time::sleep(delay).await;
     }
-    next.run(req).await
+    let resp = next.run(req).await;
+    tracing::debug!(%method, %path, status = resp.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    resp
 }

@@ -154,3 +154,44 @@ async fn over_the_upload_limit_is_413() {
     let r = r.expect(413);
     assert!(r.detail().contains("upload limit"));
 }
+
+#[tokio::test]
+async fn a_streamed_body_over_the_limit_is_413_too() {
+    // No Content-Length: the limit is enforced while the body streams in.
+    let env = start_with(Sandbox::builder().max_upload_bytes(256 * 1024)).await;
+    let app = env.create_app("web").await;
+    let artifact = tar_zst(&[("noise.bin", &noise(1 << 20)[..])]);
+    assert!(
+        artifact.len() > 512 * 1024,
+        "the artifact really is over the limit"
+    );
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        artifact.chunks(16 * 1024).map(|c| Ok(c.to_vec())).collect();
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+    let resp = env
+        .http
+        .post(format!(
+            "{}/v1/projects/{}/apps/{app}/deployments",
+            env.url, env.project
+        ))
+        .bearer_auth(&env.user)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let r = crate::common::into_resp(resp).await.expect(413);
+    assert!(r.detail().contains("upload limit"));
+}
+
+/// xorshift64 bytes: incompressible enough that zstd cannot shrink them.
+fn noise(len: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 32) as u8
+        })
+        .collect()
+}
