@@ -18,6 +18,9 @@ pub struct Faults {
     /// Managed-DNS record application fails: managed hostname attaches
     /// answer 202 with `managed_dns.status: "failed"`.
     pub managed_dns_failing: bool,
+    /// The next N deploys are committed, then their connection is dropped
+    /// before any response: the "response lost" case clients must handle.
+    pub drop_deploy_responses: u32,
     /// Requests whose path starts with one of these prefixes are delayed.
     pub slow_routes: Vec<SlowRoute>,
 }

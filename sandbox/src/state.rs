@@ -77,6 +77,17 @@ impl Shared {
         *self.faults.write().unwrap_or_else(|e| e.into_inner()) = faults;
     }
 
+    /// Consumes one pending "drop the deploy response" fault, if any.
+    pub fn take_deploy_drop(&self) -> bool {
+        let mut faults = self.faults.write().unwrap_or_else(|e| e.into_inner());
+        if faults.drop_deploy_responses > 0 {
+            faults.drop_deploy_responses -= 1;
+            true
+        } else {
+            false
+        }
+    }
+
     /// 502 when the control plane a route orchestrates is "unreachable".
     pub fn upstream(&self, which: Upstream) -> Result<(), ApiError> {
         let faults = self.faults();

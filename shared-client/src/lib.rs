@@ -1,1 +1,70 @@
-//! The one library every Comwit front end shares (filled by issue 3).
+//! `comwit-client`: the one library the Comwit front ends share.
+//!
+//! - [`Client`]: typed access to every route of the platform API, with
+//!   resource handlers (`client.apps(project).list()`), one [`Error`] type
+//!   with classifiers, and the contract's retry rules.
+//! - [`config`] and [`credentials`]: the official CLI's `config.json`, the
+//!   OS keyring, and token resolution.
+//! - [`package`]: deterministic, streaming `.tar.zst` packing for deploys.
+
+pub mod api;
+pub mod client;
+pub mod config;
+pub mod credentials;
+pub mod error;
+pub mod models;
+pub mod secret;
+
+pub use api::deploy::{ArtifactDigest, ArtifactSource, DeployOutcome, UploadBody};
+pub use client::{Client, ClientBuilder, DEFAULT_API_URL, RetryPolicy};
+pub use error::{Error, Problem, Result};
+pub use secret::{Secret, TokenKind};
+
+use api::apps::Apps;
+use api::auth::DeviceLogin;
+use api::databases::{DatabaseAdmin, Databases};
+use api::domains::Domains;
+use api::health::Health;
+use api::planned::Registrar;
+use api::projects::Projects;
+
+impl Client {
+    pub fn projects(&self) -> Projects<'_> {
+        Projects { client: self }
+    }
+    pub fn apps(&self, project: &str) -> Apps<'_> {
+        Apps {
+            client: self,
+            project: project.to_string(),
+        }
+    }
+    pub fn databases(&self, project: &str) -> Databases<'_> {
+        Databases {
+            client: self,
+            project: project.to_string(),
+        }
+    }
+    /// The operator-only `/v1/databases/{database}` family.
+    pub fn database_admin(&self, database: &str) -> DatabaseAdmin<'_> {
+        DatabaseAdmin {
+            client: self,
+            database: database.to_string(),
+        }
+    }
+    pub fn domains(&self, project: &str) -> Domains<'_> {
+        Domains {
+            client: self,
+            project: project.to_string(),
+        }
+    }
+    pub fn device_login(&self) -> DeviceLogin<'_> {
+        DeviceLogin { client: self }
+    }
+    pub fn health(&self) -> Health<'_> {
+        Health { client: self }
+    }
+    /// Registrar purchase: planned, not live (every call says so).
+    pub fn registrar(&self) -> Registrar {
+        Registrar
+    }
+}

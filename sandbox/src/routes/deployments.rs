@@ -144,6 +144,14 @@ pub async fn deploy(
         let _ = std::fs::remove_file(state.artifacts_dir.join(&file_name));
         return Err(err);
     }
+    if state.take_deploy_drop() {
+        // Fault injection: the build exists but the caller never hears of
+        // it. Unwinding out of the handler makes hyper drop the connection
+        // without a response (resume_unwind skips the panic hook, so the
+        // log stays clean).
+        tracing::info!(%build_id, "fault injection: dropping the deploy response");
+        std::panic::resume_unwind(Box::new("fault injection: deploy response dropped"));
+    }
     Ok((
         StatusCode::CREATED,
         axum::Json(DeployResult {
