@@ -7,6 +7,10 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
     pub listen: SocketAddr,
+    /// The libSQL data endpoint's own listener.
+    pub data_listen: SocketAddr,
+    /// Idle Hrana streams are closed after this long.
+    pub stream_idle_secs: u64,
     /// Where state and artifacts live. `None` = a temporary directory that
     /// is removed when the sandbox stops.
     pub data_dir: Option<PathBuf>,
@@ -35,6 +39,8 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stream_idle_secs: 60,
             data_dir: None,
             operator_token: None,
             protected_tenants: parse_tenants(DEFAULT_PROTECTED_TENANTS),

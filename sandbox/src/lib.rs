@@ -15,6 +15,7 @@
 mod artifact;
 mod auth;
 mod config;
+mod data;
 mod demo;
 mod docs_page;
 mod error;
@@ -48,6 +49,8 @@ use state::AppState;
 #[derive(Debug, Clone, Serialize)]
 pub struct SandboxInfo {
     pub api_url: String,
+    /// The libSQL data endpoint (`database_url`s live under it).
+    pub data_url: String,
     /// A `cwt_` token with every live scope, member of the seeded project.
     pub user_token: String,
     pub operator_token: String,
@@ -90,6 +93,14 @@ impl SandboxBuilder {
     }
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.config.listen = addr;
+        self
+    }
+    pub fn data_listen(mut self, addr: SocketAddr) -> Self {
+        self.config.data_listen = addr;
+        self
+    }
+    pub fn stream_idle_secs(mut self, secs: u64) -> Self {
+        self.config.stream_idle_secs = secs;
         self
     }
     /// Keep state in `dir` (created if needed) so it survives restarts.
@@ -180,15 +191,37 @@ impl SandboxBuilder {
             source,
         })?;
         let api_url = format!("http://{addr}");
+        let data_listener = tokio::net::TcpListener::bind(config.data_listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.data_listen,
+                source,
+            })?;
+        let data_addr = data_listener
+            .local_addr()
+            .map_err(|source| StartError::Bind {
+                addr: config.data_listen,
+                source,
+            })?;
+        let data_url = format!("http://{data_addr}");
+        let databases_dir = data_dir.join("databases");
+        std::fs::create_dir_all(&databases_dir)
+            .map_err(io("creating the data dir", &databases_dir))?;
+        let streams = data::Streams::new(
+            databases_dir,
+            std::time::Duration::from_secs(config.stream_idle_secs),
+        );
         let seed_demo = config.seed_demo;
         let state = AppState::new(
             store,
             config,
             artifacts_dir,
-            api_url.clone(),
+            (api_url.clone(), data_url.clone()),
+            streams,
             operator_token.clone(),
         );
         let app = routes::router(state.clone());
+        let data_app = data::router(state.clone());
         if seed_demo {
             demo::seed(&state, app.clone())
                 .await
@@ -196,18 +229,25 @@ impl SandboxBuilder {
         }
 
         let (tx, rx) = oneshot::channel::<()>();
+        let (data_tx, data_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let api = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = rx.await;
+                let _ = data_tx.send(());
             });
-            if let Err(err) = serve.await {
+            let data = axum::serve(data_listener, data_app).with_graceful_shutdown(async {
+                let _ = data_rx.await;
+            });
+            let (a, d) = tokio::join!(api, data);
+            if let Err(err) = a.and(d) {
                 tracing::error!(%err, "sandbox server stopped");
             }
         });
-        tracing::info!(%api_url, "sandbox listening");
+        tracing::info!(%api_url, %data_url, "sandbox listening");
         Ok(Sandbox {
             info: SandboxInfo {
                 api_url,
+                data_url,
                 user_token,
                 operator_token,
                 project_id,

@@ -29,6 +29,9 @@ struct Serve {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
+    /// Address of the libSQL data endpoint (Hrana over HTTP); port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    data_listen: SocketAddr,
     /// Keep state here so it survives restarts.
     #[arg(
         long,
@@ -75,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
 
     let mut builder = Sandbox::builder()
         .listen(args.listen)
+        .data_listen(args.data_listen)
         .protected_tenants(parse_tenants(&args.protected_tenants))
         .max_upload_bytes(args.max_upload_mib.saturating_mul(1 << 20));
     if let Some(dir) = &args.data_dir {
@@ -98,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
     println!("Comwit Cloud sandbox ready");
     println!("  API            {}", info.api_url);
     println!("  docs           {}/docs", info.api_url);
+    println!("  data (libSQL)  {}", info.data_url);
     println!("  project        {}", info.project_id);
     println!("  user token     {}", info.user_token);
     println!("  operator token {}", info.operator_token);

@@ -18,6 +18,10 @@ pub struct Shared {
     pub artifacts_dir: PathBuf,
     /// Base URL clients reach this API at (with the port actually bound).
     pub api_url: String,
+    /// Base URL of the libSQL data endpoint.
+    pub data_url: String,
+    /// Open Hrana streams of the data endpoint.
+    pub streams: crate::data::Streams,
     operator_token: String,
     faults: RwLock<Faults>,
 }
@@ -41,14 +45,18 @@ impl AppState {
         store: Store,
         config: SandboxConfig,
         artifacts_dir: PathBuf,
-        api_url: String,
+        urls: (String, String),
+        streams: crate::data::Streams,
         operator_token: String,
     ) -> Self {
+        let (api_url, data_url) = urls;
         Self(Arc::new(Shared {
             store,
             config,
             artifacts_dir,
             api_url,
+            data_url,
+            streams,
             operator_token,
             faults: RwLock::new(Faults::default()),
         }))
@@ -58,12 +66,6 @@ impl AppState {
 impl Shared {
     pub fn operator_token(&self) -> &str {
         &self.operator_token
-    }
-
-    /// Base of `database_url`s. The data endpoint shares the API listener
-    /// until it gets a host of its own.
-    pub fn data_url(&self) -> &str {
-        &self.api_url
     }
 
     pub fn faults(&self) -> Faults {

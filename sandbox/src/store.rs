@@ -134,7 +134,11 @@ CREATE TABLE IF NOT EXISTS databases (
     token_hash  TEXT NOT NULL,
     generation  INTEGER NOT NULL,
     created_at  TEXT NOT NULL,
-    deleted_at  TEXT
+    deleted_at  TEXT,
+    query_count   INTEGER NOT NULL DEFAULT 0,
+    rows_read     INTEGER NOT NULL DEFAULT 0,
+    rows_written  INTEGER NOT NULL DEFAULT 0,
+    storage_bytes INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS query_tokens (
     token_hash  TEXT PRIMARY KEY,

@@ -126,7 +126,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn database_url(state: &AppState, database_id: &str) -> String {
-    format!("{}/v1/{database_id}", state.data_url())
+    format!("{}/v1/{database_id}", state.data_url)
 }
 
 /// Create a database; its `database_token` is returned once and never stored raw.
@@ -435,13 +435,20 @@ pub async fn usage(
     let conn = state.store.lock();
     let db = operator_target(&caller, &conn, &database)?;
     state.upstream(Upstream::Louhi)?;
-    Ok(axum::Json(Usage {
-        database_id: db.database_id,
-        rows_read: 0,
-        rows_written: 0,
-        storage_bytes: 0,
-        query_count: 0,
-    }))
+    let usage = conn.query_row(
+        "SELECT rows_read, rows_written, storage_bytes, query_count FROM databases WHERE database_id = ?1",
+        [&db.database_id],
+        |r| {
+            Ok(Usage {
+                database_id: db.database_id.clone(),
+                rows_read: r.get(0)?,
+                rows_written: r.get(1)?,
+                storage_bytes: r.get(2)?,
+                query_count: r.get(3)?,
+            })
+        },
+    )?;
+    Ok(axum::Json(usage))
 }
 
 /// Delete permanently.
@@ -467,6 +474,13 @@ pub async fn delete_database(
         "DELETE FROM query_tokens WHERE database_id = ?1",
         [&db.database_id],
     )?;
+    drop(conn);
+    // Permanent: the data goes too.
+    state.streams.close_database(&db.database_id);
+    let file = state.streams.file_of(&db.database_id);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
     Ok(axum::Json(DeletedDatabase {
         database_id: db.database_id,
         deleted: true,

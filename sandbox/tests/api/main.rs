@@ -14,3 +14,4 @@ mod openapi;
 mod persistence;
 mod raw_api;
 mod sandbox_routes;
+mod sql;
