@@ -11,6 +11,8 @@ pub struct SandboxConfig {
     pub data_listen: SocketAddr,
     /// Idle Hrana streams are closed after this long.
     pub stream_idle_secs: u64,
+    /// Also serve `/v2/pipeline` (Louhi does not; some tools need it).
+    pub hrana_v2: bool,
     /// Where state and artifacts live. `None` = a temporary directory that
     /// is removed when the sandbox stops.
     pub data_dir: Option<PathBuf>,
@@ -41,6 +43,7 @@ impl Default for SandboxConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             stream_idle_secs: 60,
+            hrana_v2: false,
             data_dir: None,
             operator_token: None,
             protected_tenants: parse_tenants(DEFAULT_PROTECTED_TENANTS),

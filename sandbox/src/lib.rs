@@ -99,6 +99,11 @@ impl SandboxBuilder {
         self.config.data_listen = addr;
         self
     }
+    /// Serve Hrana 2 (`/v2/pipeline`) too, for tools that only speak it.
+    pub fn hrana_v2(mut self) -> Self {
+        self.config.hrana_v2 = true;
+        self
+    }
     pub fn stream_idle_secs(mut self, secs: u64) -> Self {
         self.config.stream_idle_secs = secs;
         self

@@ -60,6 +60,9 @@ struct Serve {
     operator_token: Option<String>,
     #[arg(long, env = "PLATFORM_API_PROTECTED_TENANTS", default_value = DEFAULT_PROTECTED_TENANTS, hide_env_values = true)]
     protected_tenants: String,
+    /// Also serve Hrana 2 (/v2/pipeline) on the data endpoint; Comwit Cloud does not.
+    #[arg(long)]
+    hrana_v2: bool,
     /// Largest accepted deploy upload, in MiB.
     #[arg(long, default_value_t = 1024)]
     max_upload_mib: u64,
@@ -92,6 +95,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.disable_domains {
         builder = builder.disable_domains();
+    }
+    if args.hrana_v2 {
+        builder = builder.hrana_v2();
     }
     let mut sandbox = builder
         .start()

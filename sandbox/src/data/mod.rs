@@ -102,12 +102,18 @@ impl Streams {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/v1/{database}/v3", get(version_check))
         .route("/v1/{database}/v3/pipeline", post(pipeline))
-        .route("/v1/{database}/v3/cursor", post(cursor))
-        .fallback(not_served)
-        .with_state(state)
+        .route("/v1/{database}/v3/cursor", post(cursor));
+    if state.config.hrana_v2 {
+        // Hrana 2's pipeline is the same exchange minus the v3-only
+        // requests, which a v2 client never sends.
+        router = router
+            .route("/v1/{database}/v2", get(version_check))
+            .route("/v1/{database}/v2/pipeline", post(pipeline));
+    }
+    router.fallback(not_served).with_state(state)
 }
 
 /// An HTTP-level failure of the data endpoint: JSON with `message` and

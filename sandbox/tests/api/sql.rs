@@ -347,3 +347,95 @@ async fn raw_hrana_batches_conditions_and_streams() {
         );
     }
 }
+
+/// `sandbox/tests/js`: installs its pinned npm client when missing (the
+/// npm registry is reachable wherever the tests run; `.ci/run` installs it
+/// up front).
+fn js_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
+    if !dir.join("node_modules/@tursodatabase/serverless").exists() {
+        let status = std::process::Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--silent"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm runs (Node 20 is needed for the JS client test)");
+        assert!(status.success(), "npm install in {} failed", dir.display());
+    }
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn npm_serverless_client_basics() {
+    let env = start().await;
+    let (_, url, token) = database(&env, "js").await;
+    let dir = tokio::task::spawn_blocking(js_dir).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg("serverless.mjs")
+            .current_dir(dir)
+            .env("DATABASE_URL", url)
+            .env("DATABASE_TOKEN", token)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the npm client failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("serverless client: ok"));
+}
+
+#[tokio::test]
+async fn hrana_v2_only_when_asked_and_idle_streams_expire() {
+    let env = crate::common::start_with(
+        comwit_sandbox::Sandbox::builder()
+            .hrana_v2()
+            .stream_idle_secs(1),
+    )
+    .await;
+    let (_, url, token) = database(&env, "v2").await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{url}/v2/pipeline"))
+        .bearer_auth(&token)
+        .json(
+            &json!({"baton": null, "requests": [{"type": "execute", "stmt": {"sql": "SELECT 7"}}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body["results"][0]["response"]["result"]["rows"][0][0]["value"],
+        "7"
+    );
+    let baton = body["baton"].as_str().unwrap().to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let r = http
+        .post(format!("{url}/v3/pipeline"))
+        .bearer_auth(&token)
+        .json(&json!({"baton": baton, "requests": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "an idle stream expired");
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["code"], "STREAM_EXPIRED");
+
+    // Without the flag, v2 is not served.
+    let plain = start().await;
+    let (_, url, token) = database(&plain, "v3only").await;
+    let r = http
+        .post(format!("{url}/v2/pipeline"))
+        .bearer_auth(&token)
+        .json(&json!({"requests": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
