@@ -9,6 +9,10 @@ pub struct SandboxConfig {
     pub listen: SocketAddr,
     /// The libSQL data endpoint's own listener.
     pub data_listen: SocketAddr,
+    /// The authoritative DNS server for hosted zones (UDP and TCP).
+    pub dns_listen: SocketAddr,
+    /// The parent ("registry") DNS server the registrar simulation feeds.
+    pub registry_dns_listen: SocketAddr,
     /// Idle Hrana streams are closed after this long.
     pub stream_idle_secs: u64,
     /// Also serve `/v2/pipeline` (Louhi does not; some tools need it).
@@ -42,6 +46,8 @@ impl Default for SandboxConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            dns_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            registry_dns_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             stream_idle_secs: 60,
             hrana_v2: false,
             data_dir: None,

@@ -17,6 +17,7 @@ mod auth;
 mod config;
 mod data;
 mod demo;
+mod dns;
 mod docs_page;
 mod error;
 mod extract;
@@ -51,6 +52,10 @@ pub struct SandboxInfo {
     pub api_url: String,
     /// The libSQL data endpoint (`database_url`s live under it).
     pub data_url: String,
+    /// Authoritative DNS for every hosted zone, `127.0.0.1:PORT` (UDP+TCP).
+    pub dns_addr: String,
+    /// The parent ("registry") DNS holding the registrar's delegations.
+    pub registry_dns_addr: String,
     /// A `cwt_` token with every live scope, member of the seeded project.
     pub user_token: String,
     pub operator_token: String,
@@ -93,6 +98,14 @@ impl SandboxBuilder {
     }
     pub fn listen(mut self, addr: SocketAddr) -> Self {
         self.config.listen = addr;
+        self
+    }
+    pub fn dns_listen(mut self, addr: SocketAddr) -> Self {
+        self.config.dns_listen = addr;
+        self
+    }
+    pub fn registry_dns_listen(mut self, addr: SocketAddr) -> Self {
+        self.config.registry_dns_listen = addr;
         self
     }
     pub fn data_listen(mut self, addr: SocketAddr) -> Self {
@@ -227,6 +240,19 @@ impl SandboxBuilder {
         );
         let app = routes::router(state.clone());
         let data_app = data::router(state.clone());
+        let dns_bind = |addr: SocketAddr| move |source| StartError::Bind { addr, source };
+        let zones_dns =
+            dns::DnsServer::start(state.clone(), dns::Role::Zones, state.config.dns_listen)
+                .await
+                .map_err(dns_bind(state.config.dns_listen))?;
+        let registry_dns = dns::DnsServer::start(
+            state.clone(),
+            dns::Role::Registry,
+            state.config.registry_dns_listen,
+        )
+        .await
+        .map_err(dns_bind(state.config.registry_dns_listen))?;
+        let _ = state.registry_dns.set(registry_dns.addr);
         if seed_demo {
             demo::seed(&state, app.clone())
                 .await
@@ -253,11 +279,14 @@ impl SandboxBuilder {
             info: SandboxInfo {
                 api_url,
                 data_url,
+                dns_addr: zones_dns.addr.to_string(),
+                registry_dns_addr: registry_dns.addr.to_string(),
                 user_token,
                 operator_token,
                 project_id,
             },
             addr,
+            dns: vec![zones_dns, registry_dns],
             stop: Some(tx),
             task: Some(task),
             _temp: temp,
@@ -270,6 +299,8 @@ impl SandboxBuilder {
 pub struct Sandbox {
     info: SandboxInfo,
     addr: SocketAddr,
+    /// Dropping them stops them.
+    dns: Vec<dns::DnsServer>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     _temp: Option<tempfile::TempDir>,
@@ -294,6 +325,9 @@ impl Sandbox {
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        for server in self.dns.drain(..) {
+            server.stop().await;
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;

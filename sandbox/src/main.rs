@@ -32,6 +32,12 @@ struct Serve {
     /// Address of the libSQL data endpoint (Hrana over HTTP); port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0")]
     data_listen: SocketAddr,
+    /// Authoritative DNS for hosted zones (UDP and TCP); port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    dns_listen: SocketAddr,
+    /// Parent-zone ("registry") DNS fed by the registrar simulation.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    registry_dns_listen: SocketAddr,
     /// Keep state here so it survives restarts.
     #[arg(
         long,
@@ -82,6 +88,8 @@ async fn main() -> anyhow::Result<()> {
     let mut builder = Sandbox::builder()
         .listen(args.listen)
         .data_listen(args.data_listen)
+        .dns_listen(args.dns_listen)
+        .registry_dns_listen(args.registry_dns_listen)
         .protected_tenants(parse_tenants(&args.protected_tenants))
         .max_upload_bytes(args.max_upload_mib.saturating_mul(1 << 20));
     if let Some(dir) = &args.data_dir {
@@ -109,6 +117,8 @@ async fn main() -> anyhow::Result<()> {
     println!("  API            {}", info.api_url);
     println!("  docs           {}/docs", info.api_url);
     println!("  data (libSQL)  {}", info.data_url);
+    println!("  DNS (zones)    {}", info.dns_addr);
+    println!("  DNS (registry) {}", info.registry_dns_addr);
     println!("  project        {}", info.project_id);
     println!("  user token     {}", info.user_token);
     println!("  operator token {}", info.operator_token);

@@ -22,6 +22,8 @@ pub struct Shared {
     pub data_url: String,
     /// Open Hrana streams of the data endpoint.
     pub streams: crate::data::Streams,
+    /// The registry DNS server, once started: delegation checks ask it.
+    pub registry_dns: std::sync::OnceLock<std::net::SocketAddr>,
     operator_token: String,
     faults: RwLock<Faults>,
 }
@@ -57,6 +59,7 @@ impl AppState {
             api_url,
             data_url,
             streams,
+            registry_dns: std::sync::OnceLock::new(),
             operator_token,
             faults: RwLock::new(Faults::default()),
         }))

@@ -11,6 +11,7 @@ pub mod api;
 pub mod client;
 pub mod config;
 pub mod credentials;
+pub mod delegation;
 pub mod error;
 pub mod models;
 pub mod secret;

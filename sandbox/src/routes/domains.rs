@@ -1,7 +1,5 @@
 //! Project domains (Route 53 style delegated zones) and the delegation check.
 
-use std::collections::BTreeSet;
-
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -9,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+use comwit_client::delegation::{Parents, Prober, Verdict};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -258,28 +258,6 @@ pub async fn create_domain(
     Ok((StatusCode::CREATED, axum::Json(DomainEnvelope { domain })))
 }
 
-fn normalise_ns(ns: &str) -> String {
-    ns.trim().trim_end_matches('.').to_ascii_lowercase()
-}
-
-/// Compares what the registrar (parent zone) publishes with the zone's
-/// nameservers. `managed` only on an exact match of the sets.
-pub fn verdict(expected: &[String], observed: &[String]) -> &'static str {
-    let exp: BTreeSet<String> = expected.iter().map(|s| normalise_ns(s)).collect();
-    let obs: BTreeSet<String> = observed.iter().map(|s| normalise_ns(s)).collect();
-    if obs.is_empty() {
-        "not_registered"
-    } else if obs == exp {
-        "delegated"
-    } else if obs.is_subset(&exp) {
-        "partial"
-    } else if obs.is_disjoint(&exp) {
-        "not_delegated"
-    } else {
-        "mixed"
-    }
-}
-
 /// Check delegation now; promotes to `managed` on a match and demotes a
 /// lapsed `managed` domain back to `pending_delegation`. A domain the
 /// registrar does not know is `matched: false`, never an error.
@@ -296,22 +274,26 @@ pub async fn delegation_check(
 ) -> ApiResult<axum::Json<DelegationCheck>> {
     caller.require_project(&state, "domain:write", &project_id)?;
     state.domains_enabled()?;
-    let conn = state.store.lock();
-    let dom = load_domain(&conn, &project_id, &domain)?;
-    let observed: Vec<String> = conn
-        .query_row(
-            "SELECT nameservers FROM registrar WHERE domain = ?1",
-            [&dom.domain],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()?
-        .map(|s| serde_json::from_str(&s).unwrap_or_default())
-        .unwrap_or_default();
-    let verdict = verdict(&dom.nameservers, &observed);
-    let matched = verdict == "delegated";
+    let dom = load_domain(&state.store.lock(), &project_id, &domain)?;
+    // The same prober the client uses, asking the sandbox's registry
+    // (parent-zone) DNS server: no shortcut through the registrar table.
+    let registry = *state.registry_dns.get().ok_or_else(|| {
+        ApiError::internal("delegation check", "the registry DNS server is not running")
+    })?;
+    let prober =
+        Prober::new(Parents::Fixed(vec![registry])).timeout(std::time::Duration::from_secs(2));
+    let (verdict, observed) = match prober.check(&dom.domain, &dom.nameservers).await {
+        Ok(d) => (d.verdict.as_str(), d.observed),
+        // No answer is a verdict too ("not registered"), never an error.
+        Err(e) => {
+            tracing::warn!(%e, "delegation probe failed");
+            (Verdict::NotRegistered.as_str(), Vec::new())
+        }
+    };
+    let matched = verdict == Verdict::Delegated.as_str();
     let status = if matched { MANAGED } else { PENDING };
     let checked_at = now_rfc3339();
-    conn.execute(
+    state.store.lock().execute(
         "UPDATE domains SET status = ?2, checked_at = ?3 WHERE hosted_zone_id = ?1",
         params![dom.hosted_zone_id, status, checked_at],
     )?;
@@ -321,7 +303,7 @@ pub async fn delegation_check(
         status: status.into(),
         verdict: verdict.into(),
         expected_nameservers: dom.nameservers,
-        observed_nameservers: observed.iter().map(|s| normalise_ns(s)).collect(),
+        observed_nameservers: observed,
         checked_at,
     }))
 }
@@ -365,26 +347,4 @@ pub async fn delete_domain(
         records_deleted: removed as u32,
         hosted_zone_id: dom.hosted_zone_id,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::verdict;
-
-    fn v(x: &[&str]) -> Vec<String> {
-        x.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn verdicts() {
-        let exp = v(&["ns-1.a.com", "ns-2.a.net"]);
-        assert_eq!(
-            verdict(&exp, &v(&["NS-2.a.net.", "ns-1.a.com"])),
-            "delegated"
-        );
-        assert_eq!(verdict(&exp, &v(&["ns-1.a.com"])), "partial");
-        assert_eq!(verdict(&exp, &v(&["ns-1.a.com", "ns.other.org"])), "mixed");
-        assert_eq!(verdict(&exp, &v(&["ns.other.org"])), "not_delegated");
-        assert_eq!(verdict(&exp, &[]), "not_registered");
-    }
 }

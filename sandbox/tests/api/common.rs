@@ -7,8 +7,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 pub struct Env {
-    /// Kept alive for the test; dropping it stops the server.
-    _sandbox: Sandbox,
+    /// Dropping it stops the server.
+    sandbox: Sandbox,
     pub http: reqwest::Client,
     pub url: String,
     /// All live scopes, member of `project`.
@@ -57,7 +57,7 @@ pub async fn start_with(builder: SandboxBuilder) -> Env {
     let sandbox = builder.start().await.expect("sandbox starts");
     let info = sandbox.info().clone();
     Env {
-        _sandbox: sandbox,
+        sandbox,
         http: reqwest::Client::new(),
         url: info.api_url,
         user: info.user_token,
@@ -67,6 +67,10 @@ pub async fn start_with(builder: SandboxBuilder) -> Env {
 }
 
 impl Env {
+    pub fn sandbox_info(&self) -> &comwit_sandbox::SandboxInfo {
+        self.sandbox.info()
+    }
+
     pub async fn call(
         &self,
         method: Method,

@@ -7,6 +7,7 @@ mod artifacts;
 mod authz;
 mod databases;
 mod device;
+mod dns;
 mod domains;
 mod health;
 mod hostnames;

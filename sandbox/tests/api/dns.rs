@@ -1,0 +1,144 @@
+//! The sandbox's DNS servers answer from the platform state.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+
+use hickory_server::proto::op::{Message, Query, ResponseCode};
+use hickory_server::proto::rr::{Name, RData, RecordType};
+use serde_json::json;
+
+use crate::common::start;
+
+async fn ask(server: &str, name: &str, rtype: RecordType) -> Message {
+    let server: SocketAddr = server.parse().unwrap();
+    let mut msg = Message::query();
+    msg.metadata.id = 4242;
+    msg.metadata.recursion_desired = false;
+    msg.add_query(Query::query(Name::from_str(name).unwrap(), rtype));
+    let sock = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    sock.send_to(&msg.to_vec().unwrap(), server).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let (n, _) = tokio::time::timeout(std::time::Duration::from_secs(3), sock.recv_from(&mut buf))
+        .await
+        .expect("the DNS server answers")
+        .unwrap();
+    Message::from_vec(&buf[..n]).unwrap()
+}
+
+#[tokio::test]
+async fn api_records_are_answered_at_once() {
+    let env = start().await;
+    let dns = env.sandbox_info().dns_addr.clone();
+    env.managed_domain("example.com").await;
+    let p = &env.project;
+    env.post(
+        &format!("/v1/projects/{p}/domains/example.com/records"),
+        &env.user,
+        json!({"name": "www", "type": "A", "values": ["192.0.2.7"]}),
+    )
+    .await
+    .expect(201);
+
+    let m = ask(&dns, "www.example.com.", RecordType::A).await;
+    assert_eq!(m.metadata.response_code, ResponseCode::NoError);
+    assert!(m.metadata.authoritative);
+    assert!(matches!(&m.answers[0].data, RData::A(a) if a.0.to_string() == "192.0.2.7"));
+
+    let soa = ask(&dns, "example.com.", RecordType::SOA).await;
+    assert!(matches!(soa.answers[0].data, RData::SOA(_)));
+    let ns = ask(&dns, "example.com.", RecordType::NS).await;
+    assert_eq!(ns.answers.len(), 4, "the zone's four nameservers");
+
+    let missing = ask(&dns, "nope.example.com.", RecordType::A).await;
+    assert_eq!(missing.metadata.response_code, ResponseCode::NXDomain);
+    assert!(
+        matches!(missing.authorities[0].data, RData::SOA(_)),
+        "negative answers carry the SOA"
+    );
+    let other = ask(&dns, "example.org.", RecordType::A).await;
+    assert_eq!(
+        other.metadata.response_code,
+        ResponseCode::Refused,
+        "not a zone we serve"
+    );
+
+    // Platform-owned records too, with A_ALIAS answered as A.
+    let app = env.create_app("web").await;
+    env.post(
+        &format!("/v1/projects/{p}/apps/{app}/domains"),
+        &env.user,
+        json!({"domain": "example.com", "dns_mode": "managed_project_domain"}),
+    )
+    .await
+    .expect(200);
+    let apex = ask(&dns, "example.com.", RecordType::A).await;
+    assert_eq!(apex.answers.len(), 1);
+    let txt = ask(&dns, "_cf-challenge.example.com.", RecordType::TXT).await;
+    assert!(matches!(txt.answers[0].data, RData::TXT(_)));
+}
+
+#[tokio::test]
+async fn registry_publishes_the_registrar_delegations() {
+    let env = start().await;
+    let reg = env.sandbox_info().registry_dns_addr.clone();
+    let r = ask(&reg, "example.com.", RecordType::NS).await;
+    assert_eq!(
+        r.metadata.response_code,
+        ResponseCode::NXDomain,
+        "not registered yet"
+    );
+    env.put(
+        "/_sandbox/registrar/example.com/nameservers",
+        &env.op,
+        json!({"nameservers": ["ns1.host.net", "ns2.host.net"]}),
+    )
+    .await
+    .expect(200);
+    let r = ask(&reg, "example.com.", RecordType::NS).await;
+    assert_eq!(r.metadata.response_code, ResponseCode::NoError);
+    assert!(!r.metadata.authoritative, "a referral");
+    assert_eq!(r.authorities.len(), 2);
+    let sub = ask(&reg, "www.example.com.", RecordType::A).await;
+    assert_eq!(
+        sub.authorities.len(),
+        2,
+        "names below the delegation are referred too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dig_sees_what_the_api_wrote() {
+    let env = start().await;
+    env.managed_domain("example.com").await;
+    env.post(
+        &format!("/v1/projects/{}/domains/example.com/records", env.project),
+        &env.user,
+        json!({"name": "@", "type": "MX", "values": ["10 mail.example.com"]}),
+    )
+    .await
+    .expect(201);
+    let dns = env.sandbox_info().dns_addr.clone();
+    let (host, port) = dns.rsplit_once(':').unwrap();
+    let (host, port) = (host.to_string(), port.to_string());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("dig")
+            .args([
+                &format!("@{host}"),
+                "-p",
+                &port,
+                "+norec",
+                "+short",
+                "example.com",
+                "MX",
+            ])
+            .output()
+            .expect("dig runs (Debian's dnsutils; .ci/run installs it)")
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "10 mail.example.com."
+    );
+}
