@@ -15,6 +15,7 @@ pub mod delegation;
 pub mod error;
 pub mod models;
 pub mod secret;
+pub mod sql;
 
 pub use api::deploy::{ArtifactDigest, ArtifactSource, DeployOutcome, UploadBody};
 pub use client::{Client, ClientBuilder, DEFAULT_API_URL, RetryPolicy};

@@ -1,0 +1,613 @@
+//! SQL sessions on the libSQL data endpoint: Hrana 3 over HTTP
+//! (`{database_url}/v3/pipeline`, NDJSON `/v3/cursor`) with the official
+//! `libsql-hrana` types.
+//!
+//! A session is one Hrana stream: its baton carries transactions across
+//! calls. Credentials are a database token, or — for operators — a query
+//! token minted on demand (300 s, audience `comwit-tui`) and renewed before
+//! it expires.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use libsql_hrana::proto::{
+    Batch, BatchStep, CursorReqBody, ExecuteStreamReq, GetAutocommitStreamReq, PipelineReqBody,
+    PipelineRespBody, Stmt, StmtResult, StreamRequest, StreamResponse, StreamResult,
+    Value as HValue,
+};
+
+use crate::client::Client;
+use crate::secret::Secret;
+
+/// A value as SQLite holds it, for display and arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    Null,
+    Integer(i64),
+    Float(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl std::fmt::Display for SqlValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SqlValue::Null => f.write_str("NULL"),
+            SqlValue::Integer(n) => write!(f, "{n}"),
+            SqlValue::Float(x) => write!(f, "{x}"),
+            SqlValue::Text(t) => f.write_str(t),
+            SqlValue::Blob(b) => write!(f, "<blob {} bytes>", b.len()),
+        }
+    }
+}
+
+impl From<&HValue> for SqlValue {
+    fn from(v: &HValue) -> Self {
+        match v {
+            HValue::None | HValue::Null => SqlValue::Null,
+            HValue::Integer { value } => SqlValue::Integer(*value),
+            HValue::Float { value } => SqlValue::Float(*value),
+            HValue::Text { value } => SqlValue::Text(value.to_string()),
+            HValue::Blob { value } => SqlValue::Blob(value.to_vec()),
+        }
+    }
+}
+
+impl From<&SqlValue> for HValue {
+    fn from(v: &SqlValue) -> Self {
+        match v {
+            SqlValue::Null => HValue::Null,
+            SqlValue::Integer(n) => HValue::Integer { value: *n },
+            SqlValue::Float(x) => HValue::Float { value: *x },
+            SqlValue::Text(t) => HValue::Text {
+                value: Arc::from(t.as_str()),
+            },
+            SqlValue::Blob(b) => HValue::Blob {
+                value: Bytes::copy_from_slice(b),
+            },
+        }
+    }
+}
+
+/// One statement's outcome, with timing and usage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatementOutcome {
+    pub sql: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<SqlValue>>,
+    pub affected_rows: u64,
+    pub last_insert_rowid: Option<i64>,
+    pub rows_read: u64,
+    pub rows_written: u64,
+    /// Round trip as the client saw it.
+    pub elapsed: Duration,
+    /// Time the server spent, when it reports it.
+    pub server_ms: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    /// The statement failed; the session is still usable.
+    #[error("{message} ({code})")]
+    Statement { code: String, message: String },
+    /// HTTP-level failure: the stream is gone (transactions rolled back).
+    #[error("data endpoint answered {status}: {message}")]
+    Http { status: u16, message: String },
+    #[error("could not reach the data endpoint: {0}")]
+    Transport(String),
+    #[error("unexpected answer from the data endpoint: {0}")]
+    Protocol(String),
+    #[error("minting a query token failed: {0}")]
+    Credentials(String),
+}
+
+enum Credential {
+    Token(Secret),
+    /// Operator: query tokens minted and renewed through the API.
+    Minted {
+        client: Client,
+        database: String,
+        reason: String,
+        ttl: u64,
+        token: Secret,
+        expires: Instant,
+    },
+}
+
+pub struct SqlSession {
+    http: reqwest::Client,
+    url: String,
+    credential: Credential,
+    baton: Option<String>,
+    autocommit: bool,
+}
+
+const QUERY_TOKEN_TTL: u64 = 300;
+/// Renew this long before expiry so no request carries a dying token.
+const RENEW_BEFORE: Duration = Duration::from_secs(30);
+
+impl SqlSession {
+    /// With a database token (from create, rotate or the keyring).
+    pub fn with_token(database_url: &str, token: Secret) -> Self {
+        Self::new(database_url, Credential::Token(token))
+    }
+
+    /// With an operator client: mints a query token now (300 s) and renews
+    /// it before it expires.
+    pub async fn with_operator(
+        client: &Client,
+        database_id: &str,
+        database_url: &str,
+        reason: &str,
+    ) -> Result<Self, SqlError> {
+        Self::with_operator_ttl(client, database_id, database_url, reason, QUERY_TOKEN_TTL).await
+    }
+
+    /// As `with_operator`, with another token lifetime.
+    pub async fn with_operator_ttl(
+        client: &Client,
+        database_id: &str,
+        database_url: &str,
+        reason: &str,
+        ttl_seconds: u64,
+    ) -> Result<Self, SqlError> {
+        let (token, expires) = mint(client, database_id, reason, ttl_seconds).await?;
+        Ok(Self::new(
+            database_url,
+            Credential::Minted {
+                client: client.clone(),
+                database: database_id.to_string(),
+                reason: reason.to_string(),
+                ttl: ttl_seconds,
+                token,
+                expires,
+            },
+        ))
+    }
+
+    fn new(url: &str, credential: Credential) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            url: url.trim_end_matches('/').to_string(),
+            credential,
+            baton: None,
+            autocommit: true,
+        }
+    }
+
+    /// Not inside an explicit transaction.
+    pub fn is_autocommit(&self) -> bool {
+        self.autocommit
+    }
+
+    async fn token(&mut self) -> Result<Secret, SqlError> {
+        match &mut self.credential {
+            Credential::Token(t) => Ok(t.clone()),
+            Credential::Minted {
+                client,
+                database,
+                reason,
+                ttl,
+                token,
+                expires,
+            } => {
+                if Instant::now() + RENEW_BEFORE >= *expires {
+                    let (t, e) = mint(client, database, reason, *ttl).await?;
+                    *token = t;
+                    *expires = e;
+                }
+                Ok(token.clone())
+            }
+        }
+    }
+
+    async fn pipeline(
+        &mut self,
+        mut requests: Vec<StreamRequest>,
+    ) -> Result<Vec<StreamResult>, SqlError> {
+        requests.push(StreamRequest::GetAutocommit(GetAutocommitStreamReq {}));
+        let body = PipelineReqBody {
+            baton: self.baton.clone(),
+            requests,
+        };
+        let token = self.token().await?;
+        let resp = self
+            .http
+            .post(format!("{}/v3/pipeline", self.url))
+            .bearer_auth(token.expose())
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| SqlError::Transport(e.to_string()))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SqlError::Transport(e.to_string()))?;
+        if !status.is_success() {
+            // The stream is gone with the error (open transactions too).
+            self.baton = None;
+            self.autocommit = true;
+            return Err(http_error(status.as_u16(), &bytes));
+        }
+        let mut parsed: PipelineRespBody =
+            serde_json::from_slice(&bytes).map_err(|e| SqlError::Protocol(e.to_string()))?;
+        self.baton = parsed.baton;
+        if let Some(StreamResult::Ok {
+            response: StreamResponse::GetAutocommit(a),
+        }) = parsed.results.pop()
+        {
+            self.autocommit = a.is_autocommit;
+        }
+        Ok(parsed.results)
+    }
+
+    /// Runs one statement.
+    pub async fn execute(
+        &mut self,
+        sql: &str,
+        args: &[SqlValue],
+    ) -> Result<StatementOutcome, SqlError> {
+        let started = Instant::now();
+        let stmt = Stmt {
+            sql: Some(sql.to_string()),
+            sql_id: None,
+            args: args.iter().map(HValue::from).collect(),
+            named_args: Vec::new(),
+            want_rows: Some(true),
+            replication_index: None,
+        };
+        let mut results = self
+            .pipeline(vec![StreamRequest::Execute(ExecuteStreamReq { stmt })])
+            .await?;
+        match results.pop() {
+            Some(StreamResult::Ok {
+                response: StreamResponse::Execute(r),
+            }) => Ok(outcome(sql, r.result, started.elapsed())),
+            Some(StreamResult::Error { error }) => Err(SqlError::Statement {
+                code: error.code,
+                message: error.message,
+            }),
+            other => Err(SqlError::Protocol(format!("unexpected result {other:?}"))),
+        }
+    }
+
+    /// Runs a script statement by statement (stopping at the first error),
+    /// so each gets its own timing and counts.
+    pub async fn script(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<StatementOutcome>, (Vec<StatementOutcome>, SqlError)> {
+        let mut done = Vec::new();
+        for stmt in split_statements(sql) {
+            match self.execute(&stmt, &[]).await {
+                Ok(o) => done.push(o),
+                Err(e) => return Err((done, e)),
+            }
+        }
+        Ok(done)
+    }
+
+    /// Runs statements as one Hrana batch (one round trip); each step's
+    /// result or error.
+    pub async fn batch(
+        &mut self,
+        statements: &[&str],
+    ) -> Result<Vec<Result<StatementOutcome, SqlError>>, SqlError> {
+        let started = Instant::now();
+        let steps = statements
+            .iter()
+            .map(|s| BatchStep {
+                condition: None,
+                stmt: Stmt {
+                    sql: Some(s.to_string()),
+                    sql_id: None,
+                    args: Vec::new(),
+                    named_args: Vec::new(),
+                    want_rows: Some(true),
+                    replication_index: None,
+                },
+            })
+            .collect();
+        let req = StreamRequest::Batch(libsql_hrana::proto::BatchStreamReq {
+            batch: Batch {
+                steps,
+                replication_index: None,
+            },
+        });
+        let mut results = self.pipeline(vec![req]).await?;
+        let Some(StreamResult::Ok {
+            response: StreamResponse::Batch(b),
+        }) = results.pop()
+        else {
+            return Err(SqlError::Protocol("the batch got no batch result".into()));
+        };
+        let elapsed = started.elapsed();
+        Ok(statements
+            .iter()
+            .enumerate()
+            .map(
+                |(i, sql)| match (b.result.step_results.get(i), b.result.step_errors.get(i)) {
+                    (Some(Some(r)), _) => Ok(outcome(sql, r.clone(), elapsed)),
+                    (_, Some(Some(e))) => Err(SqlError::Statement {
+                        code: e.code.clone(),
+                        message: e.message.clone(),
+                    }),
+                    _ => Err(SqlError::Statement {
+                        code: "SKIPPED".into(),
+                        message: "the step did not run".into(),
+                    }),
+                },
+            )
+            .collect())
+    }
+
+    /// Streams a query's rows through `/v3/cursor` (bounded memory for
+    /// large results): `on_row` gets each row as it arrives.
+    pub async fn stream(
+        &mut self,
+        sql: &str,
+        mut on_row: impl FnMut(Vec<SqlValue>),
+    ) -> Result<(Vec<String>, u64), SqlError> {
+        let body = CursorReqBody {
+            baton: self.baton.clone(),
+            batch: Batch {
+                steps: vec![BatchStep {
+                    condition: None,
+                    stmt: Stmt {
+                        sql: Some(sql.to_string()),
+                        sql_id: None,
+                        args: Vec::new(),
+                        named_args: Vec::new(),
+                        want_rows: Some(true),
+                        replication_index: None,
+                    },
+                }],
+                replication_index: None,
+            },
+        };
+        let token = self.token().await?;
+        let resp = self
+            .http
+            .post(format!("{}/v3/cursor", self.url))
+            .bearer_auth(token.expose())
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| SqlError::Transport(e.to_string()))?;
+        let status = resp.status();
+        if !status.is_success() {
+            self.baton = None;
+            let bytes = resp.bytes().await.unwrap_or_default();
+            return Err(http_error(status.as_u16(), &bytes));
+        }
+        let mut chunks = resp.bytes_stream();
+        let mut pending: Vec<u8> = Vec::new();
+        let mut first = true;
+        let mut columns = Vec::new();
+        let mut count = 0u64;
+        loop {
+            // Handle every complete line in the buffer, then read more.
+            while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=pos).collect();
+                let v: serde_json::Value =
+                    serde_json::from_slice(&line).map_err(|e| SqlError::Protocol(e.to_string()))?;
+                if first {
+                    first = false;
+                    self.baton = v["baton"].as_str().map(str::to_string);
+                    continue;
+                }
+                match v["type"].as_str() {
+                    Some("step_begin") => {
+                        columns = v["cols"]
+                            .as_array()
+                            .map(|c| {
+                                c.iter()
+                                    .map(|c| c["name"].as_str().unwrap_or("").to_string())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                    }
+                    Some("row") => {
+                        // Typed parse from the bytes: the Hrana value types
+                        // borrow strings, which a `Value` cannot lend.
+                        #[derive(serde::Deserialize)]
+                        struct RowLine {
+                            row: Vec<HValue>,
+                        }
+                        let line: RowLine = serde_json::from_slice(&line)
+                            .map_err(|e| SqlError::Protocol(e.to_string()))?;
+                        on_row(line.row.iter().map(SqlValue::from).collect());
+                        count += 1;
+                    }
+                    Some("step_error") | Some("error") => {
+                        return Err(SqlError::Statement {
+                            code: v["error"]["code"].as_str().unwrap_or("").to_string(),
+                            message: v["error"]["message"].as_str().unwrap_or("").to_string(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            match chunks.next().await {
+                Some(Ok(c)) => pending.extend_from_slice(&c),
+                Some(Err(e)) => return Err(SqlError::Transport(e.to_string())),
+                None => break,
+            }
+        }
+        Ok((columns, count))
+    }
+
+    /// Closes the stream (an open transaction rolls back).
+    pub async fn close(&mut self) -> Result<(), SqlError> {
+        if self.baton.is_some() {
+            self.pipeline(vec![StreamRequest::Close(
+                libsql_hrana::proto::CloseStreamReq {},
+            )])
+            .await?;
+            self.baton = None;
+        }
+        Ok(())
+    }
+}
+
+async fn mint(
+    client: &Client,
+    database: &str,
+    reason: &str,
+    ttl: u64,
+) -> Result<(Secret, Instant), SqlError> {
+    let q = client
+        .database_admin(database)
+        .query_token(ttl, "comwit-tui", reason)
+        .await
+        .map_err(|e| SqlError::Credentials(e.to_string()))?;
+    let ttl = q.ttl_seconds.unwrap_or(ttl).max(1);
+    Ok((q.query_token, Instant::now() + Duration::from_secs(ttl)))
+}
+
+fn http_error(status: u16, body: &[u8]) -> SqlError {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v["message"]
+                .as_str()
+                .or(v["error"].as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned());
+    SqlError::Http { status, message }
+}
+
+fn outcome(sql: &str, r: StmtResult, elapsed: Duration) -> StatementOutcome {
+    StatementOutcome {
+        sql: sql.to_string(),
+        columns: r
+            .cols
+            .iter()
+            .map(|c| c.name.clone().unwrap_or_default())
+            .collect(),
+        rows: r
+            .rows
+            .iter()
+            .map(|row| row.values.iter().map(SqlValue::from).collect())
+            .collect(),
+        affected_rows: r.affected_row_count,
+        last_insert_rowid: r.last_insert_rowid,
+        rows_read: r.rows_read,
+        rows_written: r.rows_written,
+        elapsed,
+        server_ms: r.query_duration_ms,
+    }
+}
+
+/// Splits a script into statements on `;`, respecting quotes, comments
+/// and `CREATE TRIGGER … BEGIN … END` bodies.
+pub fn split_statements(script: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = script.chars().peekable();
+    let mut word = String::new();
+    // Depth of BEGIN … END inside a trigger definition.
+    let mut trigger = false;
+    let mut depth = 0i32;
+    let flush_word = |word: &mut String, cur_upper: &str, trigger: &mut bool, depth: &mut i32| {
+        let w = word.to_ascii_uppercase();
+        if w == "TRIGGER" && cur_upper.trim_start().starts_with("CREATE") {
+            *trigger = true;
+        } else if *trigger && (w == "BEGIN" || w == "CASE") {
+            *depth += 1;
+        } else if *trigger && w == "END" {
+            *depth -= 1;
+        }
+        word.clear();
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' | '`' | '[' => {
+                let close = if c == '[' { ']' } else { c };
+                cur.push(c);
+                for d in chars.by_ref() {
+                    cur.push(d);
+                    if d == close {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        cur.push('\n');
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = ' ';
+                for d in chars.by_ref() {
+                    if prev == '*' && d == '/' {
+                        break;
+                    }
+                    prev = d;
+                }
+                cur.push(' ');
+            }
+            ';' => {
+                let upper = cur.to_ascii_uppercase();
+                flush_word(&mut word, &upper, &mut trigger, &mut depth);
+                if trigger && depth > 0 {
+                    cur.push(';');
+                    continue;
+                }
+                let stmt = cur.trim().to_string();
+                if !stmt.is_empty() {
+                    out.push(stmt);
+                }
+                cur.clear();
+                trigger = false;
+                depth = 0;
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                word.push(c);
+                cur.push(c);
+            }
+            c => {
+                let upper = cur.to_ascii_uppercase();
+                flush_word(&mut word, &upper, &mut trigger, &mut depth);
+                cur.push(c);
+            }
+        }
+    }
+    let stmt = cur.trim().to_string();
+    if !stmt.is_empty() {
+        out.push(stmt);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_statements;
+
+    #[test]
+    fn scripts_split_on_statement_boundaries() {
+        let s =
+            "CREATE TABLE t (a); -- comment; here\nINSERT INTO t VALUES ('a;b'); /* x; */ SELECT 1";
+        assert_eq!(
+            split_statements(s),
+            vec![
+                "CREATE TABLE t (a)",
+                "INSERT INTO t VALUES ('a;b')",
+                "SELECT 1"
+            ]
+        );
+        let trig = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = 1; DELETE FROM t; END; SELECT 2;";
+        let parts = split_statements(trig);
+        assert_eq!(parts.len(), 2, "{parts:?}");
+        assert!(parts[0].ends_with("END"));
+        assert_eq!(parts[1], "SELECT 2");
+    }
+}
