@@ -79,6 +79,8 @@ pub enum Error {
     Credentials(String),
     #[error("device login: {0}")]
     Login(String),
+    #[error(transparent)]
+    Package(#[from] crate::package::PackError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

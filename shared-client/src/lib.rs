@@ -14,9 +14,11 @@ pub mod credentials;
 pub mod delegation;
 pub mod error;
 pub mod models;
+pub mod package;
 pub mod secret;
 pub mod sql;
 
+pub use api::artifact::{DirectorySource, PrebuiltSource};
 pub use api::deploy::{ArtifactDigest, ArtifactSource, DeployOutcome, UploadBody};
 pub use client::{Client, ClientBuilder, DEFAULT_API_URL, RetryPolicy};
 pub use error::{Error, Problem, Result};

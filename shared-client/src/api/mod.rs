@@ -2,6 +2,7 @@
 //! `client.domains(project).records(domain)`, …).
 
 pub mod apps;
+pub mod artifact;
 pub mod auth;
 pub mod databases;
 pub mod deploy;
