@@ -1,0 +1,722 @@
+//! Packing benchmark: our packer against `tar --zstd` and against the
+//! compression limit (zstd alone over the same tree already tarred in memory).
+//!
+//! Run with `cargo bench --bench packaging`. The tree is ~230 MB in ~20,000
+//! files by default; `COMWIT_PACK_BENCH_MB` scales it for quick runs, and
+//! `COMWIT_PACK_BENCH_KEEP_TREE=<dir>` keeps a copy for profiling.
+//!
+//! Each contender runs [`RUNS`] times, interleaved round by round, with the
+//! tree in the page cache. "The limit" is the zstd CLI at the same level with
+//! one worker per core, reading the uncompressed tar from tmpfs and writing a
+//! file beside ours; the zstd crate compressing the same tar from a buffer
+//! into nothing is printed too, for reference. Peak memory is measured in a
+//! child process (this binary re-executed), so generating the tree does not
+//! count towards it.
+//!
+//! The last line is machine-readable (ratios of medians):
+//! `pack_vs_tar_zstd_wall_ratio=<x> size_ratio=<y> vs_compress_limit=<w> peak_rss_mib=<z>`
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use comwit_client::package::{COMPRESSION_LEVEL, PackOptions, pack_to_file, pack_to_writer};
+
+const CHILD_ENV: &str = "COMWIT_PACK_BENCH_CHILD";
+const SCALE_ENV: &str = "COMWIT_PACK_BENCH_MB";
+const KEEP_ENV: &str = "COMWIT_PACK_BENCH_KEEP_TREE";
+/// Runs per contender. Three is the minimum for a median; five steadies it
+/// on a machine shared with other work.
+const RUNS: usize = 5;
+
+fn main() {
+    if let Ok(spec) = std::env::var(CHILD_ENV) {
+        child(&spec);
+        return;
+    }
+    let total_mb: u64 = std::env::var(SCALE_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(230);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+
+    let work = tempfile::tempdir().expect("temp dir");
+    let tree = work.path().join("dist");
+    let started = Instant::now();
+    let shape = generate_tree(&tree, total_mb * 1_000_000, 0x5eed_c0de);
+    if let Ok(keep) = std::env::var(KEEP_ENV) {
+        // For profiling the child mode by hand against the same tree.
+        let _ = fs::remove_dir_all(&keep);
+        copy_dir(&tree, Path::new(&keep));
+    }
+    println!(
+        "tree: {} files, {} dirs, {:.1} MB ({:.1} MB incompressible) in {:.1} s; {} cores; load average {}",
+        shape.files,
+        shape.dirs,
+        mb(shape.bytes),
+        mb(shape.binary_bytes),
+        started.elapsed().as_secs_f64(),
+        cores,
+        fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    // Everything below reads the tree from the page cache.
+    warm(&tree);
+
+    // The limit's input: the same tree as an uncompressed tar, in memory
+    // (tmpfs for the CLI, a buffer for the library). Not timed.
+    let plain_tar = shm_path("plain.tar");
+    run_ok(
+        Command::new("tar")
+            .arg("-cf")
+            .arg(&plain_tar)
+            .arg("-C")
+            .arg(&tree)
+            .arg("."),
+    );
+    let in_memory = fs::read(&plain_tar).expect("read plain tar");
+
+    let ours_file = work.path().join("ours.tar.zst");
+    let tar_file = work.path().join("tar.tar.zst");
+    let limit_file = work.path().join("limit.tar.zst");
+    let mut lib_size = 0;
+    let mut tasks: Vec<(String, Box<dyn FnMut() + '_>)> = vec![
+        (
+            "ours  pack_to_file".to_owned(),
+            Box::new(|| {
+                pack_to_file(&tree, &ours_file, &PackOptions::new()).expect("pack to file");
+            }),
+        ),
+        (
+            "ours  pack_to_writer(sink)".to_owned(),
+            Box::new(|| {
+                pack_to_writer(&tree, io::sink(), &PackOptions::new()).expect("pack to sink");
+            }),
+        ),
+        (
+            "tar --zstd -cf".to_owned(),
+            Box::new(|| {
+                run_ok(
+                    Command::new("tar")
+                        .arg("--zstd")
+                        .arg("-cf")
+                        .arg(&tar_file)
+                        .arg("-C")
+                        .arg(&tree)
+                        .arg("."),
+                );
+            }),
+        ),
+        (
+            format!("limit: zstd CLI -{COMPRESSION_LEVEL} -T{cores}, tmpfs tar -> file"),
+            Box::new(|| {
+                run_ok(
+                    Command::new("zstd")
+                        .arg(format!("-{COMPRESSION_LEVEL}"))
+                        .arg(format!("-T{cores}"))
+                        .args(["-q", "-f"])
+                        .arg(&plain_tar)
+                        .arg("-o")
+                        .arg(&limit_file),
+                );
+            }),
+        ),
+        (
+            format!("limit: zstd crate, {cores} workers, in-memory tar -> sink"),
+            Box::new(|| {
+                let mut counter = CountingSink(0);
+                let mut encoder =
+                    zstd::Encoder::new(&mut counter, COMPRESSION_LEVEL).expect("zstd encoder");
+                encoder.multithread(cores as u32).expect("zstd workers");
+                encoder.write_all(&in_memory).expect("compress");
+                encoder.finish().expect("finish");
+                lib_size = counter.0;
+            }),
+        ),
+    ];
+    // Rounds interleave the contenders, so a burst of load from elsewhere on
+    // the machine hits all of them alike. A contender's previous output is
+    // deleted first (untimed): replacing a large file that is still being
+    // written back costs tens of milliseconds on ext4, whoever does it.
+    let outputs: [Option<&Path>; 5] = [
+        Some(&ours_file),
+        None,
+        Some(&tar_file),
+        Some(&limit_file),
+        None,
+    ];
+    let labels: Vec<String> = tasks.iter().map(|(label, _)| label.clone()).collect();
+    let mut runs: Vec<Vec<Run>> = vec![Vec::new(); tasks.len()];
+    for _ in 0..RUNS {
+        for (i, (_, task)) in tasks.iter_mut().enumerate() {
+            if let Some(output) = outputs[i] {
+                let _ = fs::remove_file(output);
+            }
+            runs[i].push(measure(task));
+        }
+    }
+    drop(tasks);
+    let file_size = |path: &Path| fs::metadata(path).expect("archive").len();
+    let sizes = [
+        file_size(&ours_file),
+        file_size(&ours_file),
+        file_size(&tar_file),
+        file_size(&limit_file),
+        lib_size,
+    ];
+    for ((label, runs), size) in labels.iter().zip(&runs).zip(sizes) {
+        report(label, runs, size, shape.bytes);
+    }
+    let _ = fs::remove_file(&plain_tar);
+    drop(in_memory);
+
+    // Peak memory of packing alone, for growing inputs.
+    let mut subtrees: Vec<(PathBuf, u64)> = fs::read_dir(&tree)
+        .expect("list tree")
+        .map(|e| {
+            let path = e.expect("entry").path();
+            let size = tree_bytes(&path);
+            (path, size)
+        })
+        .collect();
+    subtrees.sort_by_key(|(_, size)| *size);
+    let mut rss_inputs: Vec<(PathBuf, u64)> = subtrees
+        .into_iter()
+        .filter(|(_, size)| *size > shape.bytes / 10)
+        .take(2)
+        .collect();
+    rss_inputs.push((tree.clone(), shape.bytes));
+    let mut peak_full = 0.0;
+    for (input, bytes) in &rss_inputs {
+        let (peak_mib, wall) = child_pack(input, &work.path().join("child.tar.zst"));
+        println!(
+            "peak RSS packing {:>6.1} MB input ({}): {:.1} MiB (child wall {:.3} s)",
+            mb(*bytes),
+            input.strip_prefix(work.path()).unwrap_or(input).display(),
+            peak_mib,
+            wall.as_secs_f64()
+        );
+        peak_full = peak_mib;
+    }
+
+    let ours = median_wall(&runs[0]);
+    let tar_zstd = median_wall(&runs[2]);
+    let cli = median_wall(&runs[3]);
+    let lib = median_wall(&runs[4]);
+    println!(
+        "limit used below: the zstd CLI (same output path as ours); the crate on an in-memory buffer writes no file and is shown for reference"
+    );
+    println!(
+        "best-of-{RUNS} ratios: vs tar --zstd {:.3}, vs limit {:.3}, vs crate in memory {:.3}",
+        ratio(best_wall(&runs[0]), best_wall(&runs[2])),
+        ratio(best_wall(&runs[0]), best_wall(&runs[3])),
+        ratio(best_wall(&runs[0]), best_wall(&runs[4])),
+    );
+    println!(
+        "median ratios: sink vs tar --zstd {:.3}, vs crate in memory {:.3}",
+        ratio(median_wall(&runs[1]), tar_zstd),
+        ratio(ours, lib),
+    );
+    println!(
+        "pack_vs_tar_zstd_wall_ratio={:.3} size_ratio={:.4} vs_compress_limit={:.3} peak_rss_mib={:.1}",
+        ratio(ours, tar_zstd),
+        sizes[0] as f64 / sizes[2] as f64,
+        ratio(ours, cli),
+        peak_full
+    );
+}
+
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    /// User + system CPU seconds, this process and its waited-for children.
+    cpu: f64,
+}
+
+fn measure(task: &mut dyn FnMut()) -> Run {
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    task();
+    let wall = started.elapsed();
+    Run {
+        wall,
+        cpu: cpu_seconds() - cpu_before,
+    }
+}
+
+/// utime + stime + cutime + cstime of this process, from /proc (USER_HZ is
+/// 100 on Linux), so 10 ms resolution.
+fn cpu_seconds() -> f64 {
+    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14-17 of stat(5), counted from the state field (3rd) here.
+    (11..15)
+        .filter_map(|i| fields.get(i).and_then(|v| v.parse::<f64>().ok()))
+        .sum::<f64>()
+        / 100.0
+}
+
+fn run_ok(command: &mut Command) {
+    let status = command.status().expect("run command");
+    assert!(status.success(), "{command:?} failed");
+}
+
+/// The re-executed binary: pack one tree to a file and report `VmHWM`.
+fn child(spec: &str) {
+    let (root, dest) = spec.split_once('\n').expect("child spec");
+    let started = Instant::now();
+    pack_to_file(Path::new(root), Path::new(dest), &PackOptions::new()).expect("child pack");
+    let wall = started.elapsed();
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    println!("{hwm_kib} {}", wall.as_nanos());
+}
+
+fn child_pack(root: &Path, dest: &Path) -> (f64, Duration) {
+    let spec = format!("{}\n{}", root.display(), dest.display());
+    let out = Command::new(std::env::current_exe().expect("own path"))
+        .env(CHILD_ENV, spec)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run child");
+    assert!(out.status.success(), "child pack failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    let kib: f64 = parts.next().and_then(|v| v.parse().ok()).expect("VmHWM");
+    let nanos: u64 = parts.next().and_then(|v| v.parse().ok()).expect("wall");
+    (kib / 1024.0, Duration::from_nanos(nanos))
+}
+
+struct CountingSink(u64);
+
+impl Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn median_wall(runs: &[Run]) -> Duration {
+    let mut walls: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
+    walls.sort();
+    walls[walls.len() / 2]
+}
+
+fn best_wall(runs: &[Run]) -> Duration {
+    runs.iter().map(|r| r.wall).min().unwrap_or_default()
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn report(label: &str, runs: &[Run], size: u64, input: u64) {
+    let walls: Vec<String> = runs
+        .iter()
+        .map(|r| format!("{:.3}", r.wall.as_secs_f64()))
+        .collect();
+    let mut cpus: Vec<f64> = runs.iter().map(|r| r.cpu).collect();
+    cpus.sort_by(f64::total_cmp);
+    let median = median_wall(runs);
+    println!(
+        "{label}: median {:.3} s, best {:.3} s (runs {}), median CPU {:.2} s, {:.0} MB/s, size {} ({:.3}x)",
+        median.as_secs_f64(),
+        best_wall(runs).as_secs_f64(),
+        walls.join(" "),
+        cpus[cpus.len() / 2],
+        mb(input) / median.as_secs_f64(),
+        size,
+        input as f64 / size as f64
+    );
+}
+
+fn shm_path(name: &str) -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    dir.join(format!("comwit-pack-bench-{}-{name}", std::process::id()))
+}
+
+fn warm(root: &Path) {
+    let mut buf = vec![0; 1 << 20];
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("list") {
+            let entry = entry.expect("entry");
+            let kind = entry.file_type().expect("type");
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                let mut file = fs::File::open(entry.path()).expect("open");
+                while file.read(&mut buf).expect("read") > 0 {}
+            }
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create copy");
+    for entry in fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let dest = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), dest).expect("copy");
+        }
+    }
+}
+
+fn tree_bytes(path: &Path) -> u64 {
+    let meta = fs::symlink_metadata(path).expect("stat");
+    if !meta.is_dir() {
+        return meta.len();
+    }
+    fs::read_dir(path)
+        .expect("list")
+        .map(|e| tree_bytes(&e.expect("entry").path()))
+        .sum()
+}
+
+// ---------------------------------------------------------------------------
+// Tree generation: a deterministic imitation of a front-end `dist/` folder.
+
+struct Shape {
+    files: u64,
+    dirs: u64,
+    bytes: u64,
+    binary_bytes: u64,
+}
+
+/// SplitMix64: tiny, fast, and good enough to make test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Log-normal sizes: many small files and a few large ones.
+    fn lognormal(&mut self, sigma: f64) -> f64 {
+        let normal: f64 = (0..12).map(|_| self.unit()).sum::<f64>() - 6.0;
+        (normal * sigma).exp()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Js,
+    Map,
+    Css,
+    Html,
+    Json,
+    Image,
+    Font,
+}
+
+impl Kind {
+    fn is_binary(self) -> bool {
+        matches!(self, Kind::Image | Kind::Font)
+    }
+}
+
+fn generate_tree(root: &Path, total: u64, seed: u64) -> Shape {
+    let mut rng = Rng(seed);
+    // File counts per kind for a 230 MB tree; they scale with the total.
+    let scale = total as f64 / 230e6;
+    let counts = [
+        (Kind::Js, 5200),
+        (Kind::Map, 1800),
+        (Kind::Css, 1500),
+        (Kind::Html, 5500),
+        (Kind::Json, 3500),
+        (Kind::Image, 2400),
+        (Kind::Font, 100),
+    ];
+    let mut plan: Vec<(Kind, f64)> = Vec::new();
+    for (kind, count) in counts {
+        let n = ((count as f64 * scale).round() as usize).max(1);
+        for _ in 0..n {
+            let sigma = if matches!(kind, Kind::Map | Kind::Image) {
+                1.3
+            } else {
+                1.0
+            };
+            plan.push((kind, rng.lognormal(sigma)));
+        }
+    }
+    // A third of the bytes are binary, as in sites with images and fonts.
+    let binary_budget = total as f64 / 3.0;
+    let text_budget = total as f64 - binary_budget;
+    let binary_weight: f64 = plan.iter().filter(|p| p.0.is_binary()).map(|p| p.1).sum();
+    let text_weight: f64 = plan.iter().filter(|p| !p.0.is_binary()).map(|p| p.1).sum();
+
+    let vocabulary = Vocabulary::new(&mut rng);
+    let mut dirs = std::collections::BTreeSet::new();
+    let mut shape = Shape {
+        files: 0,
+        dirs: 0,
+        bytes: 0,
+        binary_bytes: 0,
+    };
+    let mut content = Vec::new();
+    for (index, (kind, weight)) in plan.into_iter().enumerate() {
+        let size = if kind.is_binary() {
+            weight / binary_weight * binary_budget
+        } else {
+            weight / text_weight * text_budget
+        }
+        .max(16.0) as usize;
+        let rel = file_path(&mut rng, kind, index);
+        content.clear();
+        if kind.is_binary() {
+            fill_binary(&mut rng, &mut content, size);
+        } else {
+            fill_text(&mut rng, &vocabulary, kind, &mut content, size);
+        }
+        let path = root.join(&rel);
+        let parent = path.parent().expect("parent").to_path_buf();
+        if dirs.insert(parent.clone()) {
+            fs::create_dir_all(&parent).expect("create dirs");
+        }
+        fs::write(&path, &content).expect("write file");
+        shape.files += 1;
+        shape.bytes += content.len() as u64;
+        if kind.is_binary() {
+            shape.binary_bytes += content.len() as u64;
+        }
+    }
+    let mut all_dirs = std::collections::BTreeSet::new();
+    for dir in &dirs {
+        for ancestor in dir.ancestors() {
+            if ancestor == root || !ancestor.starts_with(root) {
+                break;
+            }
+            all_dirs.insert(ancestor.to_path_buf());
+        }
+    }
+    shape.dirs = all_dirs.len() as u64;
+    shape
+}
+
+fn file_path(rng: &mut Rng, kind: Kind, index: usize) -> String {
+    let hash = rng.next() as u32;
+    match kind {
+        Kind::Js => format!(
+            "assets/js/{:02}/{:02}/chunk-{index}-{hash:08x}.js",
+            rng.below(40),
+            rng.below(8)
+        ),
+        Kind::Map => format!(
+            "assets/js/{:02}/{:02}/chunk-{index}-{hash:08x}.js.map",
+            rng.below(40),
+            rng.below(8)
+        ),
+        Kind::Css => format!(
+            "assets/css/{:02}/style-{index}-{hash:08x}.css",
+            rng.below(30)
+        ),
+        Kind::Html => format!("pages/section-{:02}/page-{index}/index.html", rng.below(50)),
+        Kind::Json => format!("data/{:02}/record-{index}.json", rng.below(60)),
+        Kind::Image => {
+            let ext = ["png", "jpg", "webp", "avif"][rng.below(4) as usize];
+            format!(
+                "img/{:02}/{:02}/image-{index}.{ext}",
+                rng.below(20),
+                rng.below(10)
+            )
+        }
+        Kind::Font => format!("fonts/font-{index}-{hash:08x}.woff2"),
+    }
+}
+
+fn fill_binary(rng: &mut Rng, out: &mut Vec<u8>, size: usize) {
+    out.reserve(size);
+    while out.len() < size {
+        let word = rng.next().to_le_bytes();
+        let take = (size - out.len()).min(8);
+        out.extend_from_slice(&word[..take]);
+    }
+}
+
+struct Vocabulary {
+    words: Vec<Vec<u8>>,
+}
+
+impl Vocabulary {
+    fn new(rng: &mut Rng) -> Self {
+        let common: &[&str] = &[
+            "function",
+            "return",
+            "const",
+            "let",
+            "var",
+            "this",
+            "null",
+            "undefined",
+            "true",
+            "false",
+            "import",
+            "export",
+            "default",
+            "class",
+            "extends",
+            "new",
+            "if",
+            "else",
+            "for",
+            "while",
+            "switch",
+            "case",
+            "break",
+            "props",
+            "state",
+            "children",
+            "div",
+            "span",
+            "className",
+            "style",
+            "onClick",
+            "value",
+            "length",
+            "push",
+            "map",
+            "filter",
+            "reduce",
+            "Object",
+            "Array",
+            "Promise",
+            "async",
+            "await",
+            "then",
+            "document",
+            "window",
+            "element",
+            "display",
+            "flex",
+            "margin",
+            "padding",
+            "color",
+            "background",
+            "border",
+            "width",
+            "height",
+            "position",
+            "absolute",
+            "relative",
+            "px",
+            "rem",
+            "none",
+            "auto",
+            "href",
+            "src",
+            "alt",
+            "title",
+            "content",
+            "type",
+            "name",
+            "id",
+            "data",
+            "items",
+            "label",
+            "description",
+            "price",
+            "url",
+        ];
+        let mut words: Vec<Vec<u8>> = common.iter().map(|w| w.as_bytes().to_vec()).collect();
+        // Project-specific identifiers: the long tail that makes text less
+        // compressible than a dictionary of keywords.
+        for _ in 0..3000 {
+            let len = 3 + rng.below(12) as usize;
+            let word = (0..len)
+                .map(|i| {
+                    let alphabet: &[u8] = if i == 0 {
+                        b"abcdefghijklmnopqrstuvwxyz_$"
+                    } else {
+                        b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
+                    };
+                    alphabet[rng.below(alphabet.len() as u64) as usize]
+                })
+                .collect();
+            words.push(word);
+        }
+        Vocabulary { words }
+    }
+
+    /// Zipf-like: low indices (keywords) are much more frequent.
+    fn pick(&self, rng: &mut Rng) -> &[u8] {
+        let u = rng.unit();
+        let index = ((self.words.len() as f64).powf(u) - 1.0) as usize;
+        &self.words[index.min(self.words.len() - 1)]
+    }
+}
+
+fn fill_text(rng: &mut Rng, vocabulary: &Vocabulary, kind: Kind, out: &mut Vec<u8>, size: usize) {
+    let (separators, repeat): (&[&[u8]], f64) = match kind {
+        Kind::Js => (
+            &[b"(", b")", b"{", b"}", b";", b",", b".", b"=", b"=>", b" "],
+            0.35,
+        ),
+        Kind::Map => (&[b"\",\"", b";", b",", b"AAAA", b"CAAC"], 0.2),
+        Kind::Css => (&[b"{", b"}", b":", b";", b" ", b"-", b"\n"], 0.55),
+        Kind::Html => (&[b"<", b">", b"</", b"=\"", b"\" ", b"\n  ", b" "], 0.6),
+        Kind::Json => (&[b"\":\"", b"\",\"", b"{\"", b"\"}", b",", b"[", b"]"], 0.5),
+        Kind::Image | Kind::Font => unreachable!("binary kinds are not text"),
+    };
+    // Files differ in how repetitive they are.
+    let repeat = (repeat + (rng.unit() - 0.5) * 0.3).clamp(0.05, 0.9);
+    out.reserve(size);
+    while out.len() < size {
+        let roll = rng.unit();
+        if roll < repeat && out.len() > 64 {
+            let window = out.len().min(32 * 1024);
+            let start = out.len() - window + rng.below(window as u64) as usize;
+            let len = (8 + rng.below(56) as usize).min(out.len() - start);
+            out.extend_from_within(start..start + len);
+        } else if roll < repeat + 0.04 {
+            // Hashes, ids and base64 blobs: incompressible islands in text.
+            let len = 8 + rng.below(24) as usize;
+            for _ in 0..len {
+                out.push(
+                    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ+/"
+                        [rng.below(64) as usize],
+                );
+            }
+        } else {
+            out.extend_from_slice(vocabulary.pick(rng));
+            out.extend_from_slice(separators[rng.below(separators.len() as u64) as usize]);
+        }
+    }
+    out.truncate(size);
+}
