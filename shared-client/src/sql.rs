@@ -167,6 +167,29 @@ impl SqlSession {
         ))
     }
 
+    /// The credential a front end has: with an operator client, minted
+    /// query tokens; otherwise the database token kept in the keyring (or
+    /// its fallback file) when the database was created or rotated.
+    pub async fn connect(
+        client: &Client,
+        credentials: &crate::credentials::Credentials,
+        database_id: &str,
+        database_url: &str,
+        reason: &str,
+    ) -> Result<Self, SqlError> {
+        if client.token_kind() == Some(crate::secret::TokenKind::Operator) {
+            return Self::with_operator(client, database_id, database_url, reason).await;
+        }
+        match credentials.database_token(database_id) {
+            Ok(Some(token)) => Ok(Self::with_token(database_url, token)),
+            Ok(None) => Err(SqlError::Credentials(format!(
+                "no database token is stored for {database_id}: it is shown once, at create or rotate; \
+                 rotate it with an operator token, or run SQL as an operator"
+            ))),
+            Err(e) => Err(SqlError::Credentials(e.to_string())),
+        }
+    }
+
     fn new(url: &str, credential: Credential) -> Self {
         Self {
             http: reqwest::Client::new(),

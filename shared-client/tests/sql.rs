@@ -167,3 +167,32 @@ async fn a_bad_token_is_an_http_error() {
     let err = s.execute("SELECT 1", &[]).await.unwrap_err();
     assert!(matches!(err, SqlError::Http { status: 401, .. }), "{err}");
 }
+
+#[tokio::test]
+async fn connect_picks_the_stored_database_token() {
+    let (sb, _op, id, url, token) = setup().await;
+    let user = Client::builder()
+        .base_url(&sb.info().api_url)
+        .token(sb.info().user_token.as_str())
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let creds = comwit_client::credentials::Credentials::new(
+        dir.path().join("config.json"),
+        None,
+        Box::new(|_: &str| None::<String>),
+    );
+    let err = match SqlSession::connect(&user, &creds, &id, &url, "t").await {
+        Err(e) => e,
+        Ok(_) => panic!("nothing is stored yet"),
+    };
+    assert!(err.to_string().contains("no database token"), "{err}");
+    creds.store_database_token(&id, &token).unwrap();
+    let mut s = SqlSession::connect(&user, &creds, &id, &url, "t")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.execute("SELECT 41 + 1", &[]).await.unwrap().rows[0][0],
+        SqlValue::Integer(42)
+    );
+}
