@@ -13,8 +13,7 @@ use crate::error::ApiError;
 use crate::ids::{hash_secret, now_rfc3339};
 use crate::state::AppState;
 
-/// The live scopes, in the order the docs list them. `domain:purchase` is
-/// planned; a token may carry it but no live route accepts it.
+/// The live scopes, in the order the docs list them.
 pub const LIVE_SCOPES: &[&str] = &[
     "project:read",
     "database:read",
@@ -25,17 +24,13 @@ pub const LIVE_SCOPES: &[&str] = &[
     "domain:read",
     "domain:write",
 ];
-pub const ALL_SCOPES: &[&str] = &[
-    "project:read",
-    "database:read",
-    "database:write",
-    "app:read",
-    "app:write",
-    "app:deploy",
-    "domain:read",
-    "domain:write",
-    "domain:purchase",
-];
+
+/// Documented but planned: a token may carry it, no live route accepts it.
+pub const PLANNED_SCOPES: &[&str] = &["domain:purchase"];
+
+pub fn is_known_scope(scope: &str) -> bool {
+    LIVE_SCOPES.contains(&scope) || PLANNED_SCOPES.contains(&scope)
+}
 
 #[derive(Debug, Clone)]
 pub enum Caller {

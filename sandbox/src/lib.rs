@@ -36,7 +36,7 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use auth::{ALL_SCOPES, LIVE_SCOPES};
+pub use auth::{LIVE_SCOPES, PLANNED_SCOPES};
 pub use config::{DEFAULT_PROTECTED_TENANTS, SandboxConfig, parse_tenants};
 pub use error::Problem;
 pub use faults::{Faults, SlowRoute};

@@ -274,14 +274,7 @@ impl SqlSession {
         args: &[SqlValue],
     ) -> Result<StatementOutcome, SqlError> {
         let started = Instant::now();
-        let stmt = Stmt {
-            sql: Some(sql.to_string()),
-            sql_id: None,
-            args: args.iter().map(HValue::from).collect(),
-            named_args: Vec::new(),
-            want_rows: Some(true),
-            replication_index: None,
-        };
+        let stmt = stmt(sql, args);
         let mut results = self
             .pipeline(vec![StreamRequest::Execute(ExecuteStreamReq { stmt })])
             .await?;
@@ -324,14 +317,7 @@ impl SqlSession {
             .iter()
             .map(|s| BatchStep {
                 condition: None,
-                stmt: Stmt {
-                    sql: Some(s.to_string()),
-                    sql_id: None,
-                    args: Vec::new(),
-                    named_args: Vec::new(),
-                    want_rows: Some(true),
-                    replication_index: None,
-                },
+                stmt: stmt(s, &[]),
             })
             .collect();
         let req = StreamRequest::Batch(libsql_hrana::proto::BatchStreamReq {
@@ -379,14 +365,7 @@ impl SqlSession {
             batch: Batch {
                 steps: vec![BatchStep {
                     condition: None,
-                    stmt: Stmt {
-                        sql: Some(sql.to_string()),
-                        sql_id: None,
-                        args: Vec::new(),
-                        named_args: Vec::new(),
-                        want_rows: Some(true),
-                        replication_index: None,
-                    },
+                    stmt: stmt(sql, &[]),
                 }],
                 replication_index: None,
             },
@@ -489,6 +468,17 @@ async fn mint(
         .map_err(|e| SqlError::Credentials(e.to_string()))?;
     let ttl = q.ttl_seconds.unwrap_or(ttl).max(1);
     Ok((q.query_token, Instant::now() + Duration::from_secs(ttl)))
+}
+
+fn stmt(sql: &str, args: &[SqlValue]) -> Stmt {
+    Stmt {
+        sql: Some(sql.to_string()),
+        sql_id: None,
+        args: args.iter().map(HValue::from).collect(),
+        named_args: Vec::new(),
+        want_rows: Some(true),
+        replication_index: None,
+    }
 }
 
 fn http_error(status: u16, body: &[u8]) -> SqlError {

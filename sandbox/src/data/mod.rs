@@ -286,21 +286,44 @@ fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, DataError> {
     })
 }
 
+/// Both endpoints start alike: check the token, read the body, find or
+/// open the stream its baton names.
+trait HasBaton: serde::de::DeserializeOwned {
+    fn baton(&self) -> Option<&str>;
+}
+
+impl HasBaton for PipelineReq {
+    fn baton(&self) -> Option<&str> {
+        self.baton.as_deref()
+    }
+}
+
+impl HasBaton for CursorReq {
+    fn baton(&self) -> Option<&str> {
+        self.baton.as_deref()
+    }
+}
+
+fn begin<T: HasBaton>(
+    state: &AppState,
+    database_id: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(T, Arc<Mutex<Slot>>), DataError> {
+    authorize(state, database_id, headers)?;
+    let req: T = parse(body)?;
+    let slot = stream_for(state, database_id, req.baton())?;
+    Ok((req, slot))
+}
+
 async fn pipeline(
     State(state): State<AppState>,
     Path(database_id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(e) = authorize(&state, &database_id, &headers) {
-        return e.into_response();
-    }
-    let req: PipelineReq = match parse(&body) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    let slot = match stream_for(&state, &database_id, req.baton.as_deref()) {
-        Ok(s) => s,
+    let (req, slot) = match begin::<PipelineReq>(&state, &database_id, &headers, &body) {
+        Ok(x) => x,
         Err(e) => return e.into_response(),
     };
     let run_slot = slot.clone();
@@ -359,15 +382,8 @@ async fn cursor(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(e) = authorize(&state, &database_id, &headers) {
-        return e.into_response();
-    }
-    let req: CursorReq = match parse(&body) {
-        Ok(r) => r,
-        Err(e) => return e.into_response(),
-    };
-    let slot = match stream_for(&state, &database_id, req.baton.as_deref()) {
-        Ok(s) => s,
+    let (req, slot) = match begin::<CursorReq>(&state, &database_id, &headers, &body) {
+        Ok(x) => x,
         Err(e) => return e.into_response(),
     };
     let baton = state.streams.put(slot.clone());

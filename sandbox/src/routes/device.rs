@@ -10,7 +10,8 @@ use utoipa_axum::routes;
 use crate::auth::LIVE_SCOPES;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
-use crate::ids::{hash_secret, new_db_token, new_user_code, new_user_token, now_rfc3339, now_secs};
+use crate::ids::{hash_secret, new_db_token, new_user_code, now_secs};
+use crate::routes::sandbox_admin::insert_token;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -139,16 +140,7 @@ pub async fn poll(
     let scopes: Vec<String> = scopes
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_else(|| LIVE_SCOPES.iter().map(|s| s.to_string()).collect());
-    let token = new_user_token();
-    conn.execute(
-        "INSERT INTO tokens (token_hash, user_id, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            hash_secret(&token),
-            user_id,
-            serde_json::to_string(&scopes).expect("serialises"),
-            now_rfc3339()
-        ],
-    )?;
+    let token = insert_token(&conn, &user_id, &scopes)?;
     conn.execute(
         "UPDATE device_codes SET status = 'used' WHERE device_code_hash = ?1",
         [&hash],

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{ALL_SCOPES, Caller, LIVE_SCOPES};
+use crate::auth::{Caller, LIVE_SCOPES, PLANNED_SCOPES, is_known_scope};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
 use crate::faults::Faults;
@@ -176,14 +176,11 @@ pub async fn mint_token(
     ApiJson(req): ApiJson<MintToken>,
 ) -> ApiResult<(StatusCode, axum::Json<MintedToken>)> {
     caller.require_operator()?;
-    if let Some(bad) = req
-        .scopes
-        .iter()
-        .find(|s| !ALL_SCOPES.contains(&s.as_str()))
-    {
+    if let Some(bad) = req.scopes.iter().find(|s| !is_known_scope(s)) {
         return Err(ApiError::bad_request(format!(
-            "unknown scope {bad:?}: use any of {}",
-            ALL_SCOPES.join(", ")
+            "unknown scope {bad:?}: use any of {}, {}",
+            LIVE_SCOPES.join(", "),
+            PLANNED_SCOPES.join(", ")
         )));
     }
     let mut conn = state.store.lock();
