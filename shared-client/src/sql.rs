@@ -235,26 +235,11 @@ impl SqlSession {
             baton: self.baton.clone(),
             requests,
         };
-        let token = self.token().await?;
-        let resp = self
-            .http
-            .post(format!("{}/v3/pipeline", self.url))
-            .bearer_auth(token.expose())
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| SqlError::Transport(e.to_string()))?;
-        let status = resp.status();
+        let resp = self.post("pipeline", &body).await?;
         let bytes = resp
             .bytes()
             .await
             .map_err(|e| SqlError::Transport(e.to_string()))?;
-        if !status.is_success() {
-            // The stream is gone with the error (open transactions too).
-            self.baton = None;
-            self.autocommit = true;
-            return Err(http_error(status.as_u16(), &bytes));
-        }
         let mut parsed: PipelineRespBody =
             serde_json::from_slice(&bytes).map_err(|e| SqlError::Protocol(e.to_string()))?;
         self.baton = parsed.baton;
@@ -265,6 +250,32 @@ impl SqlSession {
             self.autocommit = a.is_autocommit;
         }
         Ok(parsed.results)
+    }
+
+    /// POSTs to `/v3/{endpoint}`. An HTTP error ends the stream (and any
+    /// open transaction with it).
+    async fn post(
+        &mut self,
+        endpoint: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<reqwest::Response, SqlError> {
+        let token = self.token().await?;
+        let resp = self
+            .http
+            .post(format!("{}/v3/{endpoint}", self.url))
+            .bearer_auth(token.expose())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| SqlError::Transport(e.to_string()))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        self.baton = None;
+        self.autocommit = true;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.unwrap_or_default();
+        Err(http_error(status, &bytes))
     }
 
     /// Runs one statement.
@@ -370,21 +381,7 @@ impl SqlSession {
                 replication_index: None,
             },
         };
-        let token = self.token().await?;
-        let resp = self
-            .http
-            .post(format!("{}/v3/cursor", self.url))
-            .bearer_auth(token.expose())
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| SqlError::Transport(e.to_string()))?;
-        let status = resp.status();
-        if !status.is_success() {
-            self.baton = None;
-            let bytes = resp.bytes().await.unwrap_or_default();
-            return Err(http_error(status.as_u16(), &bytes));
-        }
+        let resp = self.post("cursor", &body).await?;
         let mut chunks = resp.bytes_stream();
         let mut pending: Vec<u8> = Vec::new();
         let mut first = true;
