@@ -100,6 +100,15 @@ pub fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// Milliseconds since the epoch: for expiries and poll spacing, where
+/// whole seconds would round a 1 s lifetime down to almost nothing.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 pub fn now_rfc3339() -> String {
     rfc3339(now_secs())
 }

@@ -143,7 +143,7 @@ CREATE TABLE IF NOT EXISTS databases (
 CREATE TABLE IF NOT EXISTS query_tokens (
     token_hash  TEXT PRIMARY KEY,
     database_id TEXT NOT NULL,
-    expires_at  INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
     audience    TEXT NOT NULL,
     reason      TEXT NOT NULL,
     created_at  TEXT NOT NULL
@@ -151,9 +151,9 @@ CREATE TABLE IF NOT EXISTS query_tokens (
 CREATE TABLE IF NOT EXISTS device_codes (
     device_code_hash TEXT PRIMARY KEY,
     user_code        TEXT NOT NULL UNIQUE,
-    expires_at       INTEGER NOT NULL,
+    expires_at_ms    INTEGER NOT NULL,
     interval_secs    INTEGER NOT NULL,
-    last_poll_at     INTEGER,
+    last_poll_ms     INTEGER,
     status           TEXT NOT NULL,
     user_id          TEXT,
     scopes           TEXT

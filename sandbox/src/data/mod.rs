@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rusqlite::{OptionalExtension, params};
 
-use crate::ids::{hash_secret, new_db_token, now_secs};
+use crate::ids::{hash_secret, new_db_token, now_millis};
 use crate::state::AppState;
 use exec::{Counters, Session};
 use proto::{
@@ -189,8 +189,8 @@ fn authorize(state: &AppState, database_id: &str, headers: &HeaderMap) -> Result
         && (presented == token_hash
             || conn
                 .query_row(
-                    "SELECT 1 FROM query_tokens WHERE token_hash = ?1 AND database_id = ?2 AND expires_at > ?3",
-                    params![presented, database_id, now_secs()],
+                    "SELECT 1 FROM query_tokens WHERE token_hash = ?1 AND database_id = ?2 AND expires_at_ms > ?3",
+                    params![presented, database_id, now_millis()],
                     |r| r.get::<_, i64>(0),
                 )
                 .optional()

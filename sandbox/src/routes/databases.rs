@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, OptionalJson};
-use crate::ids::{hash_secret, new_db_token, new_id, now_rfc3339, now_secs, rfc3339};
+use crate::ids::{hash_secret, new_db_token, new_id, now_millis, now_rfc3339, rfc3339};
 use crate::state::{AppState, Upstream};
 
 #[derive(Deserialize, ToSchema)]
@@ -349,15 +349,15 @@ pub async fn query_token(
     refuse_protected(&state, &db, "issuing a query token")?;
     state.upstream(Upstream::Louhi)?;
     let ttl = req.ttl_seconds.unwrap_or(300).clamp(1, 3600);
-    let expires = now_secs() + ttl;
+    let expires_ms = now_millis() + ttl * 1000;
     let token = new_db_token("cwq_");
     conn.execute(
-        "INSERT INTO query_tokens (token_hash, database_id, expires_at, audience, reason, created_at)
+        "INSERT INTO query_tokens (token_hash, database_id, expires_at_ms, audience, reason, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             hash_secret(&token),
             db.database_id,
-            expires,
+            expires_ms,
             req.audience.unwrap_or_default(),
             req.reason.unwrap_or_default(),
             now_rfc3339()
@@ -366,7 +366,7 @@ pub async fn query_token(
     Ok(axum::Json(QueryToken {
         database_id: db.database_id,
         query_token: token,
-        expires_at: rfc3339(expires),
+        expires_at: rfc3339(expires_ms / 1000),
         ttl_seconds: ttl,
         scope: "sql".into(),
     }))

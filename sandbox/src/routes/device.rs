@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use crate::auth::LIVE_SCOPES;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
-use crate::ids::{hash_secret, new_db_token, new_user_code, now_secs};
+use crate::ids::{hash_secret, new_db_token, new_user_code, now_millis};
 use crate::routes::sandbox_admin::insert_token;
 use crate::state::AppState;
 
@@ -52,12 +52,12 @@ pub async fn start(State(state): State<AppState>) -> ApiResult<axum::Json<Device
     let expires_in = state.config.device_expires_secs;
     let conn = state.store.lock();
     conn.execute(
-        "INSERT INTO device_codes (device_code_hash, user_code, expires_at, interval_secs, status)
+        "INSERT INTO device_codes (device_code_hash, user_code, expires_at_ms, interval_secs, status)
          VALUES (?1, ?2, ?3, ?4, 'pending')",
         params![
             hash_secret(&device_code),
             user_code,
-            now_secs() + expires_in as i64,
+            now_millis() + expires_in as i64 * 1000,
             interval as i64
         ],
     )?;
@@ -94,7 +94,7 @@ pub async fn poll(
     );
     let row: Option<Row> = conn
         .query_row(
-            "SELECT expires_at, interval_secs, last_poll_at, status, user_id, scopes
+            "SELECT expires_at_ms, interval_secs, last_poll_ms, status, user_id, scopes
              FROM device_codes WHERE device_code_hash = ?1",
             [&hash],
             |r| {
@@ -109,7 +109,7 @@ pub async fn poll(
             },
         )
         .optional()?;
-    let now = now_secs();
+    let now = now_millis();
     let Some((expires_at, interval, last_poll, status, user_id, scopes)) = row else {
         return Err(ApiError::bad_request("expired_token"));
     };
@@ -119,17 +119,17 @@ pub async fn poll(
     if status == "denied" {
         return Err(ApiError::bad_request("access_denied"));
     }
-    let too_fast = last_poll.is_some_and(|t| now - t < interval);
+    let too_fast = last_poll.is_some_and(|t| now - t < interval * 1000);
     if too_fast {
         conn.execute(
-            "UPDATE device_codes SET interval_secs = interval_secs + 5, last_poll_at = ?2
+            "UPDATE device_codes SET interval_secs = interval_secs + 5, last_poll_ms = ?2
              WHERE device_code_hash = ?1",
             params![hash, now],
         )?;
         return Err(ApiError::bad_request("slow_down"));
     }
     conn.execute(
-        "UPDATE device_codes SET last_poll_at = ?2 WHERE device_code_hash = ?1",
+        "UPDATE device_codes SET last_poll_ms = ?2 WHERE device_code_hash = ?1",
         params![hash, now],
     )?;
     if status != "approved" {
