@@ -1,0 +1,106 @@
+//! Network work for the tree: runs in tasks and reports back, so the UI
+//! never waits on the API.
+
+use comwit_client::Client;
+
+use crate::tree::{Node, NodeKey};
+
+fn facts(pairs: &[(&str, Option<String>)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone())))
+        .collect()
+}
+
+/// The children of `key`, or the error to show in their place.
+pub async fn children(client: &Client, key: &NodeKey) -> Result<Vec<Node>, String> {
+    let fail = |e: comwit_client::Error| e.to_string();
+    Ok(match key {
+        NodeKey::Root => client
+            .projects()
+            .list()
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|p| Node {
+                key: NodeKey::Project(p.project_id.clone()),
+                label: p.name.clone(),
+                detail: facts(&[("project", Some(p.project_id)), ("created", p.created_at)]),
+            })
+            .collect(),
+        NodeKey::Project(p) => vec![
+            group(NodeKey::Apps(p.clone()), "apps"),
+            group(NodeKey::Databases(p.clone()), "databases"),
+            group(NodeKey::Domains(p.clone()), "domains"),
+        ],
+        NodeKey::Apps(p) => client
+            .apps(p)
+            .list()
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|a| Node {
+                key: NodeKey::App {
+                    project: p.clone(),
+                    app: a.app_id.clone(),
+                },
+                label: a.name.clone(),
+                detail: facts(&[
+                    ("app", Some(a.app_id.clone())),
+                    (
+                        "active build",
+                        Some(a.active_build().unwrap_or("none yet").to_string()),
+                    ),
+                    ("created", a.created_at),
+                ]),
+            })
+            .collect(),
+        NodeKey::Databases(p) => client
+            .databases(p)
+            .list()
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|d| Node {
+                key: NodeKey::Database {
+                    project: p.clone(),
+                    database: d.database_id.clone(),
+                },
+                label: d.name.clone(),
+                detail: facts(&[
+                    ("database", Some(d.database_id)),
+                    ("status", d.status),
+                    ("url", d.database_url),
+                ]),
+            })
+            .collect(),
+        NodeKey::Domains(p) => client
+            .domains(p)
+            .list()
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|d| Node {
+                key: NodeKey::Domain {
+                    project: p.clone(),
+                    domain: d.domain.clone(),
+                },
+                label: format!("{} ({})", d.domain, d.status),
+                detail: facts(&[
+                    ("domain", Some(d.domain.clone())),
+                    ("status", Some(d.status.clone())),
+                    ("nameservers", Some(d.nameservers.join(", "))),
+                ]),
+            })
+            .collect(),
+        NodeKey::App { .. } | NodeKey::Database { .. } | NodeKey::Domain { .. } => Vec::new(),
+    })
+}
+
+fn group(key: NodeKey, label: &str) -> Node {
+    Node {
+        key,
+        label: label.to_string(),
+        detail: Vec::new(),
+    }
+}

@@ -1,0 +1,164 @@
+//! The project tree: projects → apps / databases / domains, loaded lazily.
+//! Pure state: the network work that fills it lives in `loader`.
+
+use std::collections::{HashMap, HashSet};
+
+/// What a row stands for; also the key children are loaded under.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NodeKey {
+    Root,
+    Project(String),
+    Apps(String),
+    Databases(String),
+    Domains(String),
+    App { project: String, app: String },
+    Database { project: String, database: String },
+    Domain { project: String, domain: String },
+}
+
+impl NodeKey {
+    /// Rows under this key are fetched from the API.
+    pub fn expandable(&self) -> bool {
+        matches!(
+            self,
+            NodeKey::Root
+                | NodeKey::Project(_)
+                | NodeKey::Apps(_)
+                | NodeKey::Databases(_)
+                | NodeKey::Domains(_)
+        )
+    }
+}
+
+/// One loaded node: its label and the facts the detail pane shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub key: NodeKey,
+    pub label: String,
+    pub detail: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Children {
+    Loading,
+    Loaded(Vec<Node>),
+    Failed(String),
+}
+
+/// A visible row of the flattened tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Row {
+    Node {
+        node: Node,
+        depth: usize,
+        expanded: bool,
+    },
+    Loading {
+        depth: usize,
+    },
+    Failed {
+        depth: usize,
+        message: String,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct Tree {
+    children: HashMap<NodeKey, Children>,
+    expanded: HashSet<NodeKey>,
+}
+
+impl Tree {
+    pub fn set_children(&mut self, key: NodeKey, children: Children) {
+        self.children.insert(key, children);
+    }
+
+    pub fn is_expanded(&self, key: &NodeKey) -> bool {
+        self.expanded.contains(key)
+    }
+
+    /// Expands `key`; true when its children still need loading.
+    pub fn expand(&mut self, key: &NodeKey) -> bool {
+        if !key.expandable() {
+            return false;
+        }
+        self.expanded.insert(key.clone());
+        if self.children.contains_key(key) {
+            false
+        } else {
+            self.children.insert(key.clone(), Children::Loading);
+            true
+        }
+    }
+
+    pub fn collapse(&mut self, key: &NodeKey) {
+        self.expanded.remove(key);
+    }
+
+    /// The rows as shown, depth-first.
+    pub fn rows(&self) -> Vec<Row> {
+        let mut out = Vec::new();
+        self.push_rows(&NodeKey::Root, 0, &mut out);
+        out
+    }
+
+    fn push_rows(&self, key: &NodeKey, depth: usize, out: &mut Vec<Row>) {
+        match self.children.get(key) {
+            None => {}
+            Some(Children::Loading) => out.push(Row::Loading { depth }),
+            Some(Children::Failed(message)) => out.push(Row::Failed {
+                depth,
+                message: message.clone(),
+            }),
+            Some(Children::Loaded(nodes)) => {
+                for node in nodes {
+                    let expanded = self.expanded.contains(&node.key);
+                    out.push(Row::Node {
+                        node: node.clone(),
+                        depth,
+                        expanded,
+                    });
+                    if expanded {
+                        self.push_rows(&node.key, depth + 1, out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(key: NodeKey, label: &str) -> Node {
+        Node {
+            key,
+            label: label.into(),
+            detail: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rows_follow_expansion_and_loading_state() {
+        let mut t = Tree::default();
+        assert!(t.expand(&NodeKey::Root), "the root needs loading");
+        assert_eq!(t.rows(), vec![Row::Loading { depth: 0 }]);
+        let p = NodeKey::Project("p1".into());
+        t.set_children(
+            NodeKey::Root,
+            Children::Loaded(vec![node(p.clone(), "shop")]),
+        );
+        assert_eq!(t.rows().len(), 1);
+        assert!(t.expand(&p));
+        assert_eq!(t.rows()[1], Row::Loading { depth: 1 });
+        t.set_children(p.clone(), Children::Failed("403".into()));
+        assert!(matches!(t.rows()[1], Row::Failed { depth: 1, .. }));
+        t.collapse(&p);
+        assert_eq!(t.rows().len(), 1);
+        assert!(
+            !t.expand(&p),
+            "already loaded (or failed) children are kept"
+        );
+    }
+}
