@@ -60,6 +60,22 @@ async fn sandbox(env: &Env, method: reqwest::Method, path: &str, body: Value) ->
     r.json().await.unwrap()
 }
 
+/// Clears every fault after `delay`, in the background.
+fn heal_faults_after(env: &Env, delay: Duration) -> tokio::task::JoinHandle<()> {
+    let url = env.info.api_url.clone();
+    let op = env.info.operator_token.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        reqwest::Client::new()
+            .put(format!("{url}/_sandbox/faults"))
+            .bearer_auth(op)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+    })
+}
+
 async fn faults(env: &Env, f: Value) {
     sandbox(env, reqwest::Method::PUT, "/_sandbox/faults", f).await;
 }
@@ -409,20 +425,7 @@ async fn retry_safe_reads_retry_through_502_and_writes_do_not() {
         .build()
         .unwrap();
     faults(&env, json!({"louhi_unreachable": true})).await;
-    let heal = {
-        let url = env.info.api_url.clone();
-        let op = env.info.operator_token.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            reqwest::Client::new()
-                .put(format!("{url}/_sandbox/faults"))
-                .bearer_auth(op)
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-        })
-    };
+    let heal = heal_faults_after(&env, Duration::from_millis(300));
     let status = patient.database_admin("louhi-app").status().await;
     heal.await.unwrap();
     assert!(
@@ -443,20 +446,7 @@ async fn retry_safe_reads_retry_through_502_and_writes_do_not() {
         .build()
         .unwrap();
     faults(&env, json!({"brrrd_unreachable": true})).await;
-    let heal = {
-        let url = env.info.api_url.clone();
-        let op = env.info.operator_token.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            reqwest::Client::new()
-                .put(format!("{url}/_sandbox/faults"))
-                .bearer_auth(op)
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap();
-        })
-    };
+    let heal = heal_faults_after(&env, Duration::from_secs(1));
     let err = slow_retry
         .apps(&env.info.project_id)
         .create("web")
