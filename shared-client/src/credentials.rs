@@ -113,6 +113,15 @@ fn unavailable(e: &keyring_core::Error) -> bool {
     )
 }
 
+/// An environment with no variables set.
+struct NoEnv;
+
+impl Env for NoEnv {
+    fn var(&self, _key: &str) -> Option<String> {
+        None
+    }
+}
+
 pub struct Credentials {
     keyring: Option<Keyring>,
     config_path: PathBuf,
@@ -137,6 +146,19 @@ impl Credentials {
         let env = crate::config::ProcessEnv;
         let path = crate::config::config_path(&env)?;
         Ok(Self::new(path, Keyring::native(), Box::new(env)))
+    }
+
+    /// Nothing read from or written to the system: an empty environment, a
+    /// keyring in memory, no config file. For sessions whose secrets must
+    /// die with the process (the dashboard's `--sandbox`).
+    pub fn in_memory() -> Result<Self> {
+        let store = keyring_core::mock::Store::new()
+            .map_err(|e| Error::Credentials(format!("in-memory keyring: {e}")))?;
+        Ok(Self::new(
+            PathBuf::new(),
+            Some(Keyring::with_store(store)),
+            Box::new(NoEnv),
+        ))
     }
 
     pub fn has_keyring(&self) -> bool {

@@ -226,3 +226,20 @@ fn without_a_keyring_tokens_fall_back_to_files_with_a_notice() {
     creds.clear_user_token().unwrap();
     assert!(creds.user_token().unwrap().is_none());
 }
+
+#[test]
+fn in_memory_credentials_keep_database_tokens_without_touching_disk() {
+    let creds = Credentials::in_memory().unwrap();
+    assert!(
+        creds.user_token().unwrap().is_none(),
+        "no environment, no file"
+    );
+    let saved = creds
+        .store_database_token("db_1", &Secret::new("dbtok".to_string()))
+        .unwrap();
+    assert_eq!(saved, Saved::Keyring);
+    assert_eq!(
+        creds.database_token("db_1").unwrap().unwrap().expose(),
+        "dbtok"
+    );
+}

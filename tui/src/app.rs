@@ -1,41 +1,88 @@
-//! Dashboard state, changed only in `update` (the ratatui component model);
-//! network work is spawned and reports back as actions.
+//! Dashboard state, changed only in `update` (the ratatui component
+//! model). Keys go to the topmost thing that wants them: an error dialog,
+//! the help overlay, the palette, a view's dialog, then the global keys,
+//! then the focused pane. Network work is spawned and reports back.
 
-use comwit_client::{Client, TokenKind};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::collections::HashMap;
+use std::time::Instant;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
+use ratatui::layout::Rect;
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::action::Action;
+use crate::context::{Ctx, Effect};
+use crate::notice::{Level, Notice, TOAST_LIFETIME, Toast};
+use crate::palette::{self, Command, Jump, Palette};
+use crate::session::Session;
+use crate::settings::Settings;
 use crate::tree::{Children, Node, NodeKey, Row, Tree};
+use crate::views::{self, Hint, View, hint};
+use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::modal::common_prefix;
 
-#[derive(Debug)]
-pub enum Action {
-    Key(KeyEvent),
-    Resize,
-    Loaded(NodeKey, Result<Vec<Node>, String>),
-    Ready(bool),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Tree,
+    View,
+}
+
+/// Work for the event loop that needs the terminal itself.
+#[derive(Debug, Default)]
+pub struct TerminalRequests {
+    /// Text to copy by OSC 52.
+    pub copy: Option<String>,
+    pub bell: bool,
+    /// Edit text in `$EDITOR` for this view.
+    pub edit: Option<(NodeKey, String)>,
 }
 
 pub struct App {
-    client: Client,
-    /// "sandbox", "Comwit Cloud" or the custom URL.
-    pub target: String,
+    pub session: Session,
+    pub settings: Settings,
     pub tree: Tree,
-    pub selected: usize,
+    pub tree_cursor: Picker,
+    pub focus: Focus,
+    views: HashMap<NodeKey, Box<dyn View>>,
+    /// The view drawn across the whole body, if any (SQL, watcher).
+    pub fullscreen: Option<NodeKey>,
     /// `/readyz`: `None` until the first answer.
     pub ready: Option<bool>,
+    pub toasts: Vec<Toast>,
+    pub notices: Vec<Notice>,
+    pub palette: Option<Palette>,
+    pub help: bool,
     pub should_quit: bool,
+    pub terminal: TerminalRequests,
+    /// The last text put on the clipboard (what `y` copied).
+    pub last_copy: Option<String>,
+    /// A palette jump waiting for tree rows to load.
+    pending_jump: Option<Jump>,
+    /// Where the tree was drawn, for mouse clicks.
+    pub tree_area: Rect,
     tx: UnboundedSender<Action>,
 }
 
 impl App {
-    pub fn new(client: Client, target: String, tx: UnboundedSender<Action>) -> Self {
+    pub fn new(session: Session, settings: Settings, tx: UnboundedSender<Action>) -> Self {
         let mut app = Self {
-            client,
-            target,
+            session,
+            settings,
             tree: Tree::default(),
-            selected: 0,
+            tree_cursor: Picker::default(),
+            focus: Focus::Tree,
+            views: HashMap::new(),
+            fullscreen: None,
             ready: None,
+            toasts: Vec::new(),
+            notices: Vec::new(),
+            palette: None,
+            help: false,
             should_quit: false,
+            terminal: TerminalRequests::default(),
+            last_copy: None,
+            pending_jump: None,
+            tree_area: Rect::default(),
             tx,
         };
         app.tree.expand(&NodeKey::Root);
@@ -43,63 +90,416 @@ impl App {
         app
     }
 
-    pub fn token_kind(&self) -> Option<TokenKind> {
-        self.client.token_kind()
+    /// Tell the user something when the app opens (e.g. a broken tui.toml).
+    pub fn warn(&mut self, text: String) {
+        self.toasts.push(Toast::new(Level::Warning, text));
+        self.schedule_tick();
     }
 
     fn load(&self, key: NodeKey) {
-        let (client, tx) = (self.client.clone(), self.tx.clone());
+        let (client, tx) = (self.session.client.clone(), self.tx.clone());
         tokio::spawn(async move {
             let result = crate::loader::children(&client, &key).await;
             let _ = tx.send(Action::Loaded(key, result));
         });
     }
 
-    /// The node under the cursor, if the row is a node.
+    fn schedule_tick(&self) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(TOAST_LIFETIME).await;
+            let _ = tx.send(Action::Tick);
+        });
+    }
+
+    /// The tree rows after the `/` filter.
+    pub fn visible_rows(&self) -> Vec<Row> {
+        let rows = self.tree.rows();
+        let keep = self.tree_cursor.matches(&rows, |r| match r {
+            Row::Node { node, .. } => node.label.clone(),
+            _ => String::new(),
+        });
+        keep.into_iter().map(|i| rows[i].clone()).collect()
+    }
+
+    /// The node under the tree cursor, if the row is a node.
     pub fn selected_node(&self) -> Option<Node> {
-        match self.tree.rows().get(self.selected) {
+        let rows = self.visible_rows();
+        match rows.get(self.tree_cursor.selected.min(rows.len().saturating_sub(1))) {
             Some(Row::Node { node, .. }) => Some(node.clone()),
             _ => None,
         }
+    }
+
+    /// Labels from the top of the tree down to the selection.
+    pub fn breadcrumbs(&self) -> Vec<String> {
+        let rows = self.visible_rows();
+        let at = self.tree_cursor.selected.min(rows.len().saturating_sub(1));
+        let mut crumbs = Vec::new();
+        let mut depth = usize::MAX;
+        for row in rows[..rows.len().min(at + 1)].iter().rev() {
+            if let Row::Node { node, depth: d, .. } = row
+                && *d < depth
+            {
+                crumbs.push(node.label.clone());
+                depth = *d;
+            }
+        }
+        crumbs.reverse();
+        crumbs
+    }
+
+    /// The project in focus: the selection's, else the configured one,
+    /// else the first listed.
+    pub fn current_project(&self) -> Option<String> {
+        self.selected_node()
+            .and_then(|n| n.key.project().map(str::to_string))
+            .or_else(|| self.session.project.clone())
+            .or_else(|| {
+                self.tree
+                    .children(&NodeKey::Root)
+                    .first()
+                    .and_then(|n| n.key.project().map(str::to_string))
+            })
+    }
+
+    /// The key of the view shown in the body.
+    pub fn active_view_key(&self) -> Option<NodeKey> {
+        self.fullscreen
+            .clone()
+            .or_else(|| self.selected_node().map(|n| views::view_key(&n.key)))
+    }
+
+    /// Makes sure the view for `key` exists (loading it the first time).
+    fn ensure_view(&mut self, key: &NodeKey, node: Option<&Node>) {
+        if self.views.contains_key(key) {
+            return;
+        }
+        let mut view = views::open(key, node);
+        let mut cx = Ctx::new(&self.session, key.clone(), &self.tx);
+        view.refresh(&mut cx);
+        let effects = std::mem::take(&mut cx.effects);
+        self.views.insert(key.clone(), view);
+        self.apply(effects);
+    }
+
+    fn sync_view(&mut self) {
+        if self.fullscreen.is_some() {
+            return;
+        }
+        if let Some(node) = self.selected_node() {
+            let key = views::view_key(&node.key);
+            self.ensure_view(&key, Some(&node));
+        }
+    }
+
+    pub fn view(&self, key: &NodeKey) -> Option<&dyn View> {
+        self.views.get(key).map(|v| v.as_ref())
+    }
+
+    pub fn view_mut(&mut self, key: &NodeKey) -> Option<&mut Box<dyn View>> {
+        self.views.get_mut(key)
+    }
+
+    /// Calls `f` on the view for `key` with a context, then applies what
+    /// it asked for.
+    fn with_view<R>(
+        &mut self,
+        key: &NodeKey,
+        f: impl FnOnce(&mut dyn View, &mut Ctx<'_>) -> R,
+    ) -> Option<R> {
+        let view = self.views.get_mut(key)?;
+        let mut cx = Ctx::new(&self.session, key.clone(), &self.tx);
+        let out = f(view.as_mut(), &mut cx);
+        let effects = std::mem::take(&mut cx.effects);
+        self.apply(effects);
+        Some(out)
+    }
+
+    fn apply(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Toast(t) => {
+                    self.toasts.push(t);
+                    self.schedule_tick();
+                }
+                Effect::Notice(n) => self.notices.push(n),
+                Effect::Copy { label, text } => self.copy(&label, text),
+                Effect::Bell => self.terminal.bell = true,
+                Effect::Reload(key) => {
+                    self.tree.set_children(key.clone(), Children::Loading);
+                    self.load(key);
+                }
+                Effect::Open(key) => self.open_fullscreen(key),
+                Effect::Edit { view, text } => self.terminal.edit = Some((view, text)),
+            }
+        }
+    }
+
+    fn copy(&mut self, label: &str, text: String) {
+        self.toasts.push(Toast::new(
+            Level::Success,
+            format!("copied {label} to the clipboard"),
+        ));
+        self.schedule_tick();
+        self.last_copy = Some(text.clone());
+        self.terminal.copy = Some(text);
+    }
+
+    pub fn open_fullscreen(&mut self, key: NodeKey) {
+        self.ensure_view(&key, None);
+        self.fullscreen = Some(key);
+        self.focus = Focus::View;
     }
 
     pub fn update(&mut self, action: Action) {
         match action {
             Action::Key(key) if key.kind == KeyEventKind::Press => self.on_key(key),
             Action::Key(_) | Action::Resize => {}
+            Action::Paste(text) => self.on_paste(&text),
+            Action::Mouse(m) => self.on_mouse(m),
             Action::Loaded(key, result) => {
                 let children = match result {
                     Ok(nodes) => Children::Loaded(nodes),
                     Err(e) => Children::Failed(e),
                 };
                 self.tree.set_children(key, children);
+                self.advance_jump();
             }
             Action::Ready(ready) => self.ready = Some(ready),
+            Action::View(key, msg) => {
+                self.with_view(&key, |v, cx| v.on_msg(msg, cx));
+            }
+            Action::Goto(Ok(jump)) => {
+                self.pending_jump = Some(jump);
+                self.advance_jump();
+            }
+            Action::Goto(Err(e)) => {
+                self.toasts.push(Toast::new(Level::Warning, e));
+                self.schedule_tick();
+            }
+            Action::Tick => {
+                let now = Instant::now();
+                self.toasts.retain(|t| t.until > now);
+            }
         }
-        let rows = self.tree.rows().len();
-        self.selected = self.selected.min(rows.saturating_sub(1));
+        let len = self.visible_rows().len();
+        self.tree_cursor.selected = self.tree_cursor.selected.min(len.saturating_sub(1));
+        self.sync_view();
+    }
+
+    /// Walks a palette jump down the tree as rows arrive: expands each
+    /// step (loading it), then selects the target.
+    fn advance_jump(&mut self) {
+        let Some(jump) = self.pending_jump.clone() else {
+            return;
+        };
+        let mut parent = NodeKey::Root;
+        for step in &jump.path {
+            let present = self.tree.children(&parent).iter().any(|n| &n.key == step);
+            if !present {
+                if self.tree.children(&parent).is_empty() && !self.tree.is_expanded(&parent) {
+                    if self.tree.expand(&parent) {
+                        self.load(parent.clone());
+                    }
+                } else if !self.tree.children(&parent).is_empty() {
+                    // Loaded, and the target is not there: reload once.
+                    self.pending_jump = None;
+                    self.warn(format!("{step:?} is not in the tree; press r to refresh"));
+                }
+                return;
+            }
+            if Some(step) != jump.path.last()
+                && !self.tree.is_expanded(step)
+                && self.tree.expand(step)
+            {
+                self.load(step.clone());
+                return;
+            }
+            parent = step.clone();
+        }
+        // Everything is there: clear any filter and select the target.
+        self.tree_cursor.clear_filter();
+        let target = jump.path.last().cloned();
+        if let Some(i) =
+            self.tree.rows().iter().position(
+                |r| matches!(r, Row::Node { node, .. } if Some(&node.key) == target.as_ref()),
+            )
+        {
+            self.tree_cursor.selected = i;
+        }
+        self.pending_jump = None;
+        self.fullscreen = None;
+        self.focus = Focus::Tree;
+        self.sync_view();
+        if let Some(open) = jump.open {
+            self.open_fullscreen(open);
+        }
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        if let Some(p) = &mut self.palette {
+            p.input.insert_str(text);
+        } else if self.tree_cursor.filtering && self.focus == Focus::Tree {
+            self.tree_cursor.filter.insert_str(text);
+        } else if let Some(key) = self.active_view_key() {
+            self.with_view(&key, |v, _| v.on_paste(text));
+        }
+    }
+
+    fn on_mouse(&mut self, m: ratatui::crossterm::event::MouseEvent) {
+        let in_tree = self.fullscreen.is_none()
+            && m.column >= self.tree_area.x
+            && m.column < self.tree_area.x + self.tree_area.width
+            && m.row > self.tree_area.y
+            && m.row < self.tree_area.y + self.tree_area.height.saturating_sub(1);
+        let step = |code| KeyEvent::new(code, KeyModifiers::NONE);
+        match m.kind {
+            MouseEventKind::ScrollDown => self.on_key(step(KeyCode::Down)),
+            MouseEventKind::ScrollUp => self.on_key(step(KeyCode::Up)),
+            MouseEventKind::Down(_) if in_tree => {
+                self.focus = Focus::Tree;
+                let row = (m.row - self.tree_area.y - 1) as usize + self.tree_cursor.offset;
+                if row < self.visible_rows().len() {
+                    self.tree_cursor.selected = row;
+                }
+            }
+            _ => {}
+        }
     }
 
     fn on_key(&mut self, key: KeyEvent) {
-        let rows = self.tree.rows().len();
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.should_quit = true;
+            return;
+        }
+        if !self.notices.is_empty() {
+            return self.on_notice_key(key);
+        }
+        if self.help {
+            self.help = false;
+            return;
+        }
+        if self.palette.is_some() {
+            return self.on_palette_key(key);
+        }
+        let view_key = self.active_view_key();
+        let view_captures = view_key
+            .as_ref()
+            .and_then(|k| self.views.get(k))
+            .is_some_and(|v| v.captures_keys());
+        if view_captures && self.focus == Focus::View {
+            let k = view_key.unwrap();
+            self.with_view(&k, |v, cx| v.on_key(&key, cx));
+            return;
+        }
+        if self.focus == Focus::Tree && self.tree_cursor.filtering {
+            let len = self.visible_rows().len();
+            self.tree_cursor.on_key(&key, len, self.page());
+            return;
+        }
+        let keys = self.settings.keymap.clone();
+        if keys.quit.matches(&key) {
+            self.should_quit = true;
+        } else if keys.help.matches(&key) {
+            self.help = true;
+        } else if keys.palette.matches(&key) {
+            self.palette = Some(Palette::default());
+        } else if keys.focus.matches(&key) {
+            self.toggle_focus();
+        } else if keys.filter.matches(&key) {
+            let started = self.focus == Focus::View
+                && view_key
+                    .as_ref()
+                    .and_then(|k| self.with_view(k, |v, _| v.filter()))
+                    .unwrap_or(false);
+            if !started {
+                self.focus = Focus::Tree;
+                self.tree_cursor.start_filter();
+            }
+        } else if keys.refresh.matches(&key) {
+            self.refresh();
+        } else if keys.copy.matches(&key) {
+            let what = view_key
+                .as_ref()
+                .and_then(|k| self.views.get(k))
+                .and_then(|v| v.copy());
+            if let Some((label, text)) = what {
+                self.copy(&label, text);
+            }
+        } else if self.focus == Focus::View {
+            let used = view_key
+                .as_ref()
+                .and_then(|k| self.with_view(k, |v, cx| v.on_key(&key, cx)))
+                .unwrap_or(false);
+            if !used && matches!(key.code, KeyCode::Esc | KeyCode::Left | KeyCode::Char('h')) {
+                self.back();
+            }
+        } else {
+            self.on_tree_key(key);
+        }
+    }
+
+    fn toggle_focus(&mut self) {
+        self.focus = match self.focus {
+            Focus::Tree => Focus::View,
+            Focus::View if self.fullscreen.is_some() => Focus::View,
+            Focus::View => Focus::Tree,
+        };
+    }
+
+    /// Esc from a view: leave full width, or go back to the tree.
+    fn back(&mut self) {
+        if self.fullscreen.take().is_some() {
+            self.sync_view();
+        }
+        self.focus = Focus::Tree;
+    }
+
+    fn page(&self) -> usize {
+        self.tree_area.height.saturating_sub(2) as usize
+    }
+
+    fn refresh(&mut self) {
+        if self.focus == Focus::View || self.fullscreen.is_some() {
+            if let Some(k) = self.active_view_key() {
+                self.with_view(&k, |v, cx| v.refresh(cx));
+            }
+            return;
+        }
+        // Reload the tree under the cursor (or from the top), and the view.
+        let key = self
+            .selected_node()
+            .map(|n| n.key)
+            .filter(|k| self.tree.is_expanded(k))
+            .unwrap_or(NodeKey::Root);
+        self.tree.set_children(key.clone(), Children::Loading);
+        self.load(key);
+        if let Some(k) = self.active_view_key() {
+            self.with_view(&k, |v, cx| v.refresh(cx));
+        }
+    }
+
+    fn on_tree_key(&mut self, key: KeyEvent) {
+        let len = self.visible_rows().len();
+        if let PickerKey::Used = self.tree_cursor.on_key(&key, len, self.page()) {
+            return;
+        }
         match key.code {
-            KeyCode::Char('q') => self.should_quit = true,
-            KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.should_quit = true
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.selected = (self.selected + 1).min(rows.saturating_sub(1))
-            }
-            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
-            KeyCode::End | KeyCode::Char('G') => self.selected = rows.saturating_sub(1),
             KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => {
-                if let Some(node) = self.selected_node() {
-                    if self.tree.is_expanded(&node.key) {
+                let Some(node) = self.selected_node() else {
+                    return;
+                };
+                if !node.key.expandable() {
+                    self.focus = Focus::View;
+                } else if self.tree.is_expanded(&node.key) {
+                    if key.code == KeyCode::Enter {
                         self.tree.collapse(&node.key);
-                    } else if self.tree.expand(&node.key) {
-                        self.load(node.key);
+                    } else {
+                        self.focus = Focus::View;
                     }
+                } else if self.tree.expand(&node.key) {
+                    self.load(node.key);
                 }
             }
             KeyCode::Left | KeyCode::Char('h') => {
@@ -107,33 +507,144 @@ impl App {
                     self.tree.collapse(&node.key);
                 }
             }
-            KeyCode::Char('r') => {
-                // Reload what is under the cursor (or everything at the top).
-                let key = self
-                    .selected_node()
-                    .map(|n| n.key)
-                    .filter(|k| self.tree.is_expanded(k))
-                    .unwrap_or(NodeKey::Root);
-                self.tree.set_children(key.clone(), Children::Loading);
-                self.load(key);
+            KeyCode::Esc => {
+                self.tree_cursor.clear_filter();
             }
             _ => {}
         }
     }
 
-    /// The keys valid right now, for the bottom bar.
-    pub fn key_hints(&self) -> Vec<(&'static str, &'static str)> {
-        let mut hints = vec![("↑↓/jk", "move")];
-        if let Some(node) = self.selected_node()
-            && node.key.expandable()
+    fn on_notice_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Char('r') => {
+                if let Some(notice) = self.notices.pop()
+                    && let Some(view) = notice.retry
+                {
+                    self.with_view(&view, |v, cx| v.retry(cx));
+                }
+            }
+            KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char(' ') => {
+                self.notices.pop();
+            }
+            _ => {}
+        }
+    }
+
+    fn on_palette_key(&mut self, key: KeyEvent) {
+        let Some(p) = &mut self.palette else { return };
+        match key.code {
+            KeyCode::Esc => self.palette = None,
+            KeyCode::Tab => {
+                p.candidates = palette::complete(p.input.text(), self.tree.nodes());
+                if let [only] = p.candidates.as_slice() {
+                    // A command name gets the space before its argument.
+                    let space = if only.contains(' ') { "" } else { " " };
+                    p.input.set(format!("{only}{space}"));
+                } else if let Some(prefix) = common_prefix(&p.candidates)
+                    && prefix.len() > p.input.text().len()
+                {
+                    p.input.set(prefix);
+                }
+            }
+            KeyCode::Enter => {
+                let text = p.input.text().trim().to_string();
+                match palette::parse(&text) {
+                    Ok(command) => {
+                        self.palette = None;
+                        self.run_command(command);
+                    }
+                    Err(e) => p.error = Some(e),
+                }
+            }
+            _ => {
+                p.input.on_key(&key);
+                p.error = None;
+                p.candidates = palette::complete(p.input.text(), self.tree.nodes());
+            }
+        }
+    }
+
+    pub fn run_command(&mut self, command: Command) {
+        match command {
+            Command::Quit => self.should_quit = true,
+            Command::Help => self.help = true,
+            Command::Watch => self.open_fullscreen(NodeKey::Watcher),
+            other => {
+                let (client, tx, project) = (
+                    self.session.client.clone(),
+                    self.tx.clone(),
+                    self.current_project(),
+                );
+                tokio::spawn(async move {
+                    let _ = tx.send(Action::Goto(
+                        palette::resolve(&client, project, other).await,
+                    ));
+                });
+            }
+        }
+    }
+
+    /// The keys valid right now, for the bottom bar and help.
+    pub fn key_hints(&self) -> Vec<Hint> {
+        let k = &self.settings.keymap;
+        let mut hints = Vec::new();
+        if !self.notices.is_empty() {
+            hints.push(hint("enter/esc", "dismiss"));
+            if self.notices.last().is_some_and(|n| n.retry.is_some()) {
+                hints.push(hint("r", "retry"));
+            }
+            return hints;
+        }
+        if self.palette.is_some() {
+            return vec![
+                hint("enter", "run"),
+                hint("tab", "complete"),
+                hint("esc", "cancel"),
+            ];
+        }
+        let view = self.active_view_key().and_then(|k| self.views.get(&k));
+        if self.focus == Focus::View
+            && let Some(v) = view
         {
-            hints.push(if self.tree.is_expanded(&node.key) {
-                ("enter/h", "collapse")
-            } else {
-                ("enter/l", "expand")
+            hints.extend(
+                v.hints()
+                    .into_iter()
+                    .filter(|h| !(h.write && self.session.read_only)),
+            );
+            if v.captures_keys() {
+                return hints;
+            }
+            hints.push(hint("esc", "back"));
+        } else {
+            hints.push(hint("↑↓/jk", "move"));
+            if let Some(node) = self.selected_node() {
+                if node.key.expandable() {
+                    hints.push(if self.tree.is_expanded(&node.key) {
+                        hint("enter/h", "collapse")
+                    } else {
+                        hint("enter/l", "expand")
+                    });
+                } else {
+                    hints.push(hint("enter/l", "open"));
+                }
+            }
+        }
+        let global = [
+            (k.focus.label(), "pane"),
+            (k.palette.label(), "command"),
+            (k.filter.label(), "filter"),
+            (k.refresh.label(), "refresh"),
+            (k.copy.label(), "copy"),
+            (k.help.label(), "help"),
+            (k.quit.label(), "quit"),
+        ];
+        for (key, what) in global {
+            hints.push(Hint {
+                keys: key.into(),
+                what,
+                write: false,
             });
         }
-        hints.extend([("r", "refresh"), ("q", "quit")]);
         hints
     }
 }

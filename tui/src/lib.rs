@@ -1,52 +1,104 @@
-//! `comwit-tui`: the operator dashboard. This first step is the shell:
-//! an in-process sandbox or real credentials, the lazily loaded project
-//! tree, a detail pane, readiness in the header and the key bar. The
-//! views of issue 5 (deploy, environment, hostnames, SQL, DNS editor,
-//! watcher) build on it.
+//! `comwit-tui`: the operator dashboard.
+//!
+//! State lives in [`app::App`] and changes only in `update(Action)`;
+//! terminal input and background work both arrive as [`action::Action`]s
+//! on one channel; the screen is redrawn after each change, never on a
+//! blind tick. Views (`views/`) own their data and dialogs; `widgets/`
+//! holds the pieces they share.
 
+pub mod action;
 pub mod app;
+pub mod clipboard;
+pub mod context;
+pub mod keymap;
 pub mod loader;
+pub mod notice;
+pub mod palette;
+pub mod session;
+pub mod settings;
+pub mod theme;
 pub mod tree;
 pub mod ui;
+pub mod views;
+pub mod widgets;
 
+use std::io::Write;
 use std::time::Duration;
 
-use app::{Action, App};
-use comwit_client::Client;
-use ratatui::crossterm::event::{self, Event};
-use tokio::sync::mpsc;
+use action::Action;
+use app::App;
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event,
+};
+use ratatui::crossterm::execute;
+use session::Session;
+use settings::Settings;
+use tokio::sync::mpsc::{self, UnboundedSender};
 
 /// Runs the dashboard until the user quits. The terminal is restored on
 /// every exit path (ratatui's panic hook covers panics).
-pub async fn run(client: Client, target: String) -> anyhow::Result<()> {
+pub async fn run(
+    session: Session,
+    settings: Settings,
+    warning: Option<String>,
+) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, client, target).await;
+    let mouse = settings.mouse;
+    let _ = execute!(std::io::stdout(), EnableBracketedPaste);
+    if mouse {
+        let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    }
+    let result = event_loop(&mut terminal, session, settings, warning).await;
+    if mouse {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    }
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
 }
 
-async fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
-    client: Client,
-    target: String,
-) -> anyhow::Result<()> {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    // Terminal input on a thread of its own: reads block.
-    let input = tx.clone();
+/// Reads the terminal on a thread of its own (reads block) and forwards
+/// events as actions. Paused while `$EDITOR` owns the terminal.
+fn spawn_input(tx: UnboundedSender<Action>, paused: std::sync::Arc<std::sync::atomic::AtomicBool>) {
     std::thread::spawn(move || {
-        while let Ok(ev) = event::read() {
+        loop {
+            if paused.load(std::sync::atomic::Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+            // Poll so a pause takes effect before the editor starts.
+            match event::poll(Duration::from_millis(100)) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(_) => break,
+            }
+            let Ok(ev) = event::read() else { break };
             let action = match ev {
                 Event::Key(k) => Action::Key(k),
+                Event::Paste(text) => Action::Paste(text),
+                Event::Mouse(m) => Action::Mouse(m),
                 Event::Resize(..) => Action::Resize,
                 _ => continue,
             };
-            if input.send(action).is_err() {
+            if tx.send(action).is_err() {
                 break;
             }
         }
     });
+}
+
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    session: Session,
+    settings: Settings,
+    warning: Option<String>,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let paused = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    spawn_input(tx.clone(), paused.clone());
     // Readiness, polled in the background.
-    let (probe, ready_tx) = (client.clone(), tx.clone());
+    let (probe, ready_tx) = (session.client.clone(), tx.clone());
     let poller = tokio::spawn(async move {
         loop {
             let ready = probe
@@ -62,16 +114,78 @@ async fn event_loop(
         }
     });
 
-    let mut app = App::new(client, target, tx);
-    // Redraw when state changed: after each action, never on a blind tick.
-    terminal.draw(|f| ui::draw(f, &app))?;
+    let mut app = App::new(session, settings, tx.clone());
+    if let Some(w) = warning {
+        app.warn(w);
+    }
+    terminal.draw(|f| ui::draw(f, &mut app))?;
     while let Some(action) = rx.recv().await {
         app.update(action);
+        // Drain what else is queued before drawing once.
+        while let Ok(more) = rx.try_recv() {
+            app.update(more);
+        }
         if app.should_quit {
             break;
         }
-        terminal.draw(|f| ui::draw(f, &app))?;
+        flush_terminal_requests(terminal, &mut app, &tx, &paused)?;
+        terminal.draw(|f| ui::draw(f, &mut app))?;
     }
     poller.abort();
     Ok(())
+}
+
+fn flush_terminal_requests(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    tx: &UnboundedSender<Action>,
+    paused: &std::sync::atomic::AtomicBool,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout();
+    if let Some(text) = app.terminal.copy.take() {
+        out.write_all(clipboard::osc52(&text).as_bytes())?;
+    }
+    if std::mem::take(&mut app.terminal.bell) {
+        out.write_all(b"\x07")?;
+    }
+    out.flush()?;
+    if let Some((view, text)) = app.terminal.edit.take() {
+        paused.store(true, std::sync::atomic::Ordering::Release);
+        std::thread::sleep(Duration::from_millis(120));
+        ratatui::restore();
+        let result = edit_in_editor(&text);
+        *terminal = ratatui::init();
+        let _ = execute!(std::io::stdout(), EnableBracketedPaste);
+        terminal.clear()?;
+        paused.store(false, std::sync::atomic::Ordering::Release);
+        let _ = tx.send(Action::View(view, Box::new(context::EditorResult(result))));
+    }
+    Ok(())
+}
+
+/// Runs `$VISUAL` / `$EDITOR` (else `vi`) on a temporary file holding `text`.
+fn edit_in_editor(text: &str) -> Result<String, String> {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".to_string());
+    let file = tempfile::Builder::new()
+        .prefix("comwit-sql-")
+        .suffix(".sql")
+        .tempfile()
+        .map_err(|e| format!("could not create a temporary file: {e}"))?;
+    std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
+    // The editor command may carry arguments ("code --wait").
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(parts)
+        .arg(file.path())
+        .status()
+        .map_err(|e| format!("could not start {editor}: {e} (set $EDITOR)"))?;
+    if !status.success() {
+        return Err(format!(
+            "{editor} exited with {status}; the buffer is unchanged"
+        ));
+    }
+    std::fs::read_to_string(file.path()).map_err(|e| e.to_string())
 }

@@ -93,7 +93,27 @@ pub async fn children(client: &Client, key: &NodeKey) -> Result<Vec<Node>, Strin
                 ]),
             })
             .collect(),
-        NodeKey::App { .. } | NodeKey::Database { .. } | NodeKey::Domain { .. } => Vec::new(),
+        NodeKey::App { project, app } => {
+            let (project, app) = (project.clone(), app.clone());
+            vec![
+                group(
+                    NodeKey::Builds {
+                        project: project.clone(),
+                        app: app.clone(),
+                    },
+                    "builds",
+                ),
+                group(
+                    NodeKey::Env {
+                        project: project.clone(),
+                        app: app.clone(),
+                    },
+                    "environment",
+                ),
+                group(NodeKey::Hostnames { project, app }, "hostnames"),
+            ]
+        }
+        _ => Vec::new(),
     })
 }
 

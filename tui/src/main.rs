@@ -1,9 +1,15 @@
-//! `comwit-tui [--sandbox] [--api-url URL] [--project ID]`
+//! `comwit-tui [--sandbox] [--api-url URL] [--project ID] [--read-only]`
+
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
 use comwit_client::Client;
+use comwit_client::config::{Config, ProcessEnv, config_path, resolve_project};
 use comwit_client::credentials::Credentials;
+use comwit_client::delegation::{Parents, system_resolvers};
+use comwit_tui::session::{Session, sandbox_session, user_agent};
+use comwit_tui::settings::{Settings, no_color_requested};
 
 #[derive(Parser)]
 #[command(
@@ -22,25 +28,31 @@ struct Cli {
     /// API base URL (default: COMWIT_API_URL, then Comwit Cloud).
     #[arg(long)]
     api_url: Option<String>,
+    /// Start in this project (default: COMWIT_PROJECT, then config.json's
+    /// default_project).
+    #[arg(long)]
+    project: Option<String>,
+    /// Disable every write: browse without risk.
+    #[arg(long)]
+    read_only: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging();
-    let agent = format!("comwit-tui/{}", env!("CARGO_PKG_VERSION"));
+    let (settings, warning) = Settings::load(Settings::path().as_deref(), no_color_requested());
     if cli.sandbox {
         let mut builder = comwit_sandbox::Sandbox::builder().seed_demo();
         if let Some(dir) = &cli.sandbox_data {
             builder = builder.data_dir(dir);
         }
         let sandbox = builder.start().await.context("starting the sandbox")?;
-        let client = Client::builder()
-            .base_url(&sandbox.info().api_url)
-            .token(sandbox.info().user_token.as_str())
-            .user_agent(agent)
-            .build()?;
-        let result = comwit_tui::run(client, "sandbox".into()).await;
+        let mut session = sandbox_session(sandbox.info(), cli.read_only)?;
+        if cli.project.is_some() {
+            session.project = cli.project.clone();
+        }
+        let result = comwit_tui::run(session, settings, warning).await;
         sandbox.shutdown().await;
         return result;
     }
@@ -54,7 +66,9 @@ async fn main() -> anyhow::Result<()> {
             "no credentials: run `comwit login`, set COMWIT_TOKEN, or try the dashboard on a local sandbox with --sandbox"
         );
     }
-    let mut builder = Client::builder().maybe_token(token).user_agent(agent);
+    let mut builder = Client::builder()
+        .maybe_token(token)
+        .user_agent(user_agent());
     if let Some(url) = &cli.api_url {
         builder = builder.base_url(url);
     }
@@ -64,7 +78,22 @@ async fn main() -> anyhow::Result<()> {
     } else {
         client.base_url().to_string()
     };
-    comwit_tui::run(client, target).await
+    let config = config_path(&ProcessEnv)
+        .ok()
+        .and_then(|p| Config::load(&p).ok())
+        .unwrap_or_default();
+    let session = Session {
+        client,
+        target,
+        scopes: None,
+        credentials: Arc::new(creds),
+        sql_operator: None,
+        read_only: cli.read_only,
+        project: resolve_project(cli.project.as_deref(), &ProcessEnv, &config),
+        dns_parents: Parents::Root,
+        resolvers: system_resolvers(),
+    };
+    comwit_tui::run(session, settings, warning).await
 }
 
 /// Logs go to a file (never the terminal the dashboard draws on).

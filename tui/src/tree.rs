@@ -11,9 +11,36 @@ pub enum NodeKey {
     Apps(String),
     Databases(String),
     Domains(String),
-    App { project: String, app: String },
-    Database { project: String, database: String },
-    Domain { project: String, domain: String },
+    App {
+        project: String,
+        app: String,
+    },
+    Builds {
+        project: String,
+        app: String,
+    },
+    Env {
+        project: String,
+        app: String,
+    },
+    Hostnames {
+        project: String,
+        app: String,
+    },
+    Database {
+        project: String,
+        database: String,
+    },
+    Domain {
+        project: String,
+        domain: String,
+    },
+    /// Views that are not tree rows: opened from a row or the palette.
+    Sql {
+        project: String,
+        database: String,
+    },
+    Watcher,
 }
 
 impl NodeKey {
@@ -26,7 +53,26 @@ impl NodeKey {
                 | NodeKey::Apps(_)
                 | NodeKey::Databases(_)
                 | NodeKey::Domains(_)
+                | NodeKey::App { .. }
         )
+    }
+
+    /// The project this node belongs to.
+    pub fn project(&self) -> Option<&str> {
+        match self {
+            NodeKey::Root | NodeKey::Watcher => None,
+            NodeKey::Project(p)
+            | NodeKey::Apps(p)
+            | NodeKey::Databases(p)
+            | NodeKey::Domains(p) => Some(p),
+            NodeKey::App { project, .. }
+            | NodeKey::Builds { project, .. }
+            | NodeKey::Env { project, .. }
+            | NodeKey::Hostnames { project, .. }
+            | NodeKey::Database { project, .. }
+            | NodeKey::Domain { project, .. }
+            | NodeKey::Sql { project, .. } => Some(project),
+        }
     }
 }
 
@@ -93,6 +139,22 @@ impl Tree {
 
     pub fn collapse(&mut self, key: &NodeKey) {
         self.expanded.remove(key);
+    }
+
+    /// The loaded children of `key`.
+    pub fn children(&self, key: &NodeKey) -> &[Node] {
+        match self.children.get(key) {
+            Some(Children::Loaded(nodes)) => nodes,
+            _ => &[],
+        }
+    }
+
+    /// Every loaded node (for completion in the command palette).
+    pub fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.children.values().flat_map(|c| match c {
+            Children::Loaded(nodes) => nodes.as_slice(),
+            _ => &[],
+        })
     }
 
     /// The rows as shown, depth-first.

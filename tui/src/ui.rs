@@ -1,117 +1,343 @@
-//! Drawing: header, project tree, detail pane, key bar.
+//! Drawing: header, tree, the active view, key bar, then whatever floats
+//! above them (toasts, the view's dialog, the palette, help, errors).
 
 use comwit_client::TokenKind;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::App;
+use crate::app::{App, Focus};
+use crate::notice::Level;
+use crate::palette::COMMANDS;
+use crate::theme::Theme;
 use crate::tree::Row;
+use crate::widgets::centered;
 
-pub fn draw(frame: &mut Frame<'_>, app: &App) {
+/// The smallest terminal the layout is designed for.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
+    let theme = app.settings.theme.clone();
     let [header, body, footer] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
     .areas(frame.area());
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
+    draw_header(frame, header, app, &theme);
 
-    let token = match app.token_kind() {
-        Some(TokenKind::Operator) => Span::styled(
-            " OPERATOR ",
-            Style::new().fg(Color::Black).bg(Color::Yellow),
-        ),
-        Some(TokenKind::User) => Span::raw(" user token "),
-        None => Span::styled(" no token ", Style::new().fg(Color::Red)),
+    let active = app.active_view_key();
+    if app.fullscreen.is_some() {
+        app.tree_area = Rect::default();
+        if let Some(key) = &active
+            && let Some(view) = app.view_mut(key)
+        {
+            view.draw(frame, body, &theme, true);
+        }
+    } else {
+        let tree_width = (body.width * 2 / 5).clamp(24.min(body.width), 48);
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(1)]).areas(body);
+        app.tree_area = left;
+        draw_tree(frame, left, app, &theme);
+        let focused = app.focus == Focus::View;
+        if let Some(key) = &active
+            && let Some(view) = app.view_mut(key)
+        {
+            view.draw(frame, right, &theme, focused);
+        } else {
+            frame.render_widget(Block::default().borders(Borders::ALL), right);
+        }
+    }
+    draw_keybar(frame, footer, app, &theme);
+    draw_toasts(frame, body, app, &theme);
+    if let Some(key) = &active
+        && let Some(view) = app.view(key)
+    {
+        view.draw_modal(frame, &theme);
+    }
+    if app.palette.is_some() {
+        draw_palette(frame, app, &theme);
+    }
+    if app.help {
+        draw_help(frame, app, &theme);
+    }
+    if let Some(notice) = app.notices.last() {
+        let area = centered(frame.area(), 70, 12);
+        frame.render_widget(Clear, area);
+        let mut lines: Vec<Line<'_>> = notice.lines.iter().map(|l| Line::raw(l.as_str())).collect();
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            if notice.retry.is_some() {
+                "r: retry   enter/esc: dismiss"
+            } else {
+                "enter/esc: dismiss"
+            },
+            theme.dim,
+        ));
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.error)
+                    .title(format!(" {} ", notice.title)),
+            ),
+            area,
+        );
+    }
+}
+
+fn draw_header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let session = &app.session;
+    let token = match session.token_kind() {
+        Some(TokenKind::Operator) => Span::styled(" OPERATOR ", theme.operator),
+        Some(TokenKind::User) => Span::raw(match &session.scopes {
+            Some(s) if !s.is_empty() => format!(" user {} ", compact_scopes(s)),
+            _ => " user (scopes unknown) ".to_string(),
+        }),
+        None => Span::styled(" no token ", theme.error),
     };
     let ready = match app.ready {
-        None => Span::raw(" API: checking…"),
-        Some(true) => Span::styled(" API: ready", Style::new().fg(Color::Green)),
-        Some(false) => Span::styled(
-            " API: not ready (Louhi or brrrd unreachable)",
-            Style::new().fg(Color::Red),
-        ),
+        None => Span::styled("API ⟳", theme.dim),
+        Some(true) => Span::styled("API ready", theme.ok),
+        Some(false) => Span::styled("API NOT READY", theme.error),
     };
-    frame.render_widget(
-        Line::from(vec![
-            Span::styled(" comwit ", Style::new().add_modifier(Modifier::BOLD)),
-            Span::raw(format!("│ {} │", app.target)),
-            token,
-            Span::raw("│"),
-            ready,
-        ]),
-        header,
-    );
-
-    let rows = app.tree.rows();
-    let items: Vec<ListItem<'_>> = rows
-        .iter()
-        .map(|row| match row {
-            Row::Node {
-                node,
-                depth,
-                expanded,
-            } => {
-                let marker = if !node.key.expandable() {
-                    "  "
-                } else if *expanded {
-                    "▾ "
-                } else {
-                    "▸ "
-                };
-                ListItem::new(format!("{}{marker}{}", "  ".repeat(*depth), node.label))
-            }
-            Row::Loading { depth } => ListItem::new(format!("{}  loading…", "  ".repeat(*depth)))
-                .style(Style::new().fg(Color::DarkGray)),
-            Row::Failed { depth, message } => {
-                ListItem::new(format!("{}  ✗ {message}", "  ".repeat(*depth)))
-                    .style(Style::new().fg(Color::Red))
-            }
-        })
-        .collect();
-    let mut state = ListState::default().with_selected(Some(app.selected));
-    frame.render_stateful_widget(
-        List::new(items)
-            .block(Block::default().borders(Borders::ALL).title(" projects "))
-            .highlight_style(Style::new().add_modifier(Modifier::REVERSED)),
-        left,
-        &mut state,
-    );
-
-    let detail: Vec<Line<'_>> = match app.selected_node() {
-        Some(node) if !node.detail.is_empty() => node
-            .detail
-            .iter()
-            .map(|(k, v)| {
-                Line::from(vec![
-                    Span::styled(format!("{k:>12}  "), Style::new().fg(Color::Cyan)),
-                    Span::raw(v.clone()),
-                ])
-            })
-            .collect(),
-        Some(node) => vec![Line::raw(format!("{}: press enter to open", node.label))],
-        None => vec![Line::raw("")],
+    let mut spans = vec![
+        Span::styled(" comwit ", theme.key),
+        Span::raw("│ "),
+        Span::styled(session.target.clone(), theme.accent),
+        Span::raw(" │"),
+        token,
+        Span::raw("│ "),
+        ready,
+    ];
+    if session.read_only {
+        spans.push(Span::raw(" │ "));
+        spans.push(Span::styled("READ-ONLY", theme.warn));
+    }
+    let [top, trail] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    frame.render_widget(Line::from(spans), top);
+    let crumbs = app.breadcrumbs();
+    let trail_text = if crumbs.is_empty() {
+        " (no selection)".to_string()
+    } else {
+        format!(" {}", crumbs.join(" › "))
     };
-    frame.render_widget(
-        Paragraph::new(detail)
-            .wrap(Wrap { trim: false })
-            .block(Block::default().borders(Borders::ALL).title(" detail ")),
-        right,
-    );
+    frame.render_widget(Line::styled(trail_text, theme.accent), trail);
+}
 
-    let hints: Vec<Span<'_>> = app
-        .key_hints()
+/// `app:read app:write app:deploy` → `app:rwd`: every scope, in a width
+/// the header can afford.
+pub fn compact_scopes(scopes: &[String]) -> String {
+    let mut groups: Vec<(String, String)> = Vec::new();
+    for scope in scopes {
+        let (resource, action) = scope.split_once(':').unwrap_or((scope.as_str(), ""));
+        let letter = action.chars().next().map(String::from).unwrap_or_default();
+        match groups.iter_mut().find(|(r, _)| r == resource) {
+            Some((_, letters)) => letters.push_str(&letter),
+            None => groups.push((resource.to_string(), letter)),
+        }
+    }
+    groups
         .into_iter()
-        .flat_map(|(k, what)| {
-            [
-                Span::styled(format!(" {k} "), Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(format!("{what} ")),
-            ]
+        .map(|(r, l)| format!("{r}:{l}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
+    let rows = app.visible_rows();
+    let filter = app.tree_cursor.filter_line();
+    let height = area.height.saturating_sub(2) as usize - usize::from(filter.is_some());
+    let window = app.tree_cursor.window(rows.len(), height);
+    let selected = app.tree_cursor.selected;
+    let focused = app.focus == Focus::Tree;
+    let mut lines: Vec<Line<'_>> = rows[window.clone()]
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let line = match row {
+                Row::Node {
+                    node,
+                    depth,
+                    expanded,
+                } => {
+                    let marker = if !node.key.expandable() {
+                        "  "
+                    } else if *expanded {
+                        "▾ "
+                    } else {
+                        "▸ "
+                    };
+                    Line::raw(format!("{}{marker}{}", "  ".repeat(*depth), node.label))
+                }
+                Row::Loading { depth } => {
+                    Line::styled(format!("{}  ⟳ loading…", "  ".repeat(*depth)), theme.dim)
+                }
+                Row::Failed { depth, message } => {
+                    Line::styled(format!("{}  ✗ {message}", "  ".repeat(*depth)), theme.error)
+                }
+            };
+            if window.start + i == selected {
+                line.patch_style(if focused {
+                    theme.selected
+                } else {
+                    theme.dim.patch(theme.selected)
+                })
+            } else {
+                line
+            }
         })
         .collect();
-    frame.render_widget(Line::from(hints), footer);
+    if let Some(f) = filter {
+        while lines.len() < height {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(f, theme.accent));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            ratatui::style::Style::new()
+        })
+        .title(" projects ");
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn draw_keybar(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = Vec::new();
+    for h in app.key_hints() {
+        spans.push(Span::styled(format!(" {} ", h.keys), theme.key));
+        spans.push(Span::styled(format!("{} ", h.what), theme.dim));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn draw_toasts(frame: &mut Frame<'_>, body: Rect, app: &App, theme: &Theme) {
+    for (i, toast) in app.toasts.iter().rev().take(3).enumerate() {
+        let width = (toast.text.chars().count() as u16 + 4).min(body.width);
+        let y = body.y + body.height.saturating_sub(1 + 3 * (i as u16 + 1));
+        let area = Rect {
+            x: body.x + body.width - width,
+            y: y.max(body.y),
+            width,
+            height: 3.min(body.height),
+        };
+        let style = match toast.level {
+            Level::Info => theme.accent,
+            Level::Success => theme.ok,
+            Level::Warning => theme.warn,
+        };
+        frame.render_widget(Clear, area);
+        frame.render_widget(
+            Paragraph::new(toast.text.as_str())
+                .block(Block::default().borders(Borders::ALL).border_style(style)),
+            area,
+        );
+    }
+}
+
+fn draw_palette(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+    let Some(p) = &app.palette else { return };
+    let area = frame.area();
+    let shown: Vec<String> = if p.input.text().is_empty() {
+        COMMANDS
+            .iter()
+            .map(|(c, what)| format!("{c:<8} {what}"))
+            .collect()
+    } else {
+        p.candidates.clone()
+    };
+    let height = (shown.len().min(10) as u16) + 3 + u16::from(p.error.is_some());
+    let rect = Rect {
+        x: area.x + 2,
+        y: area.y + 1,
+        width: area.width.saturating_sub(4).min(70),
+        height: height.min(area.height.saturating_sub(2)),
+    };
+    frame.render_widget(Clear, rect);
+    let (text, cursor) = p.input.display();
+    let mut lines = vec![Line::from(vec![
+        Span::styled(":", theme.accent),
+        Span::raw(text),
+    ])];
+    if let Some(e) = &p.error {
+        lines.push(Line::styled(format!("✗ {e}"), theme.error));
+    }
+    lines.extend(
+        shown
+            .into_iter()
+            .take(10)
+            .map(|c| Line::styled(c, theme.dim)),
+    );
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border_focused)
+                .title(" command "),
+        ),
+        rect,
+    );
+    frame.set_cursor_position(Position::new(rect.x + 2 + cursor as u16, rect.y + 1));
+}
+
+fn draw_help(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+    let area = centered(frame.area(), 76, frame.area().height.saturating_sub(2));
+    frame.render_widget(Clear, area);
+    let mut lines = vec![Line::styled("Keys valid here", theme.key)];
+    for h in app.key_hints() {
+        let mut what = h.what.to_string();
+        if h.write && app.session.read_only {
+            what.push_str(" (disabled: read-only)");
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<14}", h.keys), theme.accent),
+            Span::raw(what),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Commands (:)", theme.key));
+    for (c, what) in COMMANDS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  :{c:<13}"), theme.accent),
+            Span::raw(*what),
+        ]));
+    }
+    if let Some(key) = app.active_view_key()
+        && let Some(view) = app.view(&key)
+        && let Some(extra) = view_help(view.title().as_str(), &key)
+    {
+        lines.push(Line::raw(""));
+        for l in extra {
+            lines.push(Line::styled(l, theme.dim));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("any key closes this help", theme.dim));
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border_focused)
+                .title(" help "),
+        ),
+        area,
+    );
+}
+
+/// Notes a view's help adds (why things are the way they are).
+fn view_help(_title: &str, key: &crate::tree::NodeKey) -> Option<Vec<&'static str>> {
+    match key {
+        crate::tree::NodeKey::Env { .. } => Some(vec![
+            "No secret toggle: the platform stores environment values in plain text and",
+            "refuses secret=true (\"secret app env values are not enabled\"). Anyone with",
+            "app:read on the project can read every value. Keys or values that look like",
+            "credentials are flagged ⚠ so you can move them somewhere safer.",
+        ]),
+        _ => None,
+    }
 }

@@ -1,105 +1,96 @@
-//! The dashboard shell on the demo sandbox, driven by keys and drawn on
-//! ratatui's TestBackend.
+//! The dashboard shell on the demo sandbox: tree, detail, header, palette,
+//! help, filter, read-only.
 
-use std::time::Duration;
+mod support;
 
-use comwit_client::Client;
-use comwit_sandbox::Sandbox;
-use comwit_tui::app::{Action, App};
-use comwit_tui::tree::Row;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tokio::sync::mpsc::UnboundedReceiver;
+use ratatui::crossterm::event::KeyCode;
+use support::{Harness, row_labels};
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-/// Applies actions from background work until `done` holds.
-async fn settle(app: &mut App, rx: &mut UnboundedReceiver<Action>, done: impl Fn(&App) -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !done(app) {
-        let action = tokio::time::timeout_at(deadline, rx.recv())
-            .await
-            .expect("the dashboard settles")
-            .expect("channel open");
-        app.update(action);
+#[tokio::test]
+async fn the_tree_loads_lazily_and_the_header_shows_where_and_who() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.open("apps").await;
+    assert!(row_labels(&h.app).contains(&"web".to_string()));
+    h.open("web").await;
+    for child in ["builds", "environment", "hostnames"] {
+        assert!(row_labels(&h.app).contains(&child.to_string()), "{child}");
     }
-}
-
-fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(100, 24)).unwrap();
-    terminal.draw(|f| comwit_tui::ui::draw(f, app)).unwrap();
-    let buffer = terminal.backend().buffer().clone();
-    (0..buffer.area.height)
-        .map(|y| {
-            (0..buffer.area.width)
-                .map(|x| buffer[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn row_labels(app: &App) -> Vec<String> {
-    app.tree
-        .rows()
-        .into_iter()
-        .filter_map(|r| match r {
-            Row::Node { node, .. } => Some(node.label),
-            _ => None,
-        })
-        .collect()
+    let text = h.screen();
+    assert!(text.contains("▾ storefront"), "{text}");
+    assert!(text.contains("sandbox"), "target in the header: {text}");
+    assert!(
+        text.contains("user project:r database:rw app:rwd domain:rw"),
+        "scopes in the header: {text}"
+    );
+    assert!(
+        text.contains("storefront › apps › web"),
+        "breadcrumbs: {text}"
+    );
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.should_quit);
 }
 
 #[tokio::test]
-async fn the_tree_loads_lazily_and_the_detail_follows_the_cursor() {
-    let sandbox = Sandbox::builder().seed_demo().start().await.unwrap();
-    let client = Client::builder()
-        .base_url(&sandbox.info().api_url)
-        .token(sandbox.info().user_token.as_str())
-        .build()
-        .unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut app = App::new(client, "sandbox".into(), tx);
-    assert!(
-        screen(&app).contains("loading…"),
-        "the first frame comes before any answer"
+async fn the_palette_jumps_to_a_named_app_and_completes() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.open("apps").await;
+    h.key(KeyCode::Char(':'));
+    h.chars("ap");
+    h.key(KeyCode::Tab);
+    assert_eq!(
+        h.app.palette.as_ref().unwrap().candidates,
+        vec!["apps", "app"],
+        "two commands start with ap"
     );
+    assert_eq!(h.app.palette.as_ref().unwrap().input.text(), "app");
+    h.chars(" a");
+    h.key(KeyCode::Tab);
+    assert_eq!(
+        h.app.palette.as_ref().unwrap().input.text(),
+        "app api",
+        "the one loaded app starting with a"
+    );
+    h.key(KeyCode::Enter);
+    h.settle(|a| a.selected_node().is_some_and(|n| n.label == "api"))
+        .await;
+    assert!(h.app.palette.is_none());
 
-    settle(&mut app, &mut rx, |a| row_labels(a).len() == 3).await;
-    let shop = row_labels(&app)
-        .iter()
-        .position(|l| l == "storefront")
-        .expect("demo project listed");
-    for _ in 0..shop {
-        app.update(key(KeyCode::Down));
+    h.key(KeyCode::Char(':'));
+    h.chars("nonsense");
+    h.key(KeyCode::Enter);
+    let text = h.screen();
+    assert!(text.contains("no command :nonsense"), "{text}");
+    h.key(KeyCode::Esc);
+    assert!(h.app.palette.is_none());
+}
+
+#[tokio::test]
+async fn filter_help_and_resize_down_to_80x24() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.open("apps").await;
+    h.key(KeyCode::Char('/'));
+    h.chars("we");
+    assert_eq!(
+        row_labels(&h.app),
+        vec!["web"],
+        "the filter narrows the tree"
+    );
+    h.key(KeyCode::Esc);
+    assert!(row_labels(&h.app).len() > 1, "esc clears the filter");
+
+    h.key(KeyCode::Char('?'));
+    let text = h.screen();
+    assert!(text.contains("Keys valid here"), "{text}");
+    assert!(text.contains(":sql"), "{text}");
+    h.key(KeyCode::Char('x'));
+    assert!(!h.app.help, "any key closes help");
+
+    for (w, ht) in [(80, 24), (40, 10), (1, 1)] {
+        h.width = w;
+        h.height = ht;
+        let _ = h.screen();
     }
-    app.update(key(KeyCode::Enter));
-    settle(&mut app, &mut rx, |a| {
-        row_labels(a).contains(&"apps".to_string())
-    })
-    .await;
-    app.update(key(KeyCode::Down));
-    app.update(key(KeyCode::Enter));
-    settle(&mut app, &mut rx, |a| {
-        row_labels(a).contains(&"web".to_string())
-    })
-    .await;
-    app.update(key(KeyCode::Down));
-    let text = screen(&app);
-    assert!(text.contains("▾ storefront"), "{text}");
-    assert!(text.contains("▾ apps"), "{text}");
-    assert!(
-        text.contains("active build"),
-        "the detail pane shows the app: {text}"
-    );
-    assert!(
-        text.contains("user token"),
-        "the header shows the token kind: {text}"
-    );
-
-    app.update(key(KeyCode::Char('q')));
-    assert!(app.should_quit);
 }

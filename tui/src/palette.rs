@@ -1,0 +1,267 @@
+//! The `:` command palette: parse, complete from what the tree has
+//! loaded, and resolve names to a place in the tree (through the API, so
+//! targets not yet expanded are found too).
+
+use comwit_client::Client;
+
+use crate::tree::{Node, NodeKey};
+use crate::widgets::input::LineInput;
+
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("apps", "the apps of the current project"),
+    ("app", "<name>  an app's builds"),
+    ("db", "<name>  a database"),
+    ("sql", "<name>  the SQL console on a database"),
+    ("domains", "the domains of the current project"),
+    ("dns", "<domain>  a domain's records (any project)"),
+    ("watch", "the delegation watcher"),
+    ("project", "<id or name>  switch project"),
+    ("help", "every key"),
+    ("quit", "leave"),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Apps,
+    App(String),
+    Db(String),
+    Sql(String),
+    Domains,
+    Dns(String),
+    Watch,
+    Project(String),
+    Help,
+    Quit,
+}
+
+pub fn parse(text: &str) -> Result<Command, String> {
+    let mut words = text.split_whitespace();
+    let name = words.next().unwrap_or("");
+    let arg = words.collect::<Vec<_>>().join(" ");
+    let need = |what: &str| -> Result<String, String> {
+        if arg.is_empty() {
+            Err(format!(
+                ":{name} needs {what} (e.g. :{name} {})",
+                example(name)
+            ))
+        } else {
+            Ok(arg.clone())
+        }
+    };
+    Ok(match name {
+        "apps" => Command::Apps,
+        "app" => Command::App(need("an app name")?),
+        "db" | "database" => Command::Db(need("a database name")?),
+        "sql" => Command::Sql(need("a database name")?),
+        "domains" => Command::Domains,
+        "dns" => Command::Dns(need("a domain")?),
+        "watch" | "watcher" => Command::Watch,
+        "project" => Command::Project(need("a project id or name")?),
+        "help" => Command::Help,
+        "q" | "quit" => Command::Quit,
+        "" => return Err("type a command (tab completes)".into()),
+        other => {
+            return Err(format!(
+                "no command :{other}; try {}",
+                COMMANDS
+                    .iter()
+                    .map(|(c, _)| format!(":{c}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+        }
+    })
+}
+
+fn example(command: &str) -> &'static str {
+    match command {
+        "app" => "web",
+        "db" | "database" | "sql" => "app-db",
+        "dns" => "example.com",
+        _ => "prj_123",
+    }
+}
+
+/// Candidates for what is typed: command names, then the names of loaded
+/// apps, databases, domains or projects for the command's argument.
+pub fn complete<'a>(text: &str, nodes: impl Iterator<Item = &'a Node>) -> Vec<String> {
+    match text.split_once(' ') {
+        None => COMMANDS
+            .iter()
+            .filter(|(c, _)| c.starts_with(text))
+            .map(|(c, _)| c.to_string())
+            .collect(),
+        Some((command, arg)) => {
+            let arg = arg.trim_start();
+            let mut names: Vec<String> = nodes
+                .filter_map(|n| match (&n.key, command) {
+                    (NodeKey::App { app, .. }, "app") => Some(name_of(n, app)),
+                    (NodeKey::Database { .. }, "db" | "sql") => Some(n.label.clone()),
+                    (NodeKey::Domain { domain, .. }, "dns") => Some(domain.clone()),
+                    (NodeKey::Project(_), "project") => Some(n.label.clone()),
+                    _ => None,
+                })
+                .filter(|name| name.starts_with(arg))
+                .map(|name| format!("{command} {name}"))
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        }
+    }
+}
+
+fn name_of(node: &Node, fallback: &str) -> String {
+    if node.label.is_empty() {
+        fallback.to_string()
+    } else {
+        node.label.clone()
+    }
+}
+
+/// Where a command leads: the tree path to expand and select, and a view
+/// to open full width after it (the SQL console, the watcher).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Jump {
+    pub path: Vec<NodeKey>,
+    pub open: Option<NodeKey>,
+}
+
+/// Finds a command's target through the API. `project` is the project in
+/// focus (names are looked up there; `:dns` searches every project).
+pub async fn resolve(
+    client: &Client,
+    project: Option<String>,
+    command: Command,
+) -> Result<Jump, String> {
+    let in_project = || {
+        project
+            .clone()
+            .ok_or_else(|| "no project selected: pick one in the tree or use :project".to_string())
+    };
+    let err = |e: comwit_client::Error| e.to_string();
+    match command {
+        Command::Apps => {
+            let p = in_project()?;
+            Ok(jump(vec![NodeKey::Project(p.clone()), NodeKey::Apps(p)]))
+        }
+        Command::App(name) => {
+            let p = in_project()?;
+            let app = client
+                .apps(&p)
+                .find(&name)
+                .await
+                .map_err(err)?
+                .ok_or_else(|| format!("no app {name:?} in this project"))?;
+            Ok(jump(vec![
+                NodeKey::Project(p.clone()),
+                NodeKey::Apps(p.clone()),
+                NodeKey::App {
+                    project: p,
+                    app: app.app_id,
+                },
+            ]))
+        }
+        Command::Db(ref name) | Command::Sql(ref name) => {
+            let p = in_project()?;
+            let db = client
+                .databases(&p)
+                .list()
+                .await
+                .map_err(err)?
+                .into_iter()
+                .find(|d| &d.name == name || &d.database_id == name)
+                .ok_or_else(|| format!("no database {name:?} in this project"))?;
+            let open = matches!(command, Command::Sql(_)).then(|| NodeKey::Sql {
+                project: p.clone(),
+                database: db.database_id.clone(),
+            });
+            Ok(Jump {
+                path: vec![
+                    NodeKey::Project(p.clone()),
+                    NodeKey::Databases(p.clone()),
+                    NodeKey::Database {
+                        project: p,
+                        database: db.database_id,
+                    },
+                ],
+                open,
+            })
+        }
+        Command::Domains => {
+            let p = in_project()?;
+            Ok(jump(vec![NodeKey::Project(p.clone()), NodeKey::Domains(p)]))
+        }
+        Command::Dns(domain) => {
+            let wanted = domain.trim_end_matches('.').to_ascii_lowercase();
+            for p in client.projects().list().await.map_err(err)? {
+                let domains = client.domains(&p.project_id).list().await.map_err(err)?;
+                if domains.iter().any(|d| d.domain == wanted) {
+                    let p = p.project_id;
+                    return Ok(jump(vec![
+                        NodeKey::Project(p.clone()),
+                        NodeKey::Domains(p.clone()),
+                        NodeKey::Domain {
+                            project: p,
+                            domain: wanted,
+                        },
+                    ]));
+                }
+            }
+            Err(format!("no project of yours has the domain {wanted}"))
+        }
+        Command::Project(id) => {
+            let p = client
+                .projects()
+                .list()
+                .await
+                .map_err(err)?
+                .into_iter()
+                .find(|p| p.project_id == id || p.name == id)
+                .ok_or_else(|| format!("no project {id:?} (or you are not a member)"))?;
+            Ok(jump(vec![NodeKey::Project(p.project_id)]))
+        }
+        Command::Watch | Command::Help | Command::Quit => Err("handled locally".into()),
+    }
+}
+
+fn jump(path: Vec<NodeKey>) -> Jump {
+    Jump { path, open: None }
+}
+
+/// The palette's state while it is open.
+#[derive(Debug, Default)]
+pub struct Palette {
+    pub input: LineInput,
+    pub candidates: Vec<String>,
+    pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands_and_names_what_is_missing() {
+        assert_eq!(parse("app web").unwrap(), Command::App("web".into()));
+        assert_eq!(parse("sql app-db").unwrap(), Command::Sql("app-db".into()));
+        assert_eq!(parse("quit").unwrap(), Command::Quit);
+        assert!(parse("app").unwrap_err().contains(":app web"));
+        assert!(parse("deploy").unwrap_err().contains(":apps"));
+    }
+
+    #[test]
+    fn completes_commands_and_loaded_names() {
+        assert_eq!(complete("wa", std::iter::empty()), vec!["watch"]);
+        let nodes = [Node {
+            key: NodeKey::Database {
+                project: "p".into(),
+                database: "db_1".into(),
+            },
+            label: "app-db".into(),
+            detail: vec![],
+        }];
+        assert_eq!(complete("sql a", nodes.iter()), vec!["sql app-db"]);
+        assert!(complete("app a", nodes.iter()).is_empty());
+    }
+}

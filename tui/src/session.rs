@@ -1,0 +1,83 @@
+//! Who the dashboard acts as and where: the API client, the credential
+//! store database tokens go to, and the switches that limit what it may do.
+
+use std::sync::Arc;
+
+use comwit_client::credentials::Credentials;
+use comwit_client::delegation::Parents;
+use comwit_client::{Client, TokenKind};
+
+pub struct Session {
+    pub client: Client,
+    /// "sandbox", "Comwit Cloud" or the custom URL.
+    pub target: String,
+    /// Scopes of the user token, when known (device login and the sandbox
+    /// say; a pasted or configured token does not).
+    pub scopes: Option<Vec<String>>,
+    /// Where database tokens are kept: the keyring, or memory in sandbox mode.
+    pub credentials: Arc<Credentials>,
+    /// An operator client for SQL when the user token cannot mint query
+    /// tokens (the sandbox keeps its operator token in memory).
+    pub sql_operator: Option<Client>,
+    pub read_only: bool,
+    /// `--project`, `COMWIT_PROJECT` or `default_project`.
+    pub project: Option<String>,
+    /// Where the delegation prober finds parent zones (the root servers,
+    /// or the sandbox's registry).
+    pub dns_parents: Parents,
+    /// Resolvers for the propagation hint.
+    pub resolvers: Vec<std::net::SocketAddr>,
+}
+
+impl Session {
+    pub fn token_kind(&self) -> Option<TokenKind> {
+        self.client.token_kind()
+    }
+
+    pub fn is_operator(&self) -> bool {
+        self.token_kind() == Some(TokenKind::Operator)
+    }
+}
+
+/// The session of `--sandbox`: the demo user's token, every live scope,
+/// credentials in memory only, the sandbox's registry as DNS parent.
+pub fn sandbox_session(
+    info: &comwit_sandbox::SandboxInfo,
+    read_only: bool,
+) -> anyhow::Result<Session> {
+    let agent = user_agent();
+    let client = Client::builder()
+        .base_url(&info.api_url)
+        .token(info.user_token.as_str())
+        .user_agent(agent.clone())
+        .build()?;
+    let operator = Client::builder()
+        .base_url(&info.api_url)
+        .token(info.operator_token.as_str())
+        .user_agent(agent)
+        .build()?;
+    let registry = info
+        .registry_dns_addr
+        .parse()
+        .map_err(|e| anyhow::anyhow!("sandbox registry DNS address: {e}"))?;
+    Ok(Session {
+        client,
+        target: "sandbox".into(),
+        scopes: Some(
+            comwit_sandbox::LIVE_SCOPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        ),
+        credentials: Arc::new(Credentials::in_memory()?),
+        sql_operator: Some(operator),
+        read_only,
+        project: Some(info.project_id.clone()),
+        dns_parents: Parents::Fixed(vec![registry]),
+        resolvers: vec![info.dns_addr.parse()?],
+    })
+}
+
+pub fn user_agent() -> String {
+    format!("comwit-tui/{}", env!("CARGO_PKG_VERSION"))
+}

@@ -1,0 +1,87 @@
+//! The facts of a node that has no richer view (projects, groups).
+
+use std::any::Any;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::{Hint, View};
+use crate::context::Ctx;
+use crate::theme::Theme;
+use crate::tree::Node;
+
+pub struct DetailView {
+    node: Node,
+}
+
+impl DetailView {
+    pub fn new(node: Node) -> Self {
+        Self { node }
+    }
+}
+
+impl View for DetailView {
+    fn title(&self) -> String {
+        self.node.label.clone()
+    }
+
+    fn hints(&self) -> Vec<Hint> {
+        Vec::new()
+    }
+
+    fn on_key(&mut self, _key: &KeyEvent, _cx: &mut Ctx<'_>) -> bool {
+        false
+    }
+
+    fn on_msg(&mut self, _msg: Box<dyn Any + Send>, _cx: &mut Ctx<'_>) {}
+
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
+        let lines: Vec<Line<'_>> = if self.node.detail.is_empty() {
+            vec![Line::raw(format!(
+                "{}: press enter to open",
+                self.node.label
+            ))]
+        } else {
+            self.node
+                .detail
+                .iter()
+                .map(|(k, v)| {
+                    Line::from(vec![
+                        Span::styled(format!("{k:>12}  "), theme.accent),
+                        Span::raw(v.clone()),
+                    ])
+                })
+                .collect()
+        };
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(panel(&self.title(), theme, focused)),
+            area,
+        );
+    }
+
+    fn refresh(&mut self, _cx: &mut Ctx<'_>) {}
+
+    fn copy(&self) -> Option<(String, String)> {
+        self.node
+            .detail
+            .first()
+            .map(|(k, v)| (k.clone(), v.clone()))
+    }
+}
+
+/// The bordered panel every view draws in; focused panels stand out.
+pub fn panel<'a>(title: &str, theme: &Theme, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            ratatui::style::Style::new()
+        })
+        .title(format!(" {title} "))
+}

@@ -1,0 +1,150 @@
+//! The right-hand side: one view per kind of tree node (and the SQL
+//! console and watcher, opened full width). Views own their state and
+//! dialogs, spawn their network work through [`Ctx`], and get the results
+//! back in `on_msg`.
+
+mod detail;
+
+use std::any::Any;
+use std::borrow::Cow;
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use crate::context::Ctx;
+use crate::theme::Theme;
+use crate::tree::{Node, NodeKey};
+
+pub use detail::DetailView;
+
+/// A key the bottom bar and `?` list for the current view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hint {
+    pub keys: Cow<'static, str>,
+    pub what: &'static str,
+    /// Changes something (hidden in read-only mode).
+    pub write: bool,
+}
+
+pub const fn hint(keys: &'static str, what: &'static str) -> Hint {
+    Hint {
+        keys: Cow::Borrowed(keys),
+        what,
+        write: false,
+    }
+}
+
+pub const fn write_hint(keys: &'static str, what: &'static str) -> Hint {
+    Hint {
+        keys: Cow::Borrowed(keys),
+        what,
+        write: true,
+    }
+}
+
+/// Data fetched in the background: what was last received, whether a
+/// request is in flight, and the last failure. Data kept across a failed
+/// or running refresh is shown as stale rather than dropped.
+#[derive(Debug)]
+pub struct Remote<T> {
+    pub data: Option<T>,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+impl<T> Default for Remote<T> {
+    fn default() -> Self {
+        Self {
+            data: None,
+            loading: false,
+            error: None,
+        }
+    }
+}
+
+impl<T> Remote<T> {
+    pub fn start(&mut self) {
+        self.loading = true;
+    }
+
+    pub fn finish(&mut self, result: Result<T, comwit_client::Error>) {
+        self.loading = false;
+        match result {
+            Ok(data) => {
+                self.data = Some(data);
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// A line to show above the data: loading, stale or failed.
+    pub fn status(&self) -> Option<String> {
+        match (&self.data, self.loading, &self.error) {
+            (None, true, _) => Some("⟳ loading…".into()),
+            (Some(_), true, _) => Some("⟳ refreshing (showing the last answer)".into()),
+            (None, false, Some(e)) => Some(format!("✗ {e}")),
+            (Some(_), false, Some(e)) => Some(format!("✗ stale: refresh failed: {e}")),
+            _ => None,
+        }
+    }
+}
+
+pub trait View {
+    fn title(&self) -> String;
+    /// The keys valid right now (the bar, and `?`).
+    fn hints(&self) -> Vec<Hint>;
+    /// True when the key was used.
+    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool;
+    fn on_paste(&mut self, _text: &str) -> bool {
+        false
+    }
+    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>);
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool);
+    /// Dialogs are drawn over the whole screen, after everything else.
+    fn draw_modal(&self, _frame: &mut Frame<'_>, _theme: &Theme) {}
+    /// (Re)load from the API.
+    fn refresh(&mut self, cx: &mut Ctx<'_>);
+    /// Repeat what failed (the error dialog's retry); by default, reload.
+    fn retry(&mut self, cx: &mut Ctx<'_>) {
+        self.refresh(cx);
+    }
+    /// A dialog is open or text is being typed: every key goes to the view.
+    fn captures_keys(&self) -> bool {
+        false
+    }
+    /// `/`: start filtering the view's list (false if it has none).
+    fn filter(&mut self) -> bool {
+        false
+    }
+    /// `y`: what to copy from the selection (label, text).
+    fn copy(&self) -> Option<(String, String)> {
+        None
+    }
+    /// Drawn across the whole body (the SQL console, the watcher).
+    fn fullscreen(&self) -> bool {
+        false
+    }
+}
+
+/// The view for a tree node (or palette target). Several tree nodes share
+/// one view: an app shows its builds.
+pub fn view_key(key: &NodeKey) -> NodeKey {
+    match key {
+        NodeKey::App { project, app } => NodeKey::Builds {
+            project: project.clone(),
+            app: app.clone(),
+        },
+        other => other.clone(),
+    }
+}
+
+/// Makes the view for `key`; `node` is the tree row it came from, if any.
+pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn View> {
+    Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
+        key: key.clone(),
+        label: String::new(),
+        detail: Vec::new(),
+    })))
+}
