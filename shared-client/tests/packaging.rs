@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use comwit_client::package::{
-    ArchiveStream, FIXED_MTIME, PackError, PackOptions, PackSummary, ProgressEvent,
+    ArchiveStream, FIXED_MTIME, PackError, PackOptions, PackSummary, ProgressEvent, ProgressFn,
     ProgressSnapshot, SpecialKind, check_prebuilt, pack_stream, pack_to_file, pack_to_writer,
     prebuilt_stream,
 };
@@ -916,17 +916,29 @@ async fn prebuilt_stream_yields_the_file_unchanged() {
     pack_to_file(site.path(), &dest, &PackOptions::new()).unwrap();
     let expected = check_prebuilt(&dest).unwrap();
 
-    let (stream, handle) = prebuilt_stream(&dest);
+    let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = sent.clone();
+    let progress: ProgressFn = Arc::new(move |event| {
+        if let ProgressEvent::Progress(p) = event {
+            seen.fetch_max(p.bytes_sent, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let (stream, handle) = prebuilt_stream(&dest, Some(progress));
     let (bytes, err) = within_a_minute("prebuilt stream", drain(stream)).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(bytes, fs::read(&dest).unwrap());
     assert_eq!(handle.await.unwrap().unwrap(), expected);
+    assert_eq!(
+        sent.load(std::sync::atomic::Ordering::Relaxed),
+        bytes.len() as u64,
+        "progress reports every byte sent"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prebuilt_stream_of_a_missing_file_yields_an_error() {
     let dir = TempDir::new().unwrap();
-    let (stream, handle) = prebuilt_stream(dir.path().join("gone.tar.zst"));
+    let (stream, handle) = prebuilt_stream(dir.path().join("gone.tar.zst"), None);
     let (bytes, err) = within_a_minute("prebuilt stream", drain(stream)).await;
     assert!(bytes.is_empty());
     assert!(err.unwrap().to_string().contains("gone.tar.zst"));

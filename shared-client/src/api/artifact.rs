@@ -66,6 +66,7 @@ fn digest_of(
 #[derive(Clone)]
 pub struct PrebuiltSource {
     path: PathBuf,
+    progress: Option<package::ProgressFn>,
 }
 
 impl PrebuiltSource {
@@ -73,7 +74,16 @@ impl PrebuiltSource {
     pub fn open_checked(path: impl Into<PathBuf>) -> crate::Result<Self> {
         let path = path.into();
         package::check_prebuilt(&path)?;
-        Ok(Self { path })
+        Ok(Self {
+            path,
+            progress: None,
+        })
+    }
+
+    /// Reports upload progress (`bytes_sent`) as the file streams out.
+    pub fn with_progress(mut self, progress: package::ProgressFn) -> Self {
+        self.progress = Some(progress);
+        self
     }
 }
 
@@ -87,7 +97,7 @@ impl ArtifactSource for PrebuiltSource {
                 source,
             })?
             .len();
-        let (stream, handle) = package::prebuilt_stream(self.path.clone());
+        let (stream, handle) = package::prebuilt_stream(self.path.clone(), self.progress.clone());
         Ok(UploadBody {
             body: reqwest::Body::wrap_stream(stream),
             content_length: Some(size),

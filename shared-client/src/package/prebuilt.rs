@@ -4,11 +4,13 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 
 use super::error::PackError;
+use super::progress::{ProgressFn, Tracker};
 use super::stream::{self, ArchiveStream, CHUNK_SIZE, Message};
 
 /// The first four bytes of every zstd frame.
@@ -75,9 +77,12 @@ pub fn check_prebuilt(path: &Path) -> Result<PrebuiltInfo, PackError> {
 /// changed in between. Must be called within a Tokio runtime.
 pub fn prebuilt_stream(
     path: impl Into<PathBuf>,
+    progress: Option<ProgressFn>,
 ) -> (ArchiveStream, JoinHandle<Result<PrebuiltInfo, PackError>>) {
     let path = path.into();
-    let (tx, archive_stream) = stream::channel(None);
+    // Progress counts bytes handed to the consumer (`bytes_sent`).
+    let tracker = progress.map(|callback| Arc::new(Tracker::new(Some(callback))));
+    let (tx, archive_stream) = stream::channel(tracker);
     let handle = tokio::task::spawn_blocking(move || {
         let result = send_file(&path, &tx);
         stream::report(&tx, &result);

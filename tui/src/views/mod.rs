@@ -3,7 +3,10 @@
 //! dialogs, spawn their network work through [`Ctx`], and get the results
 //! back in `on_msg`.
 
+mod builds;
 mod detail;
+mod env;
+mod hostnames;
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -142,9 +145,16 @@ pub fn view_key(key: &NodeKey) -> NodeKey {
 
 /// Makes the view for `key`; `node` is the tree row it came from, if any.
 pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn View> {
-    Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
-        key: key.clone(),
-        label: String::new(),
-        detail: Vec::new(),
-    })))
+    match key {
+        NodeKey::Builds { project, app } => Box::new(builds::BuildsView::new(project, app)),
+        NodeKey::Env { project, app } => Box::new(env::EnvView::new(project, app)),
+        NodeKey::Hostnames { project, app } => {
+            Box::new(hostnames::HostnamesView::new(project, app))
+        }
+        _ => Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
+            key: key.clone(),
+            label: String::new(),
+            detail: Vec::new(),
+        }))),
+    }
 }

@@ -4,6 +4,7 @@
 pub mod input;
 pub mod list;
 pub mod modal;
+pub mod table;
 
 use ratatui::layout::Rect;
 
@@ -35,8 +36,25 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// `2026-11-23T02:25:25Z` → `11-23 02:25` (tables have little room; the
+/// year is rarely in doubt). Other text is returned as is.
+pub fn short_time(rfc3339: &str) -> String {
+    match (rfc3339.get(5..10), rfc3339.get(11..16)) {
+        (Some(day), Some(time)) if rfc3339.as_bytes().get(10) == Some(&b'T') => {
+            format!("{day} {time}")
+        }
+        _ => rfc3339.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_shorten_for_tables() {
+        assert_eq!(super::short_time("2026-11-23T02:25:25Z"), "11-23 02:25");
+        assert_eq!(super::short_time("yesterday"), "yesterday");
+    }
+
     #[test]
     fn sizes_read_naturally() {
         assert_eq!(super::bytes(512), "512 B");

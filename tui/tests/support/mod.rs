@@ -180,3 +180,43 @@ pub fn row_labels(app: &App) -> Vec<String> {
         })
         .collect()
 }
+
+impl Harness {
+    /// Switches sandbox faults on or off (`{"managed_dns_failing": true}`).
+    pub async fn faults(&self, faults: serde_json::Value) {
+        let info = self.sandbox.info();
+        let resp = reqwest::Client::new()
+            .put(format!("{}/_sandbox/faults", info.api_url))
+            .bearer_auth(&info.operator_token)
+            .json(&faults)
+            .send()
+            .await
+            .expect("faults call");
+        assert!(resp.status().is_success(), "{}", resp.status());
+    }
+
+    /// Waits for a toast containing `text`.
+    pub async fn toast(&mut self, text: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !self.app.toasts.iter().any(|t| t.text.contains(text)) {
+            if !self.app.notices.is_empty() {
+                panic!(
+                    "an error dialog instead of {text:?}: {:?}",
+                    self.app.notices
+                );
+            }
+            let action = match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(a)) => a,
+                _ => {
+                    let toasts: Vec<String> =
+                        self.app.toasts.iter().map(|t| t.text.clone()).collect();
+                    panic!(
+                        "no toast {text:?}; toasts {toasts:?}; screen:\n{}",
+                        self.screen()
+                    )
+                }
+            };
+            self.app.update(action);
+        }
+    }
+}

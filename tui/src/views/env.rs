@@ -1,0 +1,401 @@
+//! An app's environment: list, add, edit, delete. Values are plain text
+//! on the platform (no secret flag exists), so values that look like
+//! credentials are flagged and masked until revealed.
+
+use std::any::Any;
+use std::collections::HashSet;
+
+use comwit_client::models::EnvVar;
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row};
+
+use super::detail::panel;
+use super::{Hint, Remote, View, hint, write_hint};
+use crate::context::Ctx;
+use crate::notice::Level;
+use crate::theme::Theme;
+use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::modal::{Field, Modal, Outcome};
+use crate::widgets::table::{self, TableSpec};
+
+#[derive(Clone)]
+enum Intent {
+    Set { editing: bool },
+    Delete(String),
+}
+
+enum Msg {
+    Loaded(Result<Vec<EnvVar>, comwit_client::Error>),
+    Saved(String, Result<(), comwit_client::Error>),
+    Deleted(String, Result<(), comwit_client::Error>),
+}
+
+pub struct EnvView {
+    project: String,
+    app: String,
+    data: Remote<Vec<EnvVar>>,
+    cursor: Picker,
+    modal: Option<Modal<Intent>>,
+    /// Keys whose flagged values the user chose to see.
+    revealed: HashSet<String>,
+}
+
+/// Why a key or value looks like a credential, if it does.
+pub fn credential_warning(key: &str, value: &str) -> Option<&'static str> {
+    let k = key.to_ascii_uppercase();
+    const KEY_WORDS: [&str; 9] = [
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE",
+        "CREDENTIAL",
+        "AUTH",
+    ];
+    if KEY_WORDS.iter().any(|w| k.contains(w)) {
+        return Some("the name suggests a credential");
+    }
+    const VALUE_PREFIXES: [&str; 9] = [
+        "cwt_",
+        "sk_live_",
+        "sk_test_",
+        "ghp_",
+        "gho_",
+        "github_pat_",
+        "xoxb-",
+        "xoxp-",
+        "AKIA",
+    ];
+    if VALUE_PREFIXES.iter().any(|p| value.starts_with(p)) {
+        return Some("the value looks like an API token");
+    }
+    if value.contains("-----BEGIN") {
+        return Some("the value looks like a private key");
+    }
+    if value.starts_with("eyJ") && value.matches('.').count() == 2 {
+        return Some("the value looks like a JWT");
+    }
+    if let Some((scheme, rest)) = value.split_once("://")
+        && !scheme.is_empty()
+        && rest.split('/').next().is_some_and(|auth| {
+            auth.split_once('@')
+                .is_some_and(|(user, _)| user.contains(':'))
+        })
+    {
+        return Some("the URL carries a password");
+    }
+    let long_random = value.len() >= 32
+        && !value.contains(' ')
+        && value.chars().any(|c| c.is_ascii_digit())
+        && value.chars().any(|c| c.is_ascii_alphabetic());
+    if long_random {
+        return Some("the value looks like a random secret");
+    }
+    None
+}
+
+impl EnvView {
+    pub fn new(project: &str, app: &str) -> Self {
+        Self {
+            project: project.to_string(),
+            app: app.to_string(),
+            data: Remote::default(),
+            cursor: Picker::default(),
+            modal: None,
+            revealed: HashSet::new(),
+        }
+    }
+
+    fn vars(&self) -> &[EnvVar] {
+        self.data.data.as_deref().unwrap_or(&[])
+    }
+
+    fn rows(&self) -> Vec<usize> {
+        self.cursor.matches(self.vars(), |v| v.key.clone())
+    }
+
+    fn selected(&self) -> Option<&EnvVar> {
+        self.cursor
+            .current(&self.rows())
+            .and_then(|i| self.vars().get(i))
+    }
+
+    fn form(&mut self, var: Option<&EnvVar>) {
+        let editing = var.is_some();
+        let key = Field::text("key", var.map(|v| v.key.as_str()).unwrap_or(""));
+        self.modal = Some(Modal::form(
+            if editing {
+                "Edit variable"
+            } else {
+                "Add variable"
+            },
+            vec!["Stored in plain text: readable by anyone with app:read on the project.".into()],
+            vec![
+                if editing { key.locked() } else { key },
+                Field::text("value", var.map(|v| v.value.as_str()).unwrap_or("")),
+            ],
+            Intent::Set { editing },
+        ));
+    }
+
+    fn submit(&mut self, values: Vec<String>, editing: bool, cx: &mut Ctx<'_>) {
+        let (key, value) = (values[0].trim().to_string(), values[1].clone());
+        if let Err(why) = valid_key(&key) {
+            if let Some(m) = &mut self.modal {
+                m.refuse(why);
+            }
+            return;
+        }
+        if !editing && self.vars().iter().any(|v| v.key == key) {
+            if let Some(m) = &mut self.modal {
+                m.refuse(format!("{key} exists: select it and press e to edit"));
+            }
+            return;
+        }
+        self.modal = None;
+        if let Some(why) = credential_warning(&key, &value) {
+            cx.toast(
+                Level::Warning,
+                format!("⚠ {key}: {why}; env values are stored in plain text"),
+            );
+        }
+        let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
+        cx.spawn(async move {
+            let result = client.apps(&project).app(&app).set_env(&key, &value).await;
+            Msg::Saved(key, result)
+        });
+    }
+}
+
+/// Env keys: letters, digits and underscores, not starting with a digit.
+fn valid_key(key: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("the key is empty".into());
+    }
+    if key.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!("{key}: a key cannot start with a digit"));
+    }
+    if let Some(bad) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Err(format!(
+            "{key}: {bad:?} is not allowed (use letters, digits and _)"
+        ));
+    }
+    Ok(())
+}
+
+impl View for EnvView {
+    fn title(&self) -> String {
+        "environment".into()
+    }
+
+    fn hints(&self) -> Vec<Hint> {
+        if self.modal.is_some() {
+            return Vec::new();
+        }
+        let mut h = vec![write_hint("n", "add")];
+        if let Some(v) = self.selected() {
+            h.push(write_hint("e", "edit"));
+            h.push(write_hint("x", "delete"));
+            if credential_warning(&v.key, &v.value).is_some() {
+                h.push(hint("v", "reveal/hide"));
+            }
+        }
+        h
+    }
+
+    fn captures_keys(&self) -> bool {
+        self.modal.is_some() || self.cursor.filtering
+    }
+
+    fn filter(&mut self) -> bool {
+        self.cursor.start_filter();
+        true
+    }
+
+    fn on_paste(&mut self, text: &str) -> bool {
+        self.modal.as_mut().map(|m| m.on_paste(text)).is_some()
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
+        if let Some(modal) = &mut self.modal {
+            match modal.on_key(key) {
+                Outcome::Open => {}
+                Outcome::Submitted(Intent::Set { editing }, values) => {
+                    self.submit(values, editing, cx)
+                }
+                Outcome::Confirmed(Intent::Delete(k), _) => {
+                    self.modal = None;
+                    let (client, project, app) =
+                        (cx.client().clone(), self.project.clone(), self.app.clone());
+                    cx.spawn(async move {
+                        let result = client.apps(&project).app(&app).remove_env(&k).await;
+                        Msg::Deleted(k, result)
+                    });
+                }
+                _ => self.modal = None,
+            }
+            return true;
+        }
+        let len = self.rows().len();
+        if let PickerKey::Used = self.cursor.on_key(key, len, 10) {
+            return true;
+        }
+        match key.code {
+            KeyCode::Char('n') => {
+                if cx.may_write() {
+                    self.form(None);
+                }
+            }
+            KeyCode::Char('e') | KeyCode::Enter => {
+                if let Some(v) = self.selected().cloned()
+                    && cx.may_write()
+                {
+                    self.form(Some(&v));
+                }
+            }
+            KeyCode::Char('x') | KeyCode::Delete => {
+                if let Some(v) = self.selected().cloned()
+                    && cx.may_write()
+                {
+                    self.modal = Some(Modal::confirm(
+                        "Delete variable",
+                        vec![format!(
+                            "Remove {} from this app's environment? The next deploy runs without it.",
+                            v.key
+                        )],
+                        Intent::Delete(v.key),
+                    ));
+                }
+            }
+            KeyCode::Char('v') => {
+                if let Some(v) = self.selected().map(|v| v.key.clone())
+                    && !self.revealed.remove(&v)
+                {
+                    self.revealed.insert(v);
+                }
+            }
+            KeyCode::Esc if self.cursor.clear_filter() => {}
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
+        let Ok(msg) = msg.downcast::<Msg>() else {
+            return;
+        };
+        match *msg {
+            Msg::Loaded(result) => {
+                if let Err(e) = &result {
+                    cx.fail("Loading the environment", e);
+                }
+                self.data.finish(result);
+            }
+            Msg::Saved(key, Ok(())) => {
+                cx.toast(Level::Success, format!("saved {key}"));
+                self.refresh(cx);
+            }
+            Msg::Deleted(key, Ok(())) => {
+                cx.toast(Level::Success, format!("deleted {key}"));
+                self.refresh(cx);
+            }
+            Msg::Saved(key, Err(e)) => cx.fail(&format!("Saving {key}"), &e),
+            Msg::Deleted(key, Err(e)) => cx.fail(&format!("Deleting {key}"), &e),
+        }
+    }
+
+    fn refresh(&mut self, cx: &mut Ctx<'_>) {
+        self.data.start();
+        let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
+        cx.spawn(async move { Msg::Loaded(client.apps(&project).app(&app).env().await) });
+    }
+
+    fn copy(&self) -> Option<(String, String)> {
+        self.selected()
+            .map(|v| (format!("the value of {}", v.key), v.value.clone()))
+    }
+
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
+        let mut above = vec![Line::styled(
+            "Plain text on the platform (no secret flag; see ?). ⚠ = looks like a credential.",
+            theme.dim,
+        )];
+        if let Some(s) = self.data.status() {
+            above.push(Line::styled(s, theme.dim));
+        }
+        let rows = self.rows();
+        let vars = self.data.data.as_deref().unwrap_or(&[]);
+        let revealed = &self.revealed;
+        table::draw(
+            frame,
+            area,
+            TableSpec {
+                block: panel(&self.title(), theme, focused),
+                header: &["", "key", "value"],
+                widths: &[
+                    Constraint::Length(1),
+                    Constraint::Length(28),
+                    Constraint::Min(10),
+                ],
+                above,
+                empty: "no variables: press n to add one",
+                len: rows.len(),
+                focused,
+            },
+            &mut self.cursor,
+            theme,
+            |i| {
+                let v = &vars[rows[i]];
+                let flagged = credential_warning(&v.key, &v.value).is_some();
+                let value = if flagged && !revealed.contains(&v.key) {
+                    "•••••••• (v reveals)".to_string()
+                } else {
+                    v.value.clone()
+                };
+                Row::new(vec![
+                    Cell::from(if flagged { "⚠" } else { " " }).style(theme.warn),
+                    Cell::from(v.key.clone()),
+                    Cell::from(value),
+                ])
+            },
+        );
+    }
+
+    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
+        if let Some(m) = &self.modal {
+            m.draw(frame, theme);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_recognised_by_name_and_shape() {
+        assert!(credential_warning("STRIPE_SECRET", "x").is_some());
+        assert!(credential_warning("GITHUB", "ghp_abcdef").is_some());
+        assert!(credential_warning("DATABASE_URL", "postgres://u:pw@db/x").is_some());
+        assert!(credential_warning("SIGNING", "-----BEGIN PRIVATE KEY-----").is_some());
+        assert!(credential_warning("X", "3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d").is_some());
+        assert!(credential_warning("LOG_LEVEL", "info").is_none());
+        assert!(credential_warning("SITE_URL", "https://shop.example/x").is_none());
+    }
+
+    #[test]
+    fn keys_are_checked_before_sending() {
+        assert!(valid_key("API_BASE").is_ok());
+        assert!(valid_key("").is_err());
+        assert!(valid_key("1X").unwrap_err().contains("digit"));
+        assert!(valid_key("A-B").unwrap_err().contains("'-'"));
+    }
+}
