@@ -32,6 +32,10 @@ struct Cli {
     /// default_project).
     #[arg(long)]
     project: Option<String>,
+    /// With --sandbox: act as the platform operator (database internals,
+    /// rotate, suspend, delete) instead of the demo user.
+    #[arg(long, requires = "sandbox")]
+    operator: bool,
     /// Disable every write: browse without risk.
     #[arg(long)]
     read_only: bool,
@@ -48,7 +52,7 @@ async fn main() -> anyhow::Result<()> {
             builder = builder.data_dir(dir);
         }
         let sandbox = builder.start().await.context("starting the sandbox")?;
-        let mut session = sandbox_session(sandbox.info(), cli.read_only)?;
+        let mut session = sandbox_session(sandbox.info(), cli.read_only, cli.operator)?;
         if cli.project.is_some() {
             session.project = cli.project.clone();
         }
@@ -87,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
         target,
         scopes: None,
         credentials: Arc::new(creds),
+        secrets_in_memory: false,
         sql_operator: None,
         read_only: cli.read_only,
         project: resolve_project(cli.project.as_deref(), &ProcessEnv, &config),

@@ -16,6 +16,8 @@ pub struct Session {
     pub scopes: Option<Vec<String>>,
     /// Where database tokens are kept: the keyring, or memory in sandbox mode.
     pub credentials: Arc<Credentials>,
+    /// `credentials` is the in-memory store (said so when a token is saved).
+    pub secrets_in_memory: bool,
     /// An operator client for SQL when the user token cannot mint query
     /// tokens (the sandbox keeps its operator token in memory).
     pub sql_operator: Option<Client>,
@@ -30,6 +32,26 @@ pub struct Session {
 }
 
 impl Session {
+    /// Saves a one-time database token before it is shown, and says where.
+    pub fn save_database_token(
+        &self,
+        database_id: &str,
+        token: &comwit_client::Secret,
+    ) -> Result<String, String> {
+        match self.credentials.store_database_token(database_id, token) {
+            Ok(_) if self.secrets_in_memory => {
+                Ok("Saved in memory for this sandbox session (never written to disk).".into())
+            }
+            Ok(comwit_client::credentials::Saved::Keyring) => {
+                Ok("Saved to your keyring: the SQL console will use it.".into())
+            }
+            Ok(comwit_client::credentials::Saved::File { notice, .. }) => Ok(notice),
+            Err(e) => Err(format!(
+                "could not save the token ({e}): copy it now, it is shown only once"
+            )),
+        }
+    }
+
     pub fn token_kind(&self) -> Option<TokenKind> {
         self.client.token_kind()
     }
@@ -39,11 +61,13 @@ impl Session {
     }
 }
 
-/// The session of `--sandbox`: the demo user's token, every live scope,
-/// credentials in memory only, the sandbox's registry as DNS parent.
+/// The session of `--sandbox`: the demo user's token (or, `as_operator`,
+/// the operator token), credentials in memory only, the sandbox's
+/// registry as DNS parent.
 pub fn sandbox_session(
     info: &comwit_sandbox::SandboxInfo,
     read_only: bool,
+    as_operator: bool,
 ) -> anyhow::Result<Session> {
     let agent = user_agent();
     let client = Client::builder()
@@ -60,6 +84,11 @@ pub fn sandbox_session(
         .registry_dns_addr
         .parse()
         .map_err(|e| anyhow::anyhow!("sandbox registry DNS address: {e}"))?;
+    let (client, sql_operator) = if as_operator {
+        (operator, None)
+    } else {
+        (client, Some(operator))
+    };
     Ok(Session {
         client,
         target: "sandbox".into(),
@@ -70,7 +99,8 @@ pub fn sandbox_session(
                 .collect(),
         ),
         credentials: Arc::new(Credentials::in_memory()?),
-        sql_operator: Some(operator),
+        secrets_in_memory: true,
+        sql_operator,
         read_only,
         project: Some(info.project_id.clone()),
         dns_parents: Parents::Fixed(vec![registry]),

@@ -4,6 +4,8 @@
 //! back in `on_msg`.
 
 mod builds;
+mod database;
+mod databases;
 mod detail;
 mod env;
 mod hostnames;
@@ -148,6 +150,10 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn View> {
     match key {
         NodeKey::Builds { project, app } => Box::new(builds::BuildsView::new(project, app)),
         NodeKey::Env { project, app } => Box::new(env::EnvView::new(project, app)),
+        NodeKey::Databases(project) => Box::new(databases::DatabasesView::new(project)),
+        NodeKey::Database { project, database } => {
+            Box::new(database::DatabaseView::new(project, database))
+        }
         NodeKey::Hostnames { project, app } => {
             Box::new(hostnames::HostnamesView::new(project, app))
         }

@@ -120,6 +120,13 @@ pub enum Modal<I> {
     },
     /// Text to read (and copy with y): nameservers, records to publish.
     Info { title: String, lines: Vec<String> },
+    /// A one-time secret: hidden until `v`, copied with `y`.
+    Reveal {
+        title: String,
+        lines: Vec<String>,
+        secret: comwit_client::Secret,
+        shown: bool,
+    },
 }
 
 pub enum Outcome<I> {
@@ -190,7 +197,7 @@ impl<I: Clone> Modal<I> {
                 }
                 FieldKind::Choice { .. } => {}
             },
-            Modal::Confirm { .. } | Modal::Info { .. } => {}
+            Modal::Confirm { .. } | Modal::Info { .. } | Modal::Reveal { .. } => {}
         }
     }
 
@@ -208,6 +215,15 @@ impl<I: Clone> Modal<I> {
             },
             Modal::Info { lines, .. } => match key.code {
                 KeyCode::Char('y') => Outcome::Copy(lines.join("\n")),
+                KeyCode::Enter | KeyCode::Char('q') => Outcome::Cancelled,
+                _ => Outcome::Open,
+            },
+            Modal::Reveal { secret, shown, .. } => match key.code {
+                KeyCode::Char('y') => Outcome::Copy(secret.expose().to_string()),
+                KeyCode::Char('v') => {
+                    *shown = !*shown;
+                    Outcome::Open
+                }
                 KeyCode::Enter | KeyCode::Char('q') => Outcome::Cancelled,
                 _ => Outcome::Open,
             },
@@ -327,7 +343,8 @@ impl<I: Clone> Modal<I> {
             | Modal::TypeToConfirm { title, lines, .. }
             | Modal::Prompt { title, lines, .. }
             | Modal::Form { title, lines, .. }
-            | Modal::Info { title, lines } => (title, lines),
+            | Modal::Info { title, lines }
+            | Modal::Reveal { title, lines, .. } => (title, lines),
         };
         let width = 72.min(area.width.saturating_sub(2)).max(20);
         let inner_width = width.saturating_sub(2) as usize;
@@ -337,6 +354,7 @@ impl<I: Clone> Modal<I> {
             .sum();
         let extra: u16 = match self {
             Modal::Confirm { .. } | Modal::Info { .. } => 2,
+            Modal::Reveal { .. } => 4,
             Modal::TypeToConfirm { .. } => 4,
             Modal::Prompt { candidates, .. } => 4 + (candidates.len().min(6) as u16),
             Modal::Form { fields, .. } => 4 + fields.iter().map(Field::height).sum::<u16>(),
@@ -392,6 +410,18 @@ impl<I: Clone> Modal<I> {
             Modal::Info { .. } => {
                 frame.render_widget(
                     Line::styled("y: copy   enter/esc: close", theme.dim),
+                    row(bottom - 1),
+                );
+            }
+            Modal::Reveal { secret, shown, .. } => {
+                let text = if *shown {
+                    secret.expose().to_string()
+                } else {
+                    "•".repeat(24)
+                };
+                frame.render_widget(Line::styled(text, theme.warn), row(y));
+                frame.render_widget(
+                    Line::styled("y: copy   v: show/hide   enter/esc: close", theme.dim),
                     row(bottom - 1),
                 );
             }

@@ -18,6 +18,13 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    User,
+    ReadOnly,
+    Operator,
+}
+
 pub struct Harness {
     pub sandbox: Sandbox,
     pub app: App,
@@ -28,18 +35,23 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Self {
-        Self::start_with(|b| b, false).await
+        Self::start_with(|b| b, Mode::User).await
     }
 
     pub async fn start_with(
         configure: impl FnOnce(comwit_sandbox::SandboxBuilder) -> comwit_sandbox::SandboxBuilder,
-        read_only: bool,
+        mode: Mode,
     ) -> Self {
         let sandbox = configure(Sandbox::builder().seed_demo())
             .start()
             .await
             .expect("sandbox starts");
-        let session = sandbox_session(sandbox.info(), read_only).unwrap();
+        let session = sandbox_session(
+            sandbox.info(),
+            mode == Mode::ReadOnly,
+            mode == Mode::Operator,
+        )
+        .unwrap();
         let settings = Settings {
             // Snapshots compare text; colours would only add noise.
             theme: Theme::monochrome(),

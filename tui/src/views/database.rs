@@ -1,0 +1,397 @@
+//! One database: its facts and the SQL console; with an operator token
+//! also status and internals, usage, token rotation, suspend/resume and
+//! delete. Protected tenants are shown locked, with the reason.
+
+use std::any::Any;
+
+use comwit_client::Error;
+use comwit_client::models::{
+    Database, DatabaseState, DatabaseStatus, DatabaseUsage, Deleted, RotatedToken,
+};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::detail::panel;
+use super::{Hint, Remote, View, hint, write_hint};
+use crate::context::Ctx;
+use crate::notice::Level;
+use crate::theme::Theme;
+use crate::tree::NodeKey;
+use crate::widgets::bytes;
+use crate::widgets::input::LineInput;
+use crate::widgets::modal::{Modal, Outcome};
+
+/// The platform's default protected tenants (PLATFORM_API_PROTECTED_TENANTS).
+const DEFAULT_PROTECTED: [&str; 2] = ["louhi-app", "comwit-db-synthetic"];
+
+#[derive(Clone)]
+enum Intent {
+    Rotate,
+    Suspend,
+    Resume,
+    Delete,
+}
+
+/// What the operator routes answered.
+#[derive(Default)]
+struct Internals {
+    status: Option<DatabaseStatus>,
+    usage: Option<DatabaseUsage>,
+}
+
+enum Msg {
+    Loaded(Result<Database, Error>),
+    Internals(Result<Internals, Error>),
+    Rotated(Result<RotatedToken, Error>),
+    State(&'static str, Result<DatabaseState, Error>),
+    Deleted(Result<Deleted, Error>),
+}
+
+pub struct DatabaseView {
+    project: String,
+    database: String,
+    data: Remote<Database>,
+    internals: Remote<Internals>,
+    modal: Option<Modal<Intent>>,
+}
+
+impl DatabaseView {
+    pub fn new(project: &str, database: &str) -> Self {
+        Self {
+            project: project.to_string(),
+            database: database.to_string(),
+            data: Remote::default(),
+            internals: Remote::default(),
+            modal: None,
+        }
+    }
+
+    fn name(&self) -> &str {
+        self.data
+            .data
+            .as_ref()
+            .map(|d| d.name.as_str())
+            .unwrap_or(&self.database)
+    }
+
+    /// Why destructive and credential operations are refused, if they are.
+    fn protected(&self) -> Option<String> {
+        let flagged = self
+            .internals
+            .data
+            .as_ref()
+            .and_then(|i| i.status.as_ref())
+            .and_then(|s| s.other.get("protected"))
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        (flagged || DEFAULT_PROTECTED.contains(&self.name())).then(|| {
+            format!(
+                "{} is a protected tenant: suspend, resume, delete, rotate and query tokens are refused (PLATFORM_API_PROTECTED_TENANTS)",
+                self.name()
+            )
+        })
+    }
+
+    fn operator_action(&mut self, intent: Intent, cx: &mut Ctx<'_>) {
+        if !cx.session.is_operator() {
+            cx.toast(
+                Level::Warning,
+                "operator only: start the dashboard with an operator token (PLATFORM_API_SERVER_TOKEN)",
+            );
+            return;
+        }
+        if let Some(why) = self.protected() {
+            cx.toast(Level::Warning, why);
+            return;
+        }
+        if !cx.may_write() {
+            return;
+        }
+        let name = self.name().to_string();
+        self.modal = Some(match intent {
+            Intent::Rotate => Modal::confirm(
+                "Rotate token",
+                vec![
+                    format!("Rotate the token of {name}?"),
+                    "The old token stops working at once: every app using it fails until updated."
+                        .into(),
+                ],
+                Intent::Rotate,
+            ),
+            Intent::Suspend => Modal::confirm(
+                "Suspend",
+                vec![format!("Suspend {name}? Queries fail until it is resumed.")],
+                Intent::Suspend,
+            ),
+            Intent::Resume => {
+                Modal::confirm("Resume", vec![format!("Resume {name}?")], Intent::Resume)
+            }
+            Intent::Delete => Modal::TypeToConfirm {
+                title: "Delete database".into(),
+                lines: vec![
+                    format!("Delete {name} permanently? Its data cannot be recovered."),
+                    "Type its name to confirm.".into(),
+                ],
+                expected: name,
+                input: LineInput::default(),
+                intent: Intent::Delete,
+            },
+        });
+    }
+
+    fn run(&mut self, intent: Intent, cx: &mut Ctx<'_>) {
+        let (client, db) = (cx.client().clone(), self.database.clone());
+        match intent {
+            Intent::Rotate => {
+                cx.spawn(
+                    async move { Msg::Rotated(client.database_admin(&db).rotate_token().await) },
+                )
+            }
+            Intent::Suspend => cx.spawn(async move {
+                Msg::State("suspended", client.database_admin(&db).suspend().await)
+            }),
+            Intent::Resume => {
+                cx.spawn(
+                    async move { Msg::State("resumed", client.database_admin(&db).resume().await) },
+                )
+            }
+            Intent::Delete => {
+                cx.spawn(async move { Msg::Deleted(client.database_admin(&db).delete().await) })
+            }
+        }
+    }
+}
+
+fn fact<'a>(name: &str, value: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{name:>14}  "), theme.accent),
+        Span::raw(value),
+    ])
+}
+
+impl View for DatabaseView {
+    fn title(&self) -> String {
+        self.name().to_string()
+    }
+
+    fn hints(&self) -> Vec<Hint> {
+        if self.modal.is_some() {
+            return Vec::new();
+        }
+        let mut h = vec![hint("s", "SQL console")];
+        if self.data.data.is_some() && self.protected().is_none() {
+            h.extend([
+                write_hint("R", "rotate token"),
+                write_hint("S", "suspend"),
+                write_hint("U", "resume"),
+                write_hint("D", "delete"),
+            ]);
+        }
+        h
+    }
+
+    fn captures_keys(&self) -> bool {
+        self.modal.is_some()
+    }
+
+    fn on_paste(&mut self, text: &str) -> bool {
+        self.modal.as_mut().map(|m| m.on_paste(text)).is_some()
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
+        if let Some(modal) = &mut self.modal {
+            match modal.on_key(key) {
+                Outcome::Open => {}
+                Outcome::Copy(text) => cx.copy("the database token", text),
+                Outcome::Confirmed(intent, _) => {
+                    self.modal = None;
+                    self.run(intent, cx);
+                }
+                _ => self.modal = None,
+            }
+            return true;
+        }
+        match key.code {
+            KeyCode::Char('s') | KeyCode::Enter => cx.open(NodeKey::Sql {
+                project: self.project.clone(),
+                database: self.database.clone(),
+            }),
+            KeyCode::Char('R') => self.operator_action(Intent::Rotate, cx),
+            KeyCode::Char('S') => self.operator_action(Intent::Suspend, cx),
+            KeyCode::Char('U') => self.operator_action(Intent::Resume, cx),
+            KeyCode::Char('D') => self.operator_action(Intent::Delete, cx),
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
+        let Ok(msg) = msg.downcast::<Msg>() else {
+            return;
+        };
+        match *msg {
+            Msg::Loaded(result) => {
+                if let Err(e) = &result {
+                    cx.fail("Loading the database", e);
+                }
+                self.data.finish(result);
+            }
+            Msg::Internals(result) => self.internals.finish(result),
+            Msg::Rotated(Ok(rotated)) => {
+                let saved = cx
+                    .session
+                    .save_database_token(&rotated.database_id, &rotated.database_token);
+                let mut lines = vec![format!(
+                    "{} has a new token; the old one no longer works.",
+                    self.name()
+                )];
+                lines.push(saved.unwrap_or_else(|why| format!("⚠ {why}")));
+                self.modal = Some(Modal::Reveal {
+                    title: "New database token (shown once)".into(),
+                    lines,
+                    secret: rotated.database_token,
+                    shown: false,
+                });
+            }
+            Msg::Rotated(Err(e)) => cx.fail("Rotating the token", &e),
+            Msg::State(what, Ok(state)) => {
+                cx.toast(
+                    Level::Success,
+                    format!(
+                        "{} {what} (status {})",
+                        self.name(),
+                        state.status.unwrap_or_else(|| "unknown".into())
+                    ),
+                );
+                self.refresh(cx);
+            }
+            Msg::State(what, Err(e)) => cx.fail(&format!("Database {what}"), &e),
+            Msg::Deleted(Ok(_)) => {
+                cx.toast(Level::Success, format!("deleted {}", self.name()));
+                cx.reload(NodeKey::Databases(self.project.clone()));
+            }
+            Msg::Deleted(Err(e)) => cx.fail("Deleting the database", &e),
+        }
+    }
+
+    fn refresh(&mut self, cx: &mut Ctx<'_>) {
+        self.data.start();
+        let (client, project, db) = (
+            cx.client().clone(),
+            self.project.clone(),
+            self.database.clone(),
+        );
+        let id = db.clone();
+        cx.spawn(async move {
+            let found = client.databases(&project).list().await.and_then(|list| {
+                list.into_iter()
+                    .find(|d| d.database_id == id)
+                    .ok_or_else(|| {
+                        Error::Config(format!("database {id} is gone (deleted elsewhere?)"))
+                    })
+            });
+            Msg::Loaded(found)
+        });
+        if cx.session.is_operator() {
+            self.internals.start();
+            let client = cx.client().clone();
+            cx.spawn(async move {
+                let admin = client.database_admin(&db);
+                let result = async {
+                    Ok(Internals {
+                        status: Some(admin.status().await?),
+                        usage: Some(admin.usage().await?),
+                    })
+                }
+                .await;
+                Msg::Internals(result)
+            });
+        }
+    }
+
+    fn copy(&self) -> Option<(String, String)> {
+        self.data
+            .data
+            .as_ref()
+            .and_then(|d| d.database_url.clone())
+            .map(|u| ("the database URL".to_string(), u))
+    }
+
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
+        let mut lines = Vec::new();
+        if let Some(s) = self.data.status() {
+            lines.push(Line::styled(s, theme.dim));
+        }
+        if let Some(d) = &self.data.data {
+            lines.push(fact("database", d.database_id.clone(), theme));
+            lines.push(fact("status", d.status.clone().unwrap_or_default(), theme));
+            lines.push(fact(
+                "url",
+                d.database_url.clone().unwrap_or_default(),
+                theme,
+            ));
+            lines.push(fact(
+                "created",
+                d.created_at.clone().unwrap_or_default(),
+                theme,
+            ));
+        }
+        if let Some(why) = self.protected() {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(format!("🔒 {why}"), theme.locked));
+        }
+        lines.push(Line::raw(""));
+        match (&self.internals.data, self.internals.status()) {
+            (Some(i), _) => {
+                lines.push(Line::styled("Operator view", theme.key));
+                if let Some(s) = &i.status {
+                    lines.push(fact("runner", s.runner.clone().unwrap_or_default(), theme));
+                    lines.push(fact(
+                        "generation",
+                        s.generation.map(|g| g.to_string()).unwrap_or_default(),
+                        theme,
+                    ));
+                    lines.push(fact(
+                        "frame no",
+                        s.frame_no.map(|g| g.to_string()).unwrap_or_default(),
+                        theme,
+                    ));
+                    for (k, v) in &s.other {
+                        lines.push(fact(k, v.to_string(), theme));
+                    }
+                }
+                if let Some(u) = &i.usage {
+                    let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+                    lines.push(fact("rows read", n(u.rows_read), theme));
+                    lines.push(fact("rows written", n(u.rows_written), theme));
+                    lines.push(fact(
+                        "storage",
+                        u.storage_bytes.map(bytes).unwrap_or_default(),
+                        theme,
+                    ));
+                    lines.push(fact("queries", n(u.query_count), theme));
+                }
+            }
+            (None, Some(s)) => lines.push(Line::styled(s, theme.dim)),
+            (None, None) => lines.push(Line::styled(
+                "Status, internals and usage need an operator token.",
+                theme.dim,
+            )),
+        }
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(panel(&self.title(), theme, focused)),
+            area,
+        );
+    }
+
+    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
+        if let Some(m) = &self.modal {
+            m.draw(frame, theme);
+        }
+    }
+}
