@@ -10,6 +10,7 @@ pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod context;
+pub mod firstrun;
 pub mod keymap;
 pub mod loader;
 pub mod notice;
@@ -58,11 +59,47 @@ pub async fn run(
     result
 }
 
+/// Runs the first-run screen until the user has credentials (or quits).
+pub async fn first_run(
+    api_url: Option<String>,
+    credentials: std::sync::Arc<comwit_client::credentials::Credentials>,
+    read_only: bool,
+    project: Option<String>,
+    settings: &Settings,
+) -> anyhow::Result<(firstrun::Ending, Option<String>)> {
+    let mut terminal = ratatui::init();
+    let _ = execute!(std::io::stdout(), EnableBracketedPaste);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let paused = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    spawn_input(tx.clone(), paused.clone());
+    let mut screen = firstrun::FirstRun::new(api_url, credentials, read_only, project, tx);
+    let result = async {
+        terminal.draw(|f| screen.draw(f, &settings.theme))?;
+        while let Some(action) = rx.recv().await {
+            screen.update(action);
+            if let Some(ending) = screen.ending.take() {
+                return Ok((ending, screen.saved_notice.take()));
+            }
+            terminal.draw(|f| screen.draw(f, &settings.theme))?;
+        }
+        Ok((firstrun::Ending::Quit, None))
+    }
+    .await;
+    // The input thread must not read keys meant for the dashboard.
+    paused.store(true, std::sync::atomic::Ordering::Release);
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
+    ratatui::restore();
+    result
+}
+
 /// Reads the terminal on a thread of its own (reads block) and forwards
 /// events as actions. Paused while `$EDITOR` owns the terminal.
 fn spawn_input(tx: UnboundedSender<Action>, paused: std::sync::Arc<std::sync::atomic::AtomicBool>) {
     std::thread::spawn(move || {
         loop {
+            if tx.is_closed() {
+                break;
+            }
             if paused.load(std::sync::atomic::Ordering::Acquire) {
                 std::thread::sleep(Duration::from_millis(50));
                 continue;

@@ -8,6 +8,7 @@ use comwit_client::Client;
 use comwit_client::config::{Config, ProcessEnv, config_path, resolve_project};
 use comwit_client::credentials::Credentials;
 use comwit_client::delegation::{Parents, system_resolvers};
+use comwit_tui::firstrun::Ending;
 use comwit_tui::session::{Session, sandbox_session, user_agent};
 use comwit_tui::settings::{Settings, no_color_requested};
 
@@ -60,15 +61,36 @@ async fn main() -> anyhow::Result<()> {
         sandbox.shutdown().await;
         return result;
     }
-    let creds = Credentials::from_system()?;
+    let creds = Arc::new(Credentials::from_system()?);
+    let config = config_path(&ProcessEnv)
+        .ok()
+        .and_then(|p| Config::load(&p).ok())
+        .unwrap_or_default();
+    let project = resolve_project(cli.project.as_deref(), &ProcessEnv, &config);
     let token = creds
         .operator_token()?
         .or(creds.user_token()?)
         .map(|(t, _)| t);
     if token.is_none() {
-        anyhow::bail!(
-            "no credentials: run `comwit login`, set COMWIT_TOKEN, or try the dashboard on a local sandbox with --sandbox"
-        );
+        // No credentials: the first-run screen sets them up.
+        let (ending, notice) = comwit_tui::first_run(
+            cli.api_url.clone(),
+            creds.clone(),
+            cli.read_only,
+            project,
+            &settings,
+        )
+        .await?;
+        return match ending {
+            Ending::Quit => Ok(()),
+            Ending::Ready(session, sandbox) => {
+                let result = comwit_tui::run(*session, settings, notice.or(warning)).await;
+                if let Some(sandbox) = sandbox {
+                    sandbox.shutdown().await;
+                }
+                result
+            }
+        };
     }
     let mut builder = Client::builder()
         .maybe_token(token)
@@ -82,19 +104,15 @@ async fn main() -> anyhow::Result<()> {
     } else {
         client.base_url().to_string()
     };
-    let config = config_path(&ProcessEnv)
-        .ok()
-        .and_then(|p| Config::load(&p).ok())
-        .unwrap_or_default();
     let session = Session {
         client,
         target,
         scopes: None,
-        credentials: Arc::new(creds),
+        credentials: creds,
         secrets_in_memory: false,
         sql_operator: None,
         read_only: cli.read_only,
-        project: resolve_project(cli.project.as_deref(), &ProcessEnv, &config),
+        project,
         dns_parents: Parents::Root,
         resolvers: system_resolvers(),
     };

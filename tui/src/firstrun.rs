@@ -1,0 +1,447 @@
+//! The first-run screen, shown when no credentials are configured: sign
+//! in with the browser (device login), paste a token, or explore a local
+//! sandbox. It ends with a [`Session`] for the dashboard (or a quit).
+
+use std::any::Any;
+use std::sync::Arc;
+
+use comwit_client::credentials::{Credentials, Saved};
+use comwit_client::delegation::{Parents, system_resolvers};
+use comwit_client::{Client, Secret, TokenKind};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use ratatui::layout::Position;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::action::Action;
+use crate::session::{Session, sandbox_session, user_agent};
+use crate::theme::Theme;
+use crate::tree::NodeKey;
+use crate::widgets::centered;
+use crate::widgets::input::LineInput;
+
+const CHOICES: [(&str, &str); 3] = [
+    (
+        "Sign in with your browser",
+        "device login: a code to approve in the web console",
+    ),
+    (
+        "Paste a token",
+        "a cwt_ token from the console (or an operator token)",
+    ),
+    (
+        "Explore the sandbox",
+        "a local Comwit Cloud with demo data; nothing is saved",
+    ),
+];
+
+enum Stage {
+    Menu(usize),
+    Device {
+        code: Option<(String, String)>,
+        status: String,
+    },
+    Paste {
+        input: LineInput,
+        checking: bool,
+        error: Option<String>,
+    },
+    Sandbox,
+    Failed(String),
+}
+
+enum Msg {
+    DeviceCode {
+        user_code: String,
+        uri: String,
+        opened: bool,
+    },
+    SignedIn(Result<(Secret, Vec<String>), String>),
+    Pasted(Result<Secret, String>),
+    SandboxReady(Box<Result<comwit_sandbox::Sandbox, String>>),
+}
+
+/// How the first run ended.
+pub enum Ending {
+    Quit,
+    /// Credentials were set up (and saved); the sandbox, if one was
+    /// chosen, lives as long as this value.
+    Ready(Box<Session>, Option<comwit_sandbox::Sandbox>),
+}
+
+pub struct FirstRun {
+    stage: Stage,
+    api_url: Option<String>,
+    credentials: Arc<Credentials>,
+    read_only: bool,
+    project: Option<String>,
+    tx: UnboundedSender<Action>,
+    pub ending: Option<Ending>,
+    /// Where a saved token went, shown once the dashboard opens.
+    pub saved_notice: Option<String>,
+}
+
+impl FirstRun {
+    pub fn new(
+        api_url: Option<String>,
+        credentials: Arc<Credentials>,
+        read_only: bool,
+        project: Option<String>,
+        tx: UnboundedSender<Action>,
+    ) -> Self {
+        Self {
+            stage: Stage::Menu(0),
+            api_url,
+            credentials,
+            read_only,
+            project,
+            tx,
+            ending: None,
+            saved_notice: None,
+        }
+    }
+
+    fn client(&self, token: Option<Secret>) -> Result<Client, String> {
+        let mut b = Client::builder()
+            .maybe_token(token)
+            .user_agent(user_agent());
+        if let Some(url) = &self.api_url {
+            b = b.base_url(url);
+        }
+        b.build().map_err(|e| e.to_string())
+    }
+
+    fn spawn(&self, work: impl std::future::Future<Output = Msg> + Send + 'static) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let msg = work.await;
+            let _ = tx.send(Action::View(NodeKey::Root, Box::new(msg)));
+        });
+    }
+
+    pub fn update(&mut self, action: Action) {
+        match action {
+            Action::Key(k) if k.kind == KeyEventKind::Press => self.on_key(k),
+            Action::Paste(text) => {
+                if let Stage::Paste { input, .. } = &mut self.stage {
+                    input.insert_str(text.trim());
+                }
+            }
+            Action::View(_, msg) => self.on_msg(msg),
+            _ => {}
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) {
+        if key.code == KeyCode::Char('c')
+            && key
+                .modifiers
+                .contains(ratatui::crossterm::event::KeyModifiers::CONTROL)
+        {
+            self.ending = Some(Ending::Quit);
+            return;
+        }
+        match &mut self.stage {
+            Stage::Menu(selected) => match key.code {
+                KeyCode::Down | KeyCode::Char('j') => *selected = (*selected + 1) % CHOICES.len(),
+                KeyCode::Up | KeyCode::Char('k') => {
+                    *selected = (*selected + CHOICES.len() - 1) % CHOICES.len()
+                }
+                KeyCode::Char(c @ '1'..='3') => {
+                    let i = c as usize - '1' as usize;
+                    self.choose(i);
+                }
+                KeyCode::Enter => {
+                    let i = *selected;
+                    self.choose(i);
+                }
+                KeyCode::Esc | KeyCode::Char('q') => self.ending = Some(Ending::Quit),
+                _ => {}
+            },
+            Stage::Paste {
+                input,
+                checking,
+                error,
+            } => match key.code {
+                KeyCode::Esc => self.stage = Stage::Menu(1),
+                KeyCode::Enter if !*checking => {
+                    let token = Secret::new(input.text().trim().to_string());
+                    if token.expose().is_empty() {
+                        *error = Some("paste a token first".into());
+                        return;
+                    }
+                    *checking = true;
+                    *error = None;
+                    match self.client(Some(token.clone())) {
+                        Ok(client) => self.spawn(async move {
+                            // A cheap authenticated call proves the token works.
+                            Msg::Pasted(match client.projects().list().await {
+                                Ok(_) => Ok(token),
+                                Err(e) if e.is_unauthorized() => Err(
+                                    "the API refused this token (401): check it was copied whole"
+                                        .into(),
+                                ),
+                                Err(e) => Err(e.to_string()),
+                            })
+                        }),
+                        Err(e) => self.stage = Stage::Failed(e),
+                    }
+                }
+                _ => {
+                    input.on_key(&key);
+                    *error = None;
+                }
+            },
+            Stage::Device { .. } | Stage::Sandbox => {
+                if key.code == KeyCode::Esc {
+                    self.stage = Stage::Menu(0);
+                }
+            }
+            Stage::Failed(_) => self.stage = Stage::Menu(0),
+        }
+    }
+
+    fn choose(&mut self, choice: usize) {
+        match choice {
+            0 => {
+                let client = match self.client(None) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.stage = Stage::Failed(e);
+                        return;
+                    }
+                };
+                self.stage = Stage::Device {
+                    code: None,
+                    status: "asking the API for a code…".into(),
+                };
+                let tx = self.tx.clone();
+                self.spawn(async move {
+                    let login = client.device_login();
+                    let auth = match login.start().await {
+                        Ok(a) => a,
+                        Err(e) => return Msg::SignedIn(Err(e.to_string())),
+                    };
+                    let uri = auth
+                        .verification_uri_complete
+                        .clone()
+                        .unwrap_or_else(|| auth.verification_uri.clone());
+                    let opened = open_browser(&uri);
+                    let _ = tx.send(Action::View(
+                        NodeKey::Root,
+                        Box::new(Msg::DeviceCode {
+                            user_code: auth.user_code.clone(),
+                            uri,
+                            opened,
+                        }),
+                    ));
+                    Msg::SignedIn(
+                        login
+                            .wait(&auth, |_| {})
+                            .await
+                            .map(|t| (t.token, t.scopes))
+                            .map_err(|e| e.to_string()),
+                    )
+                });
+            }
+            1 => {
+                self.stage = Stage::Paste {
+                    input: LineInput::masked(),
+                    checking: false,
+                    error: None,
+                }
+            }
+            _ => {
+                self.stage = Stage::Sandbox;
+                self.spawn(async {
+                    let started = comwit_sandbox::Sandbox::builder()
+                        .seed_demo()
+                        .start()
+                        .await
+                        .map_err(|e| e.to_string());
+                    Msg::SandboxReady(Box::new(started))
+                });
+            }
+        }
+    }
+
+    fn on_msg(&mut self, msg: Box<dyn Any + Send>) {
+        let Ok(msg) = msg.downcast::<Msg>() else {
+            return;
+        };
+        match *msg {
+            Msg::DeviceCode {
+                user_code,
+                uri,
+                opened,
+            } => {
+                self.stage = Stage::Device {
+                    code: Some((user_code, uri)),
+                    status: if opened {
+                        "opened your browser; approve the code there. Waiting…".into()
+                    } else {
+                        "open the URL in a browser and approve the code. Waiting…".into()
+                    },
+                }
+            }
+            Msg::SignedIn(Ok((token, scopes))) => self.finish(token, Some(scopes)),
+            Msg::SignedIn(Err(e)) => self.stage = Stage::Failed(format!("Sign-in failed: {e}")),
+            Msg::Pasted(Ok(token)) => self.finish(token, None),
+            Msg::Pasted(Err(e)) => {
+                if let Stage::Paste {
+                    checking, error, ..
+                } = &mut self.stage
+                {
+                    *checking = false;
+                    *error = Some(e);
+                }
+            }
+            Msg::SandboxReady(started) => match *started {
+                Ok(sandbox) => match sandbox_session(sandbox.info(), self.read_only, false) {
+                    Ok(session) => {
+                        self.ending = Some(Ending::Ready(Box::new(session), Some(sandbox)))
+                    }
+                    Err(e) => self.stage = Stage::Failed(e.to_string()),
+                },
+                Err(e) => self.stage = Stage::Failed(format!("The sandbox did not start: {e}")),
+            },
+        }
+    }
+
+    /// Saves the token (keyring, else the config file with a notice) and
+    /// ends with a session using it.
+    fn finish(&mut self, token: Secret, scopes: Option<Vec<String>>) {
+        let saved = match token.kind() {
+            TokenKind::User => self.credentials.save_user_token(&token),
+            TokenKind::Operator => self.credentials.save_operator_token(&token),
+        };
+        self.saved_notice = Some(match saved {
+            Ok(Saved::Keyring) => "signed in; the token is saved in your keyring".into(),
+            Ok(Saved::File { notice, .. }) => notice,
+            Err(e) => format!("signed in for this session only: saving the token failed ({e})"),
+        });
+        let client = match self.client(Some(token)) {
+            Ok(c) => c,
+            Err(e) => {
+                self.stage = Stage::Failed(e);
+                return;
+            }
+        };
+        let target = if client.base_url() == comwit_client::DEFAULT_API_URL {
+            "Comwit Cloud".to_string()
+        } else {
+            client.base_url().to_string()
+        };
+        let session = Session {
+            client,
+            target,
+            scopes,
+            credentials: self.credentials.clone(),
+            secrets_in_memory: false,
+            sql_operator: None,
+            read_only: self.read_only,
+            project: self.project.clone(),
+            dns_parents: Parents::Root,
+            resolvers: system_resolvers(),
+        };
+        self.ending = Some(Ending::Ready(Box::new(session), None));
+    }
+
+    pub fn draw(&self, frame: &mut Frame<'_>, theme: &Theme) {
+        let area = centered(frame.area(), 76, 18);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border_focused)
+            .title(" Welcome to comwit ");
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let mut lines = vec![
+            Line::raw("No credentials found (keyring, COMWIT_TOKEN or config.json)."),
+            Line::raw(""),
+        ];
+        match &self.stage {
+            Stage::Menu(selected) => {
+                for (i, (title, what)) in CHOICES.iter().enumerate() {
+                    let style = if i == *selected {
+                        theme.selected
+                    } else {
+                        ratatui::style::Style::new()
+                    };
+                    lines.push(Line::styled(format!(" {}. {title} ", i + 1), style));
+                    lines.push(Line::styled(format!("    {what}"), theme.dim));
+                }
+                lines.push(Line::raw(""));
+                lines.push(Line::styled("↑↓ choose   enter select   q quit", theme.dim));
+            }
+            Stage::Device { code, status } => {
+                if let Some((user_code, uri)) = code {
+                    lines.push(Line::from(vec![
+                        Span::raw("Code:  "),
+                        Span::styled(user_code.clone(), theme.key),
+                    ]));
+                    lines.push(Line::from(vec![
+                        Span::raw("URL:   "),
+                        Span::styled(uri.clone(), theme.accent),
+                    ]));
+                    lines.push(Line::raw(""));
+                }
+                lines.push(Line::styled(status.clone(), theme.dim));
+                lines.push(Line::raw(""));
+                lines.push(Line::styled("esc back", theme.dim));
+            }
+            Stage::Paste {
+                input,
+                checking,
+                error,
+            } => {
+                lines.push(Line::raw("Paste your token (it stays hidden):"));
+                let (text, _) = input.display();
+                lines.push(Line::styled(format!("> {text}"), theme.accent));
+                if *checking {
+                    lines.push(Line::styled("checking it with the API…", theme.dim));
+                }
+                if let Some(e) = error {
+                    lines.push(Line::styled(format!("✗ {e}"), theme.error));
+                }
+                lines.push(Line::raw(""));
+                lines.push(Line::styled("enter check and save   esc back", theme.dim));
+            }
+            Stage::Sandbox => lines.push(Line::raw("starting a local sandbox with demo data…")),
+            Stage::Failed(e) => {
+                lines.push(Line::styled(e.clone(), theme.error));
+                lines.push(Line::raw(""));
+                lines.push(Line::styled("any key: back to the choices", theme.dim));
+            }
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        if let Stage::Paste { input, .. } = &self.stage {
+            let (_, cursor) = input.display();
+            frame.set_cursor_position(Position::new(
+                (inner.x + 2 + cursor as u16).min(inner.x + inner.width.saturating_sub(1)),
+                inner.y + 3,
+            ));
+        }
+    }
+}
+
+/// Opens `url` in the user's browser; false when there is no way to.
+fn open_browser(url: &str) -> bool {
+    // Over SSH there is no local browser to open.
+    if std::env::var_os("SSH_CONNECTION").is_some() {
+        return false;
+    }
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_ok()
+}

@@ -1,0 +1,154 @@
+//! The first-run screen: device login, pasting a token, the sandbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use comwit_client::credentials::Credentials;
+use comwit_sandbox::Sandbox;
+use comwit_tui::action::Action;
+use comwit_tui::firstrun::{Ending, FirstRun};
+use comwit_tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+struct Screen {
+    first: FirstRun,
+    rx: UnboundedReceiver<Action>,
+    creds: Arc<Credentials>,
+}
+
+impl Screen {
+    fn new(api_url: &str) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let creds = Arc::new(Credentials::in_memory().unwrap());
+        let first = FirstRun::new(Some(api_url.to_string()), creds.clone(), false, None, tx);
+        Self { first, rx, creds }
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        self.first
+            .update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    fn text(&self) -> String {
+        let mut t = Terminal::new(TestBackend::new(90, 24)).unwrap();
+        t.draw(|f| self.first.draw(f, &Theme::monochrome()))
+            .unwrap();
+        let b = t.backend().buffer().clone();
+        (0..b.area.height)
+            .map(|y| {
+                (0..b.area.width)
+                    .map(|x| b[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Applies background reports until `done` holds.
+    async fn until(&mut self, done: impl Fn(&Self) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !done(self) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(a)) => self.first.update(a),
+                _ => panic!("stuck; screen:\n{}", self.text()),
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_login_shows_the_code_and_saves_the_approved_token() {
+    let sandbox = Sandbox::builder()
+        .device_interval_secs(1)
+        .start()
+        .await
+        .unwrap();
+    let mut s = Screen::new(&sandbox.info().api_url);
+    assert!(
+        s.text().contains("Sign in with your browser"),
+        "{}",
+        s.text()
+    );
+    s.key(KeyCode::Enter);
+    s.until(|s| s.text().contains("Code:")).await;
+    let text = s.text();
+    let code = text
+        .lines()
+        .find_map(|l| l.split("Code:").nth(1))
+        .map(|c| c.trim().trim_end_matches('│').trim().to_string())
+        .unwrap();
+    let approved = reqwest::Client::new()
+        .post(format!(
+            "{}/_sandbox/device/approve",
+            sandbox.info().api_url
+        ))
+        .bearer_auth(&sandbox.info().operator_token)
+        .json(&serde_json::json!({"user_code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert!(approved.status().is_success(), "{}", approved.status());
+    s.until(|s| s.first.ending.is_some()).await;
+    let Some(Ending::Ready(session, None)) = s.first.ending.take() else {
+        panic!("a session");
+    };
+    assert!(
+        session
+            .scopes
+            .as_ref()
+            .is_some_and(|sc| sc.contains(&"app:read".to_string()))
+    );
+    assert!(
+        session.client.projects().list().await.is_ok(),
+        "the token works"
+    );
+    assert!(s.creds.user_token().unwrap().is_some(), "and was saved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_token_is_checked_before_it_is_saved() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let mut s = Screen::new(&sandbox.info().api_url);
+    s.key(KeyCode::Char('2'));
+    s.first.update(Action::Paste("cwt_0000notreal".into()));
+    assert!(!s.text().contains("notreal"), "the token stays hidden");
+    s.key(KeyCode::Enter);
+    s.until(|s| s.text().contains("refused")).await;
+    assert!(
+        s.creds.user_token().unwrap().is_none(),
+        "a bad token is not saved"
+    );
+
+    for _ in 0.."cwt_0000notreal".len() {
+        s.key(KeyCode::Backspace);
+    }
+    s.first
+        .update(Action::Paste(sandbox.info().user_token.clone()));
+    s.key(KeyCode::Enter);
+    s.until(|s| s.first.ending.is_some()).await;
+    assert!(matches!(s.first.ending, Some(Ending::Ready(_, None))));
+    assert_eq!(
+        s.creds
+            .user_token()
+            .unwrap()
+            .map(|(t, _)| t.expose().to_string()),
+        Some(sandbox.info().user_token.clone())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exploring_the_sandbox_needs_no_credentials() {
+    let mut s = Screen::new("http://127.0.0.1:9");
+    s.key(KeyCode::Char('3'));
+    s.until(|s| s.first.ending.is_some()).await;
+    let Some(Ending::Ready(session, Some(sandbox))) = s.first.ending.take() else {
+        panic!("a sandbox session");
+    };
+    assert_eq!(session.target, "sandbox");
+    assert!(session.client.projects().list().await.unwrap().len() >= 2);
+    assert!(s.creds.user_token().unwrap().is_none(), "nothing saved");
+    sandbox.shutdown().await;
+}
