@@ -68,7 +68,7 @@ pub enum Ending {
     Quit,
     /// Credentials were set up (and saved); the sandbox, if one was
     /// chosen, lives as long as this value.
-    Ready(Box<Session>, Option<comwit_sandbox::Sandbox>),
+    Ready(Box<Session>, Option<Box<comwit_sandbox::Sandbox>>),
 }
 
 pub struct FirstRun {
@@ -301,7 +301,8 @@ impl FirstRun {
             Msg::SandboxReady(started) => match *started {
                 Ok(sandbox) => match sandbox_session(sandbox.info(), self.read_only, false) {
                     Ok(session) => {
-                        self.ending = Some(Ending::Ready(Box::new(session), Some(sandbox)))
+                        self.ending =
+                            Some(Ending::Ready(Box::new(session), Some(Box::new(sandbox))))
                     }
                     Err(e) => self.stage = Stage::Failed(e.to_string()),
                 },

@@ -86,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
             Ending::Ready(session, sandbox) => {
                 let result = comwit_tui::run(*session, settings, notice.or(warning)).await;
                 if let Some(sandbox) = sandbox {
-                    sandbox.shutdown().await;
+                    (*sandbox).shutdown().await;
                 }
                 result
             }

@@ -150,5 +150,5 @@ async fn exploring_the_sandbox_needs_no_credentials() {
     assert_eq!(session.target, "sandbox");
     assert!(session.client.projects().list().await.unwrap().len() >= 2);
     assert!(s.creds.user_token().unwrap().is_none(), "nothing saved");
-    sandbox.shutdown().await;
+    (*sandbox).shutdown().await;
 }
