@@ -12,8 +12,17 @@ fn facts(pairs: &[(&str, Option<String>)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The children of `key`, or the error to show in their place.
+/// The children of `key`, or the error to show in their place. Fetched
+/// lists are sorted by label so the tree does not reorder between loads.
 pub async fn children(client: &Client, key: &NodeKey) -> Result<Vec<Node>, String> {
+    let mut nodes = fetch(client, key).await?;
+    if key.expandable() && !matches!(key, NodeKey::Project(_) | NodeKey::App { .. }) {
+        nodes.sort_by(|a, b| a.label.cmp(&b.label));
+    }
+    Ok(nodes)
+}
+
+async fn fetch(client: &Client, key: &NodeKey) -> Result<Vec<Node>, String> {
     let fail = |e: comwit_client::Error| e.to_string();
     Ok(match key {
         NodeKey::Root => client

@@ -360,7 +360,11 @@ impl View for DatabaseView {
                         theme,
                     ));
                     for (k, v) in &s.other {
-                        lines.push(fact(k, v.to_string(), theme));
+                        let value = v
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string());
+                        lines.push(fact(k, value, theme));
                     }
                 }
                 if let Some(u) = &i.usage {

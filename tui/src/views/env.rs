@@ -27,6 +27,14 @@ enum Intent {
     Delete(String),
 }
 
+/// A write, kept so the error dialog's retry can repeat it (both are
+/// idempotent on the platform: PUT and DELETE of one key).
+#[derive(Clone)]
+enum Write {
+    Set(String, String),
+    Remove(String),
+}
+
 enum Msg {
     Loaded(Result<Vec<EnvVar>, comwit_client::Error>),
     Saved(String, Result<(), comwit_client::Error>),
@@ -41,6 +49,8 @@ pub struct EnvView {
     modal: Option<Modal<Intent>>,
     /// Keys whose flagged values the user chose to see.
     revealed: HashSet<String>,
+    /// The last write that failed, for retry.
+    failed: Option<Write>,
 }
 
 /// Why a key or value looks like a credential, if it does.
@@ -108,6 +118,7 @@ impl EnvView {
             cursor: Picker::default(),
             modal: None,
             revealed: HashSet::new(),
+            failed: None,
         }
     }
 
@@ -164,10 +175,25 @@ impl EnvView {
                 format!("⚠ {key}: {why}; env values are stored in plain text"),
             );
         }
+        self.write(Write::Set(key, value), cx);
+    }
+
+    fn write(&mut self, write: Write, cx: &mut Ctx<'_>) {
+        self.failed = Some(write.clone());
         let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
         cx.spawn(async move {
-            let result = client.apps(&project).app(&app).set_env(&key, &value).await;
-            Msg::Saved(key, result)
+            let handle = client.apps(&project);
+            let app = handle.app(&app);
+            match write {
+                Write::Set(key, value) => {
+                    let result = app.set_env(&key, &value).await;
+                    Msg::Saved(key, result)
+                }
+                Write::Remove(key) => {
+                    let result = app.remove_env(&key).await;
+                    Msg::Deleted(key, result)
+                }
+            }
         });
     }
 }
@@ -233,12 +259,7 @@ impl View for EnvView {
                 }
                 Outcome::Confirmed(Intent::Delete(k), _) => {
                     self.modal = None;
-                    let (client, project, app) =
-                        (cx.client().clone(), self.project.clone(), self.app.clone());
-                    cx.spawn(async move {
-                        let result = client.apps(&project).app(&app).remove_env(&k).await;
-                        Msg::Deleted(k, result)
-                    });
+                    self.write(Write::Remove(k), cx);
                 }
                 _ => self.modal = None,
             }
@@ -300,10 +321,12 @@ impl View for EnvView {
                 self.data.finish(result);
             }
             Msg::Saved(key, Ok(())) => {
+                self.failed = None;
                 cx.toast(Level::Success, format!("saved {key}"));
                 self.refresh(cx);
             }
             Msg::Deleted(key, Ok(())) => {
+                self.failed = None;
                 cx.toast(Level::Success, format!("deleted {key}"));
                 self.refresh(cx);
             }
@@ -316,6 +339,14 @@ impl View for EnvView {
         self.data.start();
         let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
         cx.spawn(async move { Msg::Loaded(client.apps(&project).app(&app).env().await) });
+    }
+
+    /// Repeats the write that failed (safe: both are idempotent).
+    fn retry(&mut self, cx: &mut Ctx<'_>) {
+        match self.failed.clone() {
+            Some(w) => self.write(w, cx),
+            None => self.refresh(cx),
+        }
     }
 
     fn copy(&self) -> Option<(String, String)> {

@@ -1,0 +1,112 @@
+//! Every view of the dashboard on demo data, as text (insta snapshots at
+//! 100×30, monochrome). Ids, times and ports are masked.
+
+mod support;
+
+use ratatui::crossterm::event::KeyCode;
+use support::{Harness, Mode};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_screen_and_project() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    snap!("main_screen", h);
+    h.open("apps").await;
+    h.open("databases").await;
+    h.select("storefront").await;
+    snap!("project_tree_expanded", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_views() {
+    let mut h = Harness::start().await;
+    h.web("builds").await;
+    h.wait_for("● build-").await;
+    snap!("builds", h);
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('b'));
+    snap!("rollback_confirm", h);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('d'));
+    h.key(KeyCode::Char('x'));
+    h.ctrl('u');
+    h.chars("./dist");
+    snap!("deploy_prompt", h);
+    h.key(KeyCode::Esc);
+
+    h.key(KeyCode::Esc);
+    h.select("environment").await;
+    h.key(KeyCode::Tab);
+    h.wait_for("LOG_LEVEL").await;
+    snap!("environment", h);
+    h.key(KeyCode::Char('n'));
+    h.chars("API_TOKEN");
+    snap!("environment_form", h);
+    h.key(KeyCode::Esc);
+
+    h.key(KeyCode::Esc);
+    h.select("hostnames").await;
+    h.key(KeyCode::Tab);
+    h.wait_for("www.shop.example").await;
+    snap!("hostnames", h);
+    h.key(KeyCode::Char('a'));
+    snap!("attach_form", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_views() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.open("databases").await;
+    h.select("databases").await;
+    h.wait_for("│shop-db").await;
+    snap!("databases", h);
+    h.select("shop-db").await;
+    h.wait_for("┌ shop-db").await;
+    snap!("database_user", h);
+
+    let mut op = Harness::start_with(|b| b, Mode::Operator).await;
+    op.open("storefront").await;
+    op.open("databases").await;
+    op.select("shop-db").await;
+    op.wait_for("Operator view").await;
+    op.wait_for("rows read").await;
+    op.wait_for("┌ shop-db").await;
+    snap!("database_operator", op);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlays() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    // A row whose detail holds no ids (the overlays cut through it).
+    h.select("apps").await;
+    h.key(KeyCode::Char('?'));
+    snap!("help", h);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char(':'));
+    snap!("palette", h);
+    h.chars("sql");
+    h.key(KeyCode::Tab);
+    snap!("palette_completion", h);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_dialog_names_the_upstream_failure_and_offers_retry() {
+    let mut h = Harness::start().await;
+    h.web("environment").await;
+    h.wait_for("LOG_LEVEL").await;
+    h.faults(serde_json::json!({"brrrd_unreachable": true}))
+        .await;
+    h.key(KeyCode::Char('n'));
+    h.chars("REGION");
+    h.key(KeyCode::Tab);
+    h.chars("eu-north");
+    h.key(KeyCode::Enter);
+    h.wait_for("Upstream failure").await;
+    snap!("error_upstream", h);
+    h.faults(serde_json::json!({})).await;
+    h.key(KeyCode::Char('r'));
+    assert!(h.app.notices.is_empty(), "r retries and dismisses");
+    h.toast("saved REGION").await;
+}
