@@ -568,7 +568,7 @@ impl App {
         match command {
             Command::Quit => self.should_quit = true,
             Command::Help => self.help = true,
-            Command::Watch => self.open_fullscreen(NodeKey::Watcher),
+            Command::Delegation => self.open_fullscreen(NodeKey::Watcher),
             other => {
                 let (client, tx, project) = (
                     self.session.client.clone(),

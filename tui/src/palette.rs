@@ -14,7 +14,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("sql", "<name>  the SQL console on a database"),
     ("domains", "the domains of the current project"),
     ("dns", "<domain>  a domain's records (any project)"),
-    ("watch", "the delegation watcher"),
+    ("delegation", "the delegation watcher (every domain)"),
     ("project", "<id or name>  switch project"),
     ("help", "every key"),
     ("quit", "leave"),
@@ -28,7 +28,7 @@ pub enum Command {
     Sql(String),
     Domains,
     Dns(String),
-    Watch,
+    Delegation,
     Project(String),
     Help,
     Quit,
@@ -55,7 +55,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "sql" => Command::Sql(need("a database name")?),
         "domains" => Command::Domains,
         "dns" => Command::Dns(need("a domain")?),
-        "watch" | "watcher" => Command::Watch,
+        "delegation" | "delegations" => Command::Delegation,
         "project" => Command::Project(need("a project id or name")?),
         "help" => Command::Help,
         "q" | "quit" => Command::Quit,
@@ -221,7 +221,7 @@ pub async fn resolve(
                 .ok_or_else(|| format!("no project {id:?} (or you are not a member)"))?;
             Ok(jump(vec![NodeKey::Project(p.project_id)]))
         }
-        Command::Watch | Command::Help | Command::Quit => Err("handled locally".into()),
+        Command::Delegation | Command::Help | Command::Quit => Err("handled locally".into()),
     }
 }
 
@@ -252,7 +252,7 @@ mod tests {
 
     #[test]
     fn completes_commands_and_loaded_names() {
-        assert_eq!(complete("wa", std::iter::empty()), vec!["watch"]);
+        assert_eq!(complete("del", std::iter::empty()), vec!["delegation"]);
         let nodes = [Node {
             key: NodeKey::Database {
                 project: "p".into(),
