@@ -4,6 +4,7 @@
 //! back in `on_msg`.
 
 mod detail;
+mod sql;
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -142,9 +143,12 @@ pub fn view_key(key: &NodeKey) -> NodeKey {
 
 /// Makes the view for `key`; `node` is the tree row it came from, if any.
 pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn View> {
-    Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
-        key: key.clone(),
-        label: String::new(),
-        detail: Vec::new(),
-    })))
+    match key {
+        NodeKey::Sql { project, database } => Box::new(sql::SqlView::new(project, database)),
+        _ => Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
+            key: key.clone(),
+            label: String::new(),
+            detail: Vec::new(),
+        }))),
+    }
 }
