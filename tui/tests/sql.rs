@@ -188,6 +188,15 @@ async fn a_small_result_looks_like_this() {
         .collect();
     let stable = screen.replace(&footer, &format!("└{}┘", parts.join(" · ")));
     insta::assert_snapshot!(stable);
+
+    // Small terminals cut the console down without a panic.
+    h.key(KeyCode::Esc);
+    h.ctrl('o');
+    for (w, ht) in [(80, 24), (40, 10), (1, 1)] {
+        h.width = w;
+        h.height = ht;
+        let _ = h.screen();
+    }
 }
 
 #[tokio::test]

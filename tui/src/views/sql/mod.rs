@@ -467,7 +467,8 @@ impl SqlView {
         });
         match (result.rows_read, result.rows_written) {
             (Some(r), Some(w)) => parts.push(format!("read {} · written {}", count(r), count(w))),
-            _ => parts.push("streamed".into()),
+            // The cursor protocol's step end carries no server counts.
+            _ => parts.push("streamed, no server counts".into()),
         }
         Some(format!(" {} ", parts.join(" · ")))
     }
