@@ -285,7 +285,16 @@ impl SqlView {
             cx.toast(Level::Info, "no rows to export: run a query first");
             return;
         };
-        let rows = grid.data.rows.len();
+        let rows = grid.data.rows.len() as u64;
+        let what = if rows < grid.data.total_rows {
+            format!(
+                "The first {} of {} rows (those kept in memory)",
+                count(rows),
+                count(grid.data.total_rows)
+            )
+        } else {
+            format!("{} row{}", count(rows), plural(rows))
+        };
         let initial = self
             .last_export
             .clone()
@@ -293,9 +302,7 @@ impl SqlView {
         let mut modal = Modal::prompt(
             "Export result",
             vec![format!(
-                "{} row{} to a file; the extension picks the format: .csv or .json (blobs as {}).",
-                count(rows as u64),
-                plural(rows as u64),
+                "{what} to a file; the extension picks the format: .csv or .json (blobs as {}).",
                 export::BLOB_ENCODING
             )],
             &initial,

@@ -267,6 +267,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn results_keep_at_most_max_rows_but_count_them_all() {
+        let outcome = StatementOutcome {
+            sql: "select".into(),
+            columns: vec!["n".into()],
+            rows: (0..MAX_ROWS as i64 + 5)
+                .map(|n| vec![SqlValue::Integer(n)])
+                .collect(),
+            affected_rows: 0,
+            last_insert_rowid: None,
+            rows_read: 7,
+            rows_written: 0,
+            elapsed: Duration::from_millis(3),
+            server_ms: 1.5,
+        };
+        let r = ResultSet::from_outcome(outcome);
+        assert_eq!(r.rows.len(), MAX_ROWS);
+        assert_eq!(r.total_rows, MAX_ROWS as u64 + 5);
+        assert_eq!((r.rows_read, r.server_ms), (Some(7), Some(1.5)));
+        assert!(!r.streamed);
+    }
+
+    #[test]
     fn errors_keep_their_code_and_say_when_the_stream_is_gone() {
         let e = run_error(
             "selec 1".into(),
