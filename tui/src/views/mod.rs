@@ -9,6 +9,7 @@ mod databases;
 mod detail;
 mod env;
 mod hostnames;
+mod sql;
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -157,6 +158,7 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn View> {
         NodeKey::Hostnames { project, app } => {
             Box::new(hostnames::HostnamesView::new(project, app))
         }
+        NodeKey::Sql { project, database } => Box::new(sql::SqlView::new(project, database)),
         _ => Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
             key: key.clone(),
             label: String::new(),

@@ -1,0 +1,924 @@
+//! The SQL console on one database: a multi-line editor, a results grid,
+//! per-database history and export. One SQL session (a Hrana stream) lives
+//! as long as the view, so a transaction can span several runs; runs go
+//! to spawned tasks and the UI never waits on the network.
+//!
+//! Layout: the editor on top (its title carries the connection state),
+//! results below (their bottom border the numbers of the last run).
+
+mod export;
+mod grid;
+mod history;
+mod runner;
+mod statement;
+
+use std::any::Any;
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use comwit_client::sql::SqlSession;
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui_textarea::TextArea;
+use tokio::sync::Mutex;
+
+use self::export::Format;
+use self::grid::Grid;
+use self::history::History;
+use self::runner::{ConnectError, Connected, ResultSet, RunError, RunReport};
+use super::{Hint, View, hint};
+use crate::context::{Ctx, EditorResult};
+use crate::notice::Level;
+use crate::theme::Theme;
+use crate::widgets::centered;
+use crate::widgets::list::Picker;
+use crate::widgets::modal::{Modal, Outcome, complete_path};
+
+/// What background work reports back.
+enum Msg {
+    Connected(Result<Connected, ConnectError>),
+    /// A streaming query has received this many rows so far.
+    Progress {
+        run: u64,
+        rows: u64,
+    },
+    Ran {
+        run: u64,
+        report: RunReport,
+    },
+    Exported(Result<(String, Format, usize), String>),
+}
+
+enum Conn {
+    /// Not asked yet (the first refresh connects).
+    Idle,
+    Connecting,
+    Ready {
+        session: Arc<Mutex<SqlSession>>,
+        /// How it authenticates ("database token"), never the token.
+        how: &'static str,
+        autocommit: bool,
+    },
+    Failed(ConnectError),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pane {
+    Editor,
+    Grid,
+}
+
+struct Running {
+    id: u64,
+    statements: usize,
+    rows: u64,
+    started: Instant,
+}
+
+/// What the results pane shows.
+enum Shown {
+    Nothing,
+    /// A statement that returned columns.
+    Grid(Grid),
+    /// A statement without columns (DDL, writes): its numbers only.
+    Done(Arc<ResultSet>),
+}
+
+/// The last run as a whole, for the footer.
+struct RunSummary {
+    statements: usize,
+    elapsed: Duration,
+}
+
+enum Popup {
+    History {
+        picker: Picker,
+        matches: Vec<String>,
+    },
+    Export(Modal<()>),
+}
+
+pub struct SqlView {
+    project: String,
+    database: String,
+    /// The database's name once found (its id until then).
+    name: String,
+    conn: Conn,
+    editor: TextArea<'static>,
+    pane: Pane,
+    popup: Option<Popup>,
+    history: History,
+    running: Option<Running>,
+    /// Id of the latest run (progress from older ones is ignored).
+    run_id: u64,
+    shown: Shown,
+    /// The last failure; what was shown before it stays shown.
+    error: Option<RunError>,
+    summary: Option<RunSummary>,
+    last_export: Option<String>,
+    /// Rows the grid and the history list showed at the last draw.
+    grid_page: usize,
+    history_page: Cell<usize>,
+}
+
+impl SqlView {
+    pub fn new(project: &str, database: &str) -> Self {
+        let mut editor = TextArea::default();
+        editor
+            .set_placeholder_text("type SQL here; ctrl-r (or F5) runs the statement at the cursor");
+        // The state directory is read once, when the console opens.
+        let history = History::open(history::state_dir().as_deref(), database);
+        Self {
+            project: project.to_string(),
+            database: database.to_string(),
+            name: database.to_string(),
+            conn: Conn::Idle,
+            editor,
+            pane: Pane::Editor,
+            popup: None,
+            history,
+            running: None,
+            run_id: 0,
+            shown: Shown::Nothing,
+            error: None,
+            summary: None,
+            last_export: None,
+            grid_page: 10,
+            history_page: Cell::new(10),
+        }
+    }
+
+    fn text(&self) -> String {
+        self.editor.lines().join("\n")
+    }
+
+    /// Replaces the buffer, as one undoable edit (ctrl-u brings it back).
+    fn replace_text(&mut self, text: &str) {
+        self.editor.select_all();
+        self.editor.insert_str(text);
+        self.pane = Pane::Editor;
+    }
+
+    fn connect(&mut self, cx: &mut Ctx<'_>) {
+        self.conn = Conn::Connecting;
+        let client = cx.client().clone();
+        let operator = cx.session.sql_operator.clone();
+        let credentials = cx.session.credentials.clone();
+        let (project, database) = (self.project.clone(), self.database.clone());
+        cx.spawn(async move {
+            Msg::Connected(runner::connect(client, operator, credentials, project, database).await)
+        });
+    }
+
+    /// The selection if there is one, else the statement at the cursor.
+    fn current_statements(&self) -> Vec<String> {
+        let lines = self.editor.lines();
+        let text = self.text();
+        if let Some(((r0, c0), (r1, c1))) = self.editor.selection_range() {
+            let (a, b) = (
+                statement::offset_of(lines, r0, c0),
+                statement::offset_of(lines, r1, c1),
+            );
+            if a < b {
+                return comwit_client::sql::split_statements(&text[a..b]);
+            }
+        }
+        let ratatui_textarea::DataCursor(row, col) = self.editor.cursor();
+        statement::at_cursor(&text, statement::offset_of(lines, row, col))
+    }
+
+    fn run(&mut self, statements: Vec<String>, cx: &mut Ctx<'_>) {
+        if statements.is_empty() {
+            cx.toast(Level::Info, "nothing to run: type a statement first");
+            return;
+        }
+        let Conn::Ready { session, .. } = &self.conn else {
+            cx.toast(
+                Level::Warning,
+                match self.conn {
+                    Conn::Idle | Conn::Connecting => "not connected yet: wait a moment",
+                    _ => "not connected: press esc, then r to reconnect",
+                },
+            );
+            return;
+        };
+        if self.running.is_some() {
+            cx.toast(Level::Info, "a statement is still running");
+            return;
+        }
+        // Refused before anything is sent: SQL can write, and read-only
+        // mode disables every write.
+        if cx.session.read_only
+            && let Some(write) = statements.iter().find(|s| !statement::is_read(s))
+        {
+            cx.toast(
+                Level::Warning,
+                format!(
+                    "read-only mode: {} not sent; only SELECT, EXPLAIN, WITH … SELECT, PRAGMA reads run",
+                    statement::first_keyword(write)
+                ),
+            );
+            return;
+        }
+        for sql in &statements {
+            if let Err(e) = self.history.append(sql) {
+                cx.toast(Level::Warning, e);
+                break;
+            }
+        }
+        self.run_id += 1;
+        let id = self.run_id;
+        self.running = Some(Running {
+            id,
+            statements: statements.len(),
+            rows: 0,
+            started: Instant::now(),
+        });
+        let session = session.clone();
+        let progress = cx.reporter::<Msg>();
+        cx.spawn(async move {
+            let report = runner::run(session, statements, move |rows| {
+                progress.send(Msg::Progress { run: id, rows });
+            })
+            .await;
+            Msg::Ran { run: id, report }
+        });
+    }
+
+    fn finish(&mut self, report: RunReport) {
+        self.running = None;
+        if let Conn::Ready { autocommit, .. } = &mut self.conn {
+            *autocommit = report.autocommit;
+        }
+        self.summary = Some(RunSummary {
+            statements: report.results.len() + usize::from(report.error.is_some()),
+            elapsed: report.elapsed,
+        });
+        // The last statement that completed is what the pane shows; a run
+        // that failed before any completed leaves the previous result up.
+        if let Some(last) = report.results.last() {
+            self.shown = if last.columns.is_empty() {
+                Shown::Done(last.clone())
+            } else {
+                Shown::Grid(Grid::new(last.clone()))
+            };
+        }
+        self.error = report.error;
+    }
+
+    fn open_history(&mut self) {
+        let mut picker = Picker::default();
+        picker.start_filter();
+        self.popup = Some(Popup::History {
+            matches: self.history.search(""),
+            picker,
+        });
+    }
+
+    fn open_export(&mut self, cx: &mut Ctx<'_>) {
+        let Shown::Grid(grid) = &self.shown else {
+            cx.toast(Level::Info, "no rows to export: run a query first");
+            return;
+        };
+        let rows = grid.data.rows.len() as u64;
+        let what = if rows < grid.data.total_rows {
+            format!(
+                "The first {} of {} rows (those kept in memory)",
+                count(rows),
+                count(grid.data.total_rows)
+            )
+        } else {
+            format!("{} row{}", count(rows), plural(rows))
+        };
+        let initial = self
+            .last_export
+            .clone()
+            .unwrap_or_else(|| "result.csv".into());
+        let mut modal = Modal::prompt(
+            "Export result",
+            vec![format!(
+                "{what} to a file; the extension picks the format: .csv or .json (blobs as {}).",
+                export::BLOB_ENCODING
+            )],
+            &initial,
+            (),
+        );
+        if let Modal::Prompt { complete, .. } = &mut modal {
+            *complete = Some(complete_path);
+        }
+        self.popup = Some(Popup::Export(modal));
+    }
+
+    fn export(&mut self, typed: &str, cx: &mut Ctx<'_>) {
+        let Shown::Grid(grid) = &self.shown else {
+            return;
+        };
+        let typed = typed.trim().to_string();
+        let path = export::expand(&typed);
+        if let Err(e) = Format::for_path(&path) {
+            cx.toast(Level::Warning, e);
+            return;
+        }
+        self.last_export = Some(typed);
+        let data = grid.data.clone();
+        // Writing 200,000 rows takes a moment: off the UI thread.
+        cx.spawn(async move {
+            let shown = path.display().to_string();
+            let result = tokio::task::spawn_blocking(move || export::export(&data, &path))
+                .await
+                .map_err(|e| format!("the export stopped: {e}"))
+                .and_then(|r| r);
+            Msg::Exported(result.map(|(format, rows)| (shown, format, rows)))
+        });
+    }
+
+    fn on_popup_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) {
+        let Some(popup) = &mut self.popup else { return };
+        match popup {
+            Popup::History { picker, matches } => match key.code {
+                KeyCode::Esc => self.popup = None,
+                KeyCode::Enter => {
+                    let chosen = picker.current(&(0..matches.len()).collect::<Vec<_>>());
+                    if let Some(sql) = chosen.and_then(|i| matches.get(i)).cloned() {
+                        self.replace_text(&sql);
+                    }
+                    self.popup = None;
+                }
+                KeyCode::PageDown | KeyCode::PageUp => {
+                    let page = self.history_page.get().max(1);
+                    picker.selected = if key.code == KeyCode::PageDown {
+                        (picker.selected + page).min(matches.len().saturating_sub(1))
+                    } else {
+                        picker.selected.saturating_sub(page)
+                    };
+                }
+                _ => {
+                    let before = picker.filter.text().to_string();
+                    picker.on_key(key, matches.len(), self.history_page.get());
+                    if picker.filter.text() != before {
+                        *matches = self.history.search(picker.filter.text());
+                        picker.selected = 0;
+                    }
+                }
+            },
+            Popup::Export(modal) => match modal.on_key(key) {
+                Outcome::Open => {}
+                Outcome::Confirmed((), path) => {
+                    self.popup = None;
+                    self.export(&path, cx);
+                }
+                _ => self.popup = None,
+            },
+        }
+    }
+
+    fn on_editor_key(&mut self, key: &KeyEvent) {
+        match key.code {
+            KeyCode::Esc | KeyCode::Tab => self.pane = Pane::Grid,
+            _ => {
+                self.editor.input(*key);
+            }
+        }
+    }
+
+    fn on_grid_key(&mut self, key: &KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Enter | KeyCode::Char('i') => {
+                self.pane = Pane::Editor;
+                true
+            }
+            // Esc leaves the console (the app does it when the key is not used).
+            KeyCode::Esc => false,
+            _ => {
+                let used = match &mut self.shown {
+                    Shown::Grid(g) => g.on_key(key, self.grid_page),
+                    _ => false,
+                };
+                // ←/h must not fall through to "back" at the first column.
+                used || matches!(
+                    key.code,
+                    KeyCode::Left | KeyCode::Right | KeyCode::Char('h') | KeyCode::Char('l')
+                )
+            }
+        }
+    }
+
+    fn status(&self, theme: &Theme) -> Line<'static> {
+        let mut spans = Vec::new();
+        if let Some(r) = &self.running {
+            let rows = if r.rows > 0 {
+                format!(" ({} rows)", count(r.rows))
+            } else {
+                String::new()
+            };
+            spans.push(Span::styled(format!(" ⟳ running{rows} "), theme.accent));
+        }
+        match &self.conn {
+            Conn::Idle | Conn::Connecting => spans.push(Span::styled(" ⟳ connecting… ", theme.dim)),
+            Conn::Failed(_) => spans.push(Span::styled(" ✗ not connected ", theme.error)),
+            Conn::Ready {
+                how, autocommit, ..
+            } => {
+                spans.push(Span::styled(format!(" ● {how} "), theme.ok));
+                spans.push(if *autocommit {
+                    Span::styled("· autocommit ", theme.dim)
+                } else {
+                    Span::styled("· in transaction ", theme.warn)
+                });
+            }
+        }
+        Line::from(spans).right_aligned()
+    }
+
+    /// The numbers under the results: rows, time, server counts.
+    fn footer(&self) -> Option<String> {
+        if let Some(r) = &self.running {
+            return Some(format!(
+                " running {} statement{}… {} ",
+                r.statements,
+                plural(r.statements as u64),
+                millis(r.started.elapsed())
+            ));
+        }
+        let result = match &self.shown {
+            Shown::Grid(g) => &g.data,
+            Shown::Done(r) => r,
+            Shown::Nothing => return None,
+        };
+        let mut parts = Vec::new();
+        if let Some(s) = self.summary.as_ref().filter(|s| s.statements > 1) {
+            parts.push(format!(
+                "{} statements in {}",
+                s.statements,
+                millis(s.elapsed)
+            ));
+        }
+        if !result.columns.is_empty() {
+            let kept = result.rows.len() as u64;
+            parts.push(if kept < result.total_rows {
+                format!("{} of {} rows kept", count(kept), count(result.total_rows))
+            } else {
+                format!("{} row{}", count(kept), plural(kept))
+            });
+        } else {
+            parts.push(format!("{} affected", count(result.affected_rows)));
+        }
+        parts.push(match result.server_ms {
+            Some(ms) => format!("time {} (server {ms:.1} ms)", millis(result.elapsed)),
+            None => format!("time {}", millis(result.elapsed)),
+        });
+        match (result.rows_read, result.rows_written) {
+            (Some(r), Some(w)) => parts.push(format!("read {} · written {}", count(r), count(w))),
+            // The cursor protocol's step end carries no server counts.
+            _ => parts.push("streamed, no server counts".into()),
+        }
+        Some(format!(" {} ", parts.join(" · ")))
+    }
+
+    fn draw_results(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+        let mut area = area;
+        let note = |frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>| {
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        };
+        match &self.conn {
+            Conn::Idle | Conn::Connecting => {
+                let text = format!("⟳ connecting to {}…", self.name);
+                return note(frame, area, vec![Line::styled(text, theme.dim)]);
+            }
+            Conn::Failed(e) => {
+                let mut lines = vec![Line::styled(
+                    format!("✗ could not open a SQL session: {}", e.message),
+                    theme.error,
+                )];
+                if let Some(fix) = &e.fix {
+                    lines.push(Line::raw(format!("  fix: {fix}")));
+                }
+                lines.push(Line::styled("  press esc, then r to try again", theme.dim));
+                return note(frame, area, lines);
+            }
+            Conn::Ready { .. } => {}
+        }
+        if let Some(e) = &self.error {
+            let mut lines = vec![Line::styled(
+                match &e.code {
+                    Some(code) => format!("✗ {code}: {}", e.message),
+                    None => format!("✗ {}", e.message),
+                },
+                theme.error,
+            )];
+            lines.push(Line::styled(
+                format!("  in: {}", short(&e.sql, 200)),
+                theme.dim,
+            ));
+            if e.stream_lost {
+                lines.push(Line::styled(
+                    "  the SQL session was reset: an open transaction was rolled back",
+                    theme.warn,
+                ));
+            }
+            if !matches!(self.shown, Shown::Nothing) {
+                lines.push(Line::styled(
+                    "  (the previous result is kept below)",
+                    theme.dim,
+                ));
+            }
+            // Long messages wrap: count the rows they take, plus a blank.
+            let width = usize::from(area.width.max(1));
+            let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+            let height = (rows as u16 + 1).min(area.height);
+            let [banner, rest] =
+                Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+            note(frame, banner, lines);
+            area = rest;
+        }
+        match &mut self.shown {
+            Shown::Nothing => {
+                if self.error.is_none() {
+                    note(
+                        frame,
+                        area,
+                        vec![Line::styled(
+                            "no results yet: ctrl-r runs the statement at the cursor, ctrl-x the whole buffer",
+                            theme.dim,
+                        )],
+                    );
+                }
+            }
+            Shown::Done(r) => {
+                let text = format!(
+                    "✓ {} — {} row{} affected",
+                    short(&r.sql, 60),
+                    count(r.affected_rows),
+                    plural(r.affected_rows)
+                );
+                note(frame, area, vec![Line::styled(text, theme.ok)]);
+            }
+            Shown::Grid(g) => {
+                self.grid_page = (area.height as usize).saturating_sub(2).max(1);
+                g.draw(frame, area, theme, self.pane == Pane::Grid);
+            }
+        }
+    }
+
+    fn draw_history(
+        &self,
+        frame: &mut Frame<'_>,
+        theme: &Theme,
+        picker: &Picker,
+        matches: &[String],
+    ) {
+        let screen = frame.area();
+        let rect = centered(screen, 90.min(screen.width.saturating_sub(4)), 18);
+        frame.render_widget(Clear, rect);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border_focused)
+            .title(format!(" history · {} ", self.name))
+            .title_bottom(Line::styled(
+                " enter: to the editor  ↑↓: move  esc: close ",
+                theme.dim,
+            ));
+        let inner = block.inner(rect);
+        frame.render_widget(block, rect);
+        let height = (inner.height as usize).saturating_sub(2);
+        self.history_page.set(height);
+        // A copy: drawing must not move the cursor, and offsets are cheap.
+        let mut window = picker.clone();
+        let range = window.window(matches.len(), height);
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled("filter: ", theme.accent),
+                Span::raw(format!("{}▏", picker.filter.text())),
+                Span::styled(
+                    format!("  {} of {}", matches.len(), self.history.search("").len()),
+                    theme.dim,
+                ),
+            ]),
+            Line::raw(""),
+        ];
+        if matches.is_empty() {
+            lines.push(Line::styled(
+                if self.history.is_empty() {
+                    "no statements run on this database yet"
+                } else {
+                    "nothing matches the filter"
+                },
+                theme.dim,
+            ));
+        }
+        let width = inner.width.saturating_sub(2) as usize;
+        for i in range {
+            let text = grid::fit(&short(&matches[i], 10_000), width, grid::Align::Left);
+            lines.push(if i == window.selected {
+                Line::styled(format!("▶ {text}"), theme.selected)
+            } else {
+                Line::raw(format!("  {text}"))
+            });
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// A statement on one line, cut to `max` characters.
+fn short(sql: &str, max: usize) -> String {
+    let flat = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        format!("{}…", flat.chars().take(max).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+/// 10000 → "10,000".
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn millis(d: Duration) -> String {
+    if d < Duration::from_secs(10) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+impl View for SqlView {
+    fn title(&self) -> String {
+        format!("SQL · {}", self.name)
+    }
+
+    fn hints(&self) -> Vec<Hint> {
+        match (&self.popup, self.pane) {
+            (Some(Popup::History { .. }), _) => vec![
+                hint("enter", "to the editor"),
+                hint("↑↓", "move"),
+                hint("type", "filter"),
+                hint("esc", "close"),
+            ],
+            (Some(Popup::Export(_)), _) => vec![
+                hint("enter", "export"),
+                hint("tab", "complete"),
+                hint("esc", "cancel"),
+            ],
+            (None, Pane::Editor) => vec![
+                hint("ctrl-r/F5", "run"),
+                hint("ctrl-x/F6", "run all"),
+                hint("ctrl-o", "history"),
+                hint("ctrl-e", "$EDITOR"),
+                hint("ctrl-s", "export"),
+                hint("esc/tab", "results"),
+            ],
+            (None, Pane::Grid) => vec![
+                hint("↑↓←→/hjkl", "move"),
+                hint("PgUp/PgDn/g/G", "page"),
+                hint("enter/i", "edit"),
+                hint("F5/F6", "run"),
+                hint("ctrl-o", "history"),
+                hint("ctrl-s", "export"),
+            ],
+        }
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
+        if self.popup.is_some() {
+            self.on_popup_key(key, cx);
+            return true;
+        }
+        // Terminals rarely deliver ctrl-enter: runs are on ctrl-r / F5
+        // (statement) and ctrl-x / F6 (buffer), from either pane.
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('r') if ctrl => self.run(self.current_statements(), cx),
+            KeyCode::F(5) => self.run(self.current_statements(), cx),
+            KeyCode::Char('x') if ctrl => {
+                self.run(comwit_client::sql::split_statements(&self.text()), cx)
+            }
+            KeyCode::F(6) => self.run(comwit_client::sql::split_statements(&self.text()), cx),
+            KeyCode::Char('o') if ctrl => self.open_history(),
+            KeyCode::Char('e') if ctrl => cx.edit(self.text()),
+            KeyCode::Char('s') if ctrl => self.open_export(cx),
+            _ => {
+                return match self.pane {
+                    Pane::Editor => {
+                        self.on_editor_key(key);
+                        true
+                    }
+                    Pane::Grid => self.on_grid_key(key),
+                };
+            }
+        }
+        true
+    }
+
+    fn on_paste(&mut self, text: &str) -> bool {
+        match &mut self.popup {
+            Some(Popup::History { picker, matches }) => {
+                picker.filter.insert_str(text);
+                *matches = self.history.search(picker.filter.text());
+                picker.selected = 0;
+            }
+            Some(Popup::Export(modal)) => modal.on_paste(text),
+            None => {
+                self.pane = Pane::Editor;
+                self.editor.insert_str(text.replace("\r\n", "\n"));
+            }
+        }
+        true
+    }
+
+    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
+        let msg = match msg.downcast::<EditorResult>() {
+            Ok(edited) => {
+                match edited.0 {
+                    Ok(text) => self.replace_text(text.trim_end_matches('\n')),
+                    Err(e) => cx.toast(Level::Warning, e),
+                }
+                return;
+            }
+            Err(other) => other,
+        };
+        let Ok(msg) = msg.downcast::<Msg>() else {
+            return;
+        };
+        match *msg {
+            Msg::Connected(Ok(c)) => {
+                self.name = c.name;
+                self.conn = Conn::Ready {
+                    session: Arc::new(Mutex::new(c.session)),
+                    how: c.how,
+                    autocommit: true,
+                };
+            }
+            Msg::Connected(Err(e)) => self.conn = Conn::Failed(e),
+            Msg::Progress { run, rows } => {
+                if let Some(r) = self.running.as_mut().filter(|r| r.id == run) {
+                    r.rows = rows;
+                }
+            }
+            Msg::Ran { run, report } => {
+                if run == self.run_id {
+                    self.finish(report);
+                }
+            }
+            Msg::Exported(Ok((path, format, rows))) => cx.toast(
+                Level::Success,
+                format!(
+                    "exported {} row{} to {path} ({}, blobs as {})",
+                    count(rows as u64),
+                    plural(rows as u64),
+                    format.name(),
+                    export::BLOB_ENCODING
+                ),
+            ),
+            Msg::Exported(Err(e)) => cx.toast(Level::Warning, e),
+        }
+    }
+
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
+        let max_editor = (area.height * 2 / 5).max(5);
+        let editor_height = (self.editor.lines().len() as u16 + 2).clamp(5, max_editor);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Length(editor_height), Constraint::Min(3)]).areas(area);
+        let border = |pane: Pane| {
+            if focused && self.pane == pane && self.popup.is_none() {
+                theme.border_focused
+            } else {
+                Style::new()
+            }
+        };
+
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(border(Pane::Editor))
+            .title(format!(" {} ", self.title()))
+            .title(self.status(theme));
+        let inner = block.inner(top);
+        frame.render_widget(block, top);
+        let editing = focused && self.pane == Pane::Editor && self.popup.is_none();
+        self.editor.set_cursor_line_style(Style::new());
+        self.editor.set_line_number_style(theme.dim);
+        self.editor.set_placeholder_style(theme.dim);
+        self.editor.set_cursor_style(if editing {
+            theme.selected
+        } else {
+            Style::new()
+        });
+        frame.render_widget(&self.editor, inner);
+
+        let mut block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(border(Pane::Grid))
+            .title(" results ");
+        if let Some(footer) = self.footer() {
+            block = block.title_bottom(Line::styled(footer, theme.dim));
+        }
+        let inner = block.inner(bottom);
+        frame.render_widget(block, bottom);
+        self.draw_results(frame, inner, theme);
+    }
+
+    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
+        match &self.popup {
+            Some(Popup::History { picker, matches }) => {
+                self.draw_history(frame, theme, picker, matches)
+            }
+            Some(Popup::Export(modal)) => modal.draw(frame, theme),
+            None => {}
+        }
+    }
+
+    /// Opens the session the first time; later (`r` on the results),
+    /// reconnects after a failure or re-runs the last query. Writes are
+    /// never repeated by a refresh.
+    fn refresh(&mut self, cx: &mut Ctx<'_>) {
+        match &self.conn {
+            Conn::Idle | Conn::Failed(_) => self.connect(cx),
+            Conn::Connecting => {}
+            Conn::Ready { .. } => {
+                let last = match &self.shown {
+                    Shown::Grid(g) => Some(g.data.sql.clone()),
+                    _ => None,
+                };
+                match last {
+                    Some(sql) if statement::streams(&sql) => self.run(vec![sql], cx),
+                    _ => cx.toast(
+                        Level::Info,
+                        "r re-runs the last query; F5 runs the statement at the cursor",
+                    ),
+                }
+            }
+        }
+    }
+
+    fn captures_keys(&self) -> bool {
+        self.popup.is_some() || self.pane == Pane::Editor
+    }
+
+    /// `/` searches the history (the console has no list to filter).
+    fn filter(&mut self) -> bool {
+        self.open_history();
+        true
+    }
+
+    fn copy(&self) -> Option<(String, String)> {
+        let Shown::Grid(g) = &self.shown else {
+            return None;
+        };
+        let value = g.selected_value()?;
+        let column = g.data.columns.get(g.col).cloned().unwrap_or_default();
+        Some((format!("the {column} value"), grid::copy_text(value)))
+    }
+
+    fn fullscreen(&self) -> bool {
+        true
+    }
+}
+
+impl Drop for SqlView {
+    /// Ends the SQL stream on the server (rolling back an open
+    /// transaction) rather than leaving it to expire.
+    fn drop(&mut self) {
+        if let Conn::Ready { session, .. } = &self.conn
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let session = session.clone();
+            runtime.spawn(async move {
+                let _ = session.lock().await.close().await;
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(10_000), "10,000");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(millis(Duration::from_millis(1234)), "1234 ms");
+        assert_eq!(millis(Duration::from_millis(12_345)), "12.3 s");
+        assert_eq!(short("select\n  1,\n  2", 100), "select 1, 2");
+        assert_eq!(short("abcdef", 3), "abc…");
+    }
+}

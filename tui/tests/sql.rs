@@ -1,0 +1,497 @@
+//! The SQL console on the demo sandbox's `shop-db`: opened from the
+//! palette, statements run from the editor, large results streamed and
+//! paged, transactions across runs, errors, history, export, read-only.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use comwit_tui::action::Action;
+use comwit_tui::context::EditorResult;
+use comwit_tui::tree::NodeKey;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use support::Harness;
+
+/// History goes to a temporary state directory, set before any test
+/// starts a sandbox or a thread that could read the environment.
+fn state_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        // SAFETY: the first call happens at the top of a test, before
+        // it starts anything; the other tests wait on the OnceLock, so
+        // nothing reads the environment while it changes.
+        unsafe { std::env::set_var("COMWIT_STATE_DIR", &dir) };
+        dir
+    })
+}
+
+async fn console_with(read_only: bool) -> Harness {
+    state_dir();
+    let mut h = Harness::start_with(|b| b, read_only).await;
+    h.open("storefront").await;
+    open_sql(&mut h).await;
+    h.wait_for("· autocommit").await;
+    h
+}
+
+async fn console() -> Harness {
+    console_with(false).await
+}
+
+/// `:sql shop-db` from the palette (the name resolves through the API).
+async fn open_sql(h: &mut Harness) {
+    h.key(KeyCode::Char(':'));
+    h.chars("sql shop-db");
+    h.key(KeyCode::Enter);
+    h.settle(|a| a.fullscreen.is_some()).await;
+}
+
+fn sql_key(h: &Harness) -> NodeKey {
+    h.app.fullscreen.clone().expect("the console is open")
+}
+
+/// Types into the editor (a newline is the Enter key).
+fn type_sql(h: &mut Harness, text: &str) {
+    for c in text.chars() {
+        if c == '\n' {
+            h.key(KeyCode::Enter);
+        } else {
+            h.key(KeyCode::Char(c));
+        }
+    }
+}
+
+/// Replaces the editor's text the way `$EDITOR` hands it back.
+fn set_buffer(h: &mut Harness, text: &str) {
+    let key = sql_key(h);
+    h.app.update(Action::View(
+        key,
+        Box::new(EditorResult(Ok(text.to_string()))),
+    ));
+}
+
+/// Types a statement on a fresh buffer, runs it (ctrl-r), waits for `shown`.
+async fn run(h: &mut Harness, sql: &str, shown: &str) {
+    set_buffer(h, "");
+    type_sql(h, sql);
+    h.ctrl('r');
+    h.wait_for(shown).await;
+}
+
+/// The value `y` would copy: the selected cell.
+fn selected_cell(h: &Harness) -> Option<String> {
+    h.app
+        .view(&sql_key(h))
+        .and_then(|v| v.copy())
+        .map(|(_, v)| v)
+}
+
+/// Waits for a result with a `column` (the editor shows the same words
+/// before the result arrives, so the screen cannot tell); returns the
+/// selected cell.
+async fn wait_for_column(h: &mut Harness, column: &str) -> String {
+    let (key, label) = (sql_key(h), format!("the {column} value"));
+    h.settle(|a| {
+        a.view(&key)
+            .and_then(|v| v.copy())
+            .is_some_and(|(l, _)| l == label)
+    })
+    .await;
+    selected_cell(h).expect("a selected cell")
+}
+
+/// Runs a query on a fresh buffer; the selected cell of its result.
+async fn query(h: &mut Harness, sql: &str, column: &str) -> String {
+    set_buffer(h, "");
+    type_sql(h, sql);
+    h.ctrl('r');
+    wait_for_column(h, column).await
+}
+
+fn key_with(code: KeyCode, modifiers: KeyModifiers) -> Action {
+    Action::Key(KeyEvent::new(code, modifiers))
+}
+
+#[tokio::test]
+async fn the_palette_opens_the_console_and_select_1_runs() {
+    let mut h = console().await;
+    let text = h.screen();
+    assert!(text.contains("SQL · shop-db"), "{text}");
+    assert!(text.contains("query token (operator)"), "{text}");
+    assert!(
+        h.app.view(&sql_key(&h)).unwrap().captures_keys(),
+        "the editor has the keys: q types, it does not quit"
+    );
+    type_sql(&mut h, "select 1 as quit_not");
+    assert!(!h.app.should_quit);
+    h.key(KeyCode::F(5));
+    assert_eq!(wait_for_column(&mut h, "quit_not").await, "1");
+    assert!(h.screen().contains("1 row ·"));
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.last_copy, None, "in the editor, y types");
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Esc);
+    assert!(
+        h.app.fullscreen.is_some(),
+        "esc in the editor goes to the results"
+    );
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.last_copy.as_deref(), Some("1"), "y copies the cell");
+    h.key(KeyCode::Char('i'));
+    assert!(h.app.view(&sql_key(&h)).unwrap().captures_keys());
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Left);
+    assert!(
+        h.app.fullscreen.is_some(),
+        "← moves in the grid, it does not leave"
+    );
+    h.key(KeyCode::Esc);
+    assert!(
+        h.app.fullscreen.is_none(),
+        "esc from the results leaves the console"
+    );
+}
+
+#[tokio::test]
+async fn a_small_result_looks_like_this() {
+    let mut h = console().await;
+    run(
+        &mut h,
+        "select 1 as id, 'plain' as name, null as empty, x'00ff' as bytes, 2.5 as half\n\
+         union all select 22, 'a, \"b\"', 3, zeroblob(300), null",
+        "2 rows ·",
+    )
+    .await;
+    let screen = h.screen();
+    let footer = screen
+        .lines()
+        .find(|l| l.contains("2 rows ·"))
+        .expect("a footer")
+        .to_string();
+    assert!(
+        footer.contains("time ") && footer.contains("streamed"),
+        "{footer}"
+    );
+    // Timings change from run to run (and with them the border's length):
+    // the footer goes into the snapshot with its time redacted.
+    let parts: Vec<String> = footer
+        .trim_start_matches('└')
+        .trim_end_matches('┘')
+        .trim_end_matches('─')
+        .split(" · ")
+        .map(|p| match p.find("time ") {
+            Some(at) => format!("{}time [redacted]", &p[..at]),
+            None => p.to_string(),
+        })
+        .collect();
+    let stable = screen.replace(&footer, &format!("└{}┘", parts.join(" · ")));
+    insta::assert_snapshot!(stable);
+
+    // Small terminals cut the console down without a panic.
+    h.key(KeyCode::Esc);
+    h.ctrl('o');
+    for (w, ht) in [(80, 24), (40, 10), (1, 1)] {
+        h.width = w;
+        h.height = ht;
+        let _ = h.screen();
+    }
+}
+
+#[tokio::test]
+async fn ten_thousand_rows_stream_and_page_to_the_last() {
+    let mut h = console().await;
+    type_sql(
+        &mut h,
+        "create table big (n integer primary key, label text);\n",
+    );
+    h.ctrl('r');
+    h.wait_for("0 rows affected").await;
+    type_sql(
+        &mut h,
+        "with recursive c(x) as (select 1 union all select x + 1 from c where x < 10000)\n\
+         insert into big select x, 'row ' || x from c;\n",
+    );
+    h.ctrl('r');
+    h.wait_for("10,000 rows affected").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("read ") && screen.contains("written 10,000"),
+        "{screen}"
+    );
+
+    type_sql(&mut h, "select n, label from big order by n;");
+    h.ctrl('r');
+    h.wait_for("10,000 rows ·").await;
+    assert!(h.screen().contains("row 1"));
+    assert!(
+        !h.screen().contains("row 10000"),
+        "only the first screenful is drawn"
+    );
+
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::PageDown);
+    let after_page = selected_cell(&h).unwrap();
+    assert!(after_page.parse::<u64>().unwrap() > 10, "{after_page}");
+    h.key(KeyCode::Char('G'));
+    let screen = h.screen();
+    assert!(screen.contains("row 10000"), "{screen}");
+    assert!(
+        screen.contains("10000 ▶"),
+        "the last row is selected: {screen}"
+    );
+    assert!(!screen.contains("row 1 "), "{screen}");
+    assert_eq!(selected_cell(&h).as_deref(), Some("10000"));
+    h.key(KeyCode::Right);
+    assert_eq!(selected_cell(&h).as_deref(), Some("row 10000"));
+    h.key(KeyCode::Char('g'));
+    assert_eq!(selected_cell(&h).as_deref(), Some("row 1"));
+}
+
+#[tokio::test]
+async fn a_transaction_spans_runs_and_rolls_back() {
+    let mut h = console().await;
+    run(&mut h, "create table tx (n integer)", "0 rows affected").await;
+    run(&mut h, "begin", "in transaction").await;
+    run(&mut h, "insert into tx values (42)", "1 row affected").await;
+    assert!(h.screen().contains("in transaction"));
+    let inside = query(&mut h, "select count(*) as inside from tx", "inside").await;
+    assert_eq!(inside, "1", "the insert is visible inside the transaction");
+    assert!(
+        h.screen().contains("in transaction"),
+        "a query keeps it open"
+    );
+    run(&mut h, "rollback", "· autocommit").await;
+    let after = query(
+        &mut h,
+        "select count(*) as after_rollback from tx",
+        "after_rollback",
+    )
+    .await;
+    assert_eq!(after, "0", "the row is gone");
+}
+
+#[tokio::test]
+async fn a_bad_statement_shows_its_code_and_keeps_the_rest() {
+    let mut h = console().await;
+    run(&mut h, "select 7 as seven", "1 row ·").await;
+    run(&mut h, "selec 1", "SQLITE_ERROR").await;
+    let screen = h.screen();
+    assert!(screen.contains("syntax error"), "{screen}");
+    assert!(screen.contains("in: selec 1"), "{screen}");
+    assert!(
+        screen.contains("seven"),
+        "the previous result stays: {screen}"
+    );
+    assert!(screen.contains("previous result is kept"), "{screen}");
+    assert!(screen.contains("selec 1"), "the editor keeps the text");
+    // The session survives a statement error.
+    assert_eq!(query(&mut h, "select 8 as eight", "eight").await, "8");
+    assert!(!h.screen().contains("SQLITE_ERROR"));
+}
+
+#[tokio::test]
+async fn the_whole_buffer_runs_with_ctrl_x_and_stops_at_an_error() {
+    let mut h = console().await;
+    set_buffer(
+        &mut h,
+        "create table s (a);\ninsert into s values (1);\ninsert into nope values (2);\nselect 1;",
+    );
+    h.ctrl('x');
+    h.wait_for("no such table: nope").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("3 statements"),
+        "two ran, the third failed: {screen}"
+    );
+    assert!(screen.contains("1 row affected"), "{screen}");
+    let n = query(&mut h, "select count(*) as n_in_s from s", "n_in_s").await;
+    assert_eq!(n, "1", "what ran before the error stays done");
+}
+
+#[tokio::test]
+async fn history_is_saved_per_database_and_searchable() {
+    let mut h = console().await;
+    query(&mut h, "select 'alpha' as first_one", "first_one").await;
+    query(&mut h, "select 'beta' as second_one", "second_one").await;
+    let NodeKey::Sql { database, .. } = sql_key(&h) else {
+        panic!("an SQL key")
+    };
+    let file = state_dir().join(format!("sql-history/{database}.jsonl"));
+    let saved = std::fs::read_to_string(&file).expect("history file");
+    let lines: Vec<serde_json::Value> = saved
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{saved}");
+    assert_eq!(lines[1]["sql"], "select 'beta' as second_one");
+    assert!(
+        !saved.contains("cwt_") && !saved.contains("token"),
+        "{saved}"
+    );
+
+    // An empty buffer, so only the popup lists statements.
+    set_buffer(&mut h, "");
+    h.ctrl('o');
+    let screen = h.screen();
+    let alpha = screen.find("select 'alpha'").expect("listed");
+    let beta = screen.find("select 'beta'").expect("listed");
+    assert!(beta < alpha, "newest first: {screen}");
+    h.chars("alp");
+    let screen = h.screen();
+    assert!(screen.contains("1 of 2"), "{screen}");
+    assert!(!screen.contains("select 'beta'"), "{screen}");
+    h.key(KeyCode::Enter);
+    assert!(
+        h.screen().contains("select 'alpha' as first_one"),
+        "in the editor"
+    );
+    h.ctrl('r');
+    assert_eq!(wait_for_column(&mut h, "first_one").await, "alpha");
+
+    // `/` in the results searches the history too; esc closes it.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('/'));
+    assert!(h.screen().contains("history · shop-db"));
+    h.key(KeyCode::Esc);
+    assert!(!h.screen().contains("history · shop-db"));
+}
+
+#[tokio::test]
+async fn results_export_to_csv_and_json() {
+    let mut h = console().await;
+    run(
+        &mut h,
+        "select 1 as id, 'a,b \"c\"' as tricky, null as empty, x'0001' as raw",
+        "1 row ·",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, expected) in [
+        (
+            "out.csv",
+            "id,tricky,empty,raw\r\n1,\"a,b \"\"c\"\"\",,AAE=\r\n",
+        ),
+        (
+            "out.json",
+            "[\n  {\"id\": 1, \"tricky\": \"a,b \\\"c\\\"\", \"empty\": null, \"raw\": \"AAE=\"}\n]\n",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        h.ctrl('s');
+        assert!(h.screen().contains("Export result"));
+        h.ctrl('u');
+        h.chars(&path.display().to_string());
+        h.key(KeyCode::Enter);
+        // Written to a temporary file and renamed: once there, it is whole.
+        h.settle(|_| path.exists()).await;
+        h.drain();
+        assert!(h.screen().contains("exported 1 row"));
+        assert!(h.screen().contains("blobs as base64"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+    }
+    h.ctrl('s');
+    h.ctrl('u');
+    h.chars(&dir.path().join("out.txt").display().to_string());
+    h.key(KeyCode::Enter);
+    h.wait_for(".csv or .json extension").await;
+}
+
+#[tokio::test]
+async fn read_only_mode_runs_reads_and_refuses_writes_before_sending() {
+    let mut h = console_with(true).await;
+    run(&mut h, "create table ro (a)", "read-only mode").await;
+    assert!(h.screen().contains("CREATE not sent"));
+    assert!(!h.screen().contains("affected"), "nothing was sent");
+    run(
+        &mut h,
+        "select name from sqlite_master where name = 'ro'",
+        "0 rows",
+    )
+    .await;
+    run(&mut h, "pragma user_version = 3", "PRAGMA not sent").await;
+    assert_eq!(
+        query(&mut h, "pragma user_version", "user_version").await,
+        "0"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_database_token_says_how_to_fix_it_then_reconnects() {
+    state_dir();
+    let mut h = Harness::start().await;
+    // As a user without an operator token: the database token is needed.
+    let operator = h.app.session.sql_operator.take().expect("sandbox operator");
+    h.open("storefront").await;
+    open_sql(&mut h).await;
+    h.wait_for("could not open a SQL session").await;
+    let screen = h.screen();
+    assert!(screen.contains("no database token is stored"), "{screen}");
+    assert!(
+        screen.contains("fix: rotate the database token"),
+        "{screen}"
+    );
+
+    let NodeKey::Sql { database, .. } = sql_key(&h) else {
+        panic!("an SQL key")
+    };
+    let rotated = operator
+        .database_admin(&database)
+        .rotate_token()
+        .await
+        .expect("rotate");
+    h.app
+        .session
+        .credentials
+        .store_database_token(&database, &rotated.database_token)
+        .expect("store");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('r'));
+    h.wait_for("database token · autocommit").await;
+    let screen = h.screen();
+    assert!(
+        !screen.contains(rotated.database_token.expose()),
+        "the token is never shown"
+    );
+    h.key(KeyCode::Char('i'));
+    assert_eq!(query(&mut h, "select 5 as five", "five").await, "5");
+}
+
+#[tokio::test]
+async fn ctrl_e_hands_the_buffer_to_the_editor_and_takes_it_back() {
+    let mut h = console().await;
+    type_sql(&mut h, "select 1");
+    h.app
+        .update(key_with(KeyCode::Char('e'), KeyModifiers::CONTROL));
+    let (view, text) = h.app.terminal.edit.take().expect("an $EDITOR request");
+    assert_eq!(view, sql_key(&h));
+    assert_eq!(text, "select 1");
+    h.app.update(Action::View(
+        view.clone(),
+        Box::new(EditorResult(Ok("select 2 as from_editor\n".into()))),
+    ));
+    h.ctrl('r');
+    assert_eq!(wait_for_column(&mut h, "from_editor").await, "2");
+    h.app.update(Action::View(
+        view,
+        Box::new(EditorResult(Err(
+            "vi exited with 1; the buffer is unchanged".into(),
+        ))),
+    ));
+    assert!(h.screen().contains("the buffer is unchanged"));
+    assert!(h.screen().contains("select 2 as from_editor"));
+}
+
+#[tokio::test]
+async fn pasted_text_goes_into_the_editor() {
+    let mut h = console().await;
+    h.paste("select 3 as pasted;\r\nselect 4 as second;");
+    h.key(KeyCode::F(6));
+    assert_eq!(
+        wait_for_column(&mut h, "second").await,
+        "4",
+        "the last result is shown"
+    );
+    assert!(h.screen().contains("2 statements in"));
+}
