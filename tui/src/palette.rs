@@ -127,8 +127,9 @@ pub struct Jump {
     pub open: Option<NodeKey>,
 }
 
-/// Finds a command's target through the API. `project` is the project in
-/// focus (names are looked up there; `:dns` searches every project).
+/// Finds a command's target through the API. Names are looked up in the
+/// project in focus first, then in the others (so `:sql shop-db` works
+/// from anywhere); `:dns` searches every project.
 pub async fn resolve(
     client: &Client,
     project: Option<String>,
@@ -145,59 +146,76 @@ pub async fn resolve(
             let p = in_project()?;
             Ok(jump(vec![NodeKey::Project(p.clone()), NodeKey::Apps(p)]))
         }
-        Command::App(name) => {
-            let p = in_project()?;
-            let app = client
-                .apps(&p)
-                .find(&name)
-                .await
-                .map_err(err)?
-                .ok_or_else(|| format!("no app {name:?} in this project"))?;
-            Ok(jump(vec![
-                NodeKey::Project(p.clone()),
-                NodeKey::Apps(p.clone()),
-                NodeKey::App {
-                    project: p,
-                    app: app.app_id,
-                },
-            ]))
-        }
-        Command::Db(ref name) | Command::Sql(ref name) => {
-            let p = in_project()?;
-            let db = client
-                .databases(&p)
-                .list()
-                .await
-                .map_err(err)?
-                .into_iter()
-                .find(|d| &d.name == name || &d.database_id == name)
-                .ok_or_else(|| format!("no database {name:?} in this project"))?;
-            let open = matches!(command, Command::Sql(_)).then(|| NodeKey::Sql {
-                project: p.clone(),
-                database: db.database_id.clone(),
-            });
-            Ok(Jump {
-                path: vec![
-                    NodeKey::Project(p.clone()),
-                    NodeKey::Databases(p.clone()),
-                    NodeKey::Database {
-                        project: p,
-                        database: db.database_id,
-                    },
-                ],
-                open,
-            })
-        }
         Command::Domains => {
             let p = in_project()?;
             Ok(jump(vec![NodeKey::Project(p.clone()), NodeKey::Domains(p)]))
         }
+        Command::App(name) => {
+            for (i, p) in search_order(client, project.clone())
+                .await?
+                .into_iter()
+                .enumerate()
+            {
+                match client.apps(&p).find(&name).await {
+                    Ok(Some(app)) => {
+                        return Ok(jump(vec![
+                            NodeKey::Project(p.clone()),
+                            NodeKey::Apps(p.clone()),
+                            NodeKey::App {
+                                project: p,
+                                app: app.app_id,
+                            },
+                        ]));
+                    }
+                    Ok(None) => {}
+                    // Only the project in focus must answer; others may be
+                    // out of the token's reach.
+                    Err(e) if i == 0 => return Err(err(e)),
+                    Err(_) => {}
+                }
+            }
+            Err(format!("no app {name:?} in any of your projects"))
+        }
+        Command::Db(ref name) | Command::Sql(ref name) => {
+            for (i, p) in search_order(client, project.clone())
+                .await?
+                .into_iter()
+                .enumerate()
+            {
+                let found = match client.databases(&p).list().await {
+                    Ok(list) => list
+                        .into_iter()
+                        .find(|d| &d.name == name || &d.database_id == name),
+                    Err(e) if i == 0 => return Err(err(e)),
+                    Err(_) => None,
+                };
+                if let Some(db) = found {
+                    let open = matches!(command, Command::Sql(_)).then(|| NodeKey::Sql {
+                        project: p.clone(),
+                        database: db.database_id.clone(),
+                    });
+                    return Ok(Jump {
+                        path: vec![
+                            NodeKey::Project(p.clone()),
+                            NodeKey::Databases(p.clone()),
+                            NodeKey::Database {
+                                project: p,
+                                database: db.database_id,
+                            },
+                        ],
+                        open,
+                    });
+                }
+            }
+            Err(format!("no database {name:?} in any of your projects"))
+        }
         Command::Dns(domain) => {
             let wanted = domain.trim_end_matches('.').to_ascii_lowercase();
-            for p in client.projects().list().await.map_err(err)? {
-                let domains = client.domains(&p.project_id).list().await.map_err(err)?;
+            for p in search_order(client, project.clone()).await? {
+                let Ok(domains) = client.domains(&p).list().await else {
+                    continue;
+                };
                 if domains.iter().any(|d| d.domain == wanted) {
-                    let p = p.project_id;
                     return Ok(jump(vec![
                         NodeKey::Project(p.clone()),
                         NodeKey::Domains(p.clone()),
@@ -223,6 +241,25 @@ pub async fn resolve(
         }
         Command::Delegation | Command::Help | Command::Quit => Err("handled locally".into()),
     }
+}
+
+/// Every project of the caller, the one in focus first.
+async fn search_order(client: &Client, focus: Option<String>) -> Result<Vec<String>, String> {
+    let mut ids: Vec<String> = client
+        .projects()
+        .list()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|p| p.project_id)
+        .collect();
+    if let Some(f) = focus
+        && let Some(at) = ids.iter().position(|i| *i == f)
+    {
+        let first = ids.remove(at);
+        ids.insert(0, first);
+    }
+    Ok(ids)
 }
 
 fn jump(path: Vec<NodeKey>) -> Jump {

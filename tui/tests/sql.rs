@@ -11,7 +11,7 @@ use comwit_tui::action::Action;
 use comwit_tui::context::EditorResult;
 use comwit_tui::tree::NodeKey;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use support::Harness;
+use support::{Harness, Mode};
 
 /// History goes to a temporary state directory, set before any test
 /// starts a sandbox or a thread that could read the environment.
@@ -29,7 +29,12 @@ fn state_dir() -> &'static PathBuf {
 
 async fn console_with(read_only: bool) -> Harness {
     state_dir();
-    let mut h = Harness::start_with(|b| b, read_only).await;
+    let mode = if read_only {
+        Mode::ReadOnly
+    } else {
+        Mode::User
+    };
+    let mut h = Harness::start_with(|b| b, mode).await;
     h.open("storefront").await;
     open_sql(&mut h).await;
     h.wait_for("· autocommit").await;
