@@ -4,6 +4,12 @@
 //! back in `on_msg`.
 
 mod detail;
+mod dns_shared;
+mod domains;
+mod record_rules;
+mod records;
+mod watch_rules;
+mod watcher;
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -142,9 +148,20 @@ pub fn view_key(key: &NodeKey) -> NodeKey {
 
 /// Makes the view for `key`; `node` is the tree row it came from, if any.
 pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn View> {
-    Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
-        key: key.clone(),
-        label: String::new(),
-        detail: Vec::new(),
-    })))
+    match key {
+        NodeKey::Domains(project) => Box::new(domains::DomainsView::new(project.clone())),
+        NodeKey::Domain { project, domain } => Box::new(records::RecordsView::new(
+            project.clone(),
+            domain.clone(),
+            // The tree row knows the status: gate writes before the API answers.
+            node.and_then(|n| n.detail.iter().find(|(k, _)| k == "status"))
+                .map(|(_, v)| v.clone()),
+        )),
+        NodeKey::Watcher => Box::new(watcher::WatcherView::new()),
+        _ => Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
+            key: key.clone(),
+            label: String::new(),
+            detail: Vec::new(),
+        }))),
+    }
 }
