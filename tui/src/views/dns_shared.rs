@@ -102,6 +102,28 @@ pub fn compact_duration(d: std::time::Duration) -> String {
     }
 }
 
+/// A session for unit tests that never reaches the network.
+#[cfg(test)]
+pub fn test_session() -> crate::session::Session {
+    use comwit_client::Client;
+    use comwit_client::credentials::Credentials;
+    use comwit_client::delegation::Parents;
+    crate::session::Session {
+        client: Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .expect("client"),
+        target: "test".into(),
+        scopes: None,
+        credentials: std::sync::Arc::new(Credentials::in_memory().expect("memory store")),
+        sql_operator: None,
+        read_only: false,
+        project: None,
+        dns_parents: Parents::Fixed(Vec::new()),
+        resolvers: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -488,3 +488,54 @@ impl View for DomainsView {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::Effect;
+    use crate::views::dns_shared::test_session;
+    use comwit_client::Problem;
+
+    fn disabled() -> Error {
+        Error::Api {
+            route: "POST /v1/projects/p/domains".into(),
+            status: 501,
+            problem: Box::new(Problem {
+                detail: Some("project domain management is disabled on this deployment".into()),
+                ..Problem::default()
+            }),
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn a_501_is_explained_when_adding_and_listing() {
+        let session = test_session();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut cx = Ctx::new(&session, NodeKey::Domains("p".into()), &tx);
+        let mut view = DomainsView::new("p".into());
+        view.on_msg(
+            Box::new(Msg::Added("launch.example".into(), Err(disabled()))),
+            &mut cx,
+        );
+        let notice = cx
+            .effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Notice(n) => Some(n.clone()),
+                _ => None,
+            })
+            .expect("an error dialog");
+        assert_eq!(notice.title, "Capability disabled");
+        assert_eq!(notice.lines[0], "Adding launch.example failed.");
+        assert!(
+            notice
+                .lines
+                .iter()
+                .any(|l| l.contains("an operator can enable it"))
+        );
+
+        view.on_msg(Box::new(Msg::Listed(Err(disabled()))), &mut cx);
+        assert!(view.disabled, "the view says why it is empty");
+    }
+}

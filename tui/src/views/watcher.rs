@@ -663,13 +663,20 @@ impl View for WatcherView {
             table,
             &mut self.cursor,
             rows.len(),
-            &["PROJECT", "DOMAIN", "STATUS", "VERDICT", "DNS", "NEXT"],
+            &[
+                "PROJECT",
+                "DOMAIN",
+                "STATUS",
+                "VERDICT",
+                "RESOLVERS",
+                "NEXT",
+            ],
             &[
                 Constraint::Length(12),
                 Constraint::Fill(1),
                 Constraint::Length(21),
                 Constraint::Length(16),
-                Constraint::Length(5),
+                Constraint::Length(9),
                 Constraint::Length(9),
             ],
             |i| {
@@ -757,25 +764,7 @@ mod tests {
     use super::*;
     use crate::context::Effect;
     use crate::session::Session;
-    use comwit_client::credentials::Credentials;
-    use std::sync::Arc;
-
-    fn session() -> Session {
-        Session {
-            client: Client::builder()
-                .base_url("http://127.0.0.1:9")
-                .build()
-                .expect("client"),
-            target: "test".into(),
-            scopes: None,
-            credentials: Arc::new(Credentials::in_memory().expect("memory store")),
-            sql_operator: None,
-            read_only: false,
-            project: None,
-            dns_parents: Parents::Fixed(Vec::new()),
-            resolvers: Vec::new(),
-        }
-    }
+    use crate::views::dns_shared::test_session as session;
 
     fn pending_entry() -> Watched {
         Watched {
