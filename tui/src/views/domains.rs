@@ -46,6 +46,8 @@ pub struct DomainsView {
     cursor: Picker,
     /// Positions in `domains` that pass the filter.
     rows: Vec<usize>,
+    /// Rows visible at once (for page keys), from the last draw.
+    page: usize,
     modal: Option<Modal<Intent>>,
     /// What `y` copies in the info dialog: the nameservers alone, without
     /// the instructions around them.
@@ -64,6 +66,7 @@ impl DomainsView {
             disabled: false,
             cursor: Picker::default(),
             rows: Vec::new(),
+            page: 10,
             modal: None,
             info_copy: None,
             checks: HashMap::new(),
@@ -325,7 +328,7 @@ impl View for DomainsView {
             return true;
         }
         let filtering = self.cursor.filtering;
-        if let PickerKey::Used = self.cursor.on_key(key, self.rows.len(), 10) {
+        if let PickerKey::Used = self.cursor.on_key(key, self.rows.len(), self.page) {
             if filtering {
                 self.refilter();
             }
@@ -402,6 +405,7 @@ impl View for DomainsView {
             Constraint::Length(u16::from(filter.is_some())),
         ])
         .areas(inner);
+        self.page = table.height.saturating_sub(1).max(1) as usize;
         let list = self.list();
         let summary = self.domains.status().unwrap_or_else(|| {
             let managed = list.iter().filter(|d| d.is_managed()).count();

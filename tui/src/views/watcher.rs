@@ -51,6 +51,8 @@ struct PlatformView {
     matched: Option<bool>,
     verdict: Option<String>,
     expected: Vec<String>,
+    /// What the platform saw the parent publish (empty in read-only mode).
+    observed: Vec<String>,
 }
 
 /// One round of checks for one domain.
@@ -208,7 +210,14 @@ impl WatcherView {
                     Some(i) => {
                         let mut e = self.entries.swap_remove(i);
                         let before = std::mem::replace(&mut e.status, d.status.clone());
-                        notify(&e, watch_rules::change(&before, &d.status), cx);
+                        let change = watch_rules::change(&before, &d.status);
+                        if change != Change::Unchanged {
+                            // Changed elsewhere: confirm now, which also
+                            // moves it to the schedule of its new state.
+                            notify(&e, change, cx);
+                            e.attempt = 0;
+                            to_check.push(key.clone());
+                        }
                         e.expected = d.nameservers.clone();
                         e
                     }
@@ -402,8 +411,11 @@ impl WatcherView {
             "nameservers the zone expects, against what the parent zone publishes:",
             theme.dim,
         ));
-        let published: Option<&[String]> = match &e.probe {
-            Some(Ok(d)) => Some(&d.observed),
+        // The parent as our prober saw it; if it could not ask, as the
+        // platform's check saw it.
+        let published: Option<&[String]> = match (&e.probe, &e.platform) {
+            (Some(Ok(d)), _) => Some(&d.observed),
+            (_, Some(p)) if p.matched.is_some() => Some(&p.observed),
             _ => None,
         };
         for ns in &e.expected {
@@ -495,6 +507,7 @@ async fn run_check(
                     matched: None,
                     verdict: None,
                     expected: d.nameservers,
+                    observed: Vec::new(),
                 })
         })
     } else {
@@ -504,6 +517,7 @@ async fn run_check(
                 matched: Some(c.matched),
                 verdict: c.verdict,
                 expected: c.expected_nameservers,
+                observed: c.observed_nameservers,
             })),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -799,6 +813,7 @@ mod tests {
                     .into(),
                 ),
                 expected: vec!["ns-1.awsdns-01.com".into()],
+                observed: Vec::new(),
             })),
             probe: Err("not asked in this test".into()),
             propagation: watch_rules::propagation(&[], &[]),
@@ -880,6 +895,36 @@ mod tests {
                 .iter()
                 .any(|e| matches!(e, Effect::Toast(t) if t.text.contains("lapsed")))
         );
+    }
+
+    #[tokio::test]
+    async fn a_change_seen_in_a_refreshed_listing_rings_too() {
+        let session = session();
+        let mut view = WatcherView::new();
+        let mut entry = pending_entry();
+        entry.checking = false;
+        view.entries.push(entry);
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut cx = Ctx::new(&session, NodeKey::Watcher, &tx);
+        let project = Project {
+            project_id: "p1".into(),
+            name: "storefront".into(),
+            created_at: None,
+        };
+        let domain = Domain {
+            domain: "newbrand.example".into(),
+            status: MANAGED.into(),
+            nameservers: vec!["ns-1.awsdns-01.com".into()],
+            ..Domain::default()
+        };
+        view.on_msg(
+            Box::new(Msg::Listed(Ok(vec![(project, Ok(vec![domain]))]))),
+            &mut cx,
+        );
+        assert!(cx.effects.iter().any(|e| matches!(e, Effect::Bell)));
+        let e = &view.entries[0];
+        assert_eq!(e.status, MANAGED);
+        assert!(e.checking, "confirmed by a check at once");
     }
 
     #[tokio::test]
