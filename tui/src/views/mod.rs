@@ -7,9 +7,15 @@ mod builds;
 mod database;
 mod databases;
 mod detail;
+mod dns_shared;
+mod domains;
 mod env;
 mod hostnames;
+mod record_rules;
+mod records;
 mod sql;
+mod watch_rules;
+mod watcher;
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -159,6 +165,15 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn View> {
             Box::new(hostnames::HostnamesView::new(project, app))
         }
         NodeKey::Sql { project, database } => Box::new(sql::SqlView::new(project, database)),
+        NodeKey::Domains(project) => Box::new(domains::DomainsView::new(project.clone())),
+        NodeKey::Domain { project, domain } => Box::new(records::RecordsView::new(
+            project.clone(),
+            domain.clone(),
+            // The tree row knows the status: gate writes before the API answers.
+            node.and_then(|n| n.detail.iter().find(|(k, _)| k == "status"))
+                .map(|(_, v)| v.clone()),
+        )),
+        NodeKey::Watcher => Box::new(watcher::WatcherView::new()),
         _ => Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
             key: key.clone(),
             label: String::new(),
