@@ -82,7 +82,8 @@ fn the_binary_runs_sql_on_the_sandbox_and_restores_the_terminal() {
     tmux.keys(&[":"]);
     tmux.keys(&["-l", "sql shop-db"]);
     tmux.keys(&["Enter"]);
-    tmux.wait_for("shop-db");
+    // Connected (a query token minted) before running.
+    tmux.wait_for("autocommit");
     tmux.keys(&["-l", "select 41 + 1 as answer"]);
     tmux.keys(&["F5"]);
     // 42 appears only once the result grid has it (the editor holds 41 + 1).

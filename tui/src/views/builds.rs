@@ -231,8 +231,11 @@ impl View for BuildsView {
     }
 
     fn hints(&self) -> Vec<Hint> {
-        if self.modal.is_some() {
-            return Vec::new();
+        if let Some(m) = &self.modal {
+            return super::modal_hints(m);
+        }
+        if self.cursor.filtering {
+            return super::filter_hints();
         }
         let mut h = vec![hint("↑↓", "select")];
         if self.deploying.is_none() {

@@ -178,8 +178,8 @@ impl View for DatabaseView {
     }
 
     fn hints(&self) -> Vec<Hint> {
-        if self.modal.is_some() {
-            return Vec::new();
+        if let Some(m) = &self.modal {
+            return super::modal_hints(m);
         }
         let mut h = vec![hint("s", "SQL console")];
         if self.data.data.is_some() && self.protected().is_none() {

@@ -86,8 +86,11 @@ impl View for DatabasesView {
     }
 
     fn hints(&self) -> Vec<Hint> {
-        if self.modal.is_some() {
-            return Vec::new();
+        if let Some(m) = &self.modal {
+            return super::modal_hints(m);
+        }
+        if self.cursor.filtering {
+            return super::filter_hints();
         }
         let mut h = vec![write_hint("n", "create")];
         if self.selected().is_some() {

@@ -14,7 +14,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
 use super::detail::panel;
-use super::dns_shared::{self, MANAGED, draw_table, status_badge};
+use super::dns_shared::{MANAGED, status_badge};
 use super::record_rules;
 use super::{Hint, Remote, View, hint, write_hint};
 use crate::context::Ctx;
@@ -309,10 +309,10 @@ impl View for DomainsView {
 
     fn hints(&self) -> Vec<Hint> {
         if let Some(m) = &self.modal {
-            return dns_shared::modal_hints(m);
+            return super::modal_hints(m);
         }
         if self.cursor.filtering {
-            return dns_shared::filter_hints();
+            return super::filter_hints();
         }
         vec![
             hint("↑↓/jk", "move"),
@@ -433,7 +433,7 @@ impl View for DomainsView {
         }
         let domains = self.domains.data.as_deref().unwrap_or_default();
         let rows = &self.rows;
-        draw_table(
+        crate::widgets::table::draw_rows(
             frame,
             table,
             &mut self.cursor,

@@ -162,8 +162,11 @@ impl View for HostnamesView {
     }
 
     fn hints(&self) -> Vec<Hint> {
-        if self.modal.is_some() {
-            return Vec::new();
+        if let Some(m) = &self.modal {
+            return super::modal_hints(m);
+        }
+        if self.cursor.filtering {
+            return super::filter_hints();
         }
         let mut h = vec![write_hint("a", "attach")];
         if let Some(host) = self.selected() {

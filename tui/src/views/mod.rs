@@ -27,6 +27,7 @@ use ratatui::layout::Rect;
 use crate::context::Ctx;
 use crate::theme::Theme;
 use crate::tree::{Node, NodeKey};
+use crate::widgets::modal::Modal;
 
 pub use detail::DetailView;
 
@@ -53,6 +54,41 @@ pub const fn write_hint(keys: &'static str, what: &'static str) -> Hint {
         what,
         write: true,
     }
+}
+
+/// The keys of an open dialog (the bar shows only these while it is open).
+pub fn modal_hints<I>(modal: &Modal<I>) -> Vec<Hint> {
+    match modal {
+        Modal::Confirm { .. } => vec![hint("y/enter", "confirm"), hint("n/esc", "cancel")],
+        Modal::TypeToConfirm { .. } => vec![
+            hint("type", "the name shown"),
+            hint("enter", "confirm"),
+            hint("esc", "cancel"),
+        ],
+        Modal::Prompt { .. } => vec![hint("enter", "ok"), hint("esc", "cancel")],
+        Modal::Form { .. } => vec![
+            hint("tab", "next field"),
+            hint("←/→", "choose"),
+            hint("enter/ctrl-s", "save"),
+            hint("esc", "cancel"),
+        ],
+        Modal::Info { .. } => vec![hint("y", "copy"), hint("enter/esc", "close")],
+        Modal::Reveal { .. } => vec![
+            hint("y", "copy"),
+            hint("v", "show/hide"),
+            hint("enter/esc", "close"),
+        ],
+    }
+}
+
+/// The keys while typing a `/` filter.
+pub fn filter_hints() -> Vec<Hint> {
+    vec![
+        hint("type", "filter"),
+        hint("↑↓", "move"),
+        hint("enter", "keep"),
+        hint("esc", "clear"),
+    ]
 }
 
 /// Data fetched in the background: what was last received, whether a

@@ -18,7 +18,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
 use super::detail::panel;
-use super::dns_shared::{self, MANAGED, draw_table, status_badge};
+use super::dns_shared::{MANAGED, status_badge};
 use super::record_rules::{self, DEFAULT_TTL, Draft, TYPES};
 use super::{Hint, Remote, View, hint, write_hint};
 use crate::context::Ctx;
@@ -492,10 +492,10 @@ impl View for RecordsView {
 
     fn hints(&self) -> Vec<Hint> {
         if let Some(m) = &self.modal {
-            return dns_shared::modal_hints(m);
+            return super::modal_hints(m);
         }
         if self.cursor.filtering {
-            return dns_shared::filter_hints();
+            return super::filter_hints();
         }
         let mut hints = vec![hint("↑↓/jk", "move")];
         if self.write_lock().is_some() {
@@ -610,7 +610,7 @@ impl View for RecordsView {
         } else {
             let records = self.records.data.as_deref().unwrap_or_default();
             let (rows, zone, apps) = (&self.rows, &self.zone, &self.apps);
-            draw_table(
+            crate::widgets::table::draw_rows(
                 frame,
                 table,
                 &mut self.cursor,

@@ -28,7 +28,7 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use tokio::task::AbortHandle;
 
 use super::detail::panel;
-use super::dns_shared::{self, MANAGED, compact_duration, draw_table, status_badge};
+use super::dns_shared::{MANAGED, compact_duration, status_badge};
 use super::watch_rules::{self, Change, MANAGED_EVERY, PENDING_CAP, PENDING_FIRST, Propagation};
 use super::{Hint, View, hint};
 use crate::context::{Ctx, Reporter};
@@ -552,7 +552,7 @@ impl View for WatcherView {
 
     fn hints(&self) -> Vec<Hint> {
         if self.cursor.filtering {
-            return dns_shared::filter_hints();
+            return super::filter_hints();
         }
         vec![hint("↑↓/jk", "move"), hint("c", "check now")]
     }
@@ -672,7 +672,7 @@ impl View for WatcherView {
         }
         let now = Instant::now();
         let (entries, rows) = (&self.entries, &self.rows);
-        draw_table(
+        crate::widgets::table::draw_rows(
             frame,
             table,
             &mut self.cursor,

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Row, Table, TableState};
+use ratatui::widgets::{Block, Row, Table};
 
 use super::list::Picker;
 use crate::theme::Theme;
@@ -50,18 +50,51 @@ pub fn draw<'a>(
         frame.render_widget(Line::styled(spec.empty, theme.dim), table);
         return;
     }
-    let window = picker.window(len, table.height.saturating_sub(1) as usize);
-    let rows: Vec<Row<'a>> = window.clone().map(row).collect();
-    let mut state = TableState::default().with_selected(Some(picker.selected - window.start));
-    frame.render_stateful_widget(
-        Table::new(rows, spec.widths.to_vec())
-            .header(Row::new(spec.header.to_vec()).style(theme.key))
-            .row_highlight_style(if focused {
-                theme.selected
-            } else {
-                theme.dim.patch(theme.selected)
-            }),
+    draw_rows(
+        frame,
         table,
-        &mut state,
+        picker,
+        len,
+        spec.header,
+        spec.widths,
+        row,
+        theme,
+        focused,
     );
+}
+
+/// A table over `len` rows that builds only the rows in view: `row(i)`
+/// is called for the visible positions `i` of the (filtered) list, so a
+/// 10,000-record zone costs what a screenful does. The cursor's row is
+/// highlighted; the header takes the first line of `area`.
+#[allow(clippy::too_many_arguments)]
+pub fn draw_rows<'a>(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    cursor: &mut Picker,
+    len: usize,
+    header: &[&'a str],
+    widths: &[Constraint],
+    row: impl Fn(usize) -> Row<'a>,
+    theme: &Theme,
+    focused: bool,
+) {
+    let body = area.height.saturating_sub(1) as usize;
+    let window = cursor.window(len, body);
+    let selected = cursor.selected;
+    let highlight = if focused {
+        theme.selected
+    } else {
+        theme.dim.patch(theme.selected)
+    };
+    let rows: Vec<Row<'a>> = window
+        .map(|i| {
+            let r = row(i);
+            if i == selected { r.style(highlight) } else { r }
+        })
+        .collect();
+    let table = Table::new(rows, widths.to_vec())
+        .header(Row::new(header.to_vec()).style(theme.accent))
+        .column_spacing(1);
+    frame.render_widget(table, area);
 }
