@@ -47,7 +47,7 @@ use state::AppState;
 
 /// What a client needs to talk to a running sandbox. Serialised as the
 /// `--ready-file` JSON.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct SandboxInfo {
     pub api_url: String,
     /// The libSQL data endpoint (`database_url`s live under it).
