@@ -17,6 +17,7 @@ pub mod models;
 pub mod package;
 pub mod secret;
 pub mod sql;
+pub mod watch;
 
 pub use api::artifact::{DirectorySource, PrebuiltSource};
 pub use api::deploy::{ArtifactDigest, ArtifactSource, DeployOutcome, UploadBody};

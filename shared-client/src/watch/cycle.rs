@@ -1,0 +1,206 @@
+//! One watch cycle: the optional build command, packing to a temporary
+//! file (its sha256 decides whether anything changed), and the upload.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{DeployRecord, Phase, WatchEvent, WatchOptions};
+use crate::Client;
+use crate::api::artifact::PrebuiltSource;
+use crate::models::DeployOptions;
+use crate::package::{self, PackOptions, ProgressEvent, ProgressFn};
+
+/// How a cycle ended.
+#[derive(Debug)]
+pub enum Outcome {
+    Deployed(DeployRecord),
+    /// Nothing to upload (same artifact as the active build).
+    Unchanged {
+        sha256: String,
+    },
+    Failed {
+        stage: &'static str,
+        error: String,
+    },
+}
+
+fn emit(events: &UnboundedSender<WatchEvent>, e: WatchEvent) {
+    let _ = events.send(e);
+}
+
+/// Runs the build command in `dir` with `sh -c`, passing its output on.
+async fn build(
+    command: &str,
+    dir: &Path,
+    events: &UnboundedSender<WatchEvent>,
+) -> Result<(), String> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("could not run `{command}` in {}: {e}", dir.display()))?;
+    let forward = |stream: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>| {
+        let events = events.clone();
+        async move {
+            if let Some(s) = stream {
+                let mut lines = BufReader::new(s).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    emit(&events, WatchEvent::BuildOutput(line));
+                }
+            }
+        }
+    };
+    let out = child
+        .stdout
+        .take()
+        .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+    let err = child
+        .stderr
+        .take()
+        .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+    let (_, _, status) = tokio::join!(forward(out), forward(err), child.wait());
+    let status = status.map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{command}` failed ({status}); fix it and save again"
+        ))
+    }
+}
+
+/// Build (if asked), pack, compare with `last_sha`, upload.
+pub async fn run(
+    client: Client,
+    options: Arc<WatchOptions>,
+    last_sha: Option<String>,
+    changes: usize,
+    events: UnboundedSender<WatchEvent>,
+) -> Outcome {
+    let started = Instant::now();
+    if let Some(command) = &options.build {
+        emit(&events, WatchEvent::Phase(Phase::Building));
+        let dir = options.source.as_deref().unwrap_or(Path::new("."));
+        if let Err(error) = build(command, dir, &events).await {
+            return Outcome::Failed {
+                stage: "build",
+                error,
+            };
+        }
+    }
+
+    emit(&events, WatchEvent::Phase(Phase::Packing));
+    let staging = match tempfile::Builder::new().prefix("comwit-watch-").tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            return Outcome::Failed {
+                stage: "package",
+                error: format!("no temporary directory for the artifact: {e}"),
+            };
+        }
+    };
+    let package_path = options.package.clone();
+    let artifact = if package_path.is_dir() {
+        let dest = staging.path().join("artifact.tar.zst");
+        let dest2 = dest.clone();
+        let packed = tokio::task::spawn_blocking(move || {
+            package::pack_to_file(&package_path, &dest2, &PackOptions::new())
+        })
+        .await;
+        match packed {
+            Ok(Ok(summary)) => (dest, summary.sha256, summary.size),
+            Ok(Err(e)) => {
+                return Outcome::Failed {
+                    stage: "package",
+                    error: e.to_string(),
+                };
+            }
+            Err(e) => {
+                return Outcome::Failed {
+                    stage: "package",
+                    error: e.to_string(),
+                };
+            }
+        }
+    } else {
+        match package::check_prebuilt(&package_path) {
+            Ok(info) => (package_path.clone(), info.sha256, info.size),
+            Err(e) => {
+                return Outcome::Failed {
+                    stage: "package",
+                    error: e.to_string(),
+                };
+            }
+        }
+    };
+    let (path, sha256, size) = artifact;
+    if last_sha.as_deref() == Some(sha256.as_str()) {
+        return Outcome::Unchanged { sha256 };
+    }
+
+    emit(&events, WatchEvent::Phase(Phase::Uploading));
+    emit(
+        &events,
+        WatchEvent::Upload {
+            sent: 0,
+            total: size,
+        },
+    );
+    let progress_events = events.clone();
+    let progress: ProgressFn = Arc::new(move |e: &ProgressEvent| {
+        if let ProgressEvent::Progress(p) = e {
+            emit(
+                &progress_events,
+                WatchEvent::Upload {
+                    sent: p.bytes_sent,
+                    total: size,
+                },
+            );
+        }
+    });
+    let source = match PrebuiltSource::open_checked(&path) {
+        Ok(s) => s.with_progress(progress),
+        Err(e) => {
+            return Outcome::Failed {
+                stage: "package",
+                error: e.to_string(),
+            };
+        }
+    };
+    let deploy = DeployOptions {
+        hosts: options.hosts.clone(),
+        ..DeployOptions::default()
+    };
+    let apps = client.apps(&options.project);
+    let app = apps.app(&options.app);
+    let previous = app
+        .get()
+        .await
+        .ok()
+        .and_then(|a| a.active_build().map(str::to_string));
+    match app.deploy_safely(&source, &deploy).await {
+        Ok(outcome) => Outcome::Deployed(DeployRecord {
+            build_id: outcome.deployment.build_id,
+            previous_build_id: previous,
+            sha256,
+            size,
+            changes,
+            duration: started.elapsed(),
+        }),
+        Err(e) => Outcome::Failed {
+            stage: "deploy",
+            error: e.to_string(),
+        },
+    }
+}
