@@ -181,7 +181,11 @@ fn draw(terminal: &mut Terminal<TestBackend>, app: &mut App) -> Duration {
 fn screen(terminal: &Terminal<TestBackend>) -> String {
     let b = terminal.backend().buffer();
     (0..b.area.height)
-        .map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect::<String>())
+        .map(|y| {
+            (0..b.area.width)
+                .map(|x| b[(x, y)].symbol())
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -268,24 +272,37 @@ async fn bench() {
     let (zone_mean, zone_p99) = frames(&mut terminal, &mut app, KeyCode::PageDown);
 
     // The 100,000-row result.
-    app.open_fullscreen(NodeKey::Sql {
-        project,
-        database,
-    });
-    until(&mut app, &mut rx, &mut terminal, |s| s.contains("autocommit")).await;
+    app.open_fullscreen(NodeKey::Sql { project, database });
+    until(&mut app, &mut rx, &mut terminal, |s| {
+        s.contains("autocommit")
+    })
+    .await;
     app.update(Action::Paste("select * from big".into()));
-    app.update(Action::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)));
-    until(&mut app, &mut rx, &mut terminal, |s| s.contains("100,000 rows")).await;
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::F(5),
+        KeyModifiers::NONE,
+    )));
+    until(&mut app, &mut rx, &mut terminal, |s| {
+        s.contains("100,000 rows")
+    })
+    .await;
     app.update(Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     let (sql_mean, sql_p99) = frames(&mut terminal, &mut app, KeyCode::PageDown);
     let rss = rss_mib();
 
-    println!("comwit-tui render benchmark ({}×{} terminal, release build)", SIZE.0, SIZE.1);
+    println!(
+        "comwit-tui render benchmark ({}×{} terminal, release build)",
+        SIZE.0, SIZE.1
+    );
     println!(
         "  first frame (session + app + draw, before any answer): {:.2} ms",
         first_frame.as_secs_f64() * 1000.0
     );
-    println!("  10,000-record zone:   {zone_mean:.3} ms/frame mean, {zone_p99:.3} ms p99 ({FRAMES} frames, paging)");
-    println!("  100,000-row result:   {sql_mean:.3} ms/frame mean, {sql_p99:.3} ms p99 ({FRAMES} frames, paging)");
+    println!(
+        "  10,000-record zone:   {zone_mean:.3} ms/frame mean, {zone_p99:.3} ms p99 ({FRAMES} frames, paging)"
+    );
+    println!(
+        "  100,000-row result:   {sql_mean:.3} ms/frame mean, {sql_p99:.3} ms p99 ({FRAMES} frames, paging)"
+    );
     println!("  resident memory with both loaded: {rss:.1} MiB");
 }

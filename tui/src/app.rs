@@ -569,6 +569,15 @@ impl App {
             Command::Quit => self.should_quit = true,
             Command::Help => self.help = true,
             Command::Delegation => self.open_fullscreen(NodeKey::Watcher),
+            Command::Watch(None) => match self.selected_node().map(|n| n.key) {
+                Some(
+                    NodeKey::App { project, app }
+                    | NodeKey::Builds { project, app }
+                    | NodeKey::Env { project, app }
+                    | NodeKey::Hostnames { project, app },
+                ) => self.open_fullscreen(NodeKey::WatchMode { project, app }),
+                _ => self.warn("select an app first, or name it: :watch web".into()),
+            },
             other => {
                 let (client, tx, project) = (
                     self.session.client.clone(),

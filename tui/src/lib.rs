@@ -21,6 +21,7 @@ pub mod theme;
 pub mod tree;
 pub mod ui;
 pub mod views;
+pub mod watch_cli;
 pub mod widgets;
 
 use std::io::Write;

@@ -8,9 +8,11 @@ use comwit_client::Client;
 use comwit_client::config::{Config, ProcessEnv, config_path, resolve_project};
 use comwit_client::credentials::Credentials;
 use comwit_client::delegation::{Parents, system_resolvers};
+use comwit_client::watch::WatchOptions;
 use comwit_tui::firstrun::Ending;
 use comwit_tui::session::{Session, sandbox_session, user_agent};
 use comwit_tui::settings::{Settings, no_color_requested};
+use comwit_tui::watch_cli::{self, Output, parse_duration};
 
 #[derive(Parser)]
 #[command(
@@ -40,12 +42,54 @@ struct Cli {
     /// Disable every write: browse without risk.
     #[arg(long)]
     read_only: bool,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(clap::Subcommand)]
+enum Cmd {
+    /// Redeploy an app whenever its files change (headless watch mode).
+    Watch(WatchArgs),
+}
+
+#[derive(clap::Args)]
+struct WatchArgs {
+    /// The app: its id or its name.
+    #[arg(long)]
+    app: String,
+    /// What to deploy: a build directory or a .tar.zst.
+    #[arg(long, default_value = "dist")]
+    package: std::path::PathBuf,
+    /// Run this (with sh -c) in --source before each deploy.
+    #[arg(long)]
+    build: Option<String>,
+    /// The directory watched when --build is given (default: .).
+    #[arg(long, requires = "build")]
+    source: Option<std::path::PathBuf>,
+    /// Hostnames bound to each deploy (comma separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    hosts: Vec<String>,
+    /// Quiet period before a batch of changes deploys.
+    #[arg(long, default_value = "300ms", value_parser = parse_duration)]
+    debounce: std::time::Duration,
+    /// A batch deploys at most this long after its first change.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    max_wait: std::time::Duration,
+    /// More paths to leave alone (gitignore syntax, repeatable).
+    #[arg(long)]
+    ignore: Vec<String>,
+    /// JSON lines instead of progress bars.
+    #[arg(long)]
+    json: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     init_logging();
+    if let Some(Cmd::Watch(args)) = cli.command.take() {
+        return watch(&cli, args).await;
+    }
     let (settings, warning) = Settings::load(Settings::path().as_deref(), no_color_requested());
     if cli.sandbox {
         let mut builder = comwit_sandbox::Sandbox::builder().seed_demo();
@@ -117,6 +161,73 @@ async fn main() -> anyhow::Result<()> {
         resolvers: system_resolvers(),
     };
     comwit_tui::run(session, settings, warning).await
+}
+
+/// The headless watch: credentials (or the sandbox), the app resolved by
+/// id or name, then the engine until Ctrl-C.
+async fn watch(cli: &Cli, args: WatchArgs) -> anyhow::Result<()> {
+    let mut sandbox = None;
+    let (client, project) = if cli.sandbox {
+        let mut builder = comwit_sandbox::Sandbox::builder().seed_demo();
+        if let Some(dir) = &cli.sandbox_data {
+            builder = builder.data_dir(dir);
+        }
+        let started = builder.start().await.context("starting the sandbox")?;
+        let session = sandbox_session(started.info(), false, cli.operator)?;
+        let project = cli.project.clone().or(session.project.clone());
+        sandbox = Some(started);
+        (session.client, project)
+    } else {
+        let creds = Credentials::from_system()?;
+        let token = creds
+            .operator_token()?
+            .or(creds.user_token()?)
+            .map(|(t, _)| t)
+            .context("no credentials: set COMWIT_TOKEN, or run comwit-tui once to sign in")?;
+        let mut builder = Client::builder().token(token).user_agent(user_agent());
+        if let Some(url) = &cli.api_url {
+            builder = builder.base_url(url);
+        }
+        let config = config_path(&ProcessEnv)
+            .ok()
+            .and_then(|p| Config::load(&p).ok())
+            .unwrap_or_default();
+        let project = resolve_project(cli.project.as_deref(), &ProcessEnv, &config);
+        (builder.build()?, project)
+    };
+    let wanted = project.context(
+        "which project? pass --project, set COMWIT_PROJECT, or set default_project in config.json",
+    )?;
+    // An id or a name.
+    let project = client
+        .projects()
+        .list()
+        .await?
+        .into_iter()
+        .find(|p| p.project_id == wanted || p.name == wanted)
+        .map(|p| p.project_id)
+        .with_context(|| format!("no project {wanted:?} among yours (an id or a name)"))?;
+    let app = client
+        .apps(&project)
+        .find(&args.app)
+        .await?
+        .with_context(|| format!("no app {:?} in project {project}", args.app))?;
+    let options = WatchOptions {
+        project,
+        app: app.app_id,
+        package: args.package,
+        build: args.build,
+        source: args.source,
+        hosts: args.hosts,
+        ignore: args.ignore,
+        debounce: args.debounce,
+        max_wait: args.max_wait,
+    };
+    let result = watch_cli::watch(client, options, Output::pick(args.json)).await;
+    if let Some(s) = sandbox {
+        s.shutdown().await;
+    }
+    result
 }
 
 /// Logs go to a file (never the terminal the dashboard draws on).

@@ -14,6 +14,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("sql", "<name>  the SQL console on a database"),
     ("domains", "the domains of the current project"),
     ("dns", "<domain>  a domain's records (any project)"),
+    ("watch", "[app]  redeploy an app when its files change"),
     ("delegation", "the delegation watcher (every domain)"),
     ("project", "<id or name>  switch project"),
     ("help", "every key"),
@@ -28,6 +29,8 @@ pub enum Command {
     Sql(String),
     Domains,
     Dns(String),
+    /// Watch mode for the named app (or the one selected).
+    Watch(Option<String>),
     Delegation,
     Project(String),
     Help,
@@ -56,6 +59,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "domains" => Command::Domains,
         "dns" => Command::Dns(need("a domain")?),
         "delegation" | "delegations" => Command::Delegation,
+        "watch" => Command::Watch(Some(arg.clone()).filter(|a| !a.is_empty())),
         "project" => Command::Project(need("a project id or name")?),
         "help" => Command::Help,
         "q" | "quit" => Command::Quit,
@@ -95,7 +99,7 @@ pub fn complete<'a>(text: &str, nodes: impl Iterator<Item = &'a Node>) -> Vec<St
             let arg = arg.trim_start();
             let mut names: Vec<String> = nodes
                 .filter_map(|n| match (&n.key, command) {
-                    (NodeKey::App { app, .. }, "app") => Some(name_of(n, app)),
+                    (NodeKey::App { app, .. }, "app" | "watch") => Some(name_of(n, app)),
                     (NodeKey::Database { .. }, "db" | "sql") => Some(n.label.clone()),
                     (NodeKey::Domain { domain, .. }, "dns") => Some(domain.clone()),
                     (NodeKey::Project(_), "project") => Some(n.label.clone()),
@@ -150,22 +154,30 @@ pub async fn resolve(
             let p = in_project()?;
             Ok(jump(vec![NodeKey::Project(p.clone()), NodeKey::Domains(p)]))
         }
-        Command::App(name) => {
+        Command::App(ref name) | Command::Watch(Some(ref name)) => {
             for (i, p) in search_order(client, project.clone())
                 .await?
                 .into_iter()
                 .enumerate()
             {
-                match client.apps(&p).find(&name).await {
+                match client.apps(&p).find(name).await {
                     Ok(Some(app)) => {
-                        return Ok(jump(vec![
-                            NodeKey::Project(p.clone()),
-                            NodeKey::Apps(p.clone()),
-                            NodeKey::App {
-                                project: p,
-                                app: app.app_id,
-                            },
-                        ]));
+                        let open =
+                            matches!(command, Command::Watch(_)).then(|| NodeKey::WatchMode {
+                                project: p.clone(),
+                                app: app.app_id.clone(),
+                            });
+                        return Ok(Jump {
+                            path: vec![
+                                NodeKey::Project(p.clone()),
+                                NodeKey::Apps(p.clone()),
+                                NodeKey::App {
+                                    project: p,
+                                    app: app.app_id,
+                                },
+                            ],
+                            open,
+                        });
                     }
                     Ok(None) => {}
                     // Only the project in focus must answer; others may be
@@ -239,7 +251,9 @@ pub async fn resolve(
                 .ok_or_else(|| format!("no project {id:?} (or you are not a member)"))?;
             Ok(jump(vec![NodeKey::Project(p.project_id)]))
         }
-        Command::Delegation | Command::Help | Command::Quit => Err("handled locally".into()),
+        Command::Watch(None) | Command::Delegation | Command::Help | Command::Quit => {
+            Err("handled locally".into())
+        }
     }
 }
 

@@ -40,7 +40,13 @@ pub enum NodeKey {
         project: String,
         database: String,
     },
+    /// The delegation watcher.
     Watcher,
+    /// Watch mode (redeploy on change) for one app.
+    WatchMode {
+        project: String,
+        app: String,
+    },
 }
 
 impl NodeKey {
@@ -71,7 +77,8 @@ impl NodeKey {
             | NodeKey::Hostnames { project, .. }
             | NodeKey::Database { project, .. }
             | NodeKey::Domain { project, .. }
-            | NodeKey::Sql { project, .. } => Some(project),
+            | NodeKey::Sql { project, .. }
+            | NodeKey::WatchMode { project, .. } => Some(project),
         }
     }
 }

@@ -6,6 +6,7 @@
 mod builds;
 mod database;
 mod databases;
+mod deploy_watch;
 mod detail;
 mod dns_shared;
 mod domains;
@@ -201,6 +202,9 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn View> {
             Box::new(hostnames::HostnamesView::new(project, app))
         }
         NodeKey::Sql { project, database } => Box::new(sql::SqlView::new(project, database)),
+        NodeKey::WatchMode { project, app } => {
+            Box::new(deploy_watch::DeployWatchView::new(project, app))
+        }
         NodeKey::Domains(project) => Box::new(domains::DomainsView::new(project.clone())),
         NodeKey::Domain { project, domain } => Box::new(records::RecordsView::new(
             project.clone(),

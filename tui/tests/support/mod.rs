@@ -244,6 +244,7 @@ macro_rules! snap {
             (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", "[time]"),
             (r"\b\d{2}-\d{2} \d{2}:\d{2}\b", "[time]"),
             (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+            (r"/tmp/\.tmp\w+", "[tmp]"),
             // Demo artifacts carry their project's id: sizes and digests vary.
             (r"\b[0-9a-f]{8}\b", "[sha]"),
             (r"\b\d{3} B\b", "[size]"),

@@ -1,0 +1,510 @@
+//! `:watch`: watch mode inside the dashboard. The engine (comwit-client's
+//! `watch`) runs in the background while the panel shows its state, the
+//! history of deploys with durations and skip reasons, and the build's
+//! output; pause/resume and a one-key rollback of the last deploy.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+
+use comwit_client::watch::{Control, DeployRecord, Phase, WatchEvent, WatchOptions};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use super::detail::panel;
+use super::{Hint, View, hint, modal_hints, write_hint};
+use crate::context::Ctx;
+use crate::notice::Level;
+use crate::theme::Theme;
+use crate::widgets::bytes;
+use crate::widgets::list::Picker;
+use crate::widgets::modal::{Field, Modal, Outcome};
+use crate::widgets::table::draw_rows;
+
+/// Build output and notices kept on screen.
+const LOG_LINES: usize = 200;
+
+#[derive(Clone)]
+enum Intent {
+    Configure,
+    Rollback { to: String },
+}
+
+enum Msg {
+    Event(WatchEvent),
+    /// The engine could not start (or ended with an error).
+    Ended(Result<(), String>),
+    RolledBack(Result<String, comwit_client::Error>),
+}
+
+/// One line of the history.
+struct Entry {
+    at: String,
+    what: Happened,
+}
+
+enum Happened {
+    Deployed(DeployRecord),
+    Skipped(String),
+    Failed(String),
+}
+
+pub struct DeployWatchView {
+    project: String,
+    app: String,
+    control: Option<UnboundedSender<Control>>,
+    phase: Phase,
+    paused: bool,
+    root: Option<PathBuf>,
+    upload: Option<(u64, u64)>,
+    history: Vec<Entry>,
+    log: VecDeque<String>,
+    cursor: Picker,
+    modal: Option<Modal<Intent>>,
+}
+
+fn now() -> String {
+    // Local wall-clock time of day is enough to tell entries apart.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!(
+        "{:02}:{:02}:{:02}",
+        (secs / 3600) % 24,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+impl DeployWatchView {
+    pub fn new(project: &str, app: &str) -> Self {
+        let mut view = Self {
+            project: project.to_string(),
+            app: app.to_string(),
+            control: None,
+            phase: Phase::Idle,
+            paused: false,
+            root: None,
+            upload: None,
+            history: Vec::new(),
+            log: VecDeque::new(),
+            cursor: Picker::default(),
+            modal: None,
+        };
+        view.configure();
+        view
+    }
+
+    fn configure(&mut self) {
+        self.modal = Some(Modal::form(
+            "Watch and redeploy",
+            vec![
+                "Deploys the package whenever files change (after 300 ms of quiet).".into(),
+                "With a build command, the source directory is watched and built first.".into(),
+            ],
+            vec![
+                Field::text("package", "./dist"),
+                Field::text("build command (optional)", ""),
+                Field::text("source dir (with a build)", "."),
+            ],
+            Intent::Configure,
+        ));
+    }
+
+    fn note(&mut self, line: String) {
+        if self.log.len() == LOG_LINES {
+            self.log.pop_front();
+        }
+        self.log.push_back(line);
+    }
+
+    fn start(&mut self, values: Vec<String>, cx: &mut Ctx<'_>) {
+        let package = PathBuf::from(values[0].trim());
+        let build = Some(values[1].trim().to_string()).filter(|b| !b.is_empty());
+        if build.is_none() && !package.is_dir() {
+            if let Some(m) = &mut self.modal {
+                m.refuse(format!(
+                    "{} is not a directory: give the build directory (or a build command)",
+                    package.display()
+                ));
+            }
+            return;
+        }
+        self.modal = None;
+        let options = WatchOptions {
+            project: self.project.clone(),
+            app: self.app.clone(),
+            package,
+            source: build.as_ref().map(|_| PathBuf::from(values[2].trim())),
+            build,
+            hosts: Vec::new(),
+            ignore: Vec::new(),
+            debounce: WatchOptions::DEFAULT_DEBOUNCE,
+            max_wait: WatchOptions::DEFAULT_MAX_WAIT,
+        };
+        let (events_tx, mut events) = unbounded_channel();
+        let (control, control_rx) = unbounded_channel();
+        self.control = Some(control.clone());
+        let reporter = cx.reporter::<Msg>();
+        let forward = reporter.clone();
+        // Events flow to the view until the dashboard goes away; then the
+        // engine is told to stop.
+        tokio::spawn(async move {
+            while let Some(e) = events.recv().await {
+                if !forward.send(Msg::Event(e)) {
+                    let _ = control.send(Control::Stop);
+                    break;
+                }
+            }
+        });
+        let client = cx.client().clone();
+        tokio::spawn(async move {
+            let result = comwit_client::watch::run(client, options, events_tx, control_rx)
+                .await
+                .map_err(|e| e.to_string());
+            reporter.send(Msg::Ended(result));
+        });
+    }
+
+    fn last_deploy(&self) -> Option<&DeployRecord> {
+        self.history.iter().rev().find_map(|e| match &e.what {
+            Happened::Deployed(r) => Some(r),
+            _ => None,
+        })
+    }
+
+    fn state_text(&self) -> String {
+        if self.control.is_none() {
+            return "stopped".into();
+        }
+        if self.paused {
+            return "paused".into();
+        }
+        match (self.phase, self.upload) {
+            (Phase::Uploading, Some((sent, total))) if total > 0 => {
+                format!("uploading {}%", sent * 100 / total)
+            }
+            (p, _) => p.as_str().to_string(),
+        }
+    }
+}
+
+impl View for DeployWatchView {
+    fn title(&self) -> String {
+        "watch mode".into()
+    }
+
+    fn fullscreen(&self) -> bool {
+        true
+    }
+
+    fn hints(&self) -> Vec<Hint> {
+        if let Some(m) = &self.modal {
+            return modal_hints(m);
+        }
+        let mut h = Vec::new();
+        if self.control.is_some() {
+            h.push(hint("p", if self.paused { "resume" } else { "pause" }));
+            h.push(hint("s", "stop"));
+        } else {
+            h.push(write_hint("c", "configure and start"));
+        }
+        if self
+            .last_deploy()
+            .is_some_and(|r| r.previous_build_id.is_some())
+        {
+            h.push(write_hint("b", "roll back the last deploy"));
+        }
+        h
+    }
+
+    fn captures_keys(&self) -> bool {
+        self.modal.is_some()
+    }
+
+    fn on_paste(&mut self, text: &str) -> bool {
+        self.modal.as_mut().map(|m| m.on_paste(text)).is_some()
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
+        if let Some(modal) = &mut self.modal {
+            match modal.on_key(key) {
+                Outcome::Open => {}
+                Outcome::Submitted(Intent::Configure, values) => {
+                    if cx.may_write() {
+                        self.start(values, cx);
+                    } else {
+                        self.modal = None;
+                    }
+                }
+                Outcome::Confirmed(Intent::Rollback { to }, _) => {
+                    self.modal = None;
+                    let (client, project, app) =
+                        (cx.client().clone(), self.project.clone(), self.app.clone());
+                    cx.spawn(async move {
+                        Msg::RolledBack(
+                            client
+                                .apps(&project)
+                                .app(&app)
+                                .rollback(Some(&to))
+                                .await
+                                .map(|r| r.active_build_id),
+                        )
+                    });
+                }
+                _ => self.modal = None,
+            }
+            return true;
+        }
+        if let crate::widgets::list::PickerKey::Used =
+            self.cursor.on_key(key, self.history.len(), 10)
+        {
+            return true;
+        }
+        match key.code {
+            KeyCode::Char('p') => {
+                if let Some(c) = &self.control {
+                    let _ = c.send(if self.paused {
+                        Control::Resume
+                    } else {
+                        Control::Pause
+                    });
+                }
+            }
+            KeyCode::Char('s') => {
+                if let Some(c) = &self.control {
+                    let _ = c.send(Control::Stop);
+                }
+            }
+            KeyCode::Char('c') if self.control.is_none() => self.configure(),
+            KeyCode::Char('b') => {
+                let Some(last) = self.last_deploy() else {
+                    cx.toast(Level::Info, "no deploy from this watch yet");
+                    return true;
+                };
+                let Some(to) = last.previous_build_id.clone() else {
+                    cx.toast(Level::Info, "the last deploy was the app's first build");
+                    return true;
+                };
+                if cx.may_write() {
+                    let from = last.build_id.clone();
+                    self.modal = Some(Modal::confirm(
+                        "Roll back the last deploy",
+                        vec![
+                            format!("from {from} (deployed by this watch)"),
+                            format!("to   {to}?"),
+                            "Watching goes on: the next change deploys again.".into(),
+                        ],
+                        Intent::Rollback { to },
+                    ));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
+        let Ok(msg) = msg.downcast::<Msg>() else {
+            return;
+        };
+        match *msg {
+            Msg::Event(e) => match e {
+                WatchEvent::Watching { root, directories } => {
+                    self.note(format!(
+                        "watching {} ({directories} directories)",
+                        root.display()
+                    ));
+                    self.root = Some(root);
+                }
+                WatchEvent::Phase(p) => {
+                    self.phase = p;
+                    if p != Phase::Uploading {
+                        self.upload = None;
+                    }
+                }
+                WatchEvent::Upload { sent, total } => self.upload = Some((sent, total)),
+                WatchEvent::Deployed(r) => {
+                    cx.toast(Level::Success, format!("watch: deployed {}", r.build_id));
+                    self.history.push(Entry {
+                        at: now(),
+                        what: Happened::Deployed(r),
+                    });
+                }
+                WatchEvent::Skipped { reason } => self.history.push(Entry {
+                    at: now(),
+                    what: Happened::Skipped(reason),
+                }),
+                WatchEvent::Failed { stage, error } => {
+                    cx.toast(Level::Warning, format!("watch: {stage} failed"));
+                    self.history.push(Entry {
+                        at: now(),
+                        what: Happened::Failed(format!("{stage}: {error}")),
+                    });
+                }
+                WatchEvent::Paused(p) => self.paused = p,
+                WatchEvent::BuildOutput(line) => self.note(format!("| {line}")),
+                WatchEvent::Changed { changes } => self.note(format!("{changes} change(s)")),
+                WatchEvent::Queued => self.note("changed during a deploy: one more follows".into()),
+                WatchEvent::Notice(n) => self.note(n),
+                WatchEvent::Stopped => {
+                    self.note("stopped".into());
+                    self.control = None;
+                }
+            },
+            Msg::Ended(Ok(())) => self.control = None,
+            Msg::Ended(Err(e)) => {
+                self.control = None;
+                self.note(format!("could not watch: {e}"));
+                cx.notice(crate::notice::Notice::message(
+                    "Watch mode stopped",
+                    vec![e, "Press c to configure and start again.".into()],
+                ));
+            }
+            Msg::RolledBack(Ok(active)) => {
+                cx.toast(Level::Success, format!("rolled back: {active} is active"));
+            }
+            Msg::RolledBack(Err(e)) => cx.fail("Rolling back", &e),
+        }
+    }
+
+    fn refresh(&mut self, _cx: &mut Ctx<'_>) {}
+
+    fn copy(&self) -> Option<(String, String)> {
+        self.last_deploy()
+            .map(|r| ("the last build id".to_string(), r.build_id.clone()))
+    }
+
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
+        let block = panel(&self.title(), theme, focused);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let [head, table, log] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Min(4),
+            Constraint::Length(8),
+        ])
+        .areas(inner);
+        let state = self.state_text();
+        let state_style = match state.as_str() {
+            "failed" => theme.error,
+            "deployed" => theme.ok,
+            "stopped" | "paused" => theme.warn,
+            _ => theme.accent,
+        };
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from(vec![
+                    Span::raw("state "),
+                    Span::styled(format!(" {state} "), state_style),
+                    Span::raw(format!(
+                        "  deploys {}  skipped {}  failed {}",
+                        self.history
+                            .iter()
+                            .filter(|e| matches!(e.what, Happened::Deployed(_)))
+                            .count(),
+                        self.history
+                            .iter()
+                            .filter(|e| matches!(e.what, Happened::Skipped(_)))
+                            .count(),
+                        self.history
+                            .iter()
+                            .filter(|e| matches!(e.what, Happened::Failed(_)))
+                            .count(),
+                    )),
+                ]),
+                Line::styled(
+                    match &self.root {
+                        Some(r) => format!("watching {}", r.display()),
+                        None => "not watching".into(),
+                    },
+                    theme.dim,
+                ),
+            ]),
+            head,
+        );
+        let history = &self.history;
+        let len = history.len();
+        // Newest first.
+        draw_rows(
+            frame,
+            table,
+            &mut self.cursor,
+            len,
+            &[
+                "time",
+                "outcome",
+                "build",
+                "took",
+                "size",
+                "changes / reason",
+            ],
+            &[
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(22),
+                Constraint::Length(6),
+                Constraint::Length(9),
+                Constraint::Fill(1),
+            ],
+            |i| {
+                let e = &history[len - 1 - i];
+                match &e.what {
+                    Happened::Deployed(r) => Row::new(vec![
+                        Cell::from(e.at.clone()),
+                        Cell::from("deployed").style(theme.ok),
+                        Cell::from(r.build_id.clone()),
+                        Cell::from(format!("{:.1}s", r.duration.as_secs_f64())),
+                        Cell::from(bytes(r.size)),
+                        Cell::from(format!("{} change(s)", r.changes)),
+                    ]),
+                    Happened::Skipped(why) => Row::new(vec![
+                        Cell::from(e.at.clone()),
+                        Cell::from("skipped").style(theme.dim),
+                        Cell::from(""),
+                        Cell::from(""),
+                        Cell::from(""),
+                        Cell::from(why.clone()),
+                    ]),
+                    Happened::Failed(why) => Row::new(vec![
+                        Cell::from(e.at.clone()),
+                        Cell::from("failed").style(theme.error),
+                        Cell::from(""),
+                        Cell::from(""),
+                        Cell::from(""),
+                        Cell::from(why.clone()),
+                    ]),
+                }
+            },
+            theme,
+            false,
+        );
+        let shown = log.height as usize;
+        let lines: Vec<Line<'_>> = self
+            .log
+            .iter()
+            .skip(self.log.len().saturating_sub(shown))
+            .map(|l| Line::styled(l.clone(), theme.dim))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), log);
+    }
+
+    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
+        if let Some(m) = &self.modal {
+            m.draw(frame, theme);
+        }
+    }
+}
+
+impl Drop for DeployWatchView {
+    fn drop(&mut self) {
+        if let Some(c) = &self.control {
+            let _ = c.send(Control::Stop);
+        }
+    }
+}

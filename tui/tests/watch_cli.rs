@@ -1,0 +1,65 @@
+//! `comwit-tui watch` as operators run it: JSON lines, a deploy on
+//! change, Ctrl-C (SIGINT) stopping cleanly.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+#[test]
+fn headless_watch_deploys_on_change_and_stops_on_ctrl_c() {
+    let home = tempfile::tempdir().unwrap();
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("index.html"), "<h1>one</h1>").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_comwit-tui"))
+        .args([
+            "--sandbox",
+            "--project",
+            "storefront",
+            "watch",
+            "--app",
+            "web",
+            "--json",
+        ])
+        .arg("--package")
+        .arg(site.path())
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait_for = |event: &str| -> serde_json::Value {
+        loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no {event} event"));
+            let v: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
+            if v["event"] == event {
+                return v;
+            }
+        }
+    };
+    wait_for("watching");
+    std::fs::write(site.path().join("index.html"), "<h1>two</h1>").unwrap();
+    let deployed = wait_for("deployed");
+    assert!(deployed["build_id"].as_str().unwrap().starts_with("build-"));
+    assert!(deployed["previous_build_id"].is_string(), "{deployed}");
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wait_for("stopped");
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit}");
+}

@@ -1,0 +1,51 @@
+//! `:watch` in the dashboard: configure, deploy on a change, pause and
+//! resume, and roll back the last deploy with one key.
+
+mod support;
+
+use ratatui::crossterm::event::KeyCode;
+use support::Harness;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_panel_deploys_on_change_pauses_and_rolls_back() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.open("apps").await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("index.html"), "<h1>one</h1>").unwrap();
+
+    h.key(KeyCode::Char(':'));
+    h.chars("watch web");
+    h.key(KeyCode::Enter);
+    h.wait_for("Watch and redeploy").await;
+    h.ctrl('u');
+    h.paste(&site.path().display().to_string());
+    h.key(KeyCode::Enter);
+    h.wait_for("watching /").await;
+    snap!("watch_panel_idle", h);
+
+    std::fs::write(site.path().join("index.html"), "<h1>two</h1>").unwrap();
+    h.wait_for("deploys 1").await;
+    assert!(h.screen().contains("1 change(s)"), "{}", h.screen());
+
+    h.key(KeyCode::Char('p'));
+    h.wait_for(" paused ").await;
+    std::fs::write(site.path().join("index.html"), "<h1>three</h1>").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    h.drain();
+    assert!(h.screen().contains("deploys 1"), "paused: {}", h.screen());
+    h.key(KeyCode::Char('p'));
+    h.wait_for("deploys 2").await;
+
+    h.key(KeyCode::Char('b'));
+    assert!(
+        h.screen().contains("Roll back the last deploy"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Char('y'));
+    h.toast("rolled back").await;
+
+    h.key(KeyCode::Char('s'));
+    h.wait_for(" stopped ").await;
+}
