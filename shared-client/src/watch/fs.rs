@@ -16,8 +16,11 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use super::ignore::Ignores;
 
 /// The debouncer only merges an editor's burst of events for one file;
-/// the quiet period itself is the policy's, measured from event times.
-const MERGE_WINDOW: Duration = Duration::from_millis(50);
+/// the quiet period itself is the policy's, measured from event times, so
+/// this delay hides inside it. Its thread wakes every `TICK`: the only
+/// cost of idling.
+const MERGE_WINDOW: Duration = Duration::from_millis(100);
+const TICK: Duration = Duration::from_millis(50);
 
 /// What the engine hears from the file system.
 #[derive(Debug)]
@@ -54,7 +57,7 @@ pub fn limit_error(watched: usize) -> String {
 impl FsWatcher {
     pub fn start(root: &Path, ignores: Ignores) -> Result<Self, String> {
         let (tx, raw): (UnboundedSender<DebounceEventResult>, _) = unbounded_channel();
-        let debouncer = new_debouncer(MERGE_WINDOW, None, move |r: DebounceEventResult| {
+        let debouncer = new_debouncer(MERGE_WINDOW, Some(TICK), move |r: DebounceEventResult| {
             let _ = tx.send(r);
         })
         .map_err(|e| format!("starting the file watcher: {e}"))?;
