@@ -67,11 +67,7 @@ async fn device_login_shows_the_code_and_saves_the_approved_token() {
         .await
         .unwrap();
     let mut s = Screen::new(&sandbox.info().api_url);
-    assert!(
-        s.text().contains("Sign in with your browser"),
-        "{}",
-        s.text()
-    );
+    insta::assert_snapshot!("first_run_menu", s.text());
     s.key(KeyCode::Enter);
     s.until(|s| s.text().contains("Code:")).await;
     let text = s.text();
