@@ -195,12 +195,19 @@ impl<'a> Session<'a> {
         if !self.inputs.pr_comment || outcome.kind == Kind::DryRun {
             return;
         }
-        let Some(app) = outcome.app_id.clone().or_else(|| outcome.app_name.clone()) else {
+        // Keyed by what the workflow configured (stable from run to run,
+        // whether or not this run got as far as resolving the app).
+        let Some(app) = self
+            .inputs
+            .app
+            .clone()
+            .or_else(|| self.inputs.app_name.clone())
+        else {
             return;
         };
         let marker = format!(
             "<!-- comwit-deploy:{}/{app} -->",
-            outcome.project.as_deref().unwrap_or("")
+            self.inputs.project.as_deref().unwrap_or("")
         );
         let body = format!(
             "{marker}\n{}\n<sub>Updated by comwit-deploy on every run of this pull request.</sub>\n",
