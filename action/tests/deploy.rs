@@ -705,3 +705,37 @@ async fn outside_github_flags_work_and_input_variables_are_ignored() {
     assert!(!run.stdout.contains(&p.user), "token printed");
     assert_eq!(p.builds(&app).await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_input_is_a_usage_error_that_still_hides_the_token() {
+    let r = Runner::new();
+    r.files("dist", SITE);
+    let token = "cwt_1234567890abcdef1234567890abcdef12345678";
+    let run = r
+        .step(&[
+            ("token", token),
+            ("app-name", "web"),
+            ("max-concurrent-requests", "lots"),
+        ])
+        .await;
+    assert_eq!(run.code, 2, "{}", run.log());
+    run.assert_hidden(token);
+    let errors = run.errors();
+    assert_eq!(errors[0].0, "Invalid input", "{errors:?}");
+    assert!(errors[0].1.contains("lots"), "{errors:?}");
+    assert!(
+        errors[0].1.contains("--max-concurrent-requests"),
+        "{errors:?}"
+    );
+
+    let bad_env = r
+        .step(&[
+            ("token", token),
+            ("app-name", "web"),
+            ("env", "A=1\nnot a pair"),
+        ])
+        .await;
+    assert_eq!(bad_env.code, 2, "{}", bad_env.log());
+    assert_eq!(bad_env.errors()[0].0, "Invalid env input");
+    assert!(bad_env.errors()[0].1.contains("line 2"));
+}
