@@ -74,3 +74,42 @@ async fn a_directory_streams_into_one_build_with_the_packers_digest() {
         .expect("a text file is not a .tar.zst");
     assert!(err.to_string().contains("notes.txt"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_streamed_upload_reports_the_api_error_not_the_packer() {
+    let sb = Sandbox::builder().start().await.unwrap();
+    let info = sb.info();
+    let op = Client::builder()
+        .base_url(&info.api_url)
+        .token(info.user_token.as_str())
+        .build()
+        .unwrap();
+    let app = op.apps(&info.project_id).create("web").await.unwrap();
+    // A token without app:deploy: the server answers 403 before reading
+    // the body, and the packer sees its reader go away.
+    let minted: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/_sandbox/tokens", info.api_url))
+        .bearer_auth(&info.operator_token)
+        .json(&serde_json::json!({"scopes": ["app:read"], "projects": [info.project_id]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let c = Client::builder()
+        .base_url(&info.api_url)
+        .token(minted["token"].as_str().unwrap())
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    site(dir.path());
+    let err = c
+        .apps(&info.project_id)
+        .app(&app.app_id)
+        .deploy_safely(&DirectorySource::new(dir.path()), &DeployOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_forbidden(), "{err}");
+    assert!(err.to_string().contains("app:deploy"), "{err}");
+}

@@ -16,6 +16,7 @@ use super::apps::AppHandle;
 use crate::client::{Access, api_error, decode, transport};
 use crate::error::Error;
 use crate::models::{Build, DeployOptions, Deployment};
+use crate::package::PackError;
 
 /// One upload's body and what is known about it.
 pub struct UploadBody {
@@ -186,7 +187,16 @@ impl AppHandle<'_> {
         }
         .await;
         match (outcome, digest) {
-            // A packing error is the real cause of a failed upload.
+            // The server refused before reading the whole body (403, 404,
+            // 413, …): the packer then only saw its reader go away. The
+            // API's answer is the cause.
+            (Err(error @ Error::Api { .. }), Err(Error::Package(PackError::ConsumerGone))) => {
+                Err(Failure {
+                    error,
+                    digest: None,
+                })
+            }
+            // Otherwise a packing error is the real cause of a failed upload.
             (Err(_), Err(pack)) | (Ok(_), Err(pack)) => Err(Failure {
                 error: pack,
                 digest: None,

@@ -1,0 +1,311 @@
+//! What a run did, and how it is told: step outputs, the job summary and
+//! the pull-request comment are all rendered from this one record (never
+//! scraped from logs).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::failure::Failure;
+use crate::hosts::{BoundHost, mode_name};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Deploy,
+    Rollback,
+    DryRun,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Artifact {
+    pub sha256: String,
+    pub size: u64,
+    /// Kept on disk (dry runs, prebuilt archives).
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub kind: Kind,
+    pub project: Option<String>,
+    pub app_id: Option<String>,
+    pub app_name: Option<String>,
+    pub created_app: bool,
+    pub build_id: Option<String>,
+    pub previous_build_id: Option<String>,
+    pub hosts: Vec<String>,
+    pub bound: Vec<BoundHost>,
+    pub artifact: Option<Artifact>,
+    pub env_keys: Vec<String>,
+    /// The deploy's response was lost and the build found by listing.
+    pub recovered: bool,
+    pub timings: Vec<(&'static str, Duration)>,
+    pub failure: Option<Failure>,
+    /// The commit reported on (for the PR comment).
+    pub sha: Option<String>,
+}
+
+impl Outcome {
+    pub fn new(kind: Kind) -> Self {
+        Self {
+            kind,
+            project: None,
+            app_id: None,
+            app_name: None,
+            created_app: false,
+            build_id: None,
+            previous_build_id: None,
+            hosts: Vec::new(),
+            bound: Vec::new(),
+            artifact: None,
+            env_keys: Vec::new(),
+            recovered: false,
+            timings: Vec::new(),
+            failure: None,
+            sha: None,
+        }
+    }
+
+    /// `https://` + the first host, when there is one.
+    pub fn url(&self) -> Option<String> {
+        self.hosts.first().map(|h| format!("https://{h}"))
+    }
+
+    /// Step outputs, in a fixed order. Empty values are written too so
+    /// later steps can test them.
+    pub fn outputs(&self) -> Vec<(&'static str, String)> {
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        let mut out = vec![
+            ("app-id", s(&self.app_id)),
+            ("build-id", s(&self.build_id)),
+            ("previous-build-id", s(&self.previous_build_id)),
+            ("hosts", self.hosts.join(",")),
+            ("url", self.url().unwrap_or_default()),
+            (
+                "artifact-sha256",
+                self.artifact
+                    .as_ref()
+                    .map(|a| a.sha256.clone())
+                    .unwrap_or_default(),
+            ),
+            (
+                "artifact-size",
+                self.artifact
+                    .as_ref()
+                    .map(|a| a.size.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "artifact-path",
+                self.artifact
+                    .as_ref()
+                    .and_then(|a| a.path.as_ref())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            ),
+            ("dns-records", self.dns_records()),
+        ];
+        out.push(("skipped", "false".into()));
+        out
+    }
+
+    /// External-DNS records to publish, one `TYPE NAME VALUE` per line.
+    pub fn dns_records(&self) -> String {
+        self.bound
+            .iter()
+            .flat_map(|b| b.records.iter())
+            .map(|r| format!("{} {} {}", r.record_type, r.name, r.value))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn app_label(&self) -> String {
+        match (&self.app_name, &self.app_id) {
+            (Some(n), Some(id)) if !n.is_empty() && n != id => format!("`{n}` (`{id}`)"),
+            (_, Some(id)) => format!("`{id}`"),
+            (Some(n), None) => format!("`{n}`"),
+            (None, None) => "—".into(),
+        }
+    }
+
+    fn heading(&self) -> String {
+        let what = match self.kind {
+            Kind::Deploy => "deploy",
+            Kind::Rollback => "rollback",
+            Kind::DryRun => "dry run",
+        };
+        let name = self
+            .app_name
+            .clone()
+            .or_else(|| self.app_id.clone())
+            .unwrap_or_else(|| "site".into());
+        let mark = if self.failure.is_some() {
+            "❌ failed"
+        } else {
+            "✅"
+        };
+        format!("### Comwit {what}: {name} {mark}")
+    }
+
+    /// The table shared by the job summary and the PR comment.
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        let _ = writeln!(md, "{}\n", self.heading());
+        if let Some(f) = &self.failure {
+            let _ = writeln!(md, "**{}**: {}\n", f.title, md_escape(&f.message));
+        }
+        let _ = writeln!(md, "| | |\n|---|---|");
+        if let Some(p) = &self.project {
+            let _ = writeln!(md, "| Project | `{p}` |");
+        }
+        let created = if self.created_app {
+            " — created by this run"
+        } else {
+            ""
+        };
+        let _ = writeln!(md, "| App | {}{created} |", self.app_label());
+        if let Some(b) = &self.build_id {
+            let prev = self
+                .previous_build_id
+                .as_deref()
+                .map(|p| format!(" (previous `{p}`)"))
+                .unwrap_or_else(|| " (first build)".into());
+            let recovered = if self.recovered {
+                " — response lost, found by listing builds"
+            } else {
+                ""
+            };
+            let label = if self.kind == Kind::Rollback {
+                "Active build"
+            } else {
+                "Build"
+            };
+            let _ = writeln!(md, "| {label} | `{b}`{prev}{recovered} |");
+        }
+        if !self.hosts.is_empty() {
+            let hosts = self
+                .hosts
+                .iter()
+                .map(|h| match self.bound.iter().find(|b| &b.host == h) {
+                    Some(b) => format!("[{h}](https://{h}) ({}, {})", b.status, mode_name(b.mode)),
+                    None => format!("[{h}](https://{h})"),
+                })
+                .collect::<Vec<_>>()
+                .join("<br>");
+            let _ = writeln!(md, "| Hosts | {hosts} |");
+        }
+        if let Some(a) = &self.artifact {
+            let _ = writeln!(
+                md,
+                "| Artifact | {} · sha256 `{}` |",
+                human_bytes(a.size),
+                a.sha256
+            );
+            if let Some(p) = &a.path {
+                let _ = writeln!(md, "| Artifact path | `{}` |", p.display());
+            }
+        }
+        if !self.env_keys.is_empty() {
+            let _ = writeln!(md, "| Environment set | `{}` |", self.env_keys.join("`, `"));
+        }
+        if let Some(sha) = &self.sha {
+            let _ = writeln!(md, "| Commit | `{}` |", &sha[..sha.len().min(12)]);
+        }
+        if !self.timings.is_empty() {
+            let t = self
+                .timings
+                .iter()
+                .map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let _ = writeln!(md, "| Timings | {t} |");
+        }
+        let records: Vec<_> = self.bound.iter().flat_map(|b| b.records.iter()).collect();
+        if !records.is_empty() {
+            let _ = writeln!(
+                md,
+                "\nPublish these records at your DNS provider:\n\n| type | name | value |\n|---|---|---|"
+            );
+            for r in records {
+                let _ = writeln!(md, "| {} | `{}` | `{}` |", r.record_type, r.name, r.value);
+            }
+        }
+        if let Some(hint) = self.rollback_hint() {
+            let _ = writeln!(md, "\n{hint}");
+        }
+        md
+    }
+
+    /// How to undo this run.
+    pub fn rollback_hint(&self) -> Option<String> {
+        if self.failure.is_some() || self.kind == Kind::DryRun {
+            return None;
+        }
+        let app = self.app_id.as_deref()?;
+        let prev = self.previous_build_id.as_deref()?;
+        let project = self.project.as_deref().unwrap_or("PROJECT");
+        Some(format!(
+            "To roll back: run the action with `command: rollback` and `build-id: {prev}`, or \
+             `comwit-deploy --command rollback --project {project} --app {app} --build-id {prev}`."
+        ))
+    }
+}
+
+/// Markdown table cells cannot hold `|` or newlines.
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit < UNITS.len() - 1 {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_and_summary_come_from_the_record() {
+        let mut o = Outcome::new(Kind::Deploy);
+        o.project = Some("prj_1".into());
+        o.app_id = Some("app_1".into());
+        o.app_name = Some("web".into());
+        o.build_id = Some("bld_2".into());
+        o.previous_build_id = Some("bld_1".into());
+        o.hosts = vec!["www.example.com".into()];
+        o.artifact = Some(Artifact {
+            sha256: "ab".repeat(32),
+            size: 1_500_000,
+            path: None,
+        });
+        let outputs = o.outputs();
+        let get = |k: &str| outputs.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+        assert_eq!(get("url"), "https://www.example.com");
+        assert_eq!(get("artifact-size"), "1500000");
+        assert_eq!(get("previous-build-id"), "bld_1");
+        let md = o.markdown();
+        assert!(
+            md.contains("| Build | `bld_2` (previous `bld_1`) |"),
+            "{md}"
+        );
+        assert!(md.contains("1.5 MB"), "{md}");
+        assert!(md.contains("--build-id bld_1"), "{md}");
+    }
+
+    #[test]
+    fn bytes_are_human() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(52_428_800), "52.4 MB");
+    }
+}

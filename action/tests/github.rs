@@ -1,0 +1,389 @@
+//! Reporting to GitHub, against a loopback stub of GitHub's REST API that
+//! follows the documented paths and bodies (served under `/api/v3`, as
+//! GitHub Enterprise Server does, so `GITHUB_API_URL` with a path is
+//! honoured).
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{patch, post};
+use common::{Runner, platform};
+use serde_json::{Value, json};
+
+const GH_TOKEN: &str = "ghs_stubInstallationToken0123456789";
+const HEAD_SHA: &str = "c0ffee0000000000000000000000000000000001";
+
+#[derive(Default)]
+struct Stub {
+    next_id: u64,
+    /// (method, path, authorization, x-github-api-version)
+    requests: Vec<(String, String, String, String)>,
+    deployments: Vec<(u64, Value)>,
+    statuses: Vec<(u64, Value)>,
+    /// (id, issue number, body)
+    comments: Vec<(u64, u64, String)>,
+}
+
+type Shared = Arc<Mutex<Stub>>;
+
+fn record(stub: &Shared, method: &str, path: String, headers: &HeaderMap) {
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    stub.lock().unwrap().requests.push((
+        method.into(),
+        path,
+        h("authorization"),
+        h("x-github-api-version"),
+    ));
+}
+
+fn forbidden() -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::FORBIDDEN,
+        Json(json!({
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/deployments/deployments#create-a-deployment"
+        })),
+    )
+}
+
+async fn create_deployment(
+    State(stub): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    record(
+        &stub,
+        "POST",
+        format!("/repos/{owner}/{repo}/deployments"),
+        &headers,
+    );
+    if repo == "locked" {
+        return forbidden();
+    }
+    let mut s = stub.lock().unwrap();
+    s.next_id += 1;
+    let id = s.next_id;
+    s.deployments.push((id, body.clone()));
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "id": id, "sha": body["ref"], "ref": body["ref"], "task": "deploy",
+            "environment": body["environment"], "payload": body["payload"],
+        })),
+    )
+}
+
+async fn create_status(
+    State(stub): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    record(
+        &stub,
+        "POST",
+        format!("/repos/{owner}/{repo}/deployments/{id}/statuses"),
+        &headers,
+    );
+    let mut s = stub.lock().unwrap();
+    if !s.deployments.iter().any(|(d, _)| *d == id) {
+        return (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"})));
+    }
+    s.next_id += 1;
+    let status_id = s.next_id;
+    s.statuses.push((id, body.clone()));
+    (
+        StatusCode::CREATED,
+        Json(json!({ "id": status_id, "state": body["state"] })),
+    )
+}
+
+async fn list_comments(
+    State(stub): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Json<Value> {
+    record(
+        &stub,
+        "GET",
+        format!("/repos/{owner}/{repo}/issues/{number}/comments"),
+        &headers,
+    );
+    let per_page: usize = q.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
+    let page: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1);
+    let s = stub.lock().unwrap();
+    let all: Vec<Value> = s
+        .comments
+        .iter()
+        .filter(|(_, n, _)| *n == number)
+        .map(|(id, _, body)| json!({ "id": id, "body": body, "user": {"login": "someone"} }))
+        .collect();
+    Json(Value::Array(
+        all.into_iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .collect(),
+    ))
+}
+
+async fn create_comment(
+    State(stub): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    record(
+        &stub,
+        "POST",
+        format!("/repos/{owner}/{repo}/issues/{number}/comments"),
+        &headers,
+    );
+    let mut s = stub.lock().unwrap();
+    s.next_id += 1;
+    let id = s.next_id;
+    let text = body["body"].as_str().unwrap_or_default().to_string();
+    s.comments.push((id, number, text.clone()));
+    (StatusCode::CREATED, Json(json!({ "id": id, "body": text })))
+}
+
+async fn update_comment(
+    State(stub): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    record(
+        &stub,
+        "PATCH",
+        format!("/repos/{owner}/{repo}/issues/comments/{id}"),
+        &headers,
+    );
+    let mut s = stub.lock().unwrap();
+    let text = body["body"].as_str().unwrap_or_default().to_string();
+    match s.comments.iter_mut().find(|(c, _, _)| *c == id) {
+        Some(c) => {
+            c.2 = text.clone();
+            (StatusCode::OK, Json(json!({ "id": id, "body": text })))
+        }
+        None => (StatusCode::NOT_FOUND, Json(json!({"message": "Not Found"}))),
+    }
+}
+
+async fn step(r: &Runner, inputs: &[(String, String)]) -> common::Run {
+    let refs: Vec<(&str, &str)> = inputs
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    r.step(&refs).await
+}
+
+/// Starts the stub; returns its `GITHUB_API_URL` and state.
+async fn github_stub() -> (String, Shared) {
+    let stub: Shared = Arc::default();
+    {
+        // 120 comments by others on PR 7, so ours lands on page 2.
+        let mut s = stub.lock().unwrap();
+        for i in 0..120 {
+            s.next_id += 1;
+            let id = s.next_id;
+            s.comments.push((id, 7, format!("looks good {i}")));
+        }
+    }
+    let repo = "/api/v3/repos/{owner}/{repo}";
+    let app = Router::new()
+        .route(&format!("{repo}/deployments"), post(create_deployment))
+        .route(
+            &format!("{repo}/deployments/{{id}}/statuses"),
+            post(create_status),
+        )
+        .route(
+            &format!("{repo}/issues/{{number}}/comments"),
+            axum::routing::get(list_comments).post(create_comment),
+        )
+        .route(
+            &format!("{repo}/issues/comments/{{id}}"),
+            patch(update_comment),
+        )
+        .with_state(stub.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/api/v3"), stub)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_request_gets_a_deployment_with_status_and_one_comment_updated_in_place() {
+    let p = platform().await;
+    let app = p.create_app("preview").await;
+    let (api, stub) = github_stub().await;
+    let mut r = Runner::new();
+    r.set("GITHUB_API_URL", &api);
+    r.pull_request(7, HEAD_SHA, false);
+    r.files("dist", &[("index.html", b"<h1>v1</h1>")]);
+    let inputs = |token: &str| {
+        vec![
+            ("token".to_string(), token.to_string()),
+            ("api-url".into(), p.url.clone()),
+            ("project".into(), p.project.clone()),
+            ("app".into(), app.clone()),
+            ("hosts".into(), "pr-7.preview.test".into()),
+            ("github-token".into(), GH_TOKEN.into()),
+            ("deployment-environment".into(), "preview-pr-7".into()),
+        ]
+    };
+    let first = step(&r, &inputs(&p.user)).await;
+    first.assert_ok();
+    first.assert_hidden(GH_TOKEN);
+    first.assert_hidden(&p.user);
+    let build1 = first.output("build-id").to_string();
+    {
+        let s = stub.lock().unwrap();
+        assert_eq!(s.deployments.len(), 1);
+        let (id, d) = &s.deployments[0];
+        assert_eq!(d["ref"], HEAD_SHA, "the PR head, not the merge commit");
+        assert_eq!(d["environment"], "preview-pr-7");
+        assert_eq!(d["auto_merge"], false);
+        assert_eq!(d["required_contexts"], json!([]));
+        assert_eq!(d["transient_environment"], true);
+        assert_eq!(d["production_environment"], false);
+        assert_eq!(d["payload"]["app_id"], app.as_str());
+        let states: Vec<&Value> = s
+            .statuses
+            .iter()
+            .filter(|(d, _)| d == id)
+            .map(|(_, b)| b)
+            .collect();
+        assert_eq!(states.len(), 2, "{states:?}");
+        assert_eq!(states[0]["state"], "in_progress");
+        assert_eq!(states[1]["state"], "success");
+        assert_eq!(states[1]["environment_url"], "https://pr-7.preview.test");
+        assert_eq!(
+            states[1]["log_url"],
+            "https://github.com/acme/site/actions/runs/42"
+        );
+        assert_eq!(states[1]["environment"], "preview-pr-7");
+        let ours: Vec<_> = s
+            .comments
+            .iter()
+            .filter(|(_, _, b)| b.contains("<!-- comwit-deploy:"))
+            .collect();
+        assert_eq!(ours.len(), 1);
+        assert!(ours[0].2.contains(&build1), "{}", ours[0].2);
+        assert!(ours[0].2.contains(&HEAD_SHA[..12]), "{}", ours[0].2);
+        for (method, path, auth, version) in &s.requests {
+            assert_eq!(auth, &format!("Bearer {GH_TOKEN}"), "{method} {path}");
+            assert_eq!(version, "2022-11-28", "{method} {path}");
+        }
+        assert!(
+            s.requests
+                .iter()
+                .any(|(m, p, _, _)| m == "POST" && p == "/repos/acme/site/issues/7/comments")
+        );
+    }
+    assert!(first.stdout.contains("comment") && first.stdout.contains("created"));
+
+    // Second run: a new build, the same comment edited in place.
+    r.files("dist", &[("index.html", b"<h1>v2</h1>")]);
+    let second = step(&r, &inputs(&p.user)).await;
+    second.assert_ok();
+    let build2 = second.output("build-id").to_string();
+    assert_ne!(build1, build2);
+    {
+        let s = stub.lock().unwrap();
+        assert_eq!(s.deployments.len(), 2);
+        let ours: Vec<_> = s
+            .comments
+            .iter()
+            .filter(|(_, _, b)| b.contains("<!-- comwit-deploy:"))
+            .collect();
+        assert_eq!(ours.len(), 1, "one comment per app");
+        assert!(ours[0].2.contains(&build2), "updated: {}", ours[0].2);
+        assert!(!ours[0].2.contains(&format!("| Build | `{build1}`")));
+        let posts = s
+            .requests
+            .iter()
+            .filter(|(m, p, _, _)| m == "POST" && p.ends_with("/issues/7/comments"))
+            .count();
+        let patches: Vec<_> = s
+            .requests
+            .iter()
+            .filter(|(m, _, _, _)| m == "PATCH")
+            .collect();
+        assert_eq!(posts, 1, "created once");
+        assert_eq!(patches.len(), 1);
+        assert_eq!(
+            patches[0].1,
+            format!("/repos/acme/site/issues/comments/{}", ours[0].0)
+        );
+        assert_eq!(s.comments.len(), 121, "other comments untouched");
+    }
+
+    // A failing run marks its deployment failed and says so in the comment.
+    let no_deploy = p.mint(&["app:read", "app:write"]).await;
+    let third = step(&r, &inputs(&no_deploy)).await;
+    third.assert_failed();
+    let s = stub.lock().unwrap();
+    let (id, _) = s.deployments.last().unwrap();
+    let last = s
+        .statuses
+        .iter()
+        .rev()
+        .find(|(d, _)| d == id)
+        .map(|(_, b)| b.clone())
+        .unwrap();
+    assert_eq!(last["state"], "failure");
+    assert_eq!(last["description"], "Comwit token lacks a scope");
+    let ours: Vec<_> = s
+        .comments
+        .iter()
+        .filter(|(_, _, b)| b.contains("<!-- comwit-deploy:"))
+        .collect();
+    assert_eq!(ours.len(), 1);
+    assert!(ours[0].2.contains("❌ failed"), "{}", ours[0].2);
+    assert!(ours[0].2.contains("app:deploy"), "{}", ours[0].2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_permission_error_is_a_warning_and_the_deploy_still_succeeds() {
+    let p = platform().await;
+    let app = p.create_app("web").await;
+    let (api, stub) = github_stub().await;
+    let mut r = Runner::new();
+    r.set("GITHUB_API_URL", &api);
+    r.set("GITHUB_REPOSITORY", "acme/locked");
+    r.files("dist", &[("index.html", b"<h1>hi</h1>")]);
+    let run = r
+        .step(&[
+            ("token", &p.user),
+            ("api-url", &p.url),
+            ("project", &p.project),
+            ("app", &app),
+            ("github-token", GH_TOKEN),
+        ])
+        .await;
+    run.assert_ok();
+    run.assert_hidden(GH_TOKEN);
+    let warnings = run.annotations("warning");
+    assert_eq!(
+        warnings[0].0, "GitHub deployment not created",
+        "{warnings:?}"
+    );
+    assert!(warnings[0].1.contains("403"), "{warnings:?}");
+    assert!(warnings[0].1.contains("deployments: write"), "{warnings:?}");
+    assert_eq!(p.builds(&app).await.len(), 1, "deployed anyway");
+    assert!(stub.lock().unwrap().deployments.is_empty());
+}
