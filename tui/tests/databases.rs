@@ -99,3 +99,22 @@ async fn read_only_mode_refuses_writes_and_hides_their_keys() {
     h.toast("read-only mode").await;
     assert!(!h.screen().contains("Create a database"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protected_tenants_are_locked_with_the_reason() {
+    let mut h = Harness::start_with(|b| b, Mode::Operator).await;
+    h.open("platform").await;
+    h.open("databases").await;
+    h.select("louhi-app").await;
+    h.key(KeyCode::Tab);
+    h.wait_for("protected tenant").await;
+    let text = h.screen();
+    assert!(text.contains("PLATFORM_API_PROTECTED_TENANTS"), "{text}");
+    assert!(
+        !text.contains("R rotate token"),
+        "no destructive keys offered: {text}"
+    );
+    h.key(KeyCode::Char('D'));
+    h.toast("protected tenant").await;
+    assert!(!h.screen().contains("Delete database"));
+}
