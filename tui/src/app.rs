@@ -331,6 +331,12 @@ impl App {
         self.pending_jump = None;
         self.fullscreen = None;
         self.focus = Focus::Tree;
+        // A project jump (`:project`, `--project`) opens it too.
+        if let Some(key @ NodeKey::Project(_)) = target
+            && self.tree.expand(&key)
+        {
+            self.load(key);
+        }
         self.sync_view();
         if let Some(open) = jump.open {
             self.open_fullscreen(open);

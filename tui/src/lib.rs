@@ -152,7 +152,12 @@ async fn event_loop(
         }
     });
 
+    let start_in = session.project.clone();
     let mut app = App::new(session, settings, tx.clone());
+    // --project (an id or a name): open the tree there.
+    if let Some(project) = start_in {
+        app.run_command(palette::Command::Project(project));
+    }
     if let Some(w) = warning {
         app.warn(w);
     }

@@ -102,7 +102,8 @@ pub fn sandbox_session(
         secrets_in_memory: true,
         sql_operator,
         read_only,
-        project: Some(info.project_id.clone()),
+        // The demo spreads over several projects: start at the top.
+        project: None,
         dns_parents: Parents::Fixed(vec![registry]),
         resolvers: vec![info.dns_addr.parse()?],
     })

@@ -94,3 +94,15 @@ async fn filter_help_and_resize_down_to_80x24() {
         let _ = h.screen();
     }
 }
+
+#[tokio::test]
+async fn starting_in_a_project_by_name_selects_and_opens_it() {
+    let mut h = Harness::start().await;
+    h.app
+        .run_command(comwit_tui::palette::Command::Project("storefront".into()));
+    h.settle(|a| {
+        a.selected_node().is_some_and(|n| n.label == "storefront")
+            && row_labels(a).contains(&"apps".to_string())
+    })
+    .await;
+}
