@@ -16,11 +16,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Gauge, Row};
 
 use super::detail::panel;
-use super::{Hint, Remote, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
 use crate::context::{Ctx, Reporter};
 use crate::notice::Level;
 use crate::theme::Theme;
-use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::list::PickerKey;
 use crate::widgets::modal::{Modal, Outcome, complete_path};
 use crate::widgets::table::{self, TableSpec};
 use crate::widgets::{bytes, short_time};
@@ -64,8 +64,7 @@ pub struct BuildsView {
     project: String,
     app: String,
     data: Remote<AppBuilds>,
-    cursor: Picker,
-    modal: Option<Modal<Intent>>,
+    ui: ListUi<Intent>,
     deploying: Option<Deploying>,
     /// The last deploy path typed (offered again).
     last_path: String,
@@ -77,8 +76,7 @@ impl BuildsView {
             project: project.to_string(),
             app: app.to_string(),
             data: Remote::default(),
-            cursor: Picker::default(),
-            modal: None,
+            ui: ListUi::default(),
             deploying: None,
             last_path: "./".into(),
         }
@@ -86,7 +84,7 @@ impl BuildsView {
 
     fn rows(&self) -> Vec<usize> {
         match &self.data.data {
-            Some(d) => self.cursor.matches(&d.builds, |b| {
+            Some(d) => self.ui.cursor.matches(&d.builds, |b| {
                 format!("{} {}", b.build_id, b.sha256.as_deref().unwrap_or(""))
             }),
             None => Vec::new(),
@@ -95,7 +93,7 @@ impl BuildsView {
 
     fn selected(&self) -> Option<&Build> {
         let rows = self.rows();
-        let i = self.cursor.current(&rows)?;
+        let i = self.ui.cursor.current(&rows)?;
         self.data.data.as_ref()?.builds.get(i)
     }
 
@@ -230,12 +228,17 @@ impl View for BuildsView {
         format!("{} · builds", self.name())
     }
 
+    fn interaction(&self) -> Option<&dyn Interaction> {
+        Some(&self.ui)
+    }
+
+    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
+        Some(&mut self.ui)
+    }
+
     fn hints(&self) -> Vec<Hint> {
-        if let Some(m) = &self.modal {
-            return super::modal_hints(m);
-        }
-        if self.cursor.filtering {
-            return super::filter_hints();
+        if let Some(h) = self.ui.hints() {
+            return h;
         }
         let mut h = vec![hint("↑↓", "select")];
         if self.deploying.is_none() {
@@ -247,37 +250,20 @@ impl View for BuildsView {
         h
     }
 
-    fn captures_keys(&self) -> bool {
-        self.modal.is_some() || self.cursor.filtering
-    }
-
-    fn filter(&mut self) -> bool {
-        self.cursor.start_filter();
-        true
-    }
-
-    fn on_paste(&mut self, text: &str) -> bool {
-        match &mut self.modal {
-            Some(m) => {
-                m.on_paste(text);
-                true
-            }
-            None => false,
-        }
-    }
-
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if let Some(modal) = &mut self.modal {
+        if let Some(modal) = &mut self.ui.modal {
             match modal.on_key(key) {
                 Outcome::Open => {}
-                Outcome::Cancelled | Outcome::Copy(_) | Outcome::Submitted(..) => self.modal = None,
+                Outcome::Cancelled | Outcome::Copy(_) | Outcome::Submitted(..) => {
+                    self.ui.modal = None
+                }
                 Outcome::Confirmed(Intent::Deploy, path) => {
-                    self.modal = None;
+                    self.ui.modal = None;
                     self.last_path = path.clone();
                     self.start_deploy(&path, cx);
                 }
                 Outcome::Confirmed(Intent::Rollback { to }, _) => {
-                    self.modal = None;
+                    self.ui.modal = None;
                     let (client, project, app) =
                         (cx.client().clone(), self.project.clone(), self.app.clone());
                     cx.toast(Level::Info, format!("rolling back to {to}…"));
@@ -289,7 +275,7 @@ impl View for BuildsView {
             return true;
         }
         let len = self.rows().len();
-        if let PickerKey::Used = self.cursor.on_key(key, len, 10) {
+        if let PickerKey::Used = self.ui.cursor.on_key(key, len, 10) {
             return true;
         }
         match key.code {
@@ -309,7 +295,7 @@ impl View for BuildsView {
                     if let Modal::Prompt { complete, .. } = &mut modal {
                         *complete = Some(complete_path);
                     }
-                    self.modal = Some(modal);
+                    self.ui.modal = Some(modal);
                 }
                 true
             }
@@ -326,7 +312,7 @@ impl View for BuildsView {
                         .as_ref()
                         .and_then(|d| d.app.active_build().map(str::to_string))
                         .unwrap_or_else(|| "nothing".into());
-                    self.modal = Some(Modal::confirm(
+                    self.ui.modal = Some(Modal::confirm(
                         "Roll back",
                         vec![
                             format!("Roll {} back", self.name()),
@@ -341,7 +327,7 @@ impl View for BuildsView {
                 }
                 true
             }
-            KeyCode::Esc if self.cursor.clear_filter() => true,
+            KeyCode::Esc if self.ui.cursor.clear_filter() => true,
             _ => false,
         }
     }
@@ -465,7 +451,7 @@ impl View for BuildsView {
                 len: rows.len(),
                 focused,
             },
-            &mut self.cursor,
+            &mut self.ui.cursor,
             theme,
             |i| {
                 let b = &builds[rows[i]];
@@ -501,12 +487,6 @@ impl View for BuildsView {
                     )),
                 bar,
             );
-        }
-    }
-
-    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
-        if let Some(m) = &self.modal {
-            m.draw(frame, theme);
         }
     }
 }

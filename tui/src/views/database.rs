@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::detail::panel;
-use super::{Hint, Remote, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -55,7 +55,7 @@ pub struct DatabaseView {
     database: String,
     data: Remote<Database>,
     internals: Remote<Internals>,
-    modal: Option<Modal<Intent>>,
+    ui: ListUi<Intent>,
 }
 
 impl DatabaseView {
@@ -65,7 +65,7 @@ impl DatabaseView {
             database: database.to_string(),
             data: Remote::default(),
             internals: Remote::default(),
-            modal: None,
+            ui: ListUi::default(),
         }
     }
 
@@ -111,7 +111,7 @@ impl DatabaseView {
             return;
         }
         let name = self.name().to_string();
-        self.modal = Some(match intent {
+        self.ui.modal = Some(match intent {
             Intent::Rotate => Modal::confirm(
                 "Rotate token",
                 vec![
@@ -177,9 +177,22 @@ impl View for DatabaseView {
         self.name().to_string()
     }
 
+    fn interaction(&self) -> Option<&dyn Interaction> {
+        Some(&self.ui)
+    }
+
+    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
+        Some(&mut self.ui)
+    }
+
+    /// Nothing to filter here.
+    fn filter(&mut self) -> bool {
+        false
+    }
+
     fn hints(&self) -> Vec<Hint> {
-        if let Some(m) = &self.modal {
-            return super::modal_hints(m);
+        if let Some(h) = self.ui.hints() {
+            return h;
         }
         let mut h = vec![hint("s", "SQL console")];
         if self.data.data.is_some() && self.protected().is_none() {
@@ -193,24 +206,16 @@ impl View for DatabaseView {
         h
     }
 
-    fn captures_keys(&self) -> bool {
-        self.modal.is_some()
-    }
-
-    fn on_paste(&mut self, text: &str) -> bool {
-        self.modal.as_mut().map(|m| m.on_paste(text)).is_some()
-    }
-
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if let Some(modal) = &mut self.modal {
+        if let Some(modal) = &mut self.ui.modal {
             match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Copy(text) => cx.copy("the database token", text),
                 Outcome::Confirmed(intent, _) => {
-                    self.modal = None;
+                    self.ui.modal = None;
                     self.run(intent, cx);
                 }
-                _ => self.modal = None,
+                _ => self.ui.modal = None,
             }
             return true;
         }
@@ -249,7 +254,7 @@ impl View for DatabaseView {
                     self.name()
                 )];
                 lines.push(saved.unwrap_or_else(|why| format!("⚠ {why}")));
-                self.modal = Some(Modal::Reveal {
+                self.ui.modal = Some(Modal::Reveal {
                     title: "New database token (shown once)".into(),
                     lines,
                     secret: rotated.database_token,
@@ -391,11 +396,5 @@ impl View for DatabaseView {
                 .block(panel(&self.title(), theme, focused)),
             area,
         );
-    }
-
-    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
-        if let Some(m) = &self.modal {
-            m.draw(frame, theme);
-        }
     }
 }

@@ -12,12 +12,12 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row};
 
 use super::detail::panel;
-use super::{Hint, Remote, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::{Level, Notice};
 use crate::theme::Theme;
 use crate::tree::NodeKey;
-use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::list::PickerKey;
 use crate::widgets::modal::{Modal, Outcome};
 use crate::widgets::short_time;
 use crate::widgets::table::{self, TableSpec};
@@ -35,8 +35,7 @@ enum Msg {
 pub struct DatabasesView {
     project: String,
     data: Remote<Vec<Database>>,
-    cursor: Picker,
-    modal: Option<Modal<Intent>>,
+    ui: ListUi<Intent>,
 }
 
 /// Database names: lowercase letters, digits and dashes.
@@ -60,8 +59,7 @@ impl DatabasesView {
         Self {
             project: project.to_string(),
             data: Remote::default(),
-            cursor: Picker::default(),
-            modal: None,
+            ui: ListUi::default(),
         }
     }
 
@@ -70,11 +68,12 @@ impl DatabasesView {
     }
 
     fn rows(&self) -> Vec<usize> {
-        self.cursor.matches(self.dbs(), |d| d.name.clone())
+        self.ui.cursor.matches(self.dbs(), |d| d.name.clone())
     }
 
     fn selected(&self) -> Option<&Database> {
-        self.cursor
+        self.ui
+            .cursor
             .current(&self.rows())
             .and_then(|i| self.dbs().get(i))
     }
@@ -85,12 +84,17 @@ impl View for DatabasesView {
         "databases".into()
     }
 
+    fn interaction(&self) -> Option<&dyn Interaction> {
+        Some(&self.ui)
+    }
+
+    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
+        Some(&mut self.ui)
+    }
+
     fn hints(&self) -> Vec<Hint> {
-        if let Some(m) = &self.modal {
-            return super::modal_hints(m);
-        }
-        if self.cursor.filtering {
-            return super::filter_hints();
+        if let Some(h) = self.ui.hints() {
+            return h;
         }
         let mut h = vec![write_hint("n", "create")];
         if self.selected().is_some() {
@@ -99,21 +103,8 @@ impl View for DatabasesView {
         h
     }
 
-    fn captures_keys(&self) -> bool {
-        self.modal.is_some() || self.cursor.filtering
-    }
-
-    fn filter(&mut self) -> bool {
-        self.cursor.start_filter();
-        true
-    }
-
-    fn on_paste(&mut self, text: &str) -> bool {
-        self.modal.as_mut().map(|m| m.on_paste(text)).is_some()
-    }
-
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if let Some(modal) = &mut self.modal {
+        if let Some(modal) = &mut self.ui.modal {
             match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Copy(text) => cx.copy("the database token", text),
@@ -123,25 +114,25 @@ impl View for DatabasesView {
                         cx.toast(Level::Warning, why);
                         return true;
                     }
-                    self.modal = None;
+                    self.ui.modal = None;
                     let (client, project) = (cx.client().clone(), self.project.clone());
                     cx.spawn(async move {
                         let result = client.databases(&project).create(&name).await;
                         Msg::Created(name, result)
                     });
                 }
-                _ => self.modal = None,
+                _ => self.ui.modal = None,
             }
             return true;
         }
         let len = self.rows().len();
-        if let PickerKey::Used = self.cursor.on_key(key, len, 10) {
+        if let PickerKey::Used = self.ui.cursor.on_key(key, len, 10) {
             return true;
         }
         match key.code {
             KeyCode::Char('n') => {
                 if cx.may_write() {
-                    self.modal = Some(Modal::prompt(
+                    self.ui.modal = Some(Modal::prompt(
                         "Create a database",
                         vec!["Its token is shown once; it is saved before it is shown.".into()],
                         "",
@@ -157,7 +148,7 @@ impl View for DatabasesView {
                     });
                 }
             }
-            KeyCode::Esc if self.cursor.clear_filter() => {}
+            KeyCode::Esc if self.ui.cursor.clear_filter() => {}
             _ => return false,
         }
         true
@@ -188,7 +179,7 @@ impl View for DatabasesView {
                     Err(why) => lines.push(format!("⚠ {why}")),
                 }
                 lines.push("The platform keeps no copy of this token:".into());
-                self.modal = Some(Modal::Reveal {
+                self.ui.modal = Some(Modal::Reveal {
                     title: "Database token (shown once)".into(),
                     lines,
                     secret: created.database_token,
@@ -241,7 +232,7 @@ impl View for DatabasesView {
                 len: rows.len(),
                 focused,
             },
-            &mut self.cursor,
+            &mut self.ui.cursor,
             theme,
             |i| {
                 let d = &dbs[rows[i]];
@@ -253,12 +244,6 @@ impl View for DatabasesView {
                 ])
             },
         );
-    }
-
-    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
-        if let Some(m) = &self.modal {
-            m.draw(frame, theme);
-        }
     }
 }
 

@@ -16,12 +16,11 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::detail::panel;
-use super::{Hint, View, hint, modal_hints, write_hint};
+use super::{Hint, Interaction, ListUi, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
 use crate::widgets::bytes;
-use crate::widgets::list::Picker;
 use crate::widgets::modal::{Field, Modal, Outcome};
 use crate::widgets::table::draw_rows;
 
@@ -63,8 +62,7 @@ pub struct DeployWatchView {
     upload: Option<(u64, u64)>,
     history: Vec<Entry>,
     log: VecDeque<String>,
-    cursor: Picker,
-    modal: Option<Modal<Intent>>,
+    ui: ListUi<Intent>,
 }
 
 fn now() -> String {
@@ -93,15 +91,14 @@ impl DeployWatchView {
             upload: None,
             history: Vec::new(),
             log: VecDeque::new(),
-            cursor: Picker::default(),
-            modal: None,
+            ui: ListUi::default(),
         };
         view.configure();
         view
     }
 
     fn configure(&mut self) {
-        self.modal = Some(Modal::form(
+        self.ui.modal = Some(Modal::form(
             "Watch and redeploy",
             vec![
                 "Deploys the package whenever files change (after 300 ms of quiet).".into(),
@@ -127,7 +124,7 @@ impl DeployWatchView {
         let package = PathBuf::from(values[0].trim());
         let build = Some(values[1].trim().to_string()).filter(|b| !b.is_empty());
         if build.is_none() && !package.is_dir() {
-            if let Some(m) = &mut self.modal {
+            if let Some(m) = &mut self.ui.modal {
                 m.refuse(format!(
                     "{} is not a directory: give the build directory (or a build command)",
                     package.display()
@@ -135,7 +132,7 @@ impl DeployWatchView {
             }
             return;
         }
-        self.modal = None;
+        self.ui.modal = None;
         let options = WatchOptions {
             project: self.project.clone(),
             app: self.app.clone(),
@@ -199,13 +196,26 @@ impl View for DeployWatchView {
         "watch mode".into()
     }
 
+    fn interaction(&self) -> Option<&dyn Interaction> {
+        Some(&self.ui)
+    }
+
+    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
+        Some(&mut self.ui)
+    }
+
+    /// Nothing to filter here.
+    fn filter(&mut self) -> bool {
+        false
+    }
+
     fn fullscreen(&self) -> bool {
         true
     }
 
     fn hints(&self) -> Vec<Hint> {
-        if let Some(m) = &self.modal {
-            return modal_hints(m);
+        if let Some(h) = self.ui.hints() {
+            return h;
         }
         let mut h = Vec::new();
         if self.control.is_some() {
@@ -223,27 +233,19 @@ impl View for DeployWatchView {
         h
     }
 
-    fn captures_keys(&self) -> bool {
-        self.modal.is_some()
-    }
-
-    fn on_paste(&mut self, text: &str) -> bool {
-        self.modal.as_mut().map(|m| m.on_paste(text)).is_some()
-    }
-
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if let Some(modal) = &mut self.modal {
+        if let Some(modal) = &mut self.ui.modal {
             match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Submitted(Intent::Configure, values) => {
                     if cx.may_write() {
                         self.start(values, cx);
                     } else {
-                        self.modal = None;
+                        self.ui.modal = None;
                     }
                 }
                 Outcome::Confirmed(Intent::Rollback { to }, _) => {
-                    self.modal = None;
+                    self.ui.modal = None;
                     let (client, project, app) =
                         (cx.client().clone(), self.project.clone(), self.app.clone());
                     cx.spawn(async move {
@@ -257,12 +259,12 @@ impl View for DeployWatchView {
                         )
                     });
                 }
-                _ => self.modal = None,
+                _ => self.ui.modal = None,
             }
             return true;
         }
         if let crate::widgets::list::PickerKey::Used =
-            self.cursor.on_key(key, self.history.len(), 10)
+            self.ui.cursor.on_key(key, self.history.len(), 10)
         {
             return true;
         }
@@ -293,7 +295,7 @@ impl View for DeployWatchView {
                 };
                 if cx.may_write() {
                     let from = last.build_id.clone();
-                    self.modal = Some(Modal::confirm(
+                    self.ui.modal = Some(Modal::confirm(
                         "Roll back the last deploy",
                         vec![
                             format!("from {from} (deployed by this watch)"),
@@ -434,7 +436,7 @@ impl View for DeployWatchView {
         draw_rows(
             frame,
             table,
-            &mut self.cursor,
+            &mut self.ui.cursor,
             len,
             &[
                 "time",
@@ -492,12 +494,6 @@ impl View for DeployWatchView {
             .map(|l| Line::styled(l.clone(), theme.dim))
             .collect();
         frame.render_widget(Paragraph::new(lines), log);
-    }
-
-    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
-        if let Some(m) = &self.modal {
-            m.draw(frame, theme);
-        }
     }
 }
 

@@ -13,11 +13,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row};
 
 use super::detail::panel;
-use super::{Hint, Remote, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
-use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::list::PickerKey;
 use crate::widgets::modal::{Field, Modal, Outcome};
 use crate::widgets::table::{self, TableSpec};
 
@@ -45,8 +45,7 @@ pub struct EnvView {
     project: String,
     app: String,
     data: Remote<Vec<EnvVar>>,
-    cursor: Picker,
-    modal: Option<Modal<Intent>>,
+    ui: ListUi<Intent>,
     /// Keys whose flagged values the user chose to see.
     revealed: HashSet<String>,
     /// The last write that failed, for retry.
@@ -115,8 +114,7 @@ impl EnvView {
             project: project.to_string(),
             app: app.to_string(),
             data: Remote::default(),
-            cursor: Picker::default(),
-            modal: None,
+            ui: ListUi::default(),
             revealed: HashSet::new(),
             failed: None,
         }
@@ -127,11 +125,12 @@ impl EnvView {
     }
 
     fn rows(&self) -> Vec<usize> {
-        self.cursor.matches(self.vars(), |v| v.key.clone())
+        self.ui.cursor.matches(self.vars(), |v| v.key.clone())
     }
 
     fn selected(&self) -> Option<&EnvVar> {
-        self.cursor
+        self.ui
+            .cursor
             .current(&self.rows())
             .and_then(|i| self.vars().get(i))
     }
@@ -139,7 +138,7 @@ impl EnvView {
     fn form(&mut self, var: Option<&EnvVar>) {
         let editing = var.is_some();
         let key = Field::text("key", var.map(|v| v.key.as_str()).unwrap_or(""));
-        self.modal = Some(Modal::form(
+        self.ui.modal = Some(Modal::form(
             if editing {
                 "Edit variable"
             } else {
@@ -157,18 +156,18 @@ impl EnvView {
     fn submit(&mut self, values: Vec<String>, editing: bool, cx: &mut Ctx<'_>) {
         let (key, value) = (values[0].trim().to_string(), values[1].clone());
         if let Err(why) = valid_key(&key) {
-            if let Some(m) = &mut self.modal {
+            if let Some(m) = &mut self.ui.modal {
                 m.refuse(why);
             }
             return;
         }
         if !editing && self.vars().iter().any(|v| v.key == key) {
-            if let Some(m) = &mut self.modal {
+            if let Some(m) = &mut self.ui.modal {
                 m.refuse(format!("{key} exists: select it and press e to edit"));
             }
             return;
         }
-        self.modal = None;
+        self.ui.modal = None;
         if let Some(why) = credential_warning(&key, &value) {
             cx.toast(
                 Level::Warning,
@@ -222,12 +221,17 @@ impl View for EnvView {
         "environment".into()
     }
 
+    fn interaction(&self) -> Option<&dyn Interaction> {
+        Some(&self.ui)
+    }
+
+    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
+        Some(&mut self.ui)
+    }
+
     fn hints(&self) -> Vec<Hint> {
-        if let Some(m) = &self.modal {
-            return super::modal_hints(m);
-        }
-        if self.cursor.filtering {
-            return super::filter_hints();
+        if let Some(h) = self.ui.hints() {
+            return h;
         }
         let mut h = vec![write_hint("n", "add")];
         if let Some(v) = self.selected() {
@@ -240,36 +244,23 @@ impl View for EnvView {
         h
     }
 
-    fn captures_keys(&self) -> bool {
-        self.modal.is_some() || self.cursor.filtering
-    }
-
-    fn filter(&mut self) -> bool {
-        self.cursor.start_filter();
-        true
-    }
-
-    fn on_paste(&mut self, text: &str) -> bool {
-        self.modal.as_mut().map(|m| m.on_paste(text)).is_some()
-    }
-
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if let Some(modal) = &mut self.modal {
+        if let Some(modal) = &mut self.ui.modal {
             match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Submitted(Intent::Set { editing }, values) => {
                     self.submit(values, editing, cx)
                 }
                 Outcome::Confirmed(Intent::Delete(k), _) => {
-                    self.modal = None;
+                    self.ui.modal = None;
                     self.write(Write::Remove(k), cx);
                 }
-                _ => self.modal = None,
+                _ => self.ui.modal = None,
             }
             return true;
         }
         let len = self.rows().len();
-        if let PickerKey::Used = self.cursor.on_key(key, len, 10) {
+        if let PickerKey::Used = self.ui.cursor.on_key(key, len, 10) {
             return true;
         }
         match key.code {
@@ -289,7 +280,7 @@ impl View for EnvView {
                 if let Some(v) = self.selected().cloned()
                     && cx.may_write()
                 {
-                    self.modal = Some(Modal::confirm(
+                    self.ui.modal = Some(Modal::confirm(
                         "Delete variable",
                         vec![format!(
                             "Remove {} from this app's environment? The next deploy runs without it.",
@@ -306,7 +297,7 @@ impl View for EnvView {
                     self.revealed.insert(v);
                 }
             }
-            KeyCode::Esc if self.cursor.clear_filter() => {}
+            KeyCode::Esc if self.ui.cursor.clear_filter() => {}
             _ => return false,
         }
         true
@@ -384,7 +375,7 @@ impl View for EnvView {
                 len: rows.len(),
                 focused,
             },
-            &mut self.cursor,
+            &mut self.ui.cursor,
             theme,
             |i| {
                 let v = &vars[rows[i]];
@@ -401,12 +392,6 @@ impl View for EnvView {
                 ])
             },
         );
-    }
-
-    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
-        if let Some(m) = &self.modal {
-            m.draw(frame, theme);
-        }
     }
 }
 

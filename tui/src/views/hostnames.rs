@@ -13,11 +13,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row};
 
 use super::detail::panel;
-use super::{Hint, Remote, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
-use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::list::PickerKey;
 use crate::widgets::modal::{Field, Modal, Outcome};
 use crate::widgets::table::{self, TableSpec};
 
@@ -44,8 +44,7 @@ pub struct HostnamesView {
     project: String,
     app: String,
     data: Remote<Vec<Hostname>>,
-    cursor: Picker,
-    modal: Option<Modal<Intent>>,
+    ui: ListUi<Intent>,
     /// The last attach, repeated by the error dialog's retry.
     last_attach: Option<(String, DnsMode)>,
 }
@@ -72,8 +71,7 @@ impl HostnamesView {
             project: project.to_string(),
             app: app.to_string(),
             data: Remote::default(),
-            cursor: Picker::default(),
-            modal: None,
+            ui: ListUi::default(),
             last_attach: None,
         }
     }
@@ -83,11 +81,12 @@ impl HostnamesView {
     }
 
     fn rows(&self) -> Vec<usize> {
-        self.cursor.matches(self.hosts(), |h| h.domain.clone())
+        self.ui.cursor.matches(self.hosts(), |h| h.domain.clone())
     }
 
     fn selected(&self) -> Option<&Hostname> {
-        self.cursor
+        self.ui
+            .cursor
             .current(&self.rows())
             .and_then(|i| self.hosts().get(i))
     }
@@ -122,7 +121,7 @@ impl HostnamesView {
                     String::new(),
                 ];
                 lines.extend(records_text(&r.dns_records));
-                self.modal = Some(Modal::Info {
+                self.ui.modal = Some(Modal::Info {
                     title: "Records to publish".into(),
                     lines,
                 });
@@ -161,12 +160,17 @@ impl View for HostnamesView {
         "hostnames".into()
     }
 
+    fn interaction(&self) -> Option<&dyn Interaction> {
+        Some(&self.ui)
+    }
+
+    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
+        Some(&mut self.ui)
+    }
+
     fn hints(&self) -> Vec<Hint> {
-        if let Some(m) = &self.modal {
-            return super::modal_hints(m);
-        }
-        if self.cursor.filtering {
-            return super::filter_hints();
+        if let Some(h) = self.ui.hints() {
+            return h;
         }
         let mut h = vec![write_hint("a", "attach")];
         if let Some(host) = self.selected() {
@@ -181,21 +185,8 @@ impl View for HostnamesView {
         h
     }
 
-    fn captures_keys(&self) -> bool {
-        self.modal.is_some() || self.cursor.filtering
-    }
-
-    fn filter(&mut self) -> bool {
-        self.cursor.start_filter();
-        true
-    }
-
-    fn on_paste(&mut self, text: &str) -> bool {
-        self.modal.as_mut().map(|m| m.on_paste(text)).is_some()
-    }
-
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if let Some(modal) = &mut self.modal {
+        if let Some(modal) = &mut self.ui.modal {
             match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Copy(text) => cx.copy("the records", text),
@@ -210,11 +201,11 @@ impl View for HostnamesView {
                     } else {
                         DnsMode::ExternalRecords
                     };
-                    self.modal = None;
+                    self.ui.modal = None;
                     self.attach(domain, mode, false, cx);
                 }
                 Outcome::Confirmed(Intent::Finalize(domain), _) => {
-                    self.modal = None;
+                    self.ui.modal = None;
                     let (client, project, app) =
                         (cx.client().clone(), self.project.clone(), self.app.clone());
                     cx.spawn(async move {
@@ -222,19 +213,19 @@ impl View for HostnamesView {
                         Msg::Finalized(domain, result)
                     });
                 }
-                _ => self.modal = None,
+                _ => self.ui.modal = None,
             }
             return true;
         }
         let len = self.rows().len();
-        if let PickerKey::Used = self.cursor.on_key(key, len, 10) {
+        if let PickerKey::Used = self.ui.cursor.on_key(key, len, 10) {
             return true;
         }
         let selected = self.selected().cloned();
         match (key.code, selected) {
             (KeyCode::Char('a'), _) => {
                 if cx.may_write() {
-                    self.modal = Some(Modal::form(
+                    self.ui.modal = Some(Modal::form(
                         "Attach a hostname",
                         vec![
                             "external_records: you publish the records we show at your DNS provider.".into(),
@@ -264,7 +255,7 @@ impl View for HostnamesView {
             }
             (KeyCode::Char('f'), Some(h)) => {
                 if cx.may_write() {
-                    self.modal = Some(Modal::confirm(
+                    self.ui.modal = Some(Modal::confirm(
                         "Finalize",
                         vec![format!(
                             "Finalize {}? Do this once its DNS records are published.",
@@ -274,7 +265,7 @@ impl View for HostnamesView {
                     ));
                 }
             }
-            (KeyCode::Esc, _) if self.cursor.clear_filter() => {}
+            (KeyCode::Esc, _) if self.ui.cursor.clear_filter() => {}
             _ => return false,
         }
         true
@@ -355,7 +346,7 @@ impl View for HostnamesView {
                 len: rows.len(),
                 focused,
             },
-            &mut self.cursor,
+            &mut self.ui.cursor,
             theme,
             |i| {
                 let h = &hosts[rows[i]];
@@ -378,11 +369,5 @@ impl View for HostnamesView {
                 ])
             },
         );
-    }
-
-    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
-        if let Some(m) = &self.modal {
-            m.draw(frame, theme);
-        }
     }
 }

@@ -28,6 +28,7 @@ use ratatui::layout::Rect;
 use crate::context::Ctx;
 use crate::theme::Theme;
 use crate::tree::{Node, NodeKey};
+use crate::widgets::list::Picker;
 use crate::widgets::modal::Modal;
 
 pub use detail::DetailView;
@@ -140,19 +141,97 @@ impl<T> Remote<T> {
     }
 }
 
+/// What a view holds for the user's hands: the list cursor (with its `/`
+/// filter) and at most one open dialog. Views keep one in a field and
+/// return it from [`View::interaction`]; the trait's defaults then handle
+/// dialog keys capture, filtering, pasting and drawing the dialog.
+pub struct ListUi<I> {
+    pub cursor: Picker,
+    pub modal: Option<Modal<I>>,
+}
+
+impl<I> Default for ListUi<I> {
+    fn default() -> Self {
+        Self {
+            cursor: Picker::default(),
+            modal: None,
+        }
+    }
+}
+
+impl<I> ListUi<I> {
+    /// The keys of an open dialog or filter, which own the keyboard.
+    pub fn hints(&self) -> Option<Vec<Hint>> {
+        match &self.modal {
+            Some(m) => Some(modal_hints(m)),
+            None if self.cursor.filtering => Some(filter_hints()),
+            None => None,
+        }
+    }
+}
+
+/// [`ListUi`] as the trait's defaults see it (whatever the intent type).
+pub trait Interaction {
+    fn captures_keys(&self) -> bool;
+    fn start_filter(&mut self);
+    fn paste(&mut self, text: &str) -> bool;
+    fn draw_dialog(&self, frame: &mut Frame<'_>, theme: &Theme);
+}
+
+impl<I: Clone> Interaction for ListUi<I> {
+    fn captures_keys(&self) -> bool {
+        self.modal.is_some() || self.cursor.filtering
+    }
+
+    fn start_filter(&mut self) {
+        self.cursor.start_filter();
+    }
+
+    fn paste(&mut self, text: &str) -> bool {
+        match &mut self.modal {
+            Some(m) => {
+                m.on_paste(text);
+                true
+            }
+            None if self.cursor.filtering => {
+                self.cursor.filter.insert_str(text);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn draw_dialog(&self, frame: &mut Frame<'_>, theme: &Theme) {
+        if let Some(m) = &self.modal {
+            m.draw(frame, theme);
+        }
+    }
+}
+
 pub trait View {
     fn title(&self) -> String;
     /// The keys valid right now (the bar, and `?`).
     fn hints(&self) -> Vec<Hint>;
     /// True when the key was used.
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool;
-    fn on_paste(&mut self, _text: &str) -> bool {
-        false
+    /// The view's cursor and dialog, for the defaults below.
+    fn interaction(&self) -> Option<&dyn Interaction> {
+        None
+    }
+    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
+        None
+    }
+    fn on_paste(&mut self, text: &str) -> bool {
+        self.interaction_mut().is_some_and(|i| i.paste(text))
     }
     fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>);
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool);
     /// Dialogs are drawn over the whole screen, after everything else.
-    fn draw_modal(&self, _frame: &mut Frame<'_>, _theme: &Theme) {}
+    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
+        if let Some(i) = self.interaction() {
+            i.draw_dialog(frame, theme);
+        }
+    }
     /// (Re)load from the API.
     fn refresh(&mut self, cx: &mut Ctx<'_>);
     /// Repeat what failed (the error dialog's retry); by default, reload.
@@ -161,11 +240,17 @@ pub trait View {
     }
     /// A dialog is open or text is being typed: every key goes to the view.
     fn captures_keys(&self) -> bool {
-        false
+        self.interaction().is_some_and(|i| i.captures_keys())
     }
     /// `/`: start filtering the view's list (false if it has none).
     fn filter(&mut self) -> bool {
-        false
+        match self.interaction_mut() {
+            Some(i) => {
+                i.start_filter();
+                true
+            }
+            None => false,
+        }
     }
     /// `y`: what to copy from the selection (label, text).
     fn copy(&self) -> Option<(String, String)> {
