@@ -82,19 +82,20 @@ impl BuildsView {
         }
     }
 
+    fn builds(&self) -> &[Build] {
+        self.data
+            .data
+            .as_ref()
+            .map(|d| d.builds.as_slice())
+            .unwrap_or(&[])
+    }
+
     fn rows(&self) -> Vec<usize> {
-        match &self.data.data {
-            Some(d) => self.ui.cursor.matches(&d.builds, |b| {
-                format!("{} {}", b.build_id, b.sha256.as_deref().unwrap_or(""))
-            }),
-            None => Vec::new(),
-        }
+        self.ui.rows(self.builds(), build_text)
     }
 
     fn selected(&self) -> Option<&Build> {
-        let rows = self.rows();
-        let i = self.ui.cursor.current(&rows)?;
-        self.data.data.as_ref()?.builds.get(i)
+        self.ui.selected(self.builds(), build_text)
     }
 
     fn name(&self) -> &str {
@@ -221,6 +222,11 @@ fn rate_and_eta(t: &Transfer, elapsed: Duration) -> String {
 
 fn short(id: &str, n: usize) -> &str {
     &id[..id.len().min(n)]
+}
+
+/// What the `/` filter matches: the id and the digest.
+fn build_text(b: &Build) -> String {
+    format!("{} {}", b.build_id, b.sha256.as_deref().unwrap_or(""))
 }
 
 impl View for BuildsView {

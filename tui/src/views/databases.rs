@@ -68,15 +68,17 @@ impl DatabasesView {
     }
 
     fn rows(&self) -> Vec<usize> {
-        self.ui.cursor.matches(self.dbs(), |d| d.name.clone())
+        self.ui.rows(self.dbs(), db_text)
     }
 
     fn selected(&self) -> Option<&Database> {
-        self.ui
-            .cursor
-            .current(&self.rows())
-            .and_then(|i| self.dbs().get(i))
+        self.ui.selected(self.dbs(), db_text)
     }
+}
+
+/// What the `/` filter matches.
+fn db_text(d: &Database) -> String {
+    d.name.clone()
 }
 
 impl View for DatabasesView {

@@ -125,14 +125,11 @@ impl EnvView {
     }
 
     fn rows(&self) -> Vec<usize> {
-        self.ui.cursor.matches(self.vars(), |v| v.key.clone())
+        self.ui.rows(self.vars(), env_text)
     }
 
     fn selected(&self) -> Option<&EnvVar> {
-        self.ui
-            .cursor
-            .current(&self.rows())
-            .and_then(|i| self.vars().get(i))
+        self.ui.selected(self.vars(), env_text)
     }
 
     fn form(&mut self, var: Option<&EnvVar>) {
@@ -214,6 +211,11 @@ fn valid_key(key: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// What the `/` filter matches.
+fn env_text(v: &EnvVar) -> String {
+    v.key.clone()
 }
 
 impl View for EnvView {

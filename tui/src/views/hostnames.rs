@@ -81,14 +81,11 @@ impl HostnamesView {
     }
 
     fn rows(&self) -> Vec<usize> {
-        self.ui.cursor.matches(self.hosts(), |h| h.domain.clone())
+        self.ui.rows(self.hosts(), host_text)
     }
 
     fn selected(&self) -> Option<&Hostname> {
-        self.ui
-            .cursor
-            .current(&self.rows())
-            .and_then(|i| self.hosts().get(i))
+        self.ui.selected(self.hosts(), host_text)
     }
 
     /// Attach is idempotent: the same call attaches, retries managed DNS,
@@ -153,6 +150,11 @@ impl HostnamesView {
         }
         self.refresh(cx);
     }
+}
+
+/// What the `/` filter matches.
+fn host_text(h: &Hostname) -> String {
+    h.domain.clone()
 }
 
 impl View for HostnamesView {

@@ -160,6 +160,18 @@ impl<I> Default for ListUi<I> {
 }
 
 impl<I> ListUi<I> {
+    /// Indices of the `items` the `/` filter keeps, matched on `text`.
+    pub fn rows<T>(&self, items: &[T], text: impl Fn(&T) -> String) -> Vec<usize> {
+        self.cursor.matches(items, text)
+    }
+
+    /// The item under the cursor among those the filter keeps.
+    pub fn selected<'a, T>(&self, items: &'a [T], text: impl Fn(&T) -> String) -> Option<&'a T> {
+        self.cursor
+            .current(&self.rows(items, text))
+            .and_then(|i| items.get(i))
+    }
+
     /// The keys of an open dialog or filter, which own the keyboard.
     pub fn hints(&self) -> Option<Vec<Hint>> {
         match &self.modal {
