@@ -15,6 +15,11 @@ pub struct SandboxConfig {
     pub registry_dns_listen: SocketAddr,
     /// Idle Hrana streams are closed after this long.
     pub stream_idle_secs: u64,
+    /// A statement on the data endpoint is stopped after this long.
+    pub statement_timeout: std::time::Duration,
+    /// Open Hrana streams allowed per database, and in total.
+    pub max_streams_per_database: usize,
+    pub max_streams: usize,
     /// Also serve `/v2/pipeline` (Louhi does not; some tools need it).
     pub hrana_v2: bool,
     /// Where state and artifacts live. `None` = a temporary directory that
@@ -39,6 +44,13 @@ pub struct SandboxConfig {
     pub seed_demo: bool,
 }
 
+/// Data endpoint limits. Each stream holds three file descriptors (the
+/// database, its WAL and its shared memory), so the total stays well inside
+/// the common `ulimit -n` of 1024.
+pub const DEFAULT_STATEMENT_TIMEOUT_SECS: u64 = 30;
+pub const DEFAULT_MAX_STREAMS_PER_DATABASE: u64 = 32;
+pub const DEFAULT_MAX_STREAMS: u64 = 128;
+
 pub const DEFAULT_PROTECTED_TENANTS: &str = "louhi-app,comwit-db-synthetic";
 
 impl Default for SandboxConfig {
@@ -49,6 +61,9 @@ impl Default for SandboxConfig {
             dns_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             registry_dns_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             stream_idle_secs: 60,
+            statement_timeout: std::time::Duration::from_secs(DEFAULT_STATEMENT_TIMEOUT_SECS),
+            max_streams_per_database: DEFAULT_MAX_STREAMS_PER_DATABASE as usize,
+            max_streams: DEFAULT_MAX_STREAMS as usize,
             hrana_v2: false,
             data_dir: None,
             operator_token: None,

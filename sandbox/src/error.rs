@@ -109,3 +109,36 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+/// Caller input as an error detail may quote it: at most `max` characters,
+/// control characters escaped, cut with an ellipsis — a 60 KB id or raw
+/// bytes never come back whole.
+pub fn excerpt(input: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in input.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    use super::excerpt;
+
+    #[test]
+    fn long_input_is_cut_and_control_characters_escaped() {
+        let long = "x".repeat(60_000);
+        let quoted = excerpt(&long, 64);
+        assert_eq!(quoted.chars().count(), 65);
+        assert!(quoted.ends_with('…'));
+        assert_eq!(excerpt("a\nb\u{1b}", 64), "a\\nb\\u{1b}");
+    }
+}

@@ -37,7 +37,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use auth::{LIVE_SCOPES, PLANNED_SCOPES};
-pub use config::{DEFAULT_PROTECTED_TENANTS, SandboxConfig, parse_tenants};
+pub use config::{
+    DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_DATABASE, DEFAULT_PROTECTED_TENANTS,
+    DEFAULT_STATEMENT_TIMEOUT_SECS, SandboxConfig, parse_tenants,
+};
 pub use error::Problem;
 pub use faults::{Faults, SlowRoute};
 pub use routes::environment::SECRET_NOT_ENABLED;
@@ -119,6 +122,17 @@ impl SandboxBuilder {
     }
     pub fn stream_idle_secs(mut self, secs: u64) -> Self {
         self.config.stream_idle_secs = secs;
+        self
+    }
+    /// Longest a statement may run on the data endpoint.
+    pub fn statement_timeout(mut self, limit: std::time::Duration) -> Self {
+        self.config.statement_timeout = limit;
+        self
+    }
+    /// Open Hrana streams allowed per database and in total.
+    pub fn max_streams(mut self, per_database: usize, total: usize) -> Self {
+        self.config.max_streams_per_database = per_database;
+        self.config.max_streams = total;
         self
     }
     /// Keep state in `dir` (created if needed) so it survives restarts.
@@ -227,7 +241,12 @@ impl SandboxBuilder {
             .map_err(io("creating the data dir", &databases_dir))?;
         let streams = data::Streams::new(
             databases_dir,
-            std::time::Duration::from_secs(config.stream_idle_secs),
+            data::StreamLimits {
+                idle: std::time::Duration::from_secs(config.stream_idle_secs),
+                statement: config.statement_timeout,
+                per_database: config.max_streams_per_database,
+                total: config.max_streams,
+            },
         );
         let seed_demo = config.seed_demo;
         let state = AppState::new(
@@ -259,6 +278,7 @@ impl SandboxBuilder {
                 .map_err(StartError::Demo)?;
         }
 
+        let sweeper = tokio::spawn(sweep_streams(state.clone()));
         let (tx, rx) = oneshot::channel::<()>();
         let (data_tx, data_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -287,10 +307,28 @@ impl SandboxBuilder {
             },
             addr,
             dns: vec![zones_dns, registry_dns],
+            state,
+            sweeper,
             stop: Some(tx),
             task: Some(task),
             _temp: temp,
         })
+    }
+}
+
+/// How long `shutdown` waits for in-flight requests (an upload still
+/// streaming in, a long cursor) before dropping them.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Closes idle data-endpoint streams (and so their file descriptors) even
+/// when no request comes to trigger it.
+async fn sweep_streams(state: AppState) {
+    let mut tick = tokio::time::interval(state.streams.sweep_every());
+    loop {
+        tick.tick().await;
+        let state = state.clone();
+        // Closing a connection may checkpoint its WAL: blocking I/O.
+        let _ = tokio::task::spawn_blocking(move || state.streams.sweep()).await;
     }
 }
 
@@ -301,6 +339,8 @@ pub struct Sandbox {
     addr: SocketAddr,
     /// Dropping them stops them.
     dns: Vec<dns::DnsServer>,
+    state: AppState,
+    sweeper: JoinHandle<()>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     _temp: Option<tempfile::TempDir>,
@@ -321,16 +361,28 @@ impl Sandbox {
         self.addr
     }
 
-    /// Stops accepting connections and waits for in-flight requests.
+    /// Stops accepting connections, stops running SQL, and waits for
+    /// in-flight requests — at most [`SHUTDOWN_GRACE`], then drops them.
     pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.begin_stop();
         for server in self.dns.drain(..) {
             server.stop().await;
         }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            tracing::warn!("in-flight requests did not finish in time; dropping them");
+            task.abort();
+        }
+    }
+
+    fn begin_stop(&mut self) {
+        self.sweeper.abort();
+        self.state.streams.stop();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
     }
 
@@ -346,9 +398,7 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.begin_stop();
         if let Some(task) = self.task.take() {
             task.abort();
         }

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use comwit_sandbox::{DEFAULT_PROTECTED_TENANTS, Sandbox, parse_tenants, write_ready_file};
+use comwit_sandbox::{
+    DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_DATABASE, DEFAULT_PROTECTED_TENANTS,
+    DEFAULT_STATEMENT_TIMEOUT_SECS, Sandbox, parse_tenants, write_ready_file,
+};
 
 #[derive(Parser)]
 #[command(
@@ -72,6 +75,15 @@ struct Serve {
     /// Largest accepted deploy upload, in MiB.
     #[arg(long, default_value_t = 1024)]
     max_upload_mib: u64,
+    /// Stop a statement on the data endpoint after this many seconds.
+    #[arg(long, default_value_t = DEFAULT_STATEMENT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    statement_timeout_secs: u64,
+    /// Open Hrana streams allowed per database (more → 429 until some close or expire).
+    #[arg(long, default_value_t = DEFAULT_MAX_STREAMS_PER_DATABASE, value_parser = clap::value_parser!(u64).range(1..))]
+    max_streams_per_database: u64,
+    /// Open Hrana streams allowed in total (each holds three file descriptors).
+    #[arg(long, default_value_t = DEFAULT_MAX_STREAMS, value_parser = clap::value_parser!(u64).range(1..))]
+    max_streams: u64,
 }
 
 #[tokio::main]
@@ -91,7 +103,12 @@ async fn main() -> anyhow::Result<()> {
         .dns_listen(args.dns_listen)
         .registry_dns_listen(args.registry_dns_listen)
         .protected_tenants(parse_tenants(&args.protected_tenants))
-        .max_upload_bytes(args.max_upload_mib.saturating_mul(1 << 20));
+        .max_upload_bytes(args.max_upload_mib.saturating_mul(1 << 20))
+        .statement_timeout(std::time::Duration::from_secs(args.statement_timeout_secs))
+        .max_streams(
+            args.max_streams_per_database as usize,
+            args.max_streams as usize,
+        );
     if let Some(dir) = &args.data_dir {
         builder = builder.data_dir(dir);
     }

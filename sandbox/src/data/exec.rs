@@ -1,11 +1,13 @@
 //! Executing Hrana requests on one SQLite connection (one stream).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Statement};
 
+use super::interrupt::Interrupt;
 use super::proto::{
     Batch, BatchCond, BatchResult, Col, CursorEntry, DescribeCol, DescribeParam, DescribeResult,
     HranaError, Stmt, StmtResult, StreamRequest, StreamResponse, Value,
@@ -19,6 +21,7 @@ pub struct Session {
     /// is emulated with `query_only` for the transaction's lifetime).
     readonly_tx: bool,
     pub counters: Counters,
+    interrupt: Arc<Interrupt>,
 }
 
 /// Usage for `GET /v1/databases/{db}/usage`.
@@ -55,17 +58,33 @@ fn code_name(extended: i32) -> &'static str {
 }
 
 fn sql_error(e: &rusqlite::Error) -> HranaError {
-    match e {
-        rusqlite::Error::SqliteFailure(f, msg) => HranaError::new(
-            code_name(f.extended_code),
+    let (code, message) = match e {
+        rusqlite::Error::SqliteFailure(f, msg) => (
+            f.extended_code,
             msg.clone().unwrap_or_else(|| f.to_string()),
         ),
-        rusqlite::Error::MultipleStatement => HranaError::new(
-            "SQL_MULTIPLE_STATEMENTS",
-            "SQL string contains more than one statement; use a batch or a sequence",
-        ),
-        other => HranaError::new("SQLITE_ERROR", other.to_string()),
+        rusqlite::Error::SqlInputError { error, .. } => (error.extended_code, e.to_string()),
+        rusqlite::Error::MultipleStatement => {
+            return HranaError::new(
+                "SQL_MULTIPLE_STATEMENTS",
+                "SQL string contains more than one statement; use a batch or a sequence",
+            );
+        }
+        other => return HranaError::new("SQLITE_ERROR", other.to_string()),
+    };
+    if refused_by_harden(code, &message) {
+        return HranaError::new("SQLITE_AUTH", super::harden::REFUSED);
     }
+    HranaError::new(code_name(code), message)
+}
+
+/// Refused by the authorizer (SQLITE_AUTH, or "not authorized" for a
+/// function refused while preparing), or an ATTACH — VACUUM INTO attaches
+/// its target — over the limit of zero attached databases.
+fn refused_by_harden(code: i32, message: &str) -> bool {
+    code & 0xff == 23
+        || message.starts_with("not authorized")
+        || message.starts_with("too many attached databases")
 }
 
 fn value_of(v: ValueRef<'_>) -> Value {
@@ -134,13 +153,18 @@ impl RowSink for Collect {
 }
 
 impl Session {
-    pub fn new(conn: Connection) -> Self {
+    pub fn new(conn: Connection, interrupt: Arc<Interrupt>) -> Self {
         Self {
             conn,
             sqls: HashMap::new(),
             readonly_tx: false,
             counters: Counters::default(),
+            interrupt,
         }
+    }
+
+    pub fn interrupt(&self) -> Arc<Interrupt> {
+        self.interrupt.clone()
     }
 
     pub fn is_autocommit(&self) -> bool {
@@ -176,7 +200,11 @@ impl Session {
             StreamRequest::Sequence { sql, sql_id } => {
                 let sql = self.sql_text(sql.as_ref(), sql_id)?;
                 self.counters.queries += 1;
-                self.conn.execute_batch(&sql).map_err(|e| sql_error(&e))?;
+                let ran = {
+                    let _limit = self.interrupt.time_statement();
+                    self.conn.execute_batch(&sql)
+                };
+                ran.map_err(|e| self.interrupt.explain(sql_error(&e)))?;
                 self.after_statement();
                 Ok(StreamResponse::Sequence)
             }
@@ -209,6 +237,12 @@ impl Session {
     /// Runs one statement, sending rows to `sink`; the returned result has
     /// no rows of its own.
     pub fn run(&mut self, stmt: &Stmt, sink: &mut dyn RowSink) -> Result<StmtResult, HranaError> {
+        let interrupt = self.interrupt.clone();
+        let _limit = interrupt.time_statement();
+        self.run_timed(stmt, sink).map_err(|e| interrupt.explain(e))
+    }
+
+    fn run_timed(&mut self, stmt: &Stmt, sink: &mut dyn RowSink) -> Result<StmtResult, HranaError> {
         let started = Instant::now();
         let sql = self.sql_text(stmt.sql.as_ref(), stmt.sql_id)?;
         self.counters.queries += 1;

@@ -3,12 +3,10 @@
 //! per-database SQL paths; management paths are not there).
 
 mod exec;
+mod harden;
+mod interrupt;
 pub mod proto;
-
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod streams;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -18,88 +16,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rusqlite::{OptionalExtension, params};
 
-use crate::ids::{hash_secret, new_db_token, now_millis};
+use crate::ids::{hash_secret, now_millis};
 use crate::state::AppState;
-use exec::{Counters, Session};
+use exec::Counters;
+use interrupt::CancelOnDrop;
 use proto::{
     CursorEntry, CursorReq, CursorResp, HranaError, PipelineReq, PipelineResp, StreamRequest,
     StreamResult,
 };
-
-/// Open streams, keyed by their current baton.
-pub struct Streams {
-    dir: PathBuf,
-    idle: Duration,
-    by_baton: Mutex<HashMap<String, Arc<Mutex<Slot>>>>,
-}
-
-struct Slot {
-    database_id: String,
-    session: Session,
-    last_used: Instant,
-}
-
-impl Streams {
-    pub fn new(dir: PathBuf, idle: Duration) -> Self {
-        Self {
-            dir,
-            idle,
-            by_baton: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub fn file_of(&self, database_id: &str) -> PathBuf {
-        self.dir.join(format!("{database_id}.sqlite3"))
-    }
-
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Mutex<Slot>>>> {
-        self.by_baton.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Drops streams idle for longer than the limit (their open
-    /// transactions roll back when the connection closes).
-    fn sweep(&self) {
-        let idle = self.idle;
-        self.map().retain(|_, slot| match slot.try_lock() {
-            Ok(s) => s.last_used.elapsed() < idle,
-            Err(_) => true,
-        });
-    }
-
-    /// Closes every stream of a database (it was deleted).
-    pub fn close_database(&self, database_id: &str) {
-        self.map().retain(|_, slot| match slot.lock() {
-            Ok(s) => s.database_id != database_id,
-            Err(_) => false,
-        });
-    }
-
-    fn take(&self, baton: &str) -> Option<Arc<Mutex<Slot>>> {
-        self.map().remove(baton)
-    }
-
-    fn put(&self, slot: Arc<Mutex<Slot>>) -> String {
-        let baton = new_db_token("hb_");
-        self.map().insert(baton.clone(), slot);
-        baton
-    }
-
-    fn open(&self, database_id: &str) -> Result<Slot, HranaError> {
-        let conn = rusqlite::Connection::open(self.file_of(database_id)).map_err(|e| {
-            HranaError::new(
-                "DATABASE_UNAVAILABLE",
-                format!("cannot open the database: {e}"),
-            )
-        })?;
-        let _ = conn.busy_timeout(Duration::from_secs(5));
-        let _ = conn.pragma_update(None, "journal_mode", "WAL");
-        Ok(Slot {
-            database_id: database_id.to_string(),
-            session: Session::new(conn),
-            last_used: Instant::now(),
-        })
-    }
-}
+use streams::SharedSlot;
+pub use streams::{StreamLimits, Streams};
 
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
@@ -113,11 +39,16 @@ pub fn router(state: AppState) -> Router {
             .route("/v1/{database}/v2", get(version_check))
             .route("/v1/{database}/v2/pipeline", post(pipeline));
     }
-    router.fallback(not_served).with_state(state)
+    router
+        .fallback(not_served)
+        .layer(axum::middleware::map_response(problem_for_bare_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
 }
 
-/// An HTTP-level failure of the data endpoint: JSON with `message` and
-/// `code` (and `error`, which older libSQL clients read).
+/// An HTTP-level failure of the data endpoint: problem details (like the
+/// platform API) that Hrana clients can read too — they look for
+/// `message`/`error` and `code`.
 struct DataError {
     status: StatusCode,
     code: String,
@@ -134,15 +65,61 @@ fn json_error(status: StatusCode, code: &str, message: impl Into<String>) -> Dat
 
 impl IntoResponse for DataError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "message": self.message, "code": self.code, "error": self.message });
+        let body = serde_json::json!({
+            "title": self.status.canonical_reason().unwrap_or("Error"),
+            "status": self.status.as_u16(),
+            "detail": self.message,
+            "code": self.code,
+            "message": self.message,
+            "error": self.message,
+        });
         (
             self.status,
-            [(header::CONTENT_TYPE, "application/json")],
+            [(header::CONTENT_TYPE, "application/problem+json")],
             body.to_string(),
         )
             .into_response()
     }
 }
+
+/// Errors axum or its extractors answer on their own (405, 413, a path
+/// that is not UTF-8, …) come as plain text that may quote the request;
+/// they leave as problem details that name the fix instead.
+async fn problem_for_bare_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "BODY_TOO_LARGE",
+            format!(
+                "the request body is larger than the data endpoint accepts ({} MiB); split the \
+                 batch into several requests",
+                MAX_BODY_BYTES >> 20
+            ),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "METHOD_NOT_ALLOWED",
+            "use POST for /v3/pipeline and /v3/cursor, GET for /v3".to_string(),
+        ),
+        _ => (
+            "PROTOCOL_ERROR",
+            "the request is not valid Hrana over HTTP: POST a JSON body to \
+             /v1/{database}/v3/pipeline or /v1/{database}/v3/cursor"
+                .to_string(),
+        ),
+    };
+    json_error(status, code, message).into_response()
+}
+
+/// Largest request body; Hrana clients send statements, not bulk files.
+const MAX_BODY_BYTES: usize = 8 << 20;
 
 async fn not_served() -> DataError {
     json_error(
@@ -167,12 +144,19 @@ fn authorize(state: &AppState, database_id: &str, headers: &HeaderMap) -> Result
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()
-        .map_err(|e| json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", e.to_string()))?;
+        .map_err(|e| {
+            tracing::error!(%e, "reading a database's credentials failed");
+            json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "DATABASE_UNAVAILABLE",
+                "the database cannot be reached right now; retry shortly",
+            )
+        })?;
     let Some((token_hash, status, None)) = row else {
         return Err(json_error(
             StatusCode::NOT_FOUND,
             "DATABASE_NOT_FOUND",
-            format!("database {database_id} does not exist"),
+            "no database has this id: use the database_url the platform API returned",
         ));
     };
     let token = headers
@@ -216,8 +200,9 @@ fn authorize(state: &AppState, database_id: &str, headers: &HeaderMap) -> Result
     Ok(())
 }
 
-fn record_usage(state: &AppState, database_id: &str, c: Counters, file: &std::path::Path) {
-    let storage = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0)
+fn record_usage(state: &AppState, database_id: &str, c: Counters) {
+    let file = state.streams.file_of(database_id);
+    let storage = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(file.with_extension("sqlite3-wal"))
             .map(|m| m.len())
             .unwrap_or(0);
@@ -237,42 +222,18 @@ fn record_usage(state: &AppState, database_id: &str, c: Counters, file: &std::pa
     }
 }
 
-/// The stream for `baton` (a new one for `None`), or a 400 when the baton
-/// is unknown or expired.
+/// The stream for `baton` (a new one for `None`), or a clean refusal
+/// (unknown or expired baton, stream limits, database unavailable).
 fn stream_for(
     state: &AppState,
     database_id: &str,
     baton: Option<&str>,
-) -> Result<Arc<Mutex<Slot>>, DataError> {
+) -> Result<SharedSlot, DataError> {
     let streams = &state.streams;
     streams.sweep();
     match baton {
-        None => streams
-            .open(database_id)
-            .map(|s| Arc::new(Mutex::new(s)))
-            .map_err(|e| json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.code, e.message)),
-        Some(b) => {
-            let slot = streams.take(b).ok_or_else(|| {
-                json_error(
-                    StatusCode::BAD_REQUEST,
-                    "STREAM_EXPIRED",
-                    "the stream is closed or expired (idle streams are closed); open a new one with baton null",
-                )
-            })?;
-            let same_db = slot
-                .lock()
-                .map(|s| s.database_id == database_id)
-                .unwrap_or(false);
-            if same_db {
-                Ok(slot)
-            } else {
-                Err(json_error(
-                    StatusCode::BAD_REQUEST,
-                    "STREAM_INVALID",
-                    "the baton belongs to another database",
-                ))
-            }
-        }
+        None => streams.open(database_id),
+        Some(b) => streams.take(b, database_id),
     }
 }
 
@@ -281,7 +242,10 @@ fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, DataError> {
         json_error(
             StatusCode::BAD_REQUEST,
             "PROTOCOL_ERROR",
-            format!("request is not a valid Hrana 3 JSON body: {e}"),
+            format!(
+                "request is not a valid Hrana 3 JSON body: {}",
+                crate::error::excerpt(&e.to_string(), 200)
+            ),
         )
     })
 }
@@ -309,7 +273,7 @@ fn begin<T: HasBaton>(
     database_id: &str,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<(T, Arc<Mutex<Slot>>), DataError> {
+) -> Result<(T, SharedSlot), DataError> {
     authorize(state, database_id, headers)?;
     let req: T = parse(body)?;
     let slot = stream_for(state, database_id, req.baton())?;
@@ -327,46 +291,28 @@ async fn pipeline(
         Err(e) => return e.into_response(),
     };
     let run_slot = slot.clone();
+    let guard = arm(&slot);
     let ran = tokio::task::spawn_blocking(move || {
-        let mut s = run_slot.lock().unwrap_or_else(|e| e.into_inner());
-        let mut closed = false;
-        let mut results = Vec::with_capacity(req.requests.len());
-        for r in req.requests {
-            if closed {
-                results.push(StreamResult::Error {
-                    error: HranaError::new(
-                        "STREAM_CLOSED",
-                        "the stream was closed earlier in this pipeline",
-                    ),
-                });
-                continue;
-            }
-            if matches!(r, StreamRequest::Close) {
-                closed = true;
-            }
-            results.push(match s.session.handle(r) {
-                Ok(response) => StreamResult::Ok { response },
-                Err(error) => StreamResult::Error { error },
-            });
-        }
-        s.last_used = Instant::now();
+        let mut s = lock_slot(&run_slot);
+        let results = run_pipeline(&mut s.session, req.requests);
         let counters = std::mem::take(&mut s.session.counters);
-        (results, closed, counters)
+        (results, counters)
     })
     .await;
-    let (results, closed, counters) = match ran {
+    guard.disarm();
+    let ((results, closed), counters) = match ran {
         Ok(r) => r,
         Err(e) => {
-            return json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", e.to_string())
-                .into_response();
+            tracing::error!(%e, "a pipeline task failed");
+            return json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "the pipeline failed inside the server; the stream is closed, open a new one",
+            )
+            .into_response();
         }
     };
-    record_usage(
-        &state,
-        &database_id,
-        counters,
-        &state.streams.file_of(&database_id),
-    );
+    record_usage(&state, &database_id, counters);
     let baton = (!closed).then(|| state.streams.put(slot));
     let resp = PipelineResp {
         baton,
@@ -374,6 +320,46 @@ async fn pipeline(
         results,
     };
     axum::Json(resp).into_response()
+}
+
+/// A new request on the stream: statements run until this request's
+/// guard is disarmed or dropped.
+fn arm(slot: &SharedSlot) -> CancelOnDrop {
+    let interrupt = lock_slot(slot).session.interrupt();
+    interrupt.begin_request();
+    CancelOnDrop::new(interrupt)
+}
+
+fn lock_slot(slot: &SharedSlot) -> std::sync::MutexGuard<'_, streams::Slot> {
+    slot.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs a pipeline's requests in order; true when it closed the stream.
+fn run_pipeline(
+    session: &mut exec::Session,
+    requests: Vec<StreamRequest>,
+) -> (Vec<StreamResult>, bool) {
+    let mut closed = false;
+    let mut results = Vec::with_capacity(requests.len());
+    for r in requests {
+        if closed {
+            results.push(StreamResult::Error {
+                error: HranaError::new(
+                    "STREAM_CLOSED",
+                    "the stream was closed earlier in this pipeline",
+                ),
+            });
+            continue;
+        }
+        if matches!(r, StreamRequest::Close) {
+            closed = true;
+        }
+        results.push(match session.handle(r) {
+            Ok(response) => StreamResult::Ok { response },
+            Err(error) => StreamResult::Error { error },
+        });
+    }
+    (results, closed)
 }
 
 async fn cursor(
@@ -386,7 +372,11 @@ async fn cursor(
         Ok(x) => x,
         Err(e) => return e.into_response(),
     };
+    // The body stream owns the guard: when the client goes away the
+    // response body is dropped, and the statements stop.
+    let guard = arm(&slot);
     let baton = state.streams.put(slot.clone());
+    let parked_as = baton.clone();
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
     let first = serde_json::to_vec(&CursorResp {
         baton: Some(baton),
@@ -397,7 +387,7 @@ async fn cursor(
     tokio::task::spawn_blocking(move || {
         let mut buf = first;
         buf.push(b'\n');
-        let mut s = slot.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = lock_slot(&slot);
         let mut emit = |entry: CursorEntry| -> bool {
             serde_json::to_writer(&mut buf, &entry).expect("serialises");
             buf.push(b'\n');
@@ -412,18 +402,21 @@ async fn cursor(
         if !buf.is_empty() {
             let _ = tx.blocking_send(Ok(Bytes::from(buf)));
         }
-        s.last_used = Instant::now();
         let counters = std::mem::take(&mut s.session.counters);
         drop(s);
-        record_usage(
-            &usage_state,
-            &database_id,
-            counters,
-            &usage_state.streams.file_of(&database_id),
-        );
+        if tx.is_closed() {
+            usage_state.streams.discard(&parked_as);
+        }
+        record_usage(&usage_state, &database_id, counters);
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    let stream = futures_util::stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        match rx.recv().await {
+            Some(item) => Some((item, (rx, guard))),
+            None => {
+                guard.disarm();
+                None
+            }
+        }
     });
     Response::builder()
         .header(header::CONTENT_TYPE, "text/plain")

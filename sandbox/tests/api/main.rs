@@ -16,3 +16,4 @@ mod persistence;
 mod raw_api;
 mod sandbox_routes;
 mod sql;
+mod sql_attacks;

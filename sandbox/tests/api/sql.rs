@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::common::{Env, start};
 
-async fn database(env: &Env, name: &str) -> (String, String, String) {
+pub(crate) async fn database(env: &Env, name: &str) -> (String, String, String) {
     let r = env
         .post(
             &format!("/v1/projects/{}/databases", env.project),
