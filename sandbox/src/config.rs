@@ -34,6 +34,9 @@ pub struct SandboxConfig {
     pub domains_enabled: bool,
     /// Largest accepted deploy body (compressed) → 413 above.
     pub max_upload_bytes: u64,
+    /// Builds kept per app (`None` = all). The active build and the
+    /// previous one (the rollback target) are always kept.
+    pub keep_builds: Option<u32>,
     /// Largest accepted artifact once decompressed → 400 above (zstd bombs).
     pub max_unpacked_bytes: u64,
     /// Active (not deleted) project domains allowed per project.
@@ -71,6 +74,7 @@ impl Default for SandboxConfig {
             domains_enabled: true,
             max_upload_bytes: 1 << 30,
             max_unpacked_bytes: 4 << 30,
+            keep_builds: None,
             max_domains_per_project: 10,
             device_interval_secs: 5,
             device_expires_secs: 900,

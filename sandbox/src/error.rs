@@ -28,11 +28,17 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Longest problem detail the sandbox sends.
+pub const MAX_DETAIL_CHARS: usize = 1000;
+
 impl ApiError {
+    /// The detail is capped at [`MAX_DETAIL_CHARS`] with control
+    /// characters escaped: the last line of defence for a message that
+    /// quotes caller input (sites that quote it use [`quoted`] too).
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             status,
-            detail: detail.into(),
+            detail: excerpt(&detail.into(), MAX_DETAIL_CHARS),
         }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -127,6 +133,12 @@ pub fn excerpt(input: &str, max: usize) -> String {
         }
     }
     out
+}
+
+/// Caller input quoted for an error detail: `"…"` around [`excerpt`] of
+/// at most 64 characters.
+pub fn quoted(input: &str) -> String {
+    format!("\"{}\"", excerpt(input, 64))
 }
 
 #[cfg(test)]

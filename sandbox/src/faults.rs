@@ -21,6 +21,10 @@ pub struct Faults {
     /// The next N deploys are committed, then their connection is dropped
     /// before any response: the "response lost" case clients must handle.
     pub drop_deploy_responses: u32,
+    /// The next N deploys read the whole artifact, then drop their
+    /// connection without creating a build (a load balancer giving up on a
+    /// request the platform never finished): the "outcome unknown" case.
+    pub drop_deploy_requests: u32,
     /// Requests whose path starts with one of these prefixes are delayed.
     pub slow_routes: Vec<SlowRoute>,
 }

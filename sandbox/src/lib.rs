@@ -23,6 +23,7 @@ mod error;
 mod extract;
 mod faults;
 mod ids;
+mod listener;
 mod names;
 mod routes;
 mod state;
@@ -45,6 +46,7 @@ pub use error::Problem;
 pub use faults::{Faults, SlowRoute};
 pub use routes::environment::SECRET_NOT_ENABLED;
 
+use listener::ProblemListener;
 use routes::sandbox_admin::{SANDBOX_USER, insert_project, insert_token};
 use state::AppState;
 
@@ -158,6 +160,11 @@ impl SandboxBuilder {
     }
     pub fn max_upload_bytes(mut self, n: u64) -> Self {
         self.config.max_upload_bytes = n;
+        self
+    }
+    /// Keep at most `n` builds per app (plus the active and the previous).
+    pub fn keep_builds(mut self, n: u32) -> Self {
+        self.config.keep_builds = Some(n);
         self
     }
     pub fn max_unpacked_bytes(mut self, n: u64) -> Self {
@@ -282,13 +289,14 @@ impl SandboxBuilder {
         let (tx, rx) = oneshot::channel::<()>();
         let (data_tx, data_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let api = axum::serve(listener, app).with_graceful_shutdown(async {
+            let api = axum::serve(ProblemListener(listener), app).with_graceful_shutdown(async {
                 let _ = rx.await;
                 let _ = data_tx.send(());
             });
-            let data = axum::serve(data_listener, data_app).with_graceful_shutdown(async {
-                let _ = data_rx.await;
-            });
+            let data = axum::serve(ProblemListener(data_listener), data_app)
+                .with_graceful_shutdown(async {
+                    let _ = data_rx.await;
+                });
             let (a, d) = tokio::join!(api, data);
             if let Err(err) = a.and(d) {
                 tracing::error!(%err, "sandbox server stopped");

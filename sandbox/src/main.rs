@@ -75,6 +75,10 @@ struct Serve {
     /// Largest accepted deploy upload, in MiB.
     #[arg(long, default_value_t = 1024)]
     max_upload_mib: u64,
+    /// Keep at most N builds per app, deleting older ones after each deploy
+    /// (the active build and the previous one are always kept). Default: keep all.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    keep_builds: Option<u32>,
     /// Stop a statement on the data endpoint after this many seconds.
     #[arg(long, default_value_t = DEFAULT_STATEMENT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
     statement_timeout_secs: u64,
@@ -114,6 +118,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(token) = args.operator_token.filter(|t| !t.trim().is_empty()) {
         builder = builder.operator_token(token.trim());
+    }
+    if let Some(n) = args.keep_builds {
+        builder = builder.keep_builds(n);
     }
     if args.seed_demo {
         builder = builder.seed_demo();

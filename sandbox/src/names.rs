@@ -3,36 +3,23 @@
 
 use crate::error::ApiError;
 
-/// Lower-cases, drops one trailing dot and checks LDH labels. IDNs must be
-/// sent in their ASCII (`xn--`) form.
+/// A host name (domain, custom hostname, nameserver), normalised — the
+/// platform rule of `comwit_client::names`, with a 400 that quotes a short
+/// excerpt of the input and names the rule it broke.
 pub fn hostname(raw: &str) -> Result<String, ApiError> {
-    let name = raw.trim().trim_end_matches('.').to_ascii_lowercase();
-    let bad = |why: &str| ApiError::bad_request(format!("invalid hostname {raw:?}: {why}"));
-    if name.is_empty() {
-        return Err(bad("it is empty"));
-    }
-    if !name.is_ascii() {
-        return Err(bad("use the ASCII (xn--) form of internationalised names"));
-    }
-    if name.len() > 253 {
-        return Err(bad("longer than 253 characters"));
-    }
-    let labels: Vec<&str> = name.split('.').collect();
-    if labels.len() < 2 {
-        return Err(bad("it needs at least two labels, like example.com"));
-    }
-    for label in &labels {
-        if label.is_empty() || label.len() > 63 {
-            return Err(bad("every label must be 1 to 63 characters"));
-        }
-        let ok = label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !ok || label.starts_with('-') || label.ends_with('-') {
-            return Err(bad("labels hold letters, digits and inner hyphens only"));
-        }
-    }
-    Ok(name)
+    comwit_client::names::hostname(raw).map_err(|why| invalid_hostname(raw, &why))
+}
+
+/// A name a record may point at (underscores allowed).
+pub fn dns_target(raw: &str) -> Result<String, ApiError> {
+    comwit_client::names::dns_target(raw).map_err(|why| invalid_hostname(raw, &why))
+}
+
+fn invalid_hostname(raw: &str, why: &comwit_client::names::HostnameError) -> ApiError {
+    ApiError::bad_request(format!(
+        "invalid hostname {}: {why}",
+        crate::error::quoted(raw)
+    ))
 }
 
 /// App and database names: 1–63 of `a-z 0-9 -`, starting with a letter or
@@ -49,7 +36,8 @@ pub fn resource_name(kind: &str, raw: &str) -> Result<String, ApiError> {
         Ok(raw.to_string())
     } else {
         Err(ApiError::bad_request(format!(
-            "invalid {kind} name {raw:?}: use 1 to 63 lower-case letters, digits and inner hyphens, e.g. \"web\""
+            "invalid {kind} name {}: use 1 to 63 lower-case letters, digits and inner hyphens, e.g. \"web\"",
+            crate::error::quoted(raw)
         )))
     }
 }
@@ -66,7 +54,8 @@ pub fn env_key(raw: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!(
-            "invalid environment key {raw:?}: use letters, digits and underscores, not starting with a digit"
+            "invalid environment key {}: use letters, digits and underscores, not starting with a digit",
+            crate::error::quoted(raw)
         )))
     }
 }
@@ -81,7 +70,14 @@ mod tests {
         assert!(hostname("localhost").is_err());
         assert!(hostname("-a.example.com").is_err());
         assert!(hostname("a..example.com").is_err());
-        assert!(hostname("bücher.example").is_err());
+        assert_eq!(hostname("bücher.example").unwrap(), "xn--bcher-kva.example");
+    }
+
+    #[test]
+    fn an_invalid_hostname_quotes_a_short_excerpt_and_names_the_rule() {
+        let e = hostname(&"9".repeat(60_000)).unwrap_err();
+        assert!(e.detail().len() < 200, "{}", e.detail());
+        assert!(e.detail().contains("longer than 253"), "{}", e.detail());
     }
 
     #[test]

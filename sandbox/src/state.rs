@@ -82,11 +82,12 @@ impl Shared {
         *self.faults.write().unwrap_or_else(|e| e.into_inner()) = faults;
     }
 
-    /// Consumes one pending "drop the deploy response" fault, if any.
-    pub fn take_deploy_drop(&self) -> bool {
+    /// Consumes one pending occurrence of a counted fault, if any.
+    pub fn take_fault(&self, counter: impl FnOnce(&mut Faults) -> &mut u32) -> bool {
         let mut faults = self.faults.write().unwrap_or_else(|e| e.into_inner());
-        if faults.drop_deploy_responses > 0 {
-            faults.drop_deploy_responses -= 1;
+        let left = counter(&mut faults);
+        if *left > 0 {
+            *left -= 1;
             true
         } else {
             false

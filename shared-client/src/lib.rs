@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod delegation;
 pub mod error;
 pub mod models;
+pub mod names;
 pub mod package;
 pub mod secret;
 pub mod sql;

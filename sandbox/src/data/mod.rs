@@ -8,9 +8,10 @@ mod interrupt;
 pub mod proto;
 mod streams;
 
+use crate::extract::ApiPath;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -282,7 +283,7 @@ fn begin<T: HasBaton>(
 
 async fn pipeline(
     State(state): State<AppState>,
-    Path(database_id): Path<String>,
+    ApiPath(database_id): ApiPath<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -364,7 +365,7 @@ fn run_pipeline(
 
 async fn cursor(
     State(state): State<AppState>,
-    Path(database_id): Path<String>,
+    ApiPath(database_id): ApiPath<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {

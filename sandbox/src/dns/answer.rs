@@ -83,13 +83,11 @@ fn rdata_of(kind: &str, value: &str) -> Option<(RecordType, RData)> {
             )
         }
         "TXT" => {
-            // Long texts go out as 255-byte character-strings.
-            let chunks: Vec<String> = value
-                .as_bytes()
-                .chunks(255)
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect();
-            (RecordType::TXT, RData::TXT(TXT::new(chunks)))
+            // A character-string holds at most 255 bytes: longer texts go
+            // out as several, split on bytes (a resolver joins them back;
+            // splitting may cut a multi-byte character, which is fine).
+            let chunks: Vec<&[u8]> = value.as_bytes().chunks(255).collect();
+            (RecordType::TXT, RData::TXT(TXT::from_bytes(chunks)))
         }
         _ => return None,
     })

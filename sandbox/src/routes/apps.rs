@@ -2,7 +2,8 @@
 //! builds and rollbacks. Deployments live in `deployments`, environment
 //! values in `environment`.
 
-use axum::extract::{Path, State};
+use crate::extract::ApiPath;
+use axum::extract::State;
 use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -174,7 +175,7 @@ pub fn builds_of(conn: &Connection, app_id: &str, active: Option<&str>) -> ApiRe
 pub async fn list_apps(
     caller: Caller,
     State(state): State<AppState>,
-    Path(project_id): Path<String>,
+    ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<axum::Json<AppList>> {
     caller.require_project(&state, "app:read", &project_id)?;
     let conn = state.store.lock();
@@ -198,7 +199,7 @@ pub async fn list_apps(
 pub async fn create_app(
     caller: Caller,
     State(state): State<AppState>,
-    Path(project_id): Path<String>,
+    ApiPath(project_id): ApiPath<String>,
     ApiJson(req): ApiJson<CreateApp>,
 ) -> ApiResult<(StatusCode, axum::Json<AppEnvelope>)> {
     caller.require_project(&state, "app:write", &project_id)?;
@@ -239,7 +240,7 @@ pub async fn create_app(
 pub async fn get_app(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id)): Path<(String, String)>,
+    ApiPath((project_id, app_id)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::Json<AppEnvelope>> {
     caller.require_project(&state, "app:read", &project_id)?;
     let conn = state.store.lock();
@@ -258,7 +259,7 @@ pub async fn get_app(
 pub async fn delete_app(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id)): Path<(String, String)>,
+    ApiPath((project_id, app_id)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::Json<DeleteAppResult>> {
     caller.require_project(&state, "app:write", &project_id)?;
     state.upstream(Upstream::Brrrd)?;
@@ -362,7 +363,7 @@ fn delete_app_in(tx: &Transaction<'_>, app_id: &str) -> ApiResult<Deleted> {
 pub async fn list_builds(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id)): Path<(String, String)>,
+    ApiPath((project_id, app_id)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::Json<BuildList>> {
     caller.require_project(&state, "app:read", &project_id)?;
     let conn = state.store.lock();
@@ -383,7 +384,7 @@ pub async fn list_builds(
 pub async fn rollback(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id)): Path<(String, String)>,
+    ApiPath((project_id, app_id)): ApiPath<(String, String)>,
     OptionalJson(req): OptionalJson<RollbackRequest>,
 ) -> ApiResult<axum::Json<RollbackResult>> {
     caller.require_project(&state, "app:deploy", &project_id)?;
@@ -402,7 +403,8 @@ pub async fn rollback(
                 .optional()?;
             if known.is_none() {
                 return Err(ApiError::not_found(format!(
-                    "build {id} not found for app {app_id}; list builds to see what can be re-activated"
+                    "build {id} not found for app {app_id} (it may have been removed by the build retention \
+                     limit); list builds to see what can be re-activated"
                 )));
             }
             id
@@ -443,6 +445,35 @@ fn previous_build(
             |r| r.get(0),
         )
         .optional()?)
+}
+
+/// Retention (`--keep-builds N`): removes the app's builds beyond its `keep`
+/// newest, never the active build nor the previous one (the rollback
+/// target). Runs inside the deploy's transaction; returns the artifact
+/// files to delete once it has committed (a crash in between leaves only
+/// unreferenced files, which the sweep at start removes).
+pub fn prune_builds(tx: &Transaction<'_>, app_id: &str, keep: u32) -> ApiResult<Vec<String>> {
+    let active: Option<String> = tx.query_row(
+        "SELECT active_build_id FROM apps WHERE app_id = ?1",
+        [app_id],
+        |r| r.get(0),
+    )?;
+    let previous = previous_build(tx, app_id, active.as_deref())?;
+    let mut stmt = tx.prepare(
+        "SELECT build_id, artifact FROM builds WHERE app_id = ?1 ORDER BY seq DESC LIMIT -1 OFFSET ?2",
+    )?;
+    let old: Vec<(String, String)> = stmt
+        .query_map(params![app_id, keep], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut files = Vec::new();
+    for (build_id, artifact) in old {
+        let pinned = [active.as_deref(), previous.as_deref()].contains(&Some(build_id.as_str()));
+        if !pinned {
+            tx.execute("DELETE FROM builds WHERE build_id = ?1", [&build_id])?;
+            files.push(artifact);
+        }
+    }
+    Ok(files)
 }
 
 /// Points the app at `build_id` and records the activation.

@@ -1,7 +1,8 @@
 //! Databases: the project surface (create with a one-time token, list) and
 //! the operator-only flat `/v1/databases/{database}` family.
 
-use axum::extract::{Path, State};
+use crate::extract::ApiPath;
+use axum::extract::State;
 use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -139,7 +140,7 @@ fn database_url(state: &AppState, database_id: &str) -> String {
 pub async fn create_database(
     caller: Caller,
     State(state): State<AppState>,
-    Path(project_id): Path<String>,
+    ApiPath(project_id): ApiPath<String>,
     ApiJson(req): ApiJson<CreateDatabase>,
 ) -> ApiResult<(StatusCode, axum::Json<CreatedDatabase>)> {
     caller.require_project(&state, "database:write", &project_id)?;
@@ -203,7 +204,7 @@ pub fn insert_database(
 pub async fn list_databases(
     caller: Caller,
     State(state): State<AppState>,
-    Path(project_id): Path<String>,
+    ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<axum::Json<DatabaseList>> {
     caller.require_project(&state, "database:read", &project_id)?;
     let conn = state.store.lock();
@@ -282,7 +283,7 @@ fn refuse_protected(state: &AppState, db: &DbRow, action: &str) -> ApiResult<()>
 pub async fn database_status(
     caller: Caller,
     State(state): State<AppState>,
-    Path(database): Path<String>,
+    ApiPath(database): ApiPath<String>,
 ) -> ApiResult<axum::Json<DatabaseStatusEnvelope>> {
     let conn = state.store.lock();
     let db = operator_target(&caller, &conn, &database)?;
@@ -314,7 +315,7 @@ pub async fn database_status(
 pub async fn rotate_token(
     caller: Caller,
     State(state): State<AppState>,
-    Path(database): Path<String>,
+    ApiPath(database): ApiPath<String>,
 ) -> ApiResult<axum::Json<RotatedToken>> {
     let conn = state.store.lock();
     let db = operator_target(&caller, &conn, &database)?;
@@ -341,7 +342,7 @@ pub async fn rotate_token(
 pub async fn query_token(
     caller: Caller,
     State(state): State<AppState>,
-    Path(database): Path<String>,
+    ApiPath(database): ApiPath<String>,
     OptionalJson(req): OptionalJson<QueryTokenRequest>,
 ) -> ApiResult<axum::Json<QueryToken>> {
     let conn = state.store.lock();
@@ -402,7 +403,7 @@ fn set_status(
 pub async fn suspend(
     caller: Caller,
     State(state): State<AppState>,
-    Path(database): Path<String>,
+    ApiPath(database): ApiPath<String>,
 ) -> ApiResult<axum::Json<StateChange>> {
     set_status(&state, &caller, &database, "suspended", "suspend").map(axum::Json)
 }
@@ -416,7 +417,7 @@ pub async fn suspend(
 pub async fn resume(
     caller: Caller,
     State(state): State<AppState>,
-    Path(database): Path<String>,
+    ApiPath(database): ApiPath<String>,
 ) -> ApiResult<axum::Json<StateChange>> {
     set_status(&state, &caller, &database, "running", "resume").map(axum::Json)
 }
@@ -430,7 +431,7 @@ pub async fn resume(
 pub async fn usage(
     caller: Caller,
     State(state): State<AppState>,
-    Path(database): Path<String>,
+    ApiPath(database): ApiPath<String>,
 ) -> ApiResult<axum::Json<Usage>> {
     let conn = state.store.lock();
     let db = operator_target(&caller, &conn, &database)?;
@@ -460,7 +461,7 @@ pub async fn usage(
 pub async fn delete_database(
     caller: Caller,
     State(state): State<AppState>,
-    Path(database): Path<String>,
+    ApiPath(database): ApiPath<String>,
 ) -> ApiResult<axum::Json<DeletedDatabase>> {
     let conn = state.store.lock();
     let db = operator_target(&caller, &conn, &database)?;

@@ -5,14 +5,15 @@
 //! then land in one transaction. A crash in between leaves an orphan file
 //! (swept at start-up) and no build: never half a deploy.
 
+use crate::extract::ApiPath;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::apps::{activate, load_app};
+use super::apps::{activate, load_app, prune_builds};
 use super::hostnames;
 use crate::artifact::{self, Limits};
 use crate::auth::Caller;
@@ -57,7 +58,7 @@ pub struct DeployResult {
 pub async fn deploy(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id)): Path<(String, String)>,
+    ApiPath((project_id, app_id)): ApiPath<(String, String)>,
     ApiQuery(opts): ApiQuery<DeployOptions>,
     headers: HeaderMap,
     body: Body,
@@ -93,6 +94,13 @@ pub async fn deploy(
     }
 
     let received = artifact::receive(body, &state.artifacts_dir, limits).await?;
+    if state.take_fault(|f| &mut f.drop_deploy_requests) {
+        // Fault injection: the whole body arrived, no build is made, and
+        // the caller gets no answer (the temporary file goes with the
+        // unwind).
+        tracing::info!("fault injection: dropping a received deploy without a build");
+        std::panic::resume_unwind(Box::new("fault injection: deploy request dropped"));
+    }
     let build_id = new_id("build-");
     let file_name = format!("{build_id}.tar.zst");
     let (sha256, size, files) = (
@@ -108,7 +116,7 @@ pub async fn deploy(
         Err(e) => return Err(ApiError::internal("storing the artifact", e)),
     }
 
-    let committed = (|| -> ApiResult<()> {
+    let committed = (|| -> ApiResult<Vec<String>> {
         let mut conn = state.store.lock();
         let tx = conn.transaction()?;
         // The app may have been deleted, or a host taken, while we uploaded.
@@ -137,14 +145,26 @@ pub async fn deploy(
         for host in &hosts {
             hostnames::bind(&tx, &project_id, &app_id, host, dns_failing)?;
         }
+        let pruned = match state.config.keep_builds {
+            Some(keep) => prune_builds(&tx, &app_id, keep)?,
+            None => Vec::new(),
+        };
         tx.commit()?;
-        Ok(())
+        Ok(pruned)
     })();
-    if let Err(err) = committed {
-        let _ = std::fs::remove_file(state.artifacts_dir.join(&file_name));
-        return Err(err);
+    let pruned = match committed {
+        Ok(pruned) => pruned,
+        Err(err) => {
+            let _ = std::fs::remove_file(state.artifacts_dir.join(&file_name));
+            return Err(err);
+        }
+    };
+    for file in pruned {
+        if let Err(e) = std::fs::remove_file(state.artifacts_dir.join(&file)) {
+            tracing::warn!(%e, %file, "could not remove a pruned build's artifact");
+        }
     }
-    if state.take_deploy_drop() {
+    if state.take_fault(|f| &mut f.drop_deploy_responses) {
         // Fault injection: the build exists but the caller never hears of
         // it. Unwinding out of the handler makes hyper drop the connection
         // without a response (resume_unwind skips the panic hook, so the

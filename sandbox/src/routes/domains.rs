@@ -1,6 +1,7 @@
 //! Project domains (Route 53 style delegated zones) and the delegation check.
 
-use axum::extract::{Path, State};
+use crate::extract::ApiPath;
+use axum::extract::State;
 use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -144,7 +145,7 @@ pub fn managed_zone_for(
 pub async fn list_domains(
     caller: Caller,
     State(state): State<AppState>,
-    Path(project_id): Path<String>,
+    ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<axum::Json<DomainList>> {
     caller.require_project(&state, "domain:read", &project_id)?;
     state.domains_enabled()?;
@@ -171,7 +172,7 @@ pub async fn list_domains(
 pub async fn create_domain(
     caller: Caller,
     State(state): State<AppState>,
-    Path(project_id): Path<String>,
+    ApiPath(project_id): ApiPath<String>,
     ApiJson(req): ApiJson<CreateDomain>,
 ) -> ApiResult<(StatusCode, axum::Json<DomainEnvelope>)> {
     caller.require_project(&state, "domain:write", &project_id)?;
@@ -270,7 +271,7 @@ pub async fn create_domain(
 pub async fn delegation_check(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, domain)): Path<(String, String)>,
+    ApiPath((project_id, domain)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::Json<DelegationCheck>> {
     caller.require_project(&state, "domain:write", &project_id)?;
     state.domains_enabled()?;
@@ -319,7 +320,7 @@ pub async fn delegation_check(
 pub async fn delete_domain(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, domain)): Path<(String, String)>,
+    ApiPath((project_id, domain)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::Json<DeleteDomainResult>> {
     caller.require_project(&state, "domain:write", &project_id)?;
     state.domains_enabled()?;

@@ -1,6 +1,7 @@
 //! App environment: plain values only (secret values are not enabled).
 
-use axum::extract::{Path, State};
+use crate::extract::ApiPath;
+use axum::extract::State;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -61,7 +62,7 @@ pub struct DeleteEnvResult {
 pub async fn list_env(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id)): Path<(String, String)>,
+    ApiPath((project_id, app_id)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::Json<EnvList>> {
     caller.require_project(&state, "app:read", &project_id)?;
     let conn = state.store.lock();
@@ -91,7 +92,7 @@ pub async fn list_env(
 pub async fn put_env(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id, key)): Path<(String, String, String)>,
+    ApiPath((project_id, app_id, key)): ApiPath<(String, String, String)>,
     ApiJson(req): ApiJson<PutEnv>,
 ) -> ApiResult<axum::Json<PutEnvResult>> {
     caller.require_project(&state, "app:write", &project_id)?;
@@ -137,7 +138,7 @@ pub async fn put_env(
 pub async fn delete_env(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id, key)): Path<(String, String, String)>,
+    ApiPath((project_id, app_id, key)): ApiPath<(String, String, String)>,
 ) -> ApiResult<axum::Json<DeleteEnvResult>> {
     caller.require_project(&state, "app:write", &project_id)?;
     state.upstream(Upstream::Brrrd)?;

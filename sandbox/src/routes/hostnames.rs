@@ -1,7 +1,8 @@
 //! Custom hostnames of an app: attach (external records or managed project
 //! domain), finalize, list. Deploys with `hosts=` bind through `bind` too.
 
-use axum::extract::{Path, State};
+use crate::extract::ApiPath;
+use axum::extract::State;
 use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -265,7 +266,7 @@ fn bind_as(
 pub async fn list_hostnames(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id)): Path<(String, String)>,
+    ApiPath((project_id, app_id)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::Json<HostnameList>> {
     caller.require_project(&state, "app:read", &project_id)?;
     let conn = state.store.lock();
@@ -302,7 +303,7 @@ pub async fn list_hostnames(
 pub async fn attach(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id)): Path<(String, String)>,
+    ApiPath((project_id, app_id)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<AttachRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<AttachResult>)> {
     caller.require_project(&state, "app:write", &project_id)?;
@@ -361,7 +362,7 @@ pub async fn attach(
 pub async fn finalize(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, app_id, domain)): Path<(String, String, String)>,
+    ApiPath((project_id, app_id, domain)): ApiPath<(String, String, String)>,
 ) -> ApiResult<axum::Json<FinalizeResult>> {
     caller.require_project(&state, "app:write", &project_id)?;
     let host = crate::names::hostname(&domain)?;

@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, quoted};
 use crate::state::AppState;
 
 pub mod apps;
@@ -28,6 +28,7 @@ pub mod planned;
 pub mod projects;
 pub mod records;
 pub mod sandbox_admin;
+mod spec_errors;
 
 const DESCRIPTION: &str = include_str!("../../openapi-description.md");
 
@@ -90,11 +91,14 @@ pub fn router(state: AppState) -> Router {
         .merge(planned::router())
         .merge(sandbox_admin::router())
         .split_for_parts();
+    let mut api = api;
+    spec_errors::describe_errors(&mut api);
     let spec = Spec(Arc::new(api.to_pretty_json().expect("OpenAPI serialises")));
     router
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(Extension(spec))
+        .layer(middleware::map_response(problem_for_bare_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             around_request,
@@ -106,7 +110,7 @@ async fn unknown_route(req: Request) -> ApiError {
     ApiError::not_found(format!(
         "no route {} {}; see /openapi.json for the routes this API serves",
         req.method(),
-        req.uri().path()
+        quoted(req.uri().path())
     ))
 }
 
@@ -116,7 +120,7 @@ async fn wrong_method(req: Request) -> Response {
         format!(
             "{} is not allowed on {}; see /openapi.json for the methods it accepts",
             req.method(),
-            req.uri().path()
+            quoted(req.uri().path())
         ),
     );
     let mut resp = err.into_response();
@@ -126,6 +130,27 @@ async fn wrong_method(req: Request) -> Response {
         header::HeaderValue::from_static("application/problem+json"),
     );
     resp
+}
+
+/// Every error is a problem detail: whatever answers without one (an
+/// axum or tower layer's own rejection) gets the standard body for its
+/// status.
+async fn problem_for_bare_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let detail = status.canonical_reason().unwrap_or("the request failed");
+    ApiError::new(
+        status,
+        format!("{detail}; see /openapi.json for what this API accepts"),
+    )
+    .into_response()
 }
 
 /// Fault injection (delay requests on slowed routes) and a request log

@@ -1,7 +1,7 @@
 //! Registrar purchase: documented as planned, not live. Every route answers
 //! 501 with a problem detail that says so, whatever the token.
 
-use axum::extract::Path;
+use crate::extract::ApiPath;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -43,7 +43,7 @@ pub async fn domain_prices() -> ApiError {
 #[utoipa::path(post, path = "/v1/projects/{project_id}/domain-orders", tag = "planned",
     params(("project_id" = String, Path)),
     responses((status = 501, body = Problem)))]
-pub async fn create_order(Path(_project_id): Path<String>) -> ApiError {
+pub async fn create_order(ApiPath(_project_id): ApiPath<String>) -> ApiError {
     planned("domain ordering")
 }
 
@@ -51,6 +51,6 @@ pub async fn create_order(Path(_project_id): Path<String>) -> ApiError {
 #[utoipa::path(get, path = "/v1/projects/{project_id}/domain-orders/{order_id}", tag = "planned",
     params(("project_id" = String, Path), ("order_id" = String, Path)),
     responses((status = 501, body = Problem)))]
-pub async fn get_order(Path(_ids): Path<(String, String)>) -> ApiError {
+pub async fn get_order(ApiPath(_ids): ApiPath<(String, String)>) -> ApiError {
     planned("domain orders")
 }

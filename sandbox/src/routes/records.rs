@@ -2,7 +2,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use axum::extract::{Path, State};
+use crate::extract::ApiPath;
+use axum::extract::State;
 use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::domains::{Domain, MANAGED, load_domain};
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem, quoted};
 use crate::extract::ApiJson;
 use crate::ids::{new_id, now_rfc3339};
 use crate::state::AppState;
@@ -196,7 +197,8 @@ pub fn delete_platform_records(
 /// must lie inside the zone.
 pub fn qualify(zone: &str, raw: &str) -> ApiResult<String> {
     let raw = raw.trim();
-    let bad = |why: String| ApiError::bad_request(format!("invalid record name {raw:?}: {why}"));
+    let bad =
+        |why: String| ApiError::bad_request(format!("invalid record name {}: {why}", quoted(raw)));
     if raw.is_empty() {
         return Err(bad("it is empty; use @ for the apex".into()));
     }
@@ -228,7 +230,8 @@ pub fn qualify(zone: &str, raw: &str) -> ApiResult<String> {
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         if !ok {
             return Err(bad(format!(
-                "label {label:?} must be 1-63 letters, digits, hyphens or underscores (or a leading *)"
+                "label {} must be 1-63 letters, digits, hyphens or underscores (or a leading *)",
+                quoted(label)
             )));
         }
     }
@@ -236,14 +239,15 @@ pub fn qualify(zone: &str, raw: &str) -> ApiResult<String> {
 }
 
 fn is_hostname(v: &str) -> bool {
-    crate::names::hostname(v).is_ok()
+    crate::names::dns_target(v).is_ok()
 }
 
 /// Checks every value for its type; the error names the value.
 pub fn validate(kind: &str, zone: &str, name: &str, values: &[String]) -> ApiResult<Vec<String>> {
     if !TYPES.contains(&kind) {
         return Err(ApiError::bad_request(format!(
-            "unsupported record type {kind:?}: use one of {}",
+            "unsupported record type {}: use one of {}",
+            quoted(kind),
             TYPES.join(", ")
         )));
     }
@@ -276,7 +280,8 @@ pub fn validate(kind: &str, zone: &str, name: &str, values: &[String]) -> ApiRes
         let v = v.trim();
         let fail = |expect: &str| {
             Err(ApiError::bad_request(format!(
-                "invalid {kind} value {v:?}: expected {expect}"
+                "invalid {kind} value {}: expected {expect}",
+                quoted(v)
             )))
         };
         let normalised = match kind {
@@ -393,7 +398,7 @@ fn check_conflicts(
 pub async fn list_records(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, domain)): Path<(String, String)>,
+    ApiPath((project_id, domain)): ApiPath<(String, String)>,
 ) -> ApiResult<axum::Json<RecordList>> {
     caller.require_project(&state, "domain:read", &project_id)?;
     state.domains_enabled()?;
@@ -415,7 +420,7 @@ pub async fn list_records(
 pub async fn create_record(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, domain)): Path<(String, String)>,
+    ApiPath((project_id, domain)): ApiPath<(String, String)>,
     ApiJson(req): ApiJson<CreateRecord>,
 ) -> ApiResult<(StatusCode, axum::Json<RecordEnvelope>)> {
     caller.require_project(&state, "domain:write", &project_id)?;
@@ -493,7 +498,7 @@ fn refuse_platform(rec: &Record) -> ApiResult<()> {
 pub async fn update_record(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, domain, record_id)): Path<(String, String, String)>,
+    ApiPath((project_id, domain, record_id)): ApiPath<(String, String, String)>,
     ApiJson(req): ApiJson<UpdateRecord>,
 ) -> ApiResult<axum::Json<RecordEnvelope>> {
     caller.require_project(&state, "domain:write", &project_id)?;
@@ -549,7 +554,7 @@ pub async fn update_record(
 pub async fn delete_record(
     caller: Caller,
     State(state): State<AppState>,
-    Path((project_id, domain, record_id)): Path<(String, String, String)>,
+    ApiPath((project_id, domain, record_id)): ApiPath<(String, String, String)>,
 ) -> ApiResult<axum::Json<DeleteRecordResult>> {
     caller.require_project(&state, "domain:write", &project_id)?;
     state.domains_enabled()?;

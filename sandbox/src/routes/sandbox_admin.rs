@@ -1,7 +1,8 @@
 //! `/_sandbox/*`: what the real platform does out of band (console, the
 //! registrar, outages). Operator token only; not part of Comwit Cloud.
 
-use axum::extract::{Path, Query, State};
+use crate::extract::ApiPath;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -295,7 +296,7 @@ pub async fn create_user(
 pub async fn set_nameservers(
     caller: Caller,
     State(state): State<AppState>,
-    Path(domain): Path<String>,
+    ApiPath(domain): ApiPath<String>,
     ApiJson(req): ApiJson<Nameservers>,
 ) -> ApiResult<axum::Json<RegistrarEntry>> {
     caller.require_operator()?;

@@ -446,3 +446,61 @@ async fn fifty_concurrent_deploys_leave_a_consistent_state() {
         .expect(200);
     assert_eq!(view.body["app"]["active_build_id"], builds[0]["build_id"]);
 }
+
+async fn build_ids(env: &crate::common::Env, app: &str) -> std::collections::BTreeSet<String> {
+    let path = format!("/v1/projects/{}/apps/{app}/builds", env.project);
+    let r = env.get(&path, &env.user).await.expect(200);
+    r.body["builds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["build_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `--keep-builds 3`: ten deploys leave three builds and three artifact
+/// files; a rollback's target and the active build survive pruning even
+/// when older than the newest three, and a pruned build is a clear 404.
+#[tokio::test]
+async fn keep_builds_prunes_old_builds_but_never_active_or_previous() {
+    let data = tempfile::tempdir().unwrap();
+    let env = crate::common::start_with(
+        comwit_sandbox::Sandbox::builder()
+            .data_dir(data.path())
+            .keep_builds(3),
+    )
+    .await;
+    let app = env.create_app("web").await;
+    let p = env.project.clone();
+    let mut ids = Vec::new();
+    for v in 1..=10 {
+        ids.push(env.deploy(&app, v).await);
+    }
+    let artifacts = || crate::common::files_below(&data.path().join("artifacts"));
+    let expect: std::collections::BTreeSet<_> = ids[7..].iter().cloned().collect();
+    assert_eq!(build_ids(&env, &app).await, expect);
+    assert_eq!(artifacts().len(), 3, "{:?}", artifacts());
+
+    // Roll back to the oldest kept build, then deploy three more: the
+    // rollback target was active, so it becomes the previous build and
+    // stays although it is no longer among the newest three.
+    let rollback = format!("/v1/projects/{p}/apps/{app}/rollbacks");
+    env.post(&rollback, &env.user, json!({"build_id": ids[7]}))
+        .await
+        .expect(200);
+    let newer = env.deploy(&app, 11).await;
+    let kept = build_ids(&env, &app).await;
+    assert!(kept.contains(&ids[7]) && kept.contains(&newer), "{kept:?}");
+    for v in 12..=13 {
+        env.deploy(&app, v).await;
+    }
+    let kept = build_ids(&env, &app).await;
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    assert_eq!(artifacts().len(), 3);
+
+    let r = env
+        .post(&rollback, &env.user, json!({"build_id": ids[0]}))
+        .await
+        .expect(404);
+    assert!(r.detail().contains("retention"), "{}", r.detail());
+}

@@ -25,6 +25,31 @@ async fn ask(server: &str, name: &str, rtype: RecordType) -> Message {
     Message::from_vec(&buf[..n]).unwrap()
 }
 
+/// The same question over TCP (two-byte length prefix).
+async fn ask_tcp(server: &str, name: &str, rtype: RecordType) -> Message {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut msg = Message::query();
+    msg.metadata.id = 4243;
+    msg.metadata.recursion_desired = false;
+    msg.add_query(Query::query(Name::from_str(name).unwrap(), rtype));
+    let bytes = msg.to_vec().unwrap();
+    let mut conn = tokio::net::TcpStream::connect(server).await.unwrap();
+    conn.write_all(&(bytes.len() as u16).to_be_bytes())
+        .await
+        .unwrap();
+    conn.write_all(&bytes).await.unwrap();
+    let read = async {
+        let len = conn.read_u16().await.unwrap();
+        let mut buf = vec![0u8; len as usize];
+        conn.read_exact(&mut buf).await.unwrap();
+        buf
+    };
+    let buf = tokio::time::timeout(std::time::Duration::from_secs(5), read)
+        .await
+        .expect("the DNS server answers over TCP");
+    Message::from_vec(&buf).unwrap()
+}
+
 #[tokio::test]
 async fn api_records_are_answered_at_once() {
     let env = start().await;
@@ -140,5 +165,96 @@ async fn dig_sees_what_the_api_wrote() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "10 mail.example.com."
+    );
+}
+
+/// `dig` against the sandbox's zone server; its answer lines.
+async fn dig(env: &crate::common::Env, args: &[&str]) -> Vec<String> {
+    let dns = env.sandbox_info().dns_addr.clone();
+    let (host, port) = dns.rsplit_once(':').unwrap();
+    let mut full = vec![format!("@{host}"), "-p".into(), port.to_string()];
+    full.extend(["+norec", "+short", "+tries=1", "+time=5"].map(String::from));
+    full.extend(args.iter().map(|a| a.to_string()));
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("dig")
+            .args(&full)
+            .output()
+            .expect("dig runs (Debian's dnsutils; .ci/run installs it)")
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A TXT value far over 255 bytes goes out as 255-byte character-strings
+/// that join back to the value byte for byte (multi-byte characters
+/// straddle the boundaries), and an answer too large for UDP is
+/// truncated there and served whole over TCP.
+#[tokio::test(flavor = "multi_thread")]
+async fn long_txt_values_and_large_answers_are_served_whole() {
+    let env = start().await;
+    env.managed_domain("example.com").await;
+    let records = format!("/v1/projects/{}/domains/example.com/records", env.project);
+    let long: String = "é-txt-".repeat(300);
+    assert!(long.len() > 2_000);
+    env.post(
+        &records,
+        &env.user,
+        json!({"name": "long", "type": "TXT", "values": [long]}),
+    )
+    .await
+    .expect(201);
+    let many: Vec<String> = (1..=100).map(|i| format!("192.0.2.{i}")).collect();
+    env.post(
+        &records,
+        &env.user,
+        json!({"name": "many", "type": "A", "values": many}),
+    )
+    .await
+    .expect(201);
+    let listed = env.get(&records, &env.user).await.expect(200);
+    assert!(
+        listed.body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["values"][0] == long.as_str()),
+        "the API returns the TXT value unchanged"
+    );
+
+    let dns = env.sandbox_info().dns_addr.clone();
+    let udp = ask(&dns, "long.example.com.", RecordType::TXT).await;
+    assert!(udp.metadata.truncation, "over 512 bytes: truncated on UDP");
+    let m = ask_tcp(&dns, "long.example.com.", RecordType::TXT).await;
+    assert!(!m.metadata.truncation);
+    let RData::TXT(txt) = &m.answers[0].data else {
+        panic!("{m:?}")
+    };
+    assert!(txt.txt_data.iter().all(|s| s.len() <= 255));
+    let joined: Vec<u8> = txt
+        .txt_data
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .collect();
+    assert_eq!(
+        joined,
+        long.as_bytes(),
+        "the character-strings join to the value"
+    );
+
+    for transport in ["+notcp", "+tcp"] {
+        let a = dig(&env, &[transport, "many.example.com", "A"]).await;
+        assert_eq!(a.len(), 100, "{transport}: all 100 records ({a:?})");
+    }
+    let whole = ask_tcp(&dns, "many.example.com.", RecordType::A).await;
+    assert_eq!(whole.answers.len(), 100);
+    let udp = ask(&dns, "many.example.com.", RecordType::A).await;
+    assert!(
+        udp.metadata.truncation,
+        "100 A records do not fit 512 bytes"
     );
 }

@@ -441,3 +441,75 @@ async fn planned_registrar_routes_are_501() {
         assert!(r.detail().contains("planned"));
     }
 }
+
+/// Addresses and other non-hostnames are refused wherever a host name is
+/// taken — project domains, custom hostnames, record targets — with a
+/// 400 that names the rule and quotes at most a short excerpt.
+#[tokio::test]
+async fn ip_literals_and_non_hostnames_are_refused_everywhere() {
+    let env = start().await;
+    let p = &env.project;
+    let app = env.create_app("web").await;
+    env.managed_domain("example.com").await;
+    let huge = format!("{}.com", "a".repeat(60_000));
+    let bad = [
+        "1.2.3.4",
+        "1.2.3.4.",
+        "127.1",
+        "2130706433",
+        "0x7f.0.0.1",
+        "[::1]",
+        "2001:db8::1",
+        "localhost",
+        "a..example.com",
+        "-a.example.com",
+        "*.example.com",
+        "a b.example.com",
+        "www.example.123",
+        "xn--zz.example",
+        huge.as_str(),
+    ];
+    for name in bad {
+        for (path, body) in [
+            (format!("/v1/projects/{p}/domains"), json!({"domain": name})),
+            (
+                format!("/v1/projects/{p}/apps/{app}/domains"),
+                json!({"domain": name}),
+            ),
+            (
+                format!("/v1/projects/{p}/domains/example.com/records"),
+                json!({"name": "alias", "type": "CNAME", "values": [name]}),
+            ),
+        ] {
+            let r = env.post(&path, &env.user, body).await.expect(400);
+            assert!(
+                r.detail().len() < 300,
+                "{path}: detail echoes {} bytes",
+                r.detail().len()
+            );
+        }
+    }
+    let r = env
+        .post(
+            &format!("/v1/projects/{p}/domains"),
+            &env.user,
+            json!({"domain": "1.2.3.4"}),
+        )
+        .await
+        .expect(400);
+    assert!(r.detail().contains("IP address"), "{}", r.detail());
+    // Internationalised names are welcome, in either form.
+    let r = env
+        .post(
+            &format!("/v1/projects/{p}/domains"),
+            &env.user,
+            json!({"domain": "bücher.example"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    assert_eq!(
+        r.body["domain"]["domain"], "xn--bcher-kva.example",
+        "{}",
+        r.body
+    );
+}

@@ -15,7 +15,6 @@ use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
 use super::detail::panel;
 use super::dns_shared::{MANAGED, status_badge};
-use super::record_rules;
 use super::{Hint, Remote, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
@@ -106,7 +105,7 @@ impl DomainsView {
     }
 
     fn add(&mut self, typed: String, cx: &mut Ctx<'_>) {
-        let name = match record_rules::hostname(&typed) {
+        let name = match comwit_client::names::hostname(&typed).map_err(|e| e.to_string()) {
             Ok(n) => n,
             Err(why) => {
                 // Keep the prompt open so the name can be fixed.

@@ -153,39 +153,10 @@ pub fn check_value(kind: &str, v: &str) -> Result<String, String> {
     }
 }
 
-/// A hostname value (CNAME target, mail host): at least two labels of
-/// letters, digits, inner hyphens (and underscores); lowercased, without
-/// the trailing dot.
+/// A hostname value (CNAME target, mail host), by the platform's rule:
+/// lowercased, without the trailing dot.
 pub fn hostname(raw: &str) -> Result<String, String> {
-    let name = raw.trim().trim_end_matches('.').to_ascii_lowercase();
-    if name.is_empty() {
-        return Err("it is empty".into());
-    }
-    if !name.is_ascii() {
-        return Err("use the ASCII (xn--) form of internationalised names".into());
-    }
-    if name.len() > 253 {
-        return Err("it is longer than 253 characters".into());
-    }
-    let labels: Vec<&str> = name.split('.').collect();
-    if labels.len() < 2 {
-        return Err("it needs at least two labels, like example.com".into());
-    }
-    for label in labels {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return Err(format!(
-                "label {label:?} must be 1-63 letters, digits or inner hyphens"
-            ));
-        }
-    }
-    Ok(name)
+    comwit_client::names::dns_target(raw).map_err(|e| e.to_string())
 }
 
 /// The record name as the platform will store it: `www` → `www.zone`,
