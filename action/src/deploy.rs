@@ -33,7 +33,7 @@ enum Package {
     },
 }
 
-pub async fn run(inputs: &Inputs, env: &[EnvEntry], event: &Event, runner: &Runner) -> bool {
+pub async fn run(inputs: &Inputs, env: &[EnvEntry], event: &Event, runner: &Runner) -> u8 {
     let kind = if inputs.dry_run {
         Kind::DryRun
     } else {

@@ -6,10 +6,23 @@ use comwit_client::Error;
 /// Where new tokens are made (the platform's console).
 pub const TOKENS_URL: &str = "https://cloud.comwit.io/tokens";
 
+/// The exit codes of `comwit-deploy` (the README lists them).
+pub mod exit {
+    /// The deploy or rollback failed; nothing half-done is left to check.
+    pub const FAILED: u8 = 1;
+    /// Invalid inputs: nothing was called.
+    pub const USAGE: u8 = 2;
+    /// The whole artifact was sent but no answer came back and no build
+    /// with its sha256 appeared: check the app's builds before re-running.
+    pub const OUTCOME_UNKNOWN: u8 = 3;
+}
+
 #[derive(Debug, Clone)]
 pub struct Failure {
     pub title: String,
     pub message: String,
+    /// One of [`exit`]'s codes.
+    pub exit_code: u8,
 }
 
 impl Failure {
@@ -17,16 +30,34 @@ impl Failure {
         Self {
             title: title.into(),
             message: message.into(),
+            exit_code: exit::FAILED,
         }
     }
 
     /// A client error met while doing `what` (e.g. "uploading the build").
     pub fn api(what: &str, e: &Error) -> Self {
+        if e.is_outcome_unknown() {
+            return Self {
+                exit_code: exit::OUTCOME_UNKNOWN,
+                ..Self::new(
+                    "Deploy outcome unknown",
+                    format!(
+                        "{what}: {e} — do not re-run this job blindly: open the app's builds \
+                         (comwit-tui, or GET /v1/projects/{{project}}/apps/{{app}}/builds) and look \
+                         for that sha256; if it is there the deploy landed, if not re-run the job"
+                    ),
+                )
+            };
+        }
         let (title, fix) = match e {
             Error::Package(_) => ("Cannot pack the build", String::new()),
             Error::ManagedDnsFailed { .. } => (
                 "Managed DNS records not applied",
                 " — the hostname is bound but its records are missing; re-run the job (a repeated attach retries without duplicating records)".to_string(),
+            ),
+            Error::UploadInterrupted { .. } => (
+                "Upload interrupted",
+                " — re-running the job is safe: an incomplete upload never becomes a build".to_string(),
             ),
             Error::Transport { ambiguous, .. } => (
                 "Cannot reach the Comwit API",

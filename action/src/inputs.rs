@@ -133,6 +133,12 @@ pub struct Inputs {
           default_value = "false", default_missing_value = "true")]
     pub fail_without_token: bool,
 
+    /// Seconds to watch the build list for an upload whose answer was lost
+    /// after the whole artifact was sent, before failing with "outcome
+    /// unknown" (exit code 3). Never a second upload.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub deploy_grace: u64,
+
     /// Rollback: the build to re-activate (default: the one before the current).
     #[arg(long)]
     pub build_id: Option<String>,

@@ -40,7 +40,7 @@ pub async fn run(argv: Vec<OsString>) -> ExitCode {
         Ok(env) => env,
         Err(message) => {
             runner.error("Invalid env input", &message);
-            return ExitCode::from(2);
+            return ExitCode::from(failure::exit::USAGE);
         }
     };
     for entry in env.iter().filter(|e| inputs::looks_like_credential(e)) {
@@ -50,17 +50,13 @@ pub async fn run(argv: Vec<OsString>) -> ExitCode {
     if let Some(code) = fork_without_token(&inputs, &event, &runner) {
         return code;
     }
-    let ok = match inputs.command {
+    let code = match inputs.command {
         Command::Deploy => deploy::run(&inputs, &env, &event, &runner).await,
         Command::Rollback => rollback::run(&inputs, &event, &runner).await,
     };
     runner.end_group();
     runner.print_plain_outputs();
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    ExitCode::from(code)
 }
 
 fn usage_error(runner: &Runner, e: clap::Error) -> ExitCode {
@@ -84,7 +80,7 @@ fn usage_error(runner: &Runner, e: clap::Error) -> ExitCode {
         );
     }
     let _ = e.print();
-    ExitCode::from(2)
+    ExitCode::from(failure::exit::USAGE)
 }
 
 /// Secrets are not given to workflows run for pull requests from forks:
@@ -101,7 +97,7 @@ fn fork_without_token(inputs: &Inputs, event: &Event, runner: &Runner) -> Option
             "No Comwit token on a fork pull request",
             &format!("{why} — deploy previews from a branch of this repository, or set fail-without-token: false to skip"),
         );
-        return Some(ExitCode::FAILURE);
+        return Some(ExitCode::from(failure::exit::FAILED));
     }
     runner.notice(
         "Comwit deploy skipped",

@@ -31,7 +31,8 @@ pub fn client(inputs: &Inputs) -> Result<(Client, Secret), Failure> {
     }
     let mut builder = Client::builder()
         .token(token.clone())
-        .user_agent(USER_AGENT);
+        .user_agent(USER_AGENT)
+        .deploy_grace(std::time::Duration::from_secs(inputs.deploy_grace));
     if let Some(url) = &inputs.api_url {
         builder = builder.base_url(url.clone());
     }

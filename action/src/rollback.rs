@@ -10,7 +10,7 @@ use crate::outcome::{Kind, Outcome};
 use crate::resolve;
 use crate::session::Session;
 
-pub async fn run(inputs: &Inputs, event: &Event, runner: &Runner) -> bool {
+pub async fn run(inputs: &Inputs, event: &Event, runner: &Runner) -> u8 {
     let mut outcome = Outcome::new(Kind::Rollback);
     outcome.app_name = inputs.app_name.clone();
     outcome.app_id = inputs.app.clone();

@@ -109,8 +109,8 @@ impl<'a> Session<'a> {
         self.deployment = Some(id);
     }
 
-    /// The report phase. Returns whether the run succeeded.
-    pub async fn finish(&self, mut outcome: Outcome) -> bool {
+    /// The report phase. Returns the process exit code (0: success).
+    pub async fn finish(&self, mut outcome: Outcome) -> u8 {
         if let Some(f) = &outcome.failure {
             self.runner.error(&f.title, &f.message);
         }
@@ -147,7 +147,11 @@ impl<'a> Session<'a> {
             }
         }
         self.runner.end_group();
-        ok
+        match (&outcome.failure, ok) {
+            (Some(f), _) => f.exit_code,
+            (None, true) => 0,
+            (None, false) => crate::failure::exit::FAILED,
+        }
     }
 
     async fn report_deployment(&self, outcome: &Outcome) {

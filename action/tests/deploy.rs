@@ -656,6 +656,35 @@ async fn a_lost_deploy_response_never_makes_a_second_build() {
     );
 }
 
+/// The whole artifact reached the platform but the answer was lost and no
+/// build appeared: exit code 3, an annotation that says what to check, and
+/// never a second upload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploy_whose_outcome_is_unknown_exits_3_without_a_second_upload() {
+    let p = platform().await;
+    let app = p.create_app("lost").await;
+    p.faults(json!({ "drop_deploy_requests": 1 })).await;
+    let r = Runner::new();
+    r.files("dist", SITE);
+    let run = r
+        .step(&[
+            ("token", &p.user),
+            ("api-url", &p.url),
+            ("project", &p.project),
+            ("app", &app),
+            ("deploy-grace", "1"),
+        ])
+        .await;
+    assert_eq!(run.code, 3, "exit code 3: outcome unknown\n{}", run.log());
+    let errors = run.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (title, message) = &errors[0];
+    assert_eq!(title, "Deploy outcome unknown");
+    assert!(message.contains("sha256"), "{message}");
+    assert!(message.contains("/builds"), "says where to look: {message}");
+    assert!(p.builds(&app).await.is_empty(), "no second upload");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_packs_into_runner_temp_without_a_token() {
     let r = Runner::new();

@@ -56,6 +56,11 @@ impl RetryPolicy {
     }
 }
 
+/// A synchronous deploy behind a load balancer can commit well after the
+/// balancer cut the connection: a minute covers a large artifact's check
+/// and store on the platform.
+pub const DEFAULT_DEPLOY_GRACE: Duration = Duration::from_secs(60);
+
 pub struct ClientBuilder {
     base_url: Option<String>,
     token: Option<Secret>,
@@ -63,6 +68,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     upload_timeout: Duration,
+    deploy_grace: Duration,
     actor_user_id: Option<String>,
     retry: RetryPolicy,
 }
@@ -76,6 +82,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             upload_timeout: Duration::from_secs(30 * 60),
+            deploy_grace: DEFAULT_DEPLOY_GRACE,
             actor_user_id: None,
             retry: RetryPolicy::default(),
         }
@@ -113,6 +120,13 @@ impl ClientBuilder {
     /// Whole-request timeout for deploy uploads.
     pub fn upload_timeout(mut self, t: Duration) -> Self {
         self.upload_timeout = t;
+        self
+    }
+    /// How long `deploy_safely` watches the build list for an upload whose
+    /// answer was lost after the whole body was sent, before it reports the
+    /// outcome as unknown.
+    pub fn deploy_grace(mut self, t: Duration) -> Self {
+        self.deploy_grace = t;
         self
     }
     /// Attribution header for console-style operator calls. Sent only
@@ -159,6 +173,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 timeout: self.timeout,
                 upload_timeout: self.upload_timeout,
+                deploy_grace: self.deploy_grace,
             }),
         })
     }
@@ -178,6 +193,7 @@ struct Inner {
     retry: RetryPolicy,
     timeout: Duration,
     upload_timeout: Duration,
+    deploy_grace: Duration,
 }
 
 impl std::fmt::Debug for Client {
@@ -294,6 +310,9 @@ impl Client {
 
     pub(crate) fn upload_timeout(&self) -> Duration {
         self.inner.upload_timeout
+    }
+    pub(crate) fn deploy_grace(&self) -> Duration {
+        self.inner.deploy_grace
     }
 
     /// Sends `call`, retrying when it is retry-safe and the failure is a

@@ -65,6 +65,34 @@ pub enum Error {
     },
     #[error("{route}: unexpected response: {message}")]
     Decode { route: String, message: String },
+    /// A deploy upload broke before the whole artifact was sent, on every
+    /// attempt: an incomplete archive never becomes a build, so nothing
+    /// was created.
+    #[error(
+        "{route}: the connection broke during the upload ({cause}) after {sent_bytes} bytes, \
+         {attempts} time(s); no build was created. Check the network or proxy and deploy again"
+    )]
+    UploadInterrupted {
+        route: String,
+        cause: String,
+        sent_bytes: u64,
+        attempts: u32,
+    },
+    /// A deploy's whole artifact was sent but no answer came back, and no
+    /// build with its sha256 appeared while we watched: it may still land.
+    /// Deploying again now could create a second build.
+    #[error(
+        "{route}: the outcome of the deploy is unknown: the whole artifact was sent but the \
+         answer was lost ({cause}), and no build with sha256 {sha256} appeared within {waited_secs} s. \
+         List the app's builds and look for that sha256 before deploying again; deploying again \
+         now may create a second build"
+    )]
+    DeployOutcomeUnknown {
+        route: String,
+        cause: String,
+        sha256: String,
+        waited_secs: u64,
+    },
     #[error("{what} is planned and not live on Comwit Cloud yet")]
     Planned { what: &'static str },
     #[error("{0}")]
@@ -141,6 +169,11 @@ impl Error {
                 ..
             }
         )
+    }
+    /// A deploy whose whole body was sent, with no answer and no build
+    /// found: see [`Error::DeployOutcomeUnknown`].
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::DeployOutcomeUnknown { .. })
     }
     pub fn is_planned(&self) -> bool {
         matches!(self, Error::Planned { .. })

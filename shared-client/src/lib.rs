@@ -21,7 +21,9 @@ pub mod sql;
 pub mod watch;
 
 pub use api::artifact::{DirectorySource, PrebuiltSource};
-pub use api::deploy::{ArtifactDigest, ArtifactSource, DeployOutcome, UploadBody};
+pub use api::deploy::{
+    ArtifactDigest, ArtifactSource, BodyStream, DeployOutcome, UPLOAD_ATTEMPTS, UploadBody,
+};
 pub use client::{Client, ClientBuilder, DEFAULT_API_URL, RetryPolicy};
 pub use error::{Error, Problem, Result};
 pub use secret::{Secret, TokenKind};

@@ -86,6 +86,18 @@ impl Notice {
                 "The artifact is over the upload limit; trim the build directory.",
                 false,
             ),
+            _ if err.is_outcome_unknown() => (
+                "Deploy outcome unknown",
+                "The whole artifact was sent but no answer came back, and no build with its \
+                 sha256 appeared while we watched. Open the builds list (r to refresh) and look \
+                 for it before deploying again: deploying now may make a second build.",
+                false,
+            ),
+            _ if matches!(err, Error::UploadInterrupted { .. }) => (
+                "Upload interrupted",
+                "No build was created (an incomplete upload never becomes one); deploying again is safe.",
+                false,
+            ),
             _ if err.is_ambiguous() => (
                 "Outcome unknown",
                 "The connection broke after the request was sent: it may have taken effect. \

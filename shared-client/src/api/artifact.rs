@@ -36,7 +36,7 @@ impl ArtifactSource for DirectorySource {
             self.options.clone(),
         );
         Ok(UploadBody {
-            body: reqwest::Body::wrap_stream(stream),
+            body: futures_util::StreamExt::boxed(stream),
             content_length: None,
             digest: Box::pin(async move { digest_of(handle.await) }),
         })
@@ -99,7 +99,7 @@ impl ArtifactSource for PrebuiltSource {
             .len();
         let (stream, handle) = package::prebuilt_stream(self.path.clone(), self.progress.clone());
         Ok(UploadBody {
-            body: reqwest::Body::wrap_stream(stream),
+            body: futures_util::StreamExt::boxed(stream),
             content_length: Some(size),
             digest: Box::pin(async move {
                 match handle.await {
