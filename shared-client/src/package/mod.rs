@@ -16,6 +16,8 @@
 mod archive;
 mod atomic;
 mod error;
+pub mod inspect;
+pub mod links;
 mod pipeline;
 mod prebuilt;
 mod progress;
