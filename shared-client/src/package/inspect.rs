@@ -258,11 +258,18 @@ fn store_extension(
     Ok(())
 }
 
+/// One PAX record: key and value, as stored.
+type PaxRecord<'a> = (&'a [u8], &'a [u8]);
+
+fn parse_decimal(digits: &[u8]) -> Option<u64> {
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
 /// The records of a PAX header. Malformed records are refused rather than
 /// skipped: the `tar` crate splits on newlines and skips what it cannot
 /// parse, so a value with a newline in it could hide a second record from
 /// a stricter parser, and extractors would then disagree.
-fn parse_pax(body: &[u8]) -> Result<Vec<(&[u8], &[u8])>, EntryProblem> {
+fn parse_pax(body: &[u8]) -> Result<Vec<PaxRecord<'_>>, EntryProblem> {
     let mut records = Vec::new();
     for record in PaxExtensions::new(body) {
         let record = record.map_err(|e| EntryProblem::BadPax(e.to_string()))?;
@@ -318,17 +325,13 @@ impl Member {
         if records.iter().any(|(k, _)| k.starts_with(b"GNU.sparse.")) {
             return Err(refuse(EntryProblem::Sparse));
         }
-        if let Some(size) = pax(b"size") {
-            if std::str::from_utf8(size)
-                .ok()
-                .and_then(|s| s.parse::<u64>().ok())
-                != Some(declared)
-            {
-                return Err(refuse(EntryProblem::PaxSize {
-                    pax: shown(size),
-                    header: declared,
-                }));
-            }
+        if let Some(size) = pax(b"size")
+            && parse_decimal(size) != Some(declared)
+        {
+            return Err(refuse(EntryProblem::PaxSize {
+                pax: shown(size),
+                header: declared,
+            }));
         }
         let long_name = names.long_name.as_deref().map(trim_nuls);
         let name = pick(pax(b"path"), long_name, header_name.clone())
