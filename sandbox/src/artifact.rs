@@ -5,9 +5,18 @@
 //! the zstd decoder and tar reader that check every entry. Nothing is
 //! renamed into place unless the whole archive checked out, so a rejected
 //! or interrupted upload leaves nothing behind.
+//!
+//! What an archive may hold is decided by the rule shared with the client's
+//! packer, [`comwit_client::package::inspect`]: relative names without
+//! `..`, no entry through or onto a symlink seen earlier, symlinks that
+//! resolve inside the root through the other links, bounded names and
+//! extension headers (refused by their declared size, before their body is
+//! read), PAX global headers accepted. Memory per upload stays bounded
+//! whatever the archive declares; time is bounded by the upload and
+//! unpacked limits.
 
 use std::io::{self, Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use axum::body::{Body, Bytes};
 use futures_util::StreamExt;
@@ -15,7 +24,9 @@ use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 use tokio::sync::mpsc;
 
-use crate::error::ApiError;
+use comwit_client::package::inspect::{TarProblem, check_tar};
+
+use crate::error::{ApiError, excerpt};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -216,7 +227,7 @@ fn check_archive(tee: &mut Tee, max_unpacked: u64) -> Result<u64, Rejection> {
     }
     let decoder = zstd::stream::read::Decoder::new(io::Cursor::new(magic).chain(&mut *tee))
         .map_err(|e| invalid(format!("artifact is not readable zstd: {e}")))?;
-    let bounded = Bounded {
+    let mut bounded = Bounded {
         inner: decoder,
         total: 0,
         limit: max_unpacked,
@@ -234,76 +245,29 @@ fn check_archive(tee: &mut Tee, max_unpacked: u64) -> Result<u64, Rejection> {
         }
     };
 
-    let mut archive = tar::Archive::new(bounded);
-    let mut files = 0u64;
-    let mut entries_seen = 0u64;
-    for entry in archive.entries().map_err(|e| classify(e, "tar"))? {
-        let mut entry = entry.map_err(|e| classify(e, "tar header"))?;
-        entries_seen += 1;
-        let path = entry
-            .path()
-            .map_err(|e| classify(e, "entry name"))?
-            .into_owned();
-        let shown = path.display().to_string();
-        check_path(&path).map_err(|why| invalid(format!("entry {shown:?} rejected: {why}")))?;
-        use tar::EntryType as T;
-        match entry.header().entry_type() {
-            T::Regular | T::Continuous | T::GNUSparse => files += 1,
-            T::Directory => {}
-            T::Symlink => {
-                let target = entry
-                    .link_name()
-                    .map_err(|e| classify(e, "link target"))?
-                    .ok_or_else(|| invalid(format!("symlink {shown:?} has no target")))?;
-                if !symlink_stays_inside(&path, &target) {
-                    return Err(invalid(format!(
-                        "entry {shown:?} rejected: symlink to {:?} points outside the artifact",
-                        target.display()
-                    )));
-                }
-            }
-            T::Link => {
-                let target = entry
-                    .link_name()
-                    .map_err(|e| classify(e, "link target"))?
-                    .ok_or_else(|| invalid(format!("hard link {shown:?} has no target")))?;
-                check_path(&target).map_err(|why| {
-                    invalid(format!(
-                        "entry {shown:?} rejected: hard link to {:?}: {why}",
-                        target.display()
-                    ))
-                })?;
-            }
-            T::Char | T::Block => {
-                return Err(invalid(format!(
-                    "entry {shown:?} rejected: device files are not allowed in an artifact"
-                )));
-            }
-            T::Fifo => {
-                return Err(invalid(format!(
-                    "entry {shown:?} rejected: FIFOs are not allowed in an artifact"
-                )));
-            }
-            other => {
-                return Err(invalid(format!(
-                    "entry {shown:?} rejected: unsupported tar entry type {:?}",
-                    other.as_byte() as char
-                )));
-            }
-        }
-        // Reading the content counts it against the unpacked limit.
-        io::copy(&mut entry, &mut io::sink()).map_err(|e| classify(e, "entry data"))?;
-    }
-    if entries_seen == 0 {
+    // The shared check: names, links, extension headers, all bounded. An
+    // entry declaring more than the whole unpacked limit is refused before
+    // any of it is read.
+    let summary = check_tar(&mut bounded, Some(max_unpacked)).map_err(|problem| match problem {
+        TarProblem::Read { context, source } => classify(source, context),
+        TarProblem::Entry { name, reason } => invalid(format!(
+            "entry {:?} rejected: {reason}",
+            excerpt(&String::from_utf8_lossy(&name), NAME_SHOWN)
+        )),
+        other => invalid(format!("artifact is not a valid tar: {other}")),
+    })?;
+    if summary.entries == 0 {
         return Err(invalid(
             "artifact holds no files: pack the build output directory, e.g. `tar --zstd -cf app.tar.zst -C ./dist .`",
         ));
     }
     // The rest of the zstd stream must decode too (and counts to the limit).
-    let mut rest = archive.into_inner();
-    io::copy(&mut rest, &mut io::sink()).map_err(|e| classify(e, "trailing data"))?;
-    Ok(files)
+    io::copy(&mut bounded, &mut io::sink()).map_err(|e| classify(e, "trailing data"))?;
+    Ok(summary.files)
 }
+
+/// Characters of an entry name quoted in a refusal.
+const NAME_SHOWN: usize = 100;
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
@@ -314,71 +278,4 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
-}
-
-/// Entry names must be relative and stay inside the root.
-fn check_path(path: &Path) -> Result<(), &'static str> {
-    for c in path.components() {
-        match c {
-            Component::RootDir | Component::Prefix(_) => {
-                return Err("absolute paths are not allowed");
-            }
-            Component::ParentDir => return Err("`..` components are not allowed"),
-            Component::CurDir | Component::Normal(_) => {}
-        }
-    }
-    Ok(())
-}
-
-/// Resolves `target` lexically from the link's directory; it must not climb
-/// above the root nor be absolute.
-fn symlink_stays_inside(link: &Path, target: &Path) -> bool {
-    if target.has_root() {
-        return false;
-    }
-    let mut depth: Vec<PathBuf> = Vec::new();
-    let parent = link.parent().unwrap_or(Path::new(""));
-    for c in parent.components().chain(target.components()) {
-        match c {
-            Component::Normal(p) => depth.push(PathBuf::from(p)),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if depth.pop().is_none() {
-                    return false;
-                }
-            }
-            Component::RootDir | Component::Prefix(_) => return false,
-        }
-    }
-    true
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn symlinks_must_stay_inside() {
-        assert!(symlink_stays_inside(Path::new("a/b"), Path::new("c")));
-        assert!(symlink_stays_inside(Path::new("a/b"), Path::new("../c")));
-        assert!(!symlink_stays_inside(
-            Path::new("a/b"),
-            Path::new("../../c")
-        ));
-        assert!(!symlink_stays_inside(
-            Path::new("b"),
-            Path::new("/etc/passwd")
-        ));
-        assert!(symlink_stays_inside(
-            Path::new("./a/b"),
-            Path::new("./x/../y")
-        ));
-    }
-
-    #[test]
-    fn paths_must_be_relative_and_contained() {
-        assert!(check_path(Path::new("./index.html")).is_ok());
-        assert!(check_path(Path::new("/etc/passwd")).is_err());
-        assert!(check_path(Path::new("a/../../x")).is_err());
-    }
 }

@@ -460,6 +460,71 @@ fn symlink_escaping_the_root_is_an_error_naming_it() {
 }
 
 #[test]
+fn symlink_escaping_only_through_a_later_link_is_an_error() {
+    // `esc` is packed before `sub/up` (byte order), when its target still
+    // looks contained: the check once the walk is complete catches it.
+    let site = sample_site();
+    fs::create_dir(site.path().join("sub")).unwrap();
+    symlink("..", site.path().join("sub/up")).unwrap();
+    let esc = site.path().join("esc");
+    symlink("sub/up/..", &esc).unwrap();
+    let out = TempDir::new().unwrap();
+    let dest = out.path().join("site.tar.zst");
+    let err = pack_to_file(site.path(), &dest, &PackOptions::new()).unwrap_err();
+    match &err {
+        PackError::SymlinkUnsafe { link, target, .. } => {
+            assert_eq!(link, &esc);
+            assert_eq!(target, Path::new("sub/up/.."));
+        }
+        other => panic!("unexpected error: {other}"),
+    }
+    let message = err.to_string();
+    assert!(message.contains(&esc.display().to_string()), "{message}");
+    assert!(
+        message.contains("through the symlink `sub/up`"),
+        "{message}"
+    );
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0, "no archive");
+}
+
+#[test]
+fn symlink_escaping_through_an_earlier_link_is_an_error() {
+    let site = sample_site();
+    symlink(".", site.path().join("here")).unwrap();
+    let link = site.path().join("z-esc");
+    symlink("here/..", &link).unwrap();
+    let err = pack_to_writer(site.path(), Vec::new(), &PackOptions::new()).unwrap_err();
+    assert!(
+        matches!(&err, PackError::SymlinkUnsafe { link: l, .. } if l == &link),
+        "{err}"
+    );
+}
+
+#[test]
+fn symlink_loops_are_an_error_not_a_hang() {
+    let site = sample_site();
+    symlink("loop-b", site.path().join("loop-a")).unwrap();
+    symlink("loop-a", site.path().join("loop-b")).unwrap();
+    let err = pack_to_writer(site.path(), Vec::new(), &PackOptions::new()).unwrap_err();
+    assert!(matches!(err, PackError::SymlinkUnsafe { .. }), "{err}");
+    assert!(err.to_string().contains("more than 40 symlinks"), "{err}");
+}
+
+#[test]
+fn links_that_resolve_inside_through_other_links_are_kept() {
+    let site = sample_site();
+    fs::create_dir(site.path().join("v2")).unwrap();
+    write(site.path(), "v2/index.html", b"v2");
+    symlink("v2", site.path().join("latest")).unwrap();
+    symlink("latest/index.html", site.path().join("home.html")).unwrap();
+    symlink("../latest/../a/b", site.path().join("v2/sibling")).unwrap();
+    let (archive, summary) = pack_bytes(site.path(), &PackOptions::new());
+    assert_eq!(summary.symlinks, 6);
+    let paths: Vec<Vec<u8>> = list(&archive).into_iter().map(|e| e.path).collect();
+    assert!(paths.contains(&b"home.html".to_vec()));
+}
+
+#[test]
 fn symlink_inside_the_root_is_kept_as_a_link() {
     let site = sample_site();
     let (archive, _) = pack_bytes(site.path(), &PackOptions::new());
@@ -836,6 +901,73 @@ fn check_prebuilt_accepts_an_archive_made_by_gnu_tar() {
     let bytes = fs::read(&dest).unwrap();
     assert_eq!(info.size, bytes.len() as u64);
     assert_eq!(info.sha256, sha256_hex(&bytes));
+}
+
+/// A `.tar.zst` written entry by entry with the `tar` crate, which accepts
+/// `..` in link targets.
+fn prebuilt_with(dir: &Path, build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> PathBuf {
+    let mut builder = tar::Builder::new(Vec::new());
+    build(&mut builder);
+    let tar = builder.into_inner().unwrap();
+    let dest = dir.join("app.tar.zst");
+    fs::write(&dest, zstd::encode_all(&tar[..], 3).unwrap()).unwrap();
+    dest
+}
+
+fn link(builder: &mut tar::Builder<Vec<u8>>, path: &str, target: &str) {
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Symlink);
+    h.set_size(0);
+    builder.append_link(&mut h, path, target).unwrap();
+}
+
+fn file(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    builder.append_data(&mut h, path, data).unwrap();
+}
+
+#[test]
+fn check_prebuilt_refuses_a_symlink_chain_that_escapes() {
+    let out = TempDir::new().unwrap();
+    let dest = prebuilt_with(out.path(), |b| {
+        link(b, "sub/up", "..");
+        link(b, "esc", "sub/up/..");
+        file(b, "esc/pwned.txt", b"outside");
+    });
+    let err = check_prebuilt(&dest).unwrap_err();
+    assert!(matches!(err, PackError::PrebuiltRefused { .. }), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("entry `esc`"), "{message}");
+    assert!(
+        message.contains("through the symlink `sub/up`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn check_prebuilt_refuses_a_huge_long_name_before_reading_it() {
+    let out = TempDir::new().unwrap();
+    let dest = prebuilt_with(out.path(), |b| {
+        let mut h = tar::Header::new_gnu();
+        h.as_gnu_mut().unwrap().name[..13].copy_from_slice(b"././@LongLink");
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_size(10 << 20);
+        h.set_cksum();
+        // Declares 10 MiB, holds 1 KiB: only the header may be read.
+        b.get_mut().extend_from_slice(h.as_bytes());
+        b.get_mut().extend_from_slice(&[b'a'; 1024]);
+    });
+    let err = check_prebuilt(&dest).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        matches!(err, PackError::PrebuiltRefused { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("declares 10485760 bytes, over the 65536-byte limit"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod common;
 
 mod apps;
+mod archive_attacks;
 mod artifacts;
 mod authz;
 mod databases;

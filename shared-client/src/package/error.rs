@@ -1,6 +1,9 @@
 use std::io;
 use std::path::PathBuf;
 
+use super::inspect::TarProblem;
+use super::links::LinkError;
+
 /// Everything that can stop a pack or a prebuilt-archive check.
 ///
 /// Each message names the path involved and ends with what the user can do
@@ -44,6 +47,25 @@ pub enum PackError {
         .target.display()
     )]
     SymlinkEscapes { link: PathBuf, target: PathBuf },
+
+    /// A link that only escapes through other links, or loops.
+    #[error(
+        "symlink `{}` points to `{}`, but {reason} — make the links point inside the directory without going through other links, or replace one with a copy of its target",
+        .link.display(),
+        .target.display()
+    )]
+    SymlinkUnsafe {
+        link: PathBuf,
+        target: PathBuf,
+        reason: LinkError,
+    },
+
+    /// An entry the platform would refuse (an over-long name, say).
+    #[error(
+        "`{}` cannot be packed: {reason} — rename or move it, or remove it from the directory",
+        .path.display()
+    )]
+    EntryRefused { path: PathBuf, reason: LinkError },
 
     #[error(
         "`{}` changed while it was being packed ({what}) — stop whatever is writing to the directory and pack again",
@@ -120,6 +142,12 @@ pub enum PackError {
         .path.display()
     )]
     NotTar { path: PathBuf, detail: String },
+
+    #[error(
+        "prebuilt archive `{}` would be refused by the platform: {problem} — pass the directory instead and let comwit pack it, or rebuild the archive from it",
+        .path.display()
+    )]
+    PrebuiltRefused { path: PathBuf, problem: TarProblem },
 
     #[error(
         "cannot read prebuilt archive `{}`: {source} — check that it is readable by this user",

@@ -8,14 +8,18 @@
 //! permission bits therefore leaves the digest unchanged.
 //!
 //! Packing never follows symlinks, keeps links that stay inside the root,
-//! rejects links that leave it, skips FIFOs, sockets and devices with a
-//! warning, and aborts on any error rather than produce a partial archive.
+//! rejects links that leave it (directly or through other links: the rule
+//! of [`links`], the same the platform applies to uploads), skips FIFOs,
+//! sockets and devices with a warning, and aborts on any error rather than
+//! produce a partial archive.
 //! Memory stays bounded: files are read in chunks and the compressed output
 //! is handed on as it is produced, to a writer, a file, or an async stream.
 
 mod archive;
 mod atomic;
 mod error;
+pub mod inspect;
+pub mod links;
 mod pipeline;
 mod prebuilt;
 mod progress;

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 
 use super::error::PackError;
+use super::inspect::{TarProblem, check_tar};
 use super::progress::{ProgressFn, Tracker};
 use super::stream::{self, ArchiveStream, CHUNK_SIZE, Message};
 
@@ -26,11 +27,17 @@ pub struct PrebuiltInfo {
     pub sha256: String,
 }
 
-/// Checks that `path` is a zstd-compressed tar and digests it.
+/// Checks that `path` is a zstd-compressed tar the platform accepts, and
+/// digests it.
 ///
-/// Only the start of the archive is decompressed (enough for one tar
-/// header): this catches the usual mistakes (a zip, a plain tar, a
-/// compressed single file) without reading the archive twice in full.
+/// The first block is looked at on its own, to name the usual mistakes (a
+/// zip, a plain tar, a compressed single file). Then one streaming pass
+/// decompresses the whole archive through the platform's own check
+/// ([`check_tar`]: names, links resolved through each other, bounded
+/// extension headers) while hashing the file's bytes, so memory stays
+/// bounded whatever the size and the file is read once. Decompressing costs
+/// about a second per GB; no unpacked-size limit is applied here, as the
+/// archive is the user's own and the platform applies its limit anyway.
 pub fn check_prebuilt(path: &Path) -> Result<PrebuiltInfo, PackError> {
     let mut file = open_prebuilt(path)?;
     let unreadable = |source| PackError::PrebuiltUnreadable {
@@ -51,23 +58,79 @@ pub fn check_prebuilt(path: &Path) -> Result<PrebuiltInfo, PackError> {
     check_first_tar_header(path, &file)?;
 
     file.rewind().map_err(unreadable)?;
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
-    let mut buf = vec![0; CHUNK_SIZE];
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(unreadable(e)),
-        };
-        hasher.update(&buf[..n]);
-        size += n as u64;
+    let mut hashing = Hashing {
+        inner: file,
+        hasher: Sha256::new(),
+        size: 0,
+        failed: None,
+    };
+    let checked = check_whole(path, &mut hashing);
+    if let Some(source) = hashing.failed.take() {
+        return Err(unreadable(source));
     }
+    checked?;
+    // Whatever the decoder did not need still counts for the digest.
+    io::copy(&mut hashing, &mut io::sink()).map_err(unreadable)?;
     Ok(PrebuiltInfo {
-        size,
-        sha256: hex::encode(hasher.finalize()),
+        size: hashing.size,
+        sha256: hex::encode(hashing.hasher.finalize()),
     })
+}
+
+/// Decompresses the whole archive through the platform's check.
+fn check_whole(path: &Path, file: &mut Hashing) -> Result<(), PackError> {
+    let not_tar = |detail: String| PackError::NotTar {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mut decoder = zstd::Decoder::new(file).map_err(|source| PackError::PrebuiltUnreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match check_tar(&mut decoder, None) {
+        Ok(_) => {}
+        Err(TarProblem::Read { context, source }) => {
+            return Err(not_tar(format!("it cannot be read ({context}): {source}")));
+        }
+        Err(problem) => {
+            return Err(PackError::PrebuiltRefused {
+                path: path.to_path_buf(),
+                problem,
+            });
+        }
+    }
+    // The platform decodes what follows the tar's end too.
+    io::copy(&mut decoder, &mut io::sink())
+        .map_err(|e| not_tar(format!("its zstd data after the tar's end is corrupt: {e}")))?;
+    Ok(())
+}
+
+/// The file as read, hashed on the way; its own read error is kept apart
+/// from the decoder's, which reports it only as some I/O error.
+struct Hashing {
+    inner: File,
+    hasher: Sha256,
+    size: u64,
+    failed: Option<io::Error>,
+}
+
+impl Read for Hashing {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = loop {
+            match self.inner.read(buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let shown = io::Error::new(e.kind(), e.to_string());
+                    self.failed = Some(e);
+                    return Err(shown);
+                }
+            }
+        };
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
 }
 
 /// Streams the file at `path` unchanged, in chunks, with bounded memory.

@@ -9,13 +9,20 @@
 //! any path below `name/`) while the packer starts reading files at once
 //! instead of waiting for the whole tree to be listed, and memory holds only
 //! the listings of the directories on the current path.
+//!
+//! Every entry goes through the same [`LinkTable`] the platform applies to
+//! uploads, in archive order, and the table is checked again once the walk
+//! is complete: a link that escapes only through other links (`sub/up ->
+//! ..` and `esc -> sub/up/..`) is an error like one that escapes directly,
+//! even when the link that makes it escape comes later in the archive.
 
 use std::cmp::Ordering;
 use std::fs::{self, FileType};
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use super::error::PackError;
+use super::links::{LinkEntry, LinkError, LinkTable, path_bytes};
 use super::progress::SpecialKind;
 
 /// One thing found under the root, named relative to it.
@@ -98,6 +105,9 @@ pub(crate) struct Walker<'a> {
     /// Listings still to yield, one per directory on the current path, each
     /// sorted so that `pop` returns its next item.
     pending: Vec<Vec<Item>>,
+    /// The links yielded so far; checked in full once the walk ends.
+    links: LinkTable,
+    finished: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -113,6 +123,8 @@ impl<'a> Walker<'a> {
         Ok(Walker {
             root,
             pending: vec![top],
+            links: LinkTable::new(),
+            finished: false,
         })
     }
 }
@@ -122,23 +134,108 @@ impl Iterator for Walker<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let listing = self.pending.last_mut()?;
+            let Some(listing) = self.pending.last_mut() else {
+                return self.finish().err().map(Err);
+            };
             match listing.pop() {
                 None => {
                     self.pending.pop();
                 }
-                Some(Item::Entry(entry)) => return Some(Ok(entry)),
+                Some(Item::Entry(entry)) => {
+                    let checked = self.check(entry);
+                    if checked.is_err() {
+                        self.stop();
+                    }
+                    return Some(checked);
+                }
                 Some(Item::Contents(rel)) => match list(self.root, &rel) {
                     Ok(items) => self.pending.push(items),
                     Err(err) => {
-                        // Nothing after a failure can be trusted to be complete.
-                        self.pending.clear();
+                        self.stop();
                         return Some(Err(err));
                     }
                 },
             }
         }
     }
+}
+
+impl Walker<'_> {
+    /// Nothing after a failure can be trusted to be complete.
+    fn stop(&mut self) {
+        self.pending.clear();
+        self.finished = true;
+    }
+
+    /// Applies the archive rule to the next entry, in archive order.
+    fn check(&mut self, entry: Entry) -> Result<Entry, PackError> {
+        let target_bytes;
+        let as_link = match &entry.kind {
+            EntryKind::Dir => LinkEntry::Dir,
+            EntryKind::File { .. } => LinkEntry::File,
+            EntryKind::Symlink { target } => {
+                target_bytes = path_bytes(target);
+                LinkEntry::Symlink {
+                    target: &target_bytes,
+                }
+            }
+            // Left out of the archive, so nothing to check.
+            EntryKind::Special(_) => return Ok(entry),
+        };
+        match self.links.check_path(&entry.rel, as_link) {
+            Ok(()) => Ok(entry),
+            Err(reason) => {
+                let target = match &entry.kind {
+                    EntryKind::Symlink { target } => Some(target.clone()),
+                    _ => None,
+                };
+                Err(refusal(self.root.join(&entry.rel), target, reason))
+            }
+        }
+    }
+
+    /// Checks every link again against the complete table, once.
+    fn finish(&mut self) -> Result<(), PackError> {
+        if std::mem::replace(&mut self.finished, true) {
+            return Ok(());
+        }
+        self.links.finish().map_err(|(name, reason)| {
+            let link = self.root.join(bytes_path(&name));
+            // The full target is on disk; the error only has an excerpt.
+            let target = fs::read_link(&link).ok();
+            refusal(link, target, reason)
+        })
+    }
+}
+
+/// The error for an entry the archive rule refuses. A link that escapes on
+/// its own keeps the long-standing [`PackError::SymlinkEscapes`].
+fn refusal(path: PathBuf, target: Option<PathBuf>, reason: LinkError) -> PackError {
+    match (target, reason) {
+        (Some(target), LinkError::Escapes { via: None, .. }) => {
+            PackError::SymlinkEscapes { link: path, target }
+        }
+        (Some(target), reason @ (LinkError::Escapes { .. } | LinkError::Loop { .. })) => {
+            PackError::SymlinkUnsafe {
+                link: path,
+                target,
+                reason,
+            }
+        }
+        (_, reason) => PackError::EntryRefused { path, reason },
+    }
+}
+
+#[cfg(unix)]
+fn bytes_path(name: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(name))
+}
+
+#[cfg(not(unix))]
+fn bytes_path(name: &[u8]) -> PathBuf {
+    // Names came from `path_bytes` of real paths; lossless for UTF-8 ones.
+    PathBuf::from(String::from_utf8_lossy(name).into_owned())
 }
 
 /// Lists one directory, sorted in reverse so that `pop` yields in order.
@@ -213,36 +310,9 @@ fn classify(root: &Path, rel: &Path, file_type: FileType) -> Result<EntryKind, P
             path: path.clone(),
             source,
         })?;
-        if !stays_inside(rel, &target) {
-            return Err(PackError::SymlinkEscapes { link: path, target });
-        }
         return Ok(EntryKind::Symlink { target });
     }
     Ok(EntryKind::Special(special_kind(file_type)))
-}
-
-/// Whether a link at `link_rel` pointing to `target` resolves, lexically,
-/// to the root or below it.
-///
-/// Lexical resolution needs no access to the target, so a link to something
-/// not built yet, or gone, is still judged by where it points. It does not
-/// see through other links on the target's path (with `a -> .`, the link
-/// `b -> a/../x` passes although it resolves above the root); each link is
-/// checked on its own, and the unpacking side must still extract safely.
-fn stays_inside(link_rel: &Path, target: &Path) -> bool {
-    let mut depth = link_rel.parent().map_or(0, |p| p.components().count());
-    for component in target.components() {
-        match component {
-            Component::Prefix(_) | Component::RootDir => return false,
-            Component::CurDir => {}
-            Component::ParentDir => match depth.checked_sub(1) {
-                Some(d) => depth = d,
-                None => return false,
-            },
-            Component::Normal(_) => depth += 1,
-        }
-    }
-    true
 }
 
 #[cfg(unix)]
@@ -295,21 +365,5 @@ mod tests {
             .collect();
         let expected: Vec<&[u8]> = vec![b"a", b"a-b", b"a.txt", b"a/", b"a0"];
         assert_eq!(keys, expected);
-    }
-
-    #[test]
-    fn lexical_resolution_keeps_links_that_stay_below_the_root() {
-        assert!(stays_inside(Path::new("a/b/link"), Path::new("../c")));
-        assert!(stays_inside(Path::new("a/link"), Path::new("..")));
-        assert!(stays_inside(Path::new("link"), Path::new("./x/../y")));
-        assert!(stays_inside(Path::new("a/link"), Path::new("b/../../c")));
-    }
-
-    #[test]
-    fn lexical_resolution_rejects_links_that_leave_the_root() {
-        assert!(!stays_inside(Path::new("link"), Path::new("..")));
-        assert!(!stays_inside(Path::new("a/link"), Path::new("../../x")));
-        assert!(!stays_inside(Path::new("a/link"), Path::new("/etc/passwd")));
-        assert!(!stays_inside(Path::new("link"), Path::new("x/../../y")));
     }
 }
