@@ -31,14 +31,32 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// Longest problem detail the sandbox sends.
 pub const MAX_DETAIL_CHARS: usize = 1000;
 
+/// No word of ours is this long (a sha256 is 64): a longer one is caller
+/// input — a 60 KB id in a path, a name — and is cut to an excerpt.
+const MAX_WORD_CHARS: usize = 100;
+
+/// `detail` with every over-long word cut to a 64-character excerpt,
+/// control characters escaped and the whole capped at
+/// [`MAX_DETAIL_CHARS`].
+pub fn bounded_detail(detail: &str) -> String {
+    let words: Vec<String> = detail
+        .split(' ')
+        .map(|word| match word.chars().count() > MAX_WORD_CHARS {
+            true => excerpt(word, 64),
+            false => word.to_string(),
+        })
+        .collect();
+    excerpt(&words.join(" "), MAX_DETAIL_CHARS)
+}
+
 impl ApiError {
-    /// The detail is capped at [`MAX_DETAIL_CHARS`] with control
-    /// characters escaped: the last line of defence for a message that
-    /// quotes caller input (sites that quote it use [`quoted`] too).
+    /// The detail is sanitised by [`bounded_detail`]: the last line of
+    /// defence for a message that quotes caller input (ids, names), which
+    /// sites quote with [`quoted`] too.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             status,
-            detail: excerpt(&detail.into(), MAX_DETAIL_CHARS),
+            detail: bounded_detail(&detail.into()),
         }
     }
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -143,7 +161,17 @@ pub fn quoted(input: &str) -> String {
 
 #[cfg(test)]
 mod excerpt_tests {
-    use super::excerpt;
+    use super::{bounded_detail, excerpt};
+
+    #[test]
+    fn a_detail_cuts_long_words_and_keeps_ours() {
+        let id = "x".repeat(60_000);
+        let d = bounded_detail(&format!("app {id} not found; list apps"));
+        assert!(d.len() < 120, "{d}");
+        assert!(d.starts_with("app xxx") && d.ends_with("… not found; list apps"), "{d}");
+        let sha = "a".repeat(64);
+        assert!(bounded_detail(&format!("sha256 {sha}")).contains(&sha));
+    }
 
     #[test]
     fn long_input_is_cut_and_control_characters_escaped() {

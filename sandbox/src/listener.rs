@@ -72,9 +72,9 @@ const AUTOMATIC: [(&[u8], u16, &str, &str); 3] = [
 
 /// The problem-detail response that replaces an automatic answer in `head`.
 fn replacement(head: &[u8]) -> Option<Vec<u8>> {
-    let (line, status, title, detail) = AUTOMATIC.iter().find(|(line, ..)| {
-        head.starts_with(line) && head[line.len()..].starts_with(b"content-length: 0\r\n")
-    })?;
+    let (line, status, title, detail) = AUTOMATIC
+        .iter()
+        .find(|(line, ..)| head.starts_with(line) && is_bare(&head[line.len()..]))?;
     let body = serde_json::json!({
         "type": "about:blank",
         "title": title,
@@ -93,6 +93,16 @@ fn replacement(head: &[u8]) -> Option<Vec<u8>> {
     );
     out.extend_from_slice(body.as_bytes());
     Some(out)
+}
+
+/// hyper's automatic answers carry only `connection`, `content-length: 0`
+/// and `date` headers; anything with a content type is a handler's answer.
+fn is_bare(headers: &[u8]) -> bool {
+    let Some(end) = headers.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let block = String::from_utf8_lossy(&headers[..end + 2]).to_ascii_lowercase();
+    block.contains("content-length: 0\r\n") && !block.contains("content-type:")
 }
 
 /// A connection whose writes pass through unchanged, except an automatic
@@ -202,6 +212,8 @@ mod tests {
         assert!(out.starts_with("HTTP/1.1 431 "));
         assert!(out.contains("content-type: application/problem+json\r\n"));
         assert!(out.ends_with("}"), "{out}");
+        let closing = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+        assert!(replacement(closing).is_some());
         let ours = b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/problem+json\r\ncontent-length: 80\r\n\r\n";
         assert!(replacement(ours).is_none());
         assert!(replacement(b"{\"ok\":true}").is_none());

@@ -12,6 +12,7 @@ mod dns;
 mod domains;
 mod health;
 mod hostnames;
+mod http_edges;
 mod openapi;
 mod persistence;
 mod raw_api;
