@@ -168,7 +168,10 @@ mod excerpt_tests {
         let id = "x".repeat(60_000);
         let d = bounded_detail(&format!("app {id} not found; list apps"));
         assert!(d.len() < 120, "{d}");
-        assert!(d.starts_with("app xxx") && d.ends_with("… not found; list apps"), "{d}");
+        assert!(
+            d.starts_with("app xxx") && d.ends_with("… not found; list apps"),
+            "{d}"
+        );
         let sha = "a".repeat(64);
         assert!(bounded_detail(&format!("sha256 {sha}")).contains(&sha));
     }

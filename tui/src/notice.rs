@@ -157,4 +157,20 @@ mod tests {
         assert!(n.lines.iter().any(|l| l.contains("switched off")));
         assert!(n.retry.is_none());
     }
+
+    #[test]
+    fn an_unknown_deploy_outcome_says_to_look_before_deploying_again() {
+        let err = Error::DeployOutcomeUnknown {
+            route: "POST /v1/projects/p/apps/a/deployments".into(),
+            cause: "connection reset".into(),
+            sha256: "ab".repeat(32),
+            waited_secs: 60,
+        };
+        let n = Notice::from_error("Deploy", &err, None);
+        assert_eq!(n.title, "Deploy outcome unknown");
+        let text = n.lines.join("\n");
+        assert!(text.contains(&"ab".repeat(32)), "names the sha256: {text}");
+        assert!(text.contains("second build"), "{text}");
+        assert!(n.retry.is_none(), "no one-key retry of an unknown deploy");
+    }
 }

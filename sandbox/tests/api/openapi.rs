@@ -110,3 +110,55 @@ async fn openapi_lists_every_contract_route() {
     );
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+/// Errors are declared as the server sends them: every 4xx/5xx whose body
+/// is a Problem is `application/problem+json`, and every operation lists
+/// the 414 and 431 any request can meet, 400 where it takes input and 401
+/// where it needs a token.
+#[tokio::test]
+async fn openapi_declares_errors_as_problem_details() {
+    let env = start().await;
+    let spec = env
+        .call(reqwest::Method::GET, "/openapi.json", None, None)
+        .await
+        .expect(200)
+        .body;
+    let mut operations = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["414", "431"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path}: no {status}"
+                );
+            }
+            let takes_input = op["parameters"].as_array().is_some_and(|p| !p.is_empty())
+                || op.get("requestBody").is_some();
+            if takes_input {
+                assert!(responses.contains_key("400"), "{method} {path}: no 400");
+            }
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(responses.contains_key("401"), "{method} {path}: no 401");
+            }
+            for (status, response) in responses {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                let content = response["content"].as_object();
+                let problem = content.is_some_and(|c| {
+                    c.get("application/problem+json")
+                        .is_some_and(|m| m["schema"]["$ref"] == "#/components/schemas/Problem")
+                });
+                let other_json = content.is_some_and(|c| c.contains_key("application/json"));
+                assert!(
+                    problem || (path == "/readyz" && status == "503"),
+                    "{method} {path} {status}: {response}"
+                );
+                assert!(!other_json || path == "/readyz", "{method} {path} {status}");
+            }
+        }
+    }
+    assert!(operations > 40, "{operations} operations");
+}
