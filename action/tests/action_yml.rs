@@ -75,6 +75,11 @@ fn every_input_is_documented_defaulted_and_mapped_through_env() {
         assert_eq!(mapped, format!("${{{{ inputs.{name} }}}}"), "{var}");
         names.push(name);
     }
+    // GitHub reporting is on by default, with the job's own token.
+    assert_eq!(
+        s(&doc["inputs"]["github-token"]["default"]),
+        "${{ github.token }}"
+    );
     // Nothing mapped that is not an input.
     for (var, _) in deploy_env {
         let var = s(var);
@@ -226,30 +231,71 @@ impl Composite {
         }
     }
 
-    /// Both steps, then the action's outputs as GitHub maps them.
-    fn run_action(
-        &self,
-        doc: &Yaml,
-        given: &[(&str, &str)],
-    ) -> (StepRun, StepRun, HashMap<String, String>) {
+    /// The inputs as the runner sees them: defaults (their expressions
+    /// evaluated) overridden by `given`.
+    fn inputs(doc: &Yaml, given: &[(&str, &str)]) -> HashMap<String, String> {
+        let none = HashMap::new();
         let mut inputs: HashMap<String, String> = HashMap::new();
         for (name, spec) in doc["inputs"].as_hash().unwrap() {
-            inputs.insert(s(name), s(&spec["default"]));
+            let default = substitute(&s(&spec["default"]), doc, &none, &HashMap::new());
+            inputs.insert(s(name), default);
         }
         for (k, v) in given {
             assert!(inputs.contains_key(*k), "{k} is not an input of action.yml");
             inputs.insert(k.to_string(), v.to_string());
         }
-        let mut steps = HashMap::new();
-        let install = self.run_step(doc, "install", &inputs, &steps);
-        assert_eq!(
-            install.code, 0,
-            "install step\n{}\n{}",
-            install.stdout, install.stderr
-        );
-        steps.insert("install".to_string(), install.outputs.clone());
-        let deploy = self.run_step(doc, "deploy", &inputs, &steps);
-        steps.insert("deploy".to_string(), deploy.outputs.clone());
+        inputs
+    }
+
+    /// The composite's steps in order, as the runner runs them, up to and
+    /// including `last`: `if:` conditions evaluated, `uses:` steps
+    /// (actions/cache) skipped — the tool cache, kept between runs of one
+    /// `Composite`, stands in for the restored cache — and the rest run
+    /// under bash. Each step that ran, by id.
+    fn run_steps(
+        &self,
+        doc: &Yaml,
+        inputs: &HashMap<String, String>,
+        last: &str,
+    ) -> HashMap<String, StepRun> {
+        let mut outputs: HashMap<String, HashMap<String, String>> = HashMap::new();
+        let mut ran = HashMap::new();
+        for st in doc["runs"]["steps"].as_vec().expect("steps") {
+            let id = s(&st["id"]);
+            let wanted = st["if"].as_str().is_none_or(|c| condition(c, &outputs));
+            if wanted && st["uses"].is_badvalue() {
+                let run = self.run_step(doc, &id, inputs, &outputs);
+                outputs.insert(id.clone(), run.outputs.clone());
+                let failed = run.code != 0;
+                ran.insert(id.clone(), run);
+                if failed {
+                    break;
+                }
+            }
+            if id == last {
+                break;
+            }
+        }
+        ran
+    }
+
+    /// Every step, then the action's outputs as GitHub maps them.
+    fn run_action(
+        &self,
+        doc: &Yaml,
+        given: &[(&str, &str)],
+    ) -> (HashMap<String, StepRun>, HashMap<String, String>) {
+        let inputs = Self::inputs(doc, given);
+        let ran = self.run_steps(doc, &inputs, "deploy");
+        for (id, run) in &ran {
+            if id != "deploy" {
+                assert_eq!(run.code, 0, "{id} step\n{}\n{}", run.stdout, run.stderr);
+            }
+        }
+        let steps: HashMap<String, HashMap<String, String>> = ran
+            .iter()
+            .map(|(id, run)| (id.clone(), run.outputs.clone()))
+            .collect();
         let mut outputs = HashMap::new();
         for (name, spec) in doc["outputs"].as_hash().unwrap() {
             outputs.insert(
@@ -257,8 +303,15 @@ impl Composite {
                 substitute(&s(&spec["value"]), doc, &inputs, &steps),
             );
         }
-        (install, deploy, outputs)
+        (ran, outputs)
     }
+}
+
+/// The one form of `if:` action.yml uses: `steps.ID.outputs.NAME == ''`.
+fn condition(expr: &str, steps: &HashMap<String, HashMap<String, String>>) -> bool {
+    let (lhs, rhs) = expr.split_once("==").expect("a comparison");
+    assert_eq!(rhs.trim(), "''", "condition the test does not know: {expr}");
+    value_of(lhs.trim(), &HashMap::new(), steps).is_empty()
 }
 
 /// Replaces `${{ … }}` the way the runner would for the expressions
@@ -275,28 +328,45 @@ fn substitute(
         out.push_str(&rest[..start]);
         let end = rest[start..].find("}}").expect("closed expression") + start;
         let expr = rest[start + 3..end].trim();
-        let value = if let Some(name) = expr.strip_prefix("inputs.") {
-            inputs
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| panic!("unknown input {name}"))
-        } else if let Some(path) = expr.strip_prefix("steps.") {
-            let (id, output) = path.split_once(".outputs.").expect("steps.ID.outputs.NAME");
-            steps
-                .get(id)
-                .and_then(|o| o.get(output))
-                .cloned()
-                .unwrap_or_default()
-        } else if expr == "github.action_repository" {
-            "comwit/deploy".to_string()
-        } else {
-            panic!("expression the test does not know: {expr}");
-        };
+        // `a || b`: the first that is not empty.
+        let value = expr
+            .split("||")
+            .map(|e| value_of(e.trim(), inputs, steps))
+            .find(|v| !v.is_empty())
+            .unwrap_or_default();
         out.push_str(&value);
         rest = &rest[end + 2..];
     }
     out.push_str(rest);
     out
+}
+
+/// One expression's value.
+fn value_of(
+    expr: &str,
+    inputs: &HashMap<String, String>,
+    steps: &HashMap<String, HashMap<String, String>>,
+) -> String {
+    if let Some(name) = expr.strip_prefix("inputs.") {
+        inputs
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("unknown input {name}"))
+    } else if let Some(path) = expr.strip_prefix("steps.") {
+        let (id, output) = path.split_once(".outputs.").expect("steps.ID.outputs.NAME");
+        steps
+            .get(id)
+            .and_then(|o| o.get(output))
+            .cloned()
+            .unwrap_or_default()
+    } else if expr == "github.action_repository" {
+        "comwit/deploy".to_string()
+    } else if expr == "github.token" {
+        // This runner has no GitHub token: no GitHub reporting.
+        String::new()
+    } else {
+        panic!("expression the test does not know: {expr}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,14 +390,14 @@ async fn the_composite_steps_build_from_source_then_deploy_with_the_env_mapping(
     ];
     let doc_ref = &doc;
     let c_ref = &c;
-    let (install, deploy, outputs) =
-        tokio::task::block_in_place(|| c_ref.run_action(doc_ref, &given));
+    let (ran, outputs) = tokio::task::block_in_place(|| c_ref.run_action(doc_ref, &given));
+    let (build, deploy) = (&ran["build"], &ran["deploy"]);
     assert!(
-        install
+        build
             .stdout
             .contains("::notice title=Building comwit-deploy::"),
         "{}",
-        install.stdout
+        build.stdout
     );
     let args = std::fs::read_to_string(&cargo_log).unwrap();
     let expected_path = format!("--locked --path {}/action --root", repo_root().display());
@@ -368,12 +438,14 @@ async fn the_composite_steps_build_from_source_then_deploy_with_the_env_mapping(
     }
     assert!(!deploy.stderr.contains(&p.user));
 
-    // Second run: the binary comes from the tool cache, cargo is not run.
-    let (install2, deploy2, _) = tokio::task::block_in_place(|| c_ref.run_action(doc_ref, &given));
+    // Second run: the binary comes from the restored cache, cargo is not
+    // run.
+    let (ran2, _) = tokio::task::block_in_place(|| c_ref.run_action(doc_ref, &given));
+    let (build2, deploy2) = (&ran2["build"], &ran2["deploy"]);
     assert!(
-        install2.stdout.contains("from the tool cache"),
+        build2.stdout.contains("restored from the cache"),
         "{}",
-        install2.stdout
+        build2.stdout
     );
     assert_eq!(
         std::fs::read_to_string(&cargo_log).unwrap().lines().count(),
@@ -393,6 +465,99 @@ fn action_with_sums(dir: &Path, line: &str) -> PathBuf {
     )
     .unwrap();
     root
+}
+
+/// Release downloads served on loopback, as `GITHUB_SERVER_URL`: `bytes`
+/// at the release path of `asset`, 404 elsewhere. Returns the URL and the
+/// paths asked for.
+async fn serve_release(
+    version: &str,
+    asset: &str,
+    bytes: Vec<u8>,
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    let hits: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = hits.clone();
+    let path = format!("/comwit/deploy/releases/download/v{version}/{asset}");
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let (bytes, log, path) = (bytes.clone(), log.clone(), path.clone());
+        async move {
+            log.lock().unwrap().push(uri.path().to_string());
+            if uri.path() == path {
+                (axum::http::StatusCode::OK, bytes)
+            } else {
+                (axum::http::StatusCode::NOT_FOUND, b"Not Found".to_vec())
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (server, hits)
+}
+
+/// scripts/release-archive packs what the release workflow publishes: the
+/// download step accepts its archive and sums line and runs the binary in
+/// it, and packing the same binary twice gives the same bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_release_script_builds_archives_the_download_step_accepts() {
+    const TARGET: &str = "x86_64-unknown-linux-musl";
+    let version = env!("CARGO_PKG_VERSION");
+    let work = tempfile::tempdir().unwrap();
+    // Small stand-ins for the release binaries: what is tested is the
+    // archive and its sums, and that the binary inside is what runs.
+    let bins = work.path().join("bins");
+    std::fs::create_dir_all(&bins).unwrap();
+    for name in ["comwit-deploy", "comwit-tui", "comwit-sandbox"] {
+        let script = format!("#!/bin/sh\necho released-{name} \"$INPUT_APP_NAME\"\n");
+        std::fs::write(bins.join(name), script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bins.join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let pack = |out: &str| {
+        let status = std::process::Command::new("bash")
+            .arg(repo_root().join("scripts/release-archive"))
+            .args(["--target", TARGET, "--from"])
+            .arg(&bins)
+            .arg("--out")
+            .arg(work.path().join(out))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        work.path().join(out)
+    };
+    let (first, second) = (pack("one"), pack("two"));
+    let asset = format!("comwit-deploy-{version}-{TARGET}.tar.gz");
+    let bytes = std::fs::read(first.join(&asset)).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(second.join(&asset)).unwrap(),
+        "reproducible"
+    );
+    for name in ["comwit-tui", "comwit-sandbox"] {
+        assert!(
+            first
+                .join(format!("{name}-{version}-{TARGET}.tar.gz.sha256"))
+                .exists()
+        );
+    }
+    let line = std::fs::read_to_string(first.join(format!("{asset}.sha256"))).unwrap();
+
+    let (server, hits) = serve_release(version, &asset, bytes).await;
+    let mut c = Composite::new(action_with_sums(work.path(), line.trim()));
+    c.extra_env.push(("GITHUB_SERVER_URL".into(), server));
+    let doc = action();
+    let given = [("app-name", "released"), ("dry-run", "true")];
+    let (ran, _) = tokio::task::block_in_place(|| c.run_action(&doc, &given));
+    let (install, deploy) = (&ran["install"], &ran["deploy"]);
+    assert!(
+        install.stdout.contains("sha256 verified"),
+        "{}",
+        install.stdout
+    );
+    assert!(!ran.contains_key("build"), "no source build");
+    assert_eq!(deploy.code, 0, "{}\n{}", deploy.stdout, deploy.stderr);
+    assert_eq!(deploy.stdout.trim(), "released-comwit-deploy released");
+    assert_eq!(hits.lock().unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -436,25 +601,7 @@ async fn a_prebuilt_asset_is_verified_cached_and_a_tampered_one_refused() {
         String::from_utf8(out.stdout).unwrap()[..64].to_string()
     };
 
-    // Release downloads served on loopback, as GITHUB_SERVER_URL.
-    let hits: Arc<Mutex<Vec<String>>> = Arc::default();
-    let served = bytes.clone();
-    let log = hits.clone();
-    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
-        let served = served.clone();
-        let log = log.clone();
-        async move {
-            log.lock().unwrap().push(uri.path().to_string());
-            if uri.path() == format!("/comwit/deploy/releases/download/v9.9.9/{ASSET}") {
-                (axum::http::StatusCode::OK, served)
-            } else {
-                (axum::http::StatusCode::NOT_FOUND, b"Not Found".to_vec())
-            }
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (server, hits) = serve_release("9.9.9", ASSET, bytes.clone()).await;
 
     let doc = action();
     let given = [("app-name", "from-asset"), ("dry-run", "true")];
@@ -464,7 +611,12 @@ async fn a_prebuilt_asset_is_verified_cached_and_a_tampered_one_refused() {
     c.extra_env
         .push(("GITHUB_SERVER_URL".into(), server.clone()));
     let cargo_log = c.fake_cargo();
-    let (install, deploy, _) = tokio::task::block_in_place(|| c.run_action(&doc, &given));
+    let (ran, _) = tokio::task::block_in_place(|| c.run_action(&doc, &given));
+    let (install, deploy) = (&ran["install"], &ran["deploy"]);
+    assert!(
+        !ran.contains_key("build"),
+        "no source build with a prebuilt asset"
+    );
     assert!(
         install.stdout.contains("sha256 verified"),
         "{}",
@@ -482,7 +634,8 @@ async fn a_prebuilt_asset_is_verified_cached_and_a_tampered_one_refused() {
             .exists()
     );
     assert_eq!(deploy.stdout.trim(), "prebuilt-comwit-deploy from-asset");
-    let (install2, _, _) = tokio::task::block_in_place(|| c.run_action(&doc, &given));
+    let (ran2, _) = tokio::task::block_in_place(|| c.run_action(&doc, &given));
+    let install2 = &ran2["install"];
     assert!(
         install2.stdout.contains("from the tool cache"),
         "{}",
@@ -498,12 +651,7 @@ async fn a_prebuilt_asset_is_verified_cached_and_a_tampered_one_refused() {
     let mut bad = Composite::new(action_with_sums(&bad_root, &format!("{wrong}  {ASSET}")));
     bad.extra_env
         .push(("GITHUB_SERVER_URL".into(), server.clone()));
-    let inputs: HashMap<String, String> = doc["inputs"]
-        .as_hash()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (s(k), s(&v["default"])))
-        .collect();
+    let inputs = Composite::inputs(&doc, &[]);
     let refused = bad.run_step(&doc, "install", &inputs, &HashMap::new());
     assert_ne!(refused.code, 0);
     assert!(
@@ -527,7 +675,8 @@ async fn a_prebuilt_asset_is_verified_cached_and_a_tampered_one_refused() {
     let mut missing = Composite::new(action_with_sums(&missing_root, &format!("{sha}  {other}")));
     missing.extra_env.push(("GITHUB_SERVER_URL".into(), server));
     let cargo_log = missing.fake_cargo();
-    let fallback = missing.run_step(&doc, "install", &inputs, &HashMap::new());
+    let ran = missing.run_steps(&doc, &inputs, "build");
+    let (fallback, build) = (&ran["install"], &ran["build"]);
     assert_eq!(fallback.code, 0, "{}\n{}", fallback.stdout, fallback.stderr);
     assert!(
         fallback
@@ -536,6 +685,7 @@ async fn a_prebuilt_asset_is_verified_cached_and_a_tampered_one_refused() {
         "{}",
         fallback.stdout
     );
+    assert_eq!(build.code, 0, "{}\n{}", build.stdout, build.stderr);
     assert!(
         std::fs::read_to_string(cargo_log)
             .unwrap()

@@ -20,27 +20,29 @@ use comwit_tui::watch_cli::{self, Output, parse_duration};
     version,
     about = "The Comwit Cloud operator dashboard"
 )]
+/// The flags are global: `comwit-tui --project p watch …` and
+/// `comwit-tui watch --project p …` mean the same.
 struct Cli {
     /// Run on an in-process sandbox with demo data (nothing is written to
     /// your keyring or config.json).
-    #[arg(long)]
+    #[arg(long, global = true)]
     sandbox: bool,
     /// Keep the sandbox's state in this directory instead of a temporary one.
-    #[arg(long, requires = "sandbox")]
+    #[arg(long, requires = "sandbox", global = true)]
     sandbox_data: Option<std::path::PathBuf>,
     /// API base URL (default: COMWIT_API_URL, then Comwit Cloud).
-    #[arg(long)]
+    #[arg(long, global = true)]
     api_url: Option<String>,
     /// Start in this project (default: COMWIT_PROJECT, then config.json's
     /// default_project).
-    #[arg(long)]
+    #[arg(long, global = true)]
     project: Option<String>,
     /// With --sandbox: act as the platform operator (database internals,
     /// rotate, suspend, delete) instead of the demo user.
-    #[arg(long, requires = "sandbox")]
+    #[arg(long, requires = "sandbox", global = true)]
     operator: bool,
     /// Disable every write: browse without risk.
-    #[arg(long)]
+    #[arg(long, global = true)]
     read_only: bool,
     #[command(subcommand)]
     command: Option<Cmd>,

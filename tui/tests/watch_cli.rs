@@ -8,21 +8,60 @@ use std::time::Duration;
 
 #[test]
 fn headless_watch_deploys_on_change_and_stops_on_ctrl_c() {
-    let home = tempfile::tempdir().unwrap();
     let site = tempfile::tempdir().unwrap();
-    std::fs::write(site.path().join("index.html"), "<h1>one</h1>").unwrap();
+    let package = site.path().to_str().unwrap().to_string();
+    let args = [
+        "--sandbox",
+        "--project",
+        "storefront",
+        "watch",
+        "--app",
+        "web",
+    ];
+    let mut args: Vec<&str> = args.to_vec();
+    args.extend(["--json", "--package", &package]);
+    watch_deploys_on_change(&args, site.path(), &site.path().join("index.html"));
+}
+
+/// The README's form: the global flags after `watch`, and a package path
+/// relative to where the command runs (`./dist`, and the default `dist`).
+#[test]
+fn global_flags_after_watch_and_a_relative_package_work() {
+    let work = tempfile::tempdir().unwrap();
+    let index = work.path().join("dist/index.html");
+    std::fs::create_dir_all(index.parent().unwrap()).unwrap();
+    let readme = [
+        "watch",
+        "--sandbox",
+        "--project",
+        "storefront",
+        "--app",
+        "web",
+        "--package",
+        "./dist",
+        "--json",
+    ];
+    watch_deploys_on_change(&readme, work.path(), &index);
+    let default_package = [
+        "watch",
+        "--sandbox",
+        "--project",
+        "storefront",
+        "--app",
+        "web",
+        "--json",
+    ];
+    watch_deploys_on_change(&default_package, work.path(), &index);
+}
+
+/// Runs `comwit-tui ARGS` in `cwd`, changes `page` once it is watching,
+/// expects a deploy, then stops it with SIGINT.
+fn watch_deploys_on_change(args: &[&str], cwd: &std::path::Path, page: &std::path::Path) {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(page, "<h1>one</h1>").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_comwit-tui"))
-        .args([
-            "--sandbox",
-            "--project",
-            "storefront",
-            "watch",
-            "--app",
-            "web",
-            "--json",
-        ])
-        .arg("--package")
-        .arg(site.path())
+        .args(args)
+        .current_dir(cwd)
         .env("HOME", home.path())
         .env("XDG_STATE_HOME", home.path().join("state"))
         .env("XDG_CONFIG_HOME", home.path().join("config"))
@@ -41,7 +80,7 @@ fn headless_watch_deploys_on_change_and_stops_on_ctrl_c() {
         loop {
             let line = lines
                 .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("no {event} event"));
+                .unwrap_or_else(|_| panic!("{args:?}: no {event} event"));
             let v: serde_json::Value = serde_json::from_str(&line).expect("a JSON line");
             if v["event"] == event {
                 return v;
@@ -49,7 +88,7 @@ fn headless_watch_deploys_on_change_and_stops_on_ctrl_c() {
         }
     };
     wait_for("watching");
-    std::fs::write(site.path().join("index.html"), "<h1>two</h1>").unwrap();
+    std::fs::write(page, "<h1>two</h1>").unwrap();
     let deployed = wait_for("deployed");
     assert!(deployed["build_id"].as_str().unwrap().starts_with("build-"));
     assert!(deployed["previous_build_id"].is_string(), "{deployed}");

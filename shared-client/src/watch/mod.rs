@@ -49,6 +49,19 @@ impl WatchOptions {
     pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(300);
     pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(10);
 
+    /// The same options with `package` and `source` made absolute against
+    /// the current directory (`dist`, `./dist`): file events name absolute
+    /// paths, and a relative root would match none of them.
+    pub fn absolute(mut self) -> std::io::Result<Self> {
+        self.package = std::path::absolute(&self.package)?;
+        if let Some(source) = &self.source {
+            self.source = Some(std::path::absolute(source)?);
+        } else if self.build.is_some() {
+            self.source = Some(std::env::current_dir()?);
+        }
+        Ok(self)
+    }
+
     /// The directory watched: the source when there is a build step,
     /// otherwise the package directory (or the directory holding a
     /// `.tar.zst` package).
@@ -152,6 +165,11 @@ pub async fn run(
     events: UnboundedSender<WatchEvent>,
     mut control: UnboundedReceiver<Control>,
 ) -> crate::Result<()> {
+    let options = options.absolute().map_err(|e| {
+        crate::Error::Config(format!(
+            "cannot resolve the watched paths against the current directory: {e}"
+        ))
+    })?;
     let root = options.watched_root();
     // A build that writes into the watched source must not trigger itself.
     let mut extra = Vec::new();
