@@ -5,11 +5,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // Library logs (e.g. a lost deploy response being recovered) go to
-    // stderr; RUST_LOG tunes them.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // stderr; RUST_LOG=info or debug shows more.
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::WARN);
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(level)
+        .with_ansi(false)
         .with_writer(std::io::stderr)
         .with_target(false)
         .without_time()

@@ -1,6 +1,12 @@
-//! Reporting to GitHub's REST API through octocrab: a Deployment with its
-//! status, and one pull-request comment per app, found by a hidden marker
-//! and updated in place.
+//! Reporting to GitHub's REST API: a Deployment with its status, and one
+//! pull-request comment per app, found by a hidden marker and updated in
+//! place.
+//!
+//! Five JSON calls through the reqwest client comwit-client already
+//! brings, rather than a GitHub SDK: they need no more than a bearer token,
+//! GitHub's version header and its error body, and an SDK's own HTTP stack
+//! would double the action's build. Nothing is retried (a retried POST
+//! could create a second deployment or comment) or redirected.
 //!
 //! Paths and bodies follow GitHub's REST documentation:
 //! - `POST /repos/{owner}/{repo}/deployments`
@@ -15,8 +21,9 @@
 use std::time::Duration;
 
 use comwit_client::Secret;
-use octocrab::Octocrab;
+use reqwest::Method;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -25,7 +32,10 @@ const API_VERSION: &str = "2022-11-28";
 const MAX_COMMENT_PAGES: u32 = 30;
 
 pub struct GitHub {
-    octo: Octocrab,
+    http: reqwest::Client,
+    /// The API's base URL, without a trailing slash.
+    base: String,
+    token: Secret,
     /// `owner/repo`.
     repo: String,
 }
@@ -83,22 +93,51 @@ impl GitHub {
             .filter(|s| !s.is_empty())
             .unwrap_or(DEFAULT_API_URL)
             .trim_end_matches('/');
-        let octo = Octocrab::builder()
-            .base_uri(base)
-            .map_err(|e| format!("GITHUB_API_URL {base:?} is not a URL: {e}"))?
-            .personal_token(token.expose().to_string())
-            .add_header(
-                http::header::HeaderName::from_static("x-github-api-version"),
-                API_VERSION.to_string(),
-            )
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(30)))
+        if reqwest::Url::parse(base).is_err() {
+            return Err(format!("GITHUB_API_URL {base:?} is not a URL"));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("comwit-deploy/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| format!("GitHub client: {}", describe(&e)))?;
+            .map_err(|e| format!("GitHub client: {e}"))?;
         Ok(Self {
-            octo,
+            http,
+            base: base.to_string(),
+            token: token.clone(),
             repo: repo.to_string(),
         })
+    }
+
+    /// One call: `body` as JSON, the answer decoded as `T`; an error says
+    /// what GitHub answered (see [`describe`]).
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, String> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(self.token.expose())
+            .header(reqwest::header::ACCEPT, "application/vnd.github+json")
+            .header("x-github-api-version", API_VERSION)
+            .query(query);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(|e| chain(&e))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| chain(&e))?;
+        if !status.is_success() {
+            return Err(describe(status.as_u16(), &bytes));
+        }
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{} answered {status} with unexpected JSON: {e}", self.base))
     }
 
     /// Creates a Deployment of `sha` for the environment. Auto-merge and
@@ -116,11 +155,11 @@ impl GitHub {
             "production_environment": d.production,
             "payload": d.payload,
         });
+        let path = format!("/repos/{}/deployments", self.repo);
         let created: Created = self
-            .octo
-            .post(format!("/repos/{}/deployments", self.repo), Some(&body))
+            .call(Method::POST, &path, &[], Some(&body))
             .await
-            .map_err(|e| format!("creating the GitHub deployment: {}", describe(&e)))?;
+            .map_err(|e| format!("creating the GitHub deployment: {e}"))?;
         Ok(created.id)
     }
 
@@ -145,14 +184,11 @@ impl GitHub {
         if let Some(url) = log_url {
             body["log_url"] = json!(url);
         }
+        let path = format!("/repos/{}/deployments/{deployment}/statuses", self.repo);
         let _: Created = self
-            .octo
-            .post(
-                format!("/repos/{}/deployments/{deployment}/statuses", self.repo),
-                Some(&body),
-            )
+            .call(Method::POST, &path, &[], Some(&body))
             .await
-            .map_err(|e| format!("setting the GitHub deployment status: {}", describe(&e)))?;
+            .map_err(|e| format!("setting the GitHub deployment status: {e}"))?;
         Ok(())
     }
 
@@ -165,37 +201,30 @@ impl GitHub {
         body: &str,
     ) -> Result<CommentAction, String> {
         if let Some(id) = self.find_comment(number, marker).await? {
+            let path = format!("/repos/{}/issues/comments/{id}", self.repo);
             let _: Created = self
-                .octo
-                .patch(
-                    format!("/repos/{}/issues/comments/{id}", self.repo),
-                    Some(&json!({ "body": body })),
-                )
+                .call(Method::PATCH, &path, &[], Some(&json!({ "body": body })))
                 .await
-                .map_err(|e| format!("updating the pull request comment: {}", describe(&e)))?;
+                .map_err(|e| format!("updating the pull request comment: {e}"))?;
             return Ok(CommentAction::Updated(id));
         }
+        let path = format!("/repos/{}/issues/{number}/comments", self.repo);
         let created: Created = self
-            .octo
-            .post(
-                format!("/repos/{}/issues/{number}/comments", self.repo),
-                Some(&json!({ "body": body })),
-            )
+            .call(Method::POST, &path, &[], Some(&json!({ "body": body })))
             .await
-            .map_err(|e| format!("commenting on the pull request: {}", describe(&e)))?;
+            .map_err(|e| format!("commenting on the pull request: {e}"))?;
         Ok(CommentAction::Created(created.id))
     }
 
     async fn find_comment(&self, number: u64, marker: &str) -> Result<Option<u64>, String> {
         for page in 1..=MAX_COMMENT_PAGES {
+            let path = format!("/repos/{}/issues/{number}/comments", self.repo);
+            let page = page.to_string();
+            let query = [("per_page", "100"), ("page", page.as_str())];
             let comments: Vec<Comment> = self
-                .octo
-                .get(
-                    format!("/repos/{}/issues/{number}/comments", self.repo),
-                    Some(&[("per_page", "100"), ("page", &page.to_string())]),
-                )
+                .call(Method::GET, &path, &query, None)
                 .await
-                .map_err(|e| format!("reading the pull request's comments: {}", describe(&e)))?;
+                .map_err(|e| format!("reading the pull request's comments: {e}"))?;
             if let Some(c) = comments
                 .iter()
                 .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker)))
@@ -210,31 +239,36 @@ impl GitHub {
     }
 }
 
-/// One line for an octocrab error, with GitHub's message and status, and
-/// the permission to grant when GitHub refuses.
-pub fn describe(e: &octocrab::Error) -> String {
-    match e {
-        octocrab::Error::GitHub { source, .. } => {
-            let status = source.status_code;
-            let mut s = format!("{} {}", status.as_u16(), source.message);
-            if status.as_u16() == 403 || status.as_u16() == 404 {
-                s.push_str(
-                    " — grant the workflow `permissions: deployments: write, pull-requests: write` \
-                     (and pass `github-token: ${{ github.token }}`)",
-                );
-            }
-            s
-        }
-        other => {
-            let mut s = other.to_string();
-            let mut source = std::error::Error::source(other);
-            while let Some(inner) = source {
-                s.push_str(&format!(": {inner}"));
-                source = inner.source();
-            }
-            s
-        }
+/// One line for a GitHub error answer: its status and message, and the
+/// permission to grant when GitHub refuses.
+pub fn describe(status: u16, body: &[u8]) -> String {
+    #[derive(Deserialize)]
+    struct GitHubError {
+        message: String,
     }
+    let message = serde_json::from_slice::<GitHubError>(body)
+        .map(|e| e.message)
+        .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+    let mut s = format!("{status} {}", message.trim());
+    if status == 403 || status == 404 {
+        s.push_str(
+            " — grant the workflow `permissions: deployments: write, pull-requests: write` \
+             (and pass `github-token: ${{ github.token }}`)",
+        );
+    }
+    s
+}
+
+/// A transport error with its causes (reqwest's message names the URL,
+/// which holds no secret).
+fn chain(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        s.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    s
 }
 
 fn truncate(s: &str, max: usize) -> String {

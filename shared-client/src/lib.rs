@@ -10,14 +10,18 @@
 pub mod api;
 pub mod client;
 pub mod config;
+#[cfg(feature = "keyring")]
 pub mod credentials;
+#[cfg(feature = "dns")]
 pub mod delegation;
 pub mod error;
 pub mod models;
 pub mod names;
 pub mod package;
 pub mod secret;
+#[cfg(feature = "sql")]
 pub mod sql;
+#[cfg(feature = "watch")]
 pub mod watch;
 
 pub use api::artifact::{DirectorySource, PrebuiltSource};
