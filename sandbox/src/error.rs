@@ -134,23 +134,18 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Caller input as an error detail may quote it: at most `max` characters,
-/// control characters escaped, cut with an ellipsis — a 60 KB id or raw
-/// bytes never come back whole.
-pub fn excerpt(input: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in input.chars().enumerate() {
-        if i == max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+/// Caller input as an error detail may quote it (one rule with the
+/// client's archive messages).
+pub use comwit_client::excerpt::excerpt;
+
+/// Whether a response already carries a JSON body (a problem detail or a
+/// Hrana error), so the bare-error layers leave it alone.
+pub fn has_json_body(response: &axum::response::Response) -> bool {
+    response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"))
 }
 
 /// Caller input quoted for an error detail: `"…"` around [`excerpt`] of

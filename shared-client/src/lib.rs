@@ -15,6 +15,7 @@ pub mod credentials;
 #[cfg(feature = "dns")]
 pub mod delegation;
 pub mod error;
+pub mod excerpt;
 pub mod models;
 pub mod names;
 pub mod package;

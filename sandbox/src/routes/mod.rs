@@ -137,12 +137,7 @@ async fn wrong_method(req: Request) -> Response {
 /// status.
 async fn problem_for_bare_errors(response: Response) -> Response {
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    if status.as_u16() < 400 || is_json {
+    if status.as_u16() < 400 || crate::error::has_json_body(&response) {
         return response;
     }
     let detail = status.canonical_reason().unwrap_or("the request failed");

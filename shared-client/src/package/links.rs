@@ -435,20 +435,7 @@ pub fn path_bytes(path: &Path) -> Vec<u8> {
 
 /// A short, printable excerpt of a name for an error message.
 pub fn shown(name: &[u8]) -> String {
-    let text = String::from_utf8_lossy(name);
-    let mut out = String::new();
-    for (i, c) in text.chars().enumerate() {
-        if i == SHOWN_CHARS {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::excerpt::excerpt(&String::from_utf8_lossy(name), SHOWN_CHARS)
 }
 
 #[cfg(test)]
