@@ -96,7 +96,7 @@ impl GitHub {
         if reqwest::Url::parse(base).is_err() {
             return Err(format!("GITHUB_API_URL {base:?} is not a URL"));
         }
-        let http = reqwest::Client::builder()
+        let http = comwit_client::http::builder()
             .user_agent(concat!("comwit-deploy/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))

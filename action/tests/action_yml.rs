@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use clap::CommandFactory;
-use common::{BIN, parse_outputs, platform};
+use common::{BIN, parse_outputs, platform, yaml_scalar as s};
 use comwit_deploy_action::inputs::{Inputs, env_name};
 use comwit_deploy_action::outcome::{Kind, Outcome};
 use yaml_rust2::{Yaml, YamlLoader};
@@ -29,15 +29,6 @@ fn action() -> Yaml {
     YamlLoader::load_from_str(&text)
         .expect("valid YAML")
         .remove(0)
-}
-
-fn s(y: &Yaml) -> String {
-    match y {
-        Yaml::String(s) => s.clone(),
-        Yaml::Integer(i) => i.to_string(),
-        Yaml::Boolean(b) => b.to_string(),
-        other => panic!("expected a scalar, got {other:?}"),
-    }
 }
 
 fn step<'a>(doc: &'a Yaml, id: &str) -> &'a Yaml {
@@ -513,11 +504,27 @@ async fn the_release_script_builds_archives_the_download_step_accepts() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(bins.join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
     }
+    // The completions and man pages are comwit-dist's (tested in the dist
+    // crate); here a stand-in writes one of each.
+    let dist_tool = bins.join("fake-comwit-dist");
+    std::fs::write(
+        &dist_tool,
+        "#!/bin/sh\nmkdir -p \"$3/completions\" \"$3/man\"\n\
+         echo \"complete $2\" > \"$3/completions/$2.bash\"\n\
+         echo \".TH $2 1\" > \"$3/man/$2.1\"\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dist_tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let pack = |out: &str| {
         let status = std::process::Command::new("bash")
             .arg(repo_root().join("scripts/release-archive"))
             .args(["--target", TARGET, "--from"])
             .arg(&bins)
+            .arg("--dist-tool")
+            .arg(&dist_tool)
             .arg("--out")
             .arg(work.path().join(out))
             .status()
@@ -540,6 +547,24 @@ async fn the_release_script_builds_archives_the_download_step_accepts() {
                 .exists()
         );
     }
+    let listed = std::process::Command::new("tar")
+        .arg("-tzf")
+        .arg(first.join(&asset))
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .collect::<Vec<_>>(),
+        [
+            "comwit-deploy",
+            "LICENSE",
+            "README.md",
+            "completions/comwit-deploy.bash",
+            "man/comwit-deploy.1"
+        ],
+        "the binary at the root, then the docs"
+    );
     let line = std::fs::read_to_string(first.join(format!("{asset}.sha256"))).unwrap();
 
     let (server, hits) = serve_release(version, &asset, bytes).await;

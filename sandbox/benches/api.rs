@@ -18,7 +18,7 @@ const UPLOAD_RUNS: usize = 5;
 async fn main() {
     let sandbox = Sandbox::builder().start().await.expect("sandbox starts");
     let info = sandbox.info().clone();
-    let http = reqwest::Client::builder()
+    let http = comwit_client::http::builder()
         .pool_max_idle_per_host(64)
         .build()
         .unwrap();

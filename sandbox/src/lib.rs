@@ -14,6 +14,7 @@
 
 mod artifact;
 mod auth;
+pub mod cli;
 mod config;
 mod data;
 mod demo;

@@ -245,7 +245,7 @@ async fn hostile_uploads_keep_the_sandbox_far_below_256_mib() {
             "",
         ),
     ];
-    let http = reqwest::Client::new();
+    let http = comwit_client::http::client();
     let idle = Server::start();
     println!("idle sandbox: VmHWM {} MiB", idle.peak() >> 20);
     drop(idle);

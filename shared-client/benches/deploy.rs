@@ -1,6 +1,6 @@
 //! `cargo bench -p comwit-client --bench deploy`
 //!
-//! A ~230 MB `dist/`-like tree deployed to an in-process sandbox two ways:
+//! A 275 MB `dist/`-like tree deployed to an in-process sandbox two ways:
 //! the documented two-step (`tar --zstd -cf app.tar.zst -C dist .` then
 //! `curl --data-binary @app.tar.zst`) and our streaming pack+upload (no
 //! temp file: packing, compression and the upload overlap). Runs are
@@ -19,7 +19,6 @@ use comwit_sandbox::Sandbox;
 mod tree;
 
 const RUNS: usize = 3;
-const TREE_BYTES: u64 = 230_000_000;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -42,7 +41,7 @@ fn warm(dir: &Path) {
 async fn main() {
     let work = tempfile::tempdir().expect("temp dir");
     let dist = work.path().join("dist");
-    let shape = tree::generate_tree(&dist, TREE_BYTES, 7);
+    let shape = tree::generate_tree(&dist, tree::TREE_BYTES, 7);
     warm(&dist);
     println!(
         "tree: {} files, {} dirs, {:.1} MB ({:.1} MB incompressible)",

@@ -1,8 +1,8 @@
 //! Packing benchmark: our packer against `tar --zstd` and against the
 //! compression limit (zstd alone over the same tree already tarred in memory).
 //!
-//! Run with `cargo bench --bench packaging`. The tree is ~230 MB in ~20,000
-//! files by default; `COMWIT_PACK_BENCH_MB` scales it for quick runs, and
+//! Run with `cargo bench --bench packaging`. The tree is 275 MB in ~20,000
+//! files (10 % incompressible) by default; `COMWIT_PACK_BENCH_MB` scales it for quick runs, and
 //! `COMWIT_PACK_BENCH_KEEP_TREE=<dir>` keeps a copy for profiling.
 //!
 //! Each contender runs [`RUNS`] times, interleaved round by round, with the
@@ -43,7 +43,7 @@ fn main() {
     let total_mb: u64 = std::env::var(SCALE_ENV)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(230);
+        .unwrap_or(tree::TREE_BYTES / 1_000_000);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
 
     let work = tempfile::tempdir().expect("temp dir");

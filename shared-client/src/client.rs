@@ -156,7 +156,7 @@ impl ClientBuilder {
                  fix --api-url or {API_URL_ENV}"
             )));
         }
-        let http = reqwest::Client::builder()
+        let http = crate::http::builder()
             .user_agent(self.user_agent)
             .connect_timeout(self.connect_timeout)
             // Uploads stream their body and cannot be replayed to a redirect

@@ -1,7 +1,8 @@
 //! `config.json`, shared with the official `comwit` CLI.
 //!
 //! Path: `COMWIT_CONFIG`, else `$XDG_CONFIG_HOME/comwit/config.json`, else
-//! `~/.config/comwit/config.json`. Keys `token` and `default_project`;
+//! `~/.config/comwit/config.json` (on Windows without `HOME`,
+//! `%APPDATA%\comwit\config.json`: see [`crate::places`]). Keys `token` and `default_project`;
 //! every other key is kept exactly as found. Written atomically with mode
 //! 0600 (it may hold a token).
 
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::places::{self, Platform};
 use crate::secret::Secret;
 
 pub const CONFIG_ENV: &str = "COMWIT_CONFIG";
@@ -35,21 +37,14 @@ impl<F: Fn(&str) -> Option<String>> Env for F {
     }
 }
 
-/// Where the config file lives, by the documented order.
+/// Where the config file lives, by the documented order (`COMWIT_CONFIG`,
+/// then the config directory of [`places::config_dir`]).
 pub fn config_path(env: &dyn Env) -> Result<PathBuf> {
     if let Some(p) = env.var(CONFIG_ENV) {
         return Ok(PathBuf::from(p));
     }
-    if let Some(x) = env.var("XDG_CONFIG_HOME") {
-        return Ok(Path::new(&x).join("comwit").join("config.json"));
-    }
-    env.var("HOME")
-        .map(|h| {
-            Path::new(&h)
-                .join(".config")
-                .join("comwit")
-                .join("config.json")
-        })
+    places::config_dir(env, Platform::CURRENT)
+        .map(|dir| dir.join("config.json"))
         .ok_or_else(|| {
             Error::Config(format!(
                 "cannot find the config file: set {CONFIG_ENV} or HOME"

@@ -97,7 +97,31 @@ fn native_store() -> Option<Arc<CredentialStore>> {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+/// The login keychain.
+#[cfg(target_os = "macos")]
+fn native_store() -> Option<Arc<CredentialStore>> {
+    match apple_native_keyring_store::keychain::Store::new() {
+        Ok(store) => Some(store),
+        Err(e) => {
+            tracing::debug!(%e, "no keychain");
+            None
+        }
+    }
+}
+
+/// The Windows Credential Manager.
+#[cfg(windows)]
+fn native_store() -> Option<Arc<CredentialStore>> {
+    match windows_native_keyring_store::Store::new() {
+        Ok(store) => Some(store),
+        Err(e) => {
+            tracing::debug!(%e, "no credential manager");
+            None
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 fn native_store() -> Option<Arc<CredentialStore>> {
     None
 }

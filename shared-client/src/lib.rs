@@ -16,9 +16,11 @@ pub mod credentials;
 pub mod delegation;
 pub mod error;
 pub mod excerpt;
+pub mod http;
 pub mod models;
 pub mod names;
 pub mod package;
+pub mod places;
 pub mod secret;
 #[cfg(feature = "sql")]
 pub mod sql;

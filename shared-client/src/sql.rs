@@ -192,7 +192,7 @@ impl SqlSession {
 
     fn new(url: &str, credential: Credential) -> Self {
         Self {
-            http: reqwest::Client::new(),
+            http: crate::http::client(),
             url: url.trim_end_matches('/').to_string(),
             credential,
             baton: None,

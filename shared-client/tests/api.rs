@@ -49,7 +49,7 @@ fn client(info: &SandboxInfo, token: &str) -> Client {
 
 /// Sandbox-only control route (tests may call these; the client never does).
 async fn sandbox(env: &Env, method: reqwest::Method, path: &str, body: Value) -> Value {
-    let r = reqwest::Client::new()
+    let r = comwit_client::http::client()
         .request(method, format!("{}{path}", env.info.api_url))
         .bearer_auth(&env.info.operator_token)
         .json(&body)
@@ -66,7 +66,7 @@ fn heal_faults_after(env: &Env, delay: Duration) -> tokio::task::JoinHandle<()> 
     let op = env.info.operator_token.clone();
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-        reqwest::Client::new()
+        comwit_client::http::client()
             .put(format!("{url}/_sandbox/faults"))
             .bearer_auth(op)
             .json(&json!({}))
@@ -526,7 +526,7 @@ async fn device_login_end_to_end() {
         let op = env.info.operator_token.clone();
         tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(1500)).await;
-            let r = reqwest::Client::new()
+            let r = comwit_client::http::client()
                 .post(format!("{url}/_sandbox/device/approve"))
                 .bearer_auth(op)
                 .json(&json!({ "user_code": code }))

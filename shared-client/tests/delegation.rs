@@ -6,7 +6,7 @@ use comwit_client::delegation::{Parents, Prober, Verdict};
 use comwit_sandbox::Sandbox;
 
 async fn set_ns(info: &comwit_sandbox::SandboxInfo, domain: &str, ns: &[&str]) {
-    let r = reqwest::Client::new()
+    let r = comwit_client::http::client()
         .put(format!(
             "{}/_sandbox/registrar/{domain}/nameservers",
             info.api_url

@@ -87,7 +87,7 @@ async fn a_refused_streamed_upload_reports_the_api_error_not_the_packer() {
     let app = op.apps(&info.project_id).create("web").await.unwrap();
     // A token without app:deploy: the server answers 403 before reading
     // the body, and the packer sees its reader go away.
-    let minted: serde_json::Value = reqwest::Client::new()
+    let minted: serde_json::Value = comwit_client::http::client()
         .post(format!("{}/_sandbox/tokens", info.api_url))
         .bearer_auth(&info.operator_token)
         .json(&serde_json::json!({"scopes": ["app:read"], "projects": [info.project_id]}))

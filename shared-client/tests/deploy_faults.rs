@@ -73,7 +73,7 @@ impl Env {
     }
 
     async fn faults(&self, faults: serde_json::Value) {
-        let r = reqwest::Client::new()
+        let r = comwit_client::http::client()
             .put(format!("{}/_sandbox/faults", self.info.api_url))
             .bearer_auth(&self.info.operator_token)
             .json(&faults)

@@ -127,7 +127,7 @@ async fn operator_sessions_mint_and_renew_query_tokens() {
         .unwrap();
     s.execute("SELECT 1", &[]).await.unwrap();
     s.execute("SELECT 2", &[]).await.unwrap();
-    let audit: serde_json::Value = reqwest::Client::new()
+    let audit: serde_json::Value = comwit_client::http::client()
         .get(format!("{}/_sandbox/audit", sb.info().api_url))
         .bearer_auth(&sb.info().operator_token)
         .send()

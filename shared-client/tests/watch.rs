@@ -152,7 +152,7 @@ async fn changes_during_a_deploy_queue_exactly_one_follow_up() {
         "path_prefix": format!("/v1/projects/{}/apps/{}/deployments", s.project, s.app),
         "delay_ms": 2500
     }]});
-    let resp = reqwest::Client::new()
+    let resp = comwit_client::http::client()
         .put(format!("{}/_sandbox/faults", info.api_url))
         .bearer_auth(&info.operator_token)
         .json(&slow)

@@ -1,1 +1,3 @@
-//! End-to-end tests across the workspace's crates live in tests/.
+//! Helpers for tests that span the workspace's crates.
+
+pub mod readme;

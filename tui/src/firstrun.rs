@@ -435,6 +435,8 @@ fn open_browser(url: &str) -> bool {
     }
     let opener = if cfg!(target_os = "macos") {
         "open"
+    } else if cfg!(windows) {
+        "explorer"
     } else {
         "xdg-open"
     };

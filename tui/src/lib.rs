@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+pub mod cli;
 pub mod clipboard;
 pub mod context;
 pub mod firstrun;
@@ -206,11 +207,15 @@ fn flush_terminal_requests(
     Ok(())
 }
 
-/// Runs `$VISUAL` / `$EDITOR` (else `vi`) on a temporary file holding `text`.
+/// The editor when neither `$VISUAL` nor `$EDITOR` is set.
+const DEFAULT_EDITOR: &str = if cfg!(windows) { "notepad" } else { "vi" };
+
+/// Runs `$VISUAL` / `$EDITOR` (else `vi`, or Notepad on Windows) on a
+/// temporary file holding `text`.
 fn edit_in_editor(text: &str) -> Result<String, String> {
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".to_string());
+        .unwrap_or_else(|_| DEFAULT_EDITOR.to_string());
     let file = tempfile::Builder::new()
         .prefix("comwit-sql-")
         .suffix(".sql")
@@ -219,7 +224,7 @@ fn edit_in_editor(text: &str) -> Result<String, String> {
     std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
     // The editor command may carry arguments ("code --wait").
     let mut parts = editor.split_whitespace();
-    let program = parts.next().unwrap_or("vi");
+    let program = parts.next().unwrap_or(DEFAULT_EDITOR);
     let status = std::process::Command::new(program)
         .args(parts)
         .arg(file.path())

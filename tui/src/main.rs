@@ -9,81 +9,11 @@ use comwit_client::config::{Config, ProcessEnv, config_path, resolve_project};
 use comwit_client::credentials::Credentials;
 use comwit_client::delegation::{Parents, system_resolvers};
 use comwit_client::watch::WatchOptions;
+use comwit_tui::cli::{Cli, Cmd, WatchArgs};
 use comwit_tui::firstrun::Ending;
 use comwit_tui::session::{Session, sandbox_session, user_agent};
 use comwit_tui::settings::{Settings, no_color_requested};
-use comwit_tui::watch_cli::{self, Output, parse_duration};
-
-#[derive(Parser)]
-#[command(
-    name = "comwit-tui",
-    version,
-    about = "The Comwit Cloud operator dashboard"
-)]
-/// The flags are global: `comwit-tui --project p watch …` and
-/// `comwit-tui watch --project p …` mean the same.
-struct Cli {
-    /// Run on an in-process sandbox with demo data (nothing is written to
-    /// your keyring or config.json).
-    #[arg(long, global = true)]
-    sandbox: bool,
-    /// Keep the sandbox's state in this directory instead of a temporary one.
-    #[arg(long, requires = "sandbox", global = true)]
-    sandbox_data: Option<std::path::PathBuf>,
-    /// API base URL (default: COMWIT_API_URL, then Comwit Cloud).
-    #[arg(long, global = true)]
-    api_url: Option<String>,
-    /// Start in this project (default: COMWIT_PROJECT, then config.json's
-    /// default_project).
-    #[arg(long, global = true)]
-    project: Option<String>,
-    /// With --sandbox: act as the platform operator (database internals,
-    /// rotate, suspend, delete) instead of the demo user.
-    #[arg(long, requires = "sandbox", global = true)]
-    operator: bool,
-    /// Disable every write: browse without risk.
-    #[arg(long, global = true)]
-    read_only: bool,
-    #[command(subcommand)]
-    command: Option<Cmd>,
-}
-
-#[derive(clap::Subcommand)]
-enum Cmd {
-    /// Redeploy an app whenever its files change (headless watch mode).
-    Watch(WatchArgs),
-}
-
-#[derive(clap::Args)]
-struct WatchArgs {
-    /// The app: its id or its name.
-    #[arg(long)]
-    app: String,
-    /// What to deploy: a build directory or a .tar.zst.
-    #[arg(long, default_value = "dist")]
-    package: std::path::PathBuf,
-    /// Run this (with sh -c) in --source before each deploy.
-    #[arg(long)]
-    build: Option<String>,
-    /// The directory watched when --build is given (default: .).
-    #[arg(long, requires = "build")]
-    source: Option<std::path::PathBuf>,
-    /// Hostnames bound to each deploy (comma separated or repeated).
-    #[arg(long, value_delimiter = ',')]
-    hosts: Vec<String>,
-    /// Quiet period before a batch of changes deploys.
-    #[arg(long, default_value = "300ms", value_parser = parse_duration)]
-    debounce: std::time::Duration,
-    /// A batch deploys at most this long after its first change.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    max_wait: std::time::Duration,
-    /// More paths to leave alone (gitignore syntax, repeatable).
-    #[arg(long)]
-    ignore: Vec<String>,
-    /// JSON lines instead of progress bars.
-    #[arg(long)]
-    json: bool,
-}
+use comwit_tui::watch_cli::{self, Output};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -234,15 +164,9 @@ async fn watch(cli: &Cli, args: WatchArgs) -> anyhow::Result<()> {
 
 /// Logs go to a file (never the terminal the dashboard draws on).
 fn init_logging() {
-    let Some(dir) = std::env::var_os("XDG_STATE_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".local/state"))
-        })
-    else {
+    let Some(dir) = comwit_client::places::process_state_dir() else {
         return;
     };
-    let dir = dir.join("comwit");
     if std::fs::create_dir_all(&dir).is_err() {
         return;
     }

@@ -48,7 +48,7 @@ async fn nameservers(h: &Harness, domain: &str) -> Vec<String> {
 /// `domain` (the user's step at their registrar).
 async fn set_registrar(h: &Harness, domain: &str, ns: &[String]) {
     let info = h.sandbox.info();
-    let resp = reqwest::Client::new()
+    let resp = comwit_client::http::client()
         .put(format!(
             "{}/_sandbox/registrar/{domain}/nameservers",
             info.api_url

@@ -76,7 +76,7 @@ async fn device_login_shows_the_code_and_saves_the_approved_token() {
         .find_map(|l| l.split("Code:").nth(1))
         .map(|c| c.trim().trim_end_matches('│').trim().to_string())
         .unwrap();
-    let approved = reqwest::Client::new()
+    let approved = comwit_client::http::client()
         .post(format!(
             "{}/_sandbox/device/approve",
             sandbox.info().api_url

@@ -11,6 +11,17 @@ use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_comwit-deploy");
 
+/// A YAML scalar as the runner passes it to a step: a string.
+pub fn yaml_scalar(y: &yaml_rust2::Yaml) -> String {
+    use yaml_rust2::Yaml;
+    match y {
+        Yaml::String(s) => s.clone(),
+        Yaml::Integer(i) => i.to_string(),
+        Yaml::Boolean(b) => b.to_string(),
+        other => panic!("expected a scalar, got {other:?}"),
+    }
+}
+
 pub struct Platform {
     /// Dropping it stops the server.
     pub sandbox: Sandbox,
@@ -26,7 +37,7 @@ pub async fn platform() -> Platform {
     let info = sandbox.info().clone();
     Platform {
         sandbox,
-        http: reqwest::Client::new(),
+        http: comwit_client::http::client(),
         url: info.api_url,
         user: info.user_token,
         op: info.operator_token,

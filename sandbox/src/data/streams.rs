@@ -63,15 +63,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// File descriptors a stream holds: the database, its WAL, its shared memory.
-const FDS_PER_STREAM: u64 = 3;
-/// Descriptors kept for everything else: listeners, connections, the state
-/// database, artifact uploads.
-const FDS_RESERVED: u64 = 96;
-
 /// The most streams this process can hold under its open-file limit
 /// (`ulimit -n`), so the cap is met before the descriptors run out.
+#[cfg(unix)]
 fn fd_budget() -> usize {
+    /// File descriptors a stream holds: the database, its WAL, its shared
+    /// memory.
+    const FDS_PER_STREAM: u64 = 3;
+    /// Descriptors kept for everything else: listeners, connections, the
+    /// state database, artifact uploads.
+    const FDS_RESERVED: u64 = 96;
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -83,6 +84,13 @@ fn fd_budget() -> usize {
     #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every platform
     let streams = (limit.rlim_cur as u64).saturating_sub(FDS_RESERVED) / FDS_PER_STREAM;
     usize::try_from(streams.max(1)).unwrap_or(usize::MAX)
+}
+
+/// Windows has no per-process descriptor limit to meet first: SQLite opens
+/// Win32 handles (some 16 million per process), so the configured cap rules.
+#[cfg(not(unix))]
+fn fd_budget() -> usize {
+    usize::MAX
 }
 
 impl Streams {

@@ -58,7 +58,7 @@ pub async fn start_with(builder: SandboxBuilder) -> Env {
     let info = sandbox.info().clone();
     Env {
         sandbox,
-        http: reqwest::Client::new(),
+        http: comwit_client::http::client(),
         url: info.api_url,
         user: info.user_token,
         op: info.operator_token,

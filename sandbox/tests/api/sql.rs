@@ -212,7 +212,7 @@ async fn suspended_rotated_and_expired_credentials_are_refused() {
 async fn raw_hrana_batches_conditions_and_streams() {
     let env = start().await;
     let (_, url, token) = database(&env, "raw").await;
-    let http = reqwest::Client::new();
+    let http = comwit_client::http::client();
     let pipeline = |body: serde_json::Value| {
         let http = http.clone();
         let (url, token) = (url.clone(), token.clone());
@@ -398,7 +398,7 @@ async fn hrana_v2_only_when_asked_and_idle_streams_expire() {
     )
     .await;
     let (_, url, token) = database(&env, "v2").await;
-    let http = reqwest::Client::new();
+    let http = comwit_client::http::client();
     let r = http
         .post(format!("{url}/v2/pipeline"))
         .bearer_auth(&token)

@@ -21,7 +21,7 @@ impl Hrana {
     async fn new(env: &Env, name: &str) -> Self {
         let (_, url, token) = database(env, name).await;
         Self {
-            http: reqwest::Client::new(),
+            http: comwit_client::http::client(),
             url,
             token,
         }
@@ -211,7 +211,7 @@ async fn a_runaway_statement_stops_when_its_client_goes_away() {
                 .as_array().unwrap().iter().map(|r| json!({"stmt": r["stmt"]})).collect::<Vec<_>>()}}),
         };
         // The client gives up after a moment and closes its connection.
-        let gone = reqwest::Client::new()
+        let gone = comwit_client::http::client()
             .post(format!("{}{path}", db.url))
             .bearer_auth(&db.token)
             .json(&body)
@@ -349,7 +349,7 @@ async fn idle_streams_are_closed_without_new_requests() {
 async fn malformed_requests_get_problem_details_that_echo_nothing() {
     let env = start().await;
     let db = Hrana::new(&env, "shapes").await;
-    let http = reqwest::Client::new();
+    let http = comwit_client::http::client();
     let huge = "x".repeat(9 << 20);
     let cases: Vec<(reqwest::RequestBuilder, u16)> = vec![
         (
@@ -444,7 +444,7 @@ async fn spawn_binary(
 
 /// A database on a spawned sandbox.
 async fn remote_database(info: &Value, name: &str) -> Hrana {
-    let created: Value = reqwest::Client::new()
+    let created: Value = comwit_client::http::client()
         .post(format!(
             "{}/v1/projects/{}/databases",
             info["api_url"].as_str().unwrap(),
@@ -459,7 +459,7 @@ async fn remote_database(info: &Value, name: &str) -> Hrana {
         .await
         .unwrap();
     Hrana {
-        http: reqwest::Client::new(),
+        http: comwit_client::http::client(),
         url: created["database_url"].as_str().unwrap().to_string(),
         token: created["database_token"].as_str().unwrap().to_string(),
     }
@@ -497,7 +497,7 @@ async fn sigterm_stops_the_sandbox_during_a_runaway_statement() {
     let busy = remote_database(&info, "busy").await;
     let (url, token) = (busy.url.clone(), busy.token.clone());
     let waiting = tokio::spawn(async move {
-        reqwest::Client::new()
+        comwit_client::http::client()
             .post(format!("{url}/v3/pipeline"))
             .bearer_auth(token)
             .json(&json!({"requests": [{"type": "execute", "stmt": {"sql": RUNAWAY}}]}))

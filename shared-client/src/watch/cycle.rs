@@ -30,19 +30,39 @@ pub enum Outcome {
     },
 }
 
+/// `command` under the platform's shell: `sh -c` on Unix, `cmd /d /s /c`
+/// (`%COMSPEC%`) on Windows, so `npm run build && cp …` means what it means
+/// in the user's terminal there.
+fn shell(command: &str) -> Command {
+    #[cfg(windows)]
+    {
+        let cmd = std::env::var_os("COMSPEC").unwrap_or_else(|| "cmd.exe".into());
+        let mut c = Command::new(cmd);
+        // cmd parses its own command line rather than argv quoting, so the
+        // command goes verbatim; /s strips the outer quotes again.
+        c.raw_arg(format!("/d /s /c \"{command}\""));
+        c
+    }
+    #[cfg(not(windows))]
+    {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(command);
+        c
+    }
+}
+
 fn emit(events: &UnboundedSender<WatchEvent>, e: WatchEvent) {
     let _ = events.send(e);
 }
 
-/// Runs the build command in `dir` with `sh -c`, passing its output on.
+/// Runs the build command in `dir` with the platform's shell, passing its
+/// output on.
 async fn build(
     command: &str,
     dir: &Path,
     events: &UnboundedSender<WatchEvent>,
 ) -> Result<(), String> {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
+    let mut child = shell(command)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -56,7 +56,7 @@ impl CutProxy {
         let plan: Arc<Mutex<VecDeque<Cut>>> = Arc::default();
         let shared = Shared {
             upstream: upstream.trim_end_matches('/').to_string(),
-            http: reqwest::Client::new(),
+            http: comwit_client::http::client(),
             plan: Arc::clone(&plan),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

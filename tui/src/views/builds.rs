@@ -2,7 +2,7 @@
 //! progress bar, and roll back to a chosen build.
 
 use std::any::Any;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -107,7 +107,7 @@ impl BuildsView {
     }
 
     fn start_deploy(&mut self, path: &str, cx: &mut Ctx<'_>) {
-        let path = expand_home(path.trim());
+        let path = comwit_client::places::expand_home(path.trim());
         let reporter: Reporter<Msg> = cx.reporter();
         let progress = throttled(reporter.clone());
         let (source, total): (Box<dyn ArtifactSource + Send + Sync>, u64) = if path.is_dir() {
@@ -199,13 +199,6 @@ fn tree_size(root: &Path) -> u64 {
         }
     }
     total
-}
-
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => Path::new(&home).join(rest),
-        _ => PathBuf::from(path),
-    }
 }
 
 /// "12.3 MiB/s · ETA 4 s" from what was done in `elapsed`.

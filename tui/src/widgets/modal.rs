@@ -545,13 +545,9 @@ pub fn common_prefix(candidates: &[String]) -> Option<String> {
 /// Completes a filesystem path: entries of the typed directory that start
 /// with the typed name; directories end with `/`.
 pub fn complete_path(typed: &str) -> Vec<String> {
-    let expanded = if let Some(rest) = typed.strip_prefix("~/") {
-        std::env::var("HOME")
-            .map(|h| format!("{h}/{rest}"))
-            .unwrap_or_else(|_| typed.to_string())
-    } else {
-        typed.to_string()
-    };
+    let expanded = comwit_client::places::expand_home(typed)
+        .to_string_lossy()
+        .into_owned();
     let (dir, name) = match expanded.rfind('/') {
         Some(i) => (&expanded[..=i], &expanded[i + 1..]),
         None => ("", expanded.as_str()),

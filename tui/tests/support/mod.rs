@@ -197,7 +197,7 @@ impl Harness {
     /// Switches sandbox faults on or off (`{"managed_dns_failing": true}`).
     pub async fn faults(&self, faults: serde_json::Value) {
         let info = self.sandbox.info();
-        let resp = reqwest::Client::new()
+        let resp = comwit_client::http::client()
             .put(format!("{}/_sandbox/faults", info.api_url))
             .bearer_auth(&info.operator_token)
             .json(&faults)

@@ -4,7 +4,7 @@
 //! never sees half a file and a failed export leaves the old one intact.
 
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -44,14 +44,6 @@ impl Format {
             Format::Csv => "CSV",
             Format::Json => "JSON",
         }
-    }
-}
-
-/// `~/x` → `$HOME/x`; other paths as typed (relative to the working directory).
-pub fn expand(typed: &str) -> PathBuf {
-    match (typed.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(typed),
     }
 }
 

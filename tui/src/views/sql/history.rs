@@ -28,19 +28,6 @@ pub struct History {
     entries: Vec<Entry>,
 }
 
-/// The comwit state directory: `COMWIT_STATE_DIR` (tests, or to keep it
-/// elsewhere), else `$XDG_STATE_HOME/comwit`, else `~/.local/state/comwit`.
-pub fn state_dir() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if let Some(dir) = var("COMWIT_STATE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    if let Some(dir) = var("XDG_STATE_HOME") {
-        return Some(PathBuf::from(dir).join("comwit"));
-    }
-    var("HOME").map(|home| PathBuf::from(home).join(".local/state/comwit"))
-}
-
 /// A file name from a database id, whatever characters the id holds.
 fn file_name(database_id: &str) -> String {
     let safe: String = database_id

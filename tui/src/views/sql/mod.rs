@@ -132,7 +132,10 @@ impl SqlView {
         editor
             .set_placeholder_text("type SQL here; ctrl-r (or F5) runs the statement at the cursor");
         // The state directory is read once, when the console opens.
-        let history = History::open(history::state_dir().as_deref(), database);
+        let history = History::open(
+            comwit_client::places::process_state_dir().as_deref(),
+            database,
+        );
         Self {
             project: project.to_string(),
             database: database.to_string(),
@@ -319,7 +322,7 @@ impl SqlView {
             return;
         };
         let typed = typed.trim().to_string();
-        let path = export::expand(&typed);
+        let path = comwit_client::places::expand_home(&typed);
         if let Err(e) = Format::for_path(&path) {
             cx.toast(Level::Warning, e);
             return;

@@ -1,0 +1,92 @@
+//! comwit-sandbox's command line, in the library so the release tooling can
+//! generate its shell completions and man pages.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_DATABASE, DEFAULT_PROTECTED_TENANTS,
+    DEFAULT_STATEMENT_TIMEOUT_SECS,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "comwit-sandbox",
+    version,
+    about = "A local Comwit Cloud for development and tests"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the platform API until interrupted (Ctrl-C).
+    Serve(Serve),
+}
+
+#[derive(clap::Args)]
+pub struct Serve {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: SocketAddr,
+    /// Address of the libSQL data endpoint (Hrana over HTTP); port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub data_listen: SocketAddr,
+    /// Authoritative DNS for hosted zones (UDP and TCP); port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub dns_listen: SocketAddr,
+    /// Parent-zone ("registry") DNS fed by the registrar simulation.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub registry_dns_listen: SocketAddr,
+    /// Keep state here so it survives restarts.
+    #[arg(
+        long,
+        conflicts_with = "ephemeral",
+        required_unless_present = "ephemeral"
+    )]
+    pub data_dir: Option<PathBuf>,
+    /// Keep state in a temporary directory removed on exit.
+    #[arg(long)]
+    pub ephemeral: bool,
+    /// When ready, write {api_url, user_token, operator_token, project_id} here as JSON.
+    #[arg(long)]
+    pub ready_file: Option<PathBuf>,
+    /// Add a demo account: two projects, apps with builds, a database, domains.
+    #[arg(long)]
+    pub seed_demo: bool,
+    /// Answer 501 for project domain management (as the platform does by default).
+    #[arg(long)]
+    pub disable_domains: bool,
+    /// Operator token (else one is generated and kept in the data dir).
+    #[arg(
+        long = "operator-token-from-env",
+        hide = true,
+        env = "PLATFORM_API_SERVER_TOKEN"
+    )]
+    pub operator_token: Option<String>,
+    #[arg(long, env = "PLATFORM_API_PROTECTED_TENANTS", default_value = DEFAULT_PROTECTED_TENANTS, hide_env_values = true)]
+    pub protected_tenants: String,
+    /// Also serve Hrana 2 (/v2/pipeline) on the data endpoint; Comwit Cloud does not.
+    #[arg(long)]
+    pub hrana_v2: bool,
+    /// Largest accepted deploy upload, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    pub max_upload_mib: u64,
+    /// Keep at most N builds per app, deleting older ones after each deploy
+    /// (the active build and the previous one are always kept). Default: keep all.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_builds: Option<u32>,
+    /// Stop a statement on the data endpoint after this many seconds.
+    #[arg(long, default_value_t = DEFAULT_STATEMENT_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub statement_timeout_secs: u64,
+    /// Open Hrana streams allowed per database (more → 429 until some close or expire).
+    #[arg(long, default_value_t = DEFAULT_MAX_STREAMS_PER_DATABASE, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_streams_per_database: u64,
+    /// Open Hrana streams allowed in total (each holds three file descriptors).
+    #[arg(long, default_value_t = DEFAULT_MAX_STREAMS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_streams: u64,
+}

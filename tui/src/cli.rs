@@ -1,0 +1,75 @@
+//! comwit-tui's command line, in the library so the release tooling can
+//! generate its shell completions and man pages.
+
+use crate::watch_cli::parse_duration;
+
+#[derive(clap::Parser)]
+#[command(
+    name = "comwit-tui",
+    version,
+    about = "The Comwit Cloud operator dashboard"
+)]
+/// The flags are global: `comwit-tui --project p watch …` and
+/// `comwit-tui watch --project p …` mean the same.
+pub struct Cli {
+    /// Run on an in-process sandbox with demo data (nothing is written to
+    /// your keyring or config.json).
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Keep the sandbox's state in this directory instead of a temporary one.
+    #[arg(long, requires = "sandbox", global = true)]
+    pub sandbox_data: Option<std::path::PathBuf>,
+    /// API base URL (default: COMWIT_API_URL, then Comwit Cloud).
+    #[arg(long, global = true)]
+    pub api_url: Option<String>,
+    /// Start in this project (default: COMWIT_PROJECT, then config.json's
+    /// default_project).
+    #[arg(long, global = true)]
+    pub project: Option<String>,
+    /// With --sandbox: act as the platform operator (database internals,
+    /// rotate, suspend, delete) instead of the demo user.
+    #[arg(long, requires = "sandbox", global = true)]
+    pub operator: bool,
+    /// Disable every write: browse without risk.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Cmd {
+    /// Redeploy an app whenever its files change (headless watch mode).
+    Watch(WatchArgs),
+}
+
+#[derive(clap::Args)]
+pub struct WatchArgs {
+    /// The app: its id or its name.
+    #[arg(long)]
+    pub app: String,
+    /// What to deploy: a build directory or a .tar.zst.
+    #[arg(long, default_value = "dist")]
+    pub package: std::path::PathBuf,
+    /// Run this in --source before each deploy (with sh -c; cmd /c on Windows).
+    #[arg(long)]
+    pub build: Option<String>,
+    /// The directory watched when --build is given (default: .).
+    #[arg(long, requires = "build")]
+    pub source: Option<std::path::PathBuf>,
+    /// Hostnames bound to each deploy (comma separated or repeated).
+    #[arg(long, value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// Quiet period before a batch of changes deploys.
+    #[arg(long, default_value = "300ms", value_parser = parse_duration)]
+    pub debounce: std::time::Duration,
+    /// A batch deploys at most this long after its first change.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub max_wait: std::time::Duration,
+    /// More paths to leave alone (gitignore syntax, repeatable).
+    #[arg(long)]
+    pub ignore: Vec<String>,
+    /// JSON lines instead of progress bars.
+    #[arg(long)]
+    pub json: bool,
+}

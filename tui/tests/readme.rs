@@ -1,0 +1,189 @@
+//! The README's comwit-tui examples, run as written: the dashboard on the
+//! sandbox (in tmux), and every watch command against a sandbox, each
+//! deploying on a change and stopping on Ctrl-C.
+
+mod tmux;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use comwit_e2e::readme::{self, Example};
+use tmux::Tmux;
+
+fn tui_examples() -> Vec<Example> {
+    let ex: Vec<Example> = readme::examples()
+        .into_iter()
+        .filter(|e| e.program() == "comwit-tui")
+        .collect();
+    assert!(!ex.is_empty(), "the README shows comwit-tui");
+    ex
+}
+
+/// A directory whose `comwit-tui` is the binary under test, to put first
+/// on PATH so the README's command line runs unchanged.
+fn bin_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(
+        env!("CARGO_BIN_EXE_comwit-tui"),
+        dir.path().join("comwit-tui"),
+    )
+    .unwrap();
+    dir
+}
+
+fn path_with(dir: &Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn the_dashboard_examples_open_the_sandbox_and_quit_cleanly() {
+    let dashboards: Vec<Example> = tui_examples()
+        .into_iter()
+        .filter(|e| !e.command.split_whitespace().any(|w| w == "watch"))
+        .collect();
+    assert!(
+        !dashboards.is_empty(),
+        "the README's first command is the dashboard"
+    );
+    let bins = bin_dir();
+    for ex in dashboards {
+        assert!(
+            ex.command.contains("--sandbox"),
+            "README line {}: a dashboard example this test can run needs --sandbox: {}",
+            ex.line,
+            ex.text
+        );
+        let home = tempfile::tempdir().unwrap();
+        let script = format!(
+            "export PATH='{path}' HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state; \
+             {command}; echo \"exit=$?\"; sleep 60",
+            path = path_with(bins.path()),
+            home = home.path().display(),
+            command = ex.command,
+        );
+        let tmux = Tmux::start("readme", 110, 30, &script);
+        let screen = tmux.wait_for("storefront");
+        assert!(screen.contains("sandbox"), "line {}: {screen}", ex.line);
+        tmux.keys(&["q"]);
+        let after = tmux.wait_for("exit=");
+        assert!(
+            after.contains("exit=0"),
+            "README line {}: {}\n{after}",
+            ex.line,
+            ex.text
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_watch_example_deploys_on_change_and_stops_on_ctrl_c() {
+    let watches: Vec<Example> = tui_examples()
+        .into_iter()
+        .filter(|e| e.command.split_whitespace().any(|w| w == "watch"))
+        .collect();
+    assert!(watches.len() >= 2, "{watches:?}");
+    // The examples without --sandbox use the configured account: here,
+    // a sandbox server through COMWIT_API_URL and COMWIT_TOKEN.
+    let sandbox = comwit_sandbox::Sandbox::builder()
+        .seed_demo()
+        .start()
+        .await
+        .unwrap();
+    let info = sandbox.info().clone();
+    let bins = bin_dir();
+    for ex in watches {
+        let (api, token) = (info.api_url.clone(), info.user_token.clone());
+        let path = path_with(bins.path());
+        tokio::task::spawn_blocking(move || run_watch(&ex, &path, &api, &token))
+            .await
+            .unwrap();
+    }
+    sandbox.shutdown().await;
+}
+
+/// A project as the README assumes one: `index.html` at the root, an npm
+/// `build` script copying it into `dist/`, and `dist/` already built.
+fn site() -> tempfile::TempDir {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path();
+    std::fs::write(root.join("index.html"), "<h1>one</h1>").unwrap();
+    std::fs::write(
+        root.join("package.json"),
+        r#"{"name":"site","private":true,"scripts":{"build":"mkdir -p dist && cp index.html dist/"}}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("dist")).unwrap();
+    std::fs::write(root.join("dist/index.html"), "<h1>one</h1>").unwrap();
+    site
+}
+
+fn run_watch(ex: &Example, path: &str, api: &str, token: &str) {
+    let site = site();
+    let home = tempfile::tempdir().unwrap();
+    let where_ = format!("README line {}: {}", ex.line, ex.text);
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(format!("exec {}", ex.command))
+        .current_dir(site.path())
+        .env("PATH", path)
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("COMWIT_API_URL", api)
+        .env("COMWIT_TOKEN", token)
+        // For the examples that leave --project out, as the README says.
+        .env("COMWIT_PROJECT", "storefront")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    let mut seen = Vec::new();
+    let mut wait_for = |word: &str| loop {
+        let Ok(line) = lines.recv_timeout(Duration::from_secs(90)) else {
+            panic!("{where_}: never said {word:?}; said:\n{}", seen.join("\n"));
+        };
+        seen.push(line.clone());
+        if line.contains(word) {
+            return line;
+        }
+    };
+    wait_for("watching");
+    // The watched tree: the source with --build, else the package.
+    let changed = if ex.command.contains("--build") {
+        site.path().join("index.html")
+    } else {
+        site.path().join("dist/index.html")
+    };
+    // Content of its own: the examples share one app, and an artifact
+    // equal to the active build is (rightly) skipped.
+    std::fs::write(&changed, format!("<h1>README line {}</h1>", ex.line)).unwrap();
+    let deployed = wait_for("deployed");
+    assert!(deployed.contains("build-"), "{where_}: {deployed}");
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{where_}: {exit}");
+}
