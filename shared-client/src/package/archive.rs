@@ -34,6 +34,12 @@ pub const JOB_SIZE: u32 = 2 << 20;
 
 const BLOCK: u64 = 512;
 
+/// The tar stream reaches zstd in runs of this size. Each write into a
+/// multi-threaded encoder costs a call that checks on its jobs, and a tree
+/// of small files makes three writes per file (header, body, padding):
+/// collected first, they cost one call per run instead.
+const TAR_RUN: usize = 256 * 1024;
+
 /// The zstd workers to use: all cores, as the output does not depend on it.
 pub(crate) fn worker_count(options: &PackOptions) -> u32 {
     let wanted = match options.workers {
@@ -54,10 +60,14 @@ pub(crate) fn encode<W: Write>(
     out: W,
 ) -> Result<(PackSummary, W), PackError> {
     let encoder = new_encoder(out, workers).map_err(|source| PackError::Compress { source })?;
-    let mut builder = tar::Builder::new(encoder);
+    let mut builder = tar::Builder::new(io::BufWriter::with_capacity(TAR_RUN, encoder));
     let summary = write_entries(&mut builder, root, batches, recycle)?;
     builder.finish().map_err(compress_error)?;
-    let encoder = builder.into_inner().map_err(compress_error)?;
+    let encoder = builder
+        .into_inner()
+        .map_err(compress_error)?
+        .into_inner()
+        .map_err(|e| compress_error(e.into_error()))?;
     let out = encoder.finish().map_err(compress_error)?;
     Ok((summary, out))
 }

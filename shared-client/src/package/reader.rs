@@ -273,7 +273,9 @@ fn open_listed(path: &Path, listed: FileId) -> Result<(File, Metadata), PackErro
         _ => unreadable("open file", e),
     })?;
     let meta = file.metadata().map_err(|e| unreadable("inspect", e))?;
-    if !meta.is_file() || FileId::of(&meta) != listed {
+    // No second look by path when the inodes differ: a path lookup follows
+    // a directory above the file swapped for a link just as `open` did.
+    if !meta.is_file() || !listed.is(&meta) {
         return Err(changed("it was replaced by another file or a link"));
     }
     Ok((file, meta))
