@@ -1,5 +1,5 @@
-//! Writing the entries as a normalised tar, compressed by multi-threaded
-//! zstd.
+//! The archive format: a normalised tar ([`Framer`] writes its framing),
+//! compressed by multi-threaded zstd ([`encode`]).
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -9,7 +9,7 @@ use tar::{EntryType, Header};
 use zstd::stream::raw::CParameter;
 
 use super::error::PackError;
-use super::reader::{Batch, Op};
+use super::reader::Batch;
 use super::sink::classify_write_error;
 use super::{PackOptions, PackSummary};
 
@@ -34,12 +34,6 @@ pub const JOB_SIZE: u32 = 2 << 20;
 
 const BLOCK: u64 = 512;
 
-/// The tar stream reaches zstd in runs of this size. Each write into a
-/// multi-threaded encoder costs a call that checks on its jobs, and a tree
-/// of small files makes three writes per file (header, body, padding):
-/// collected first, they cost one call per run instead.
-const TAR_RUN: usize = 256 * 1024;
-
 /// The zstd workers to use: all cores, as the output does not depend on it.
 pub(crate) fn worker_count(options: &PackOptions) -> u32 {
     let wanted = match options.workers {
@@ -50,118 +44,117 @@ pub(crate) fn worker_count(options: &PackOptions) -> u32 {
     wanted.clamp(1, MAX_WORKERS)
 }
 
-/// Runs on the encoder thread: turns the reader's batches into a tar
-/// stream, compresses it, and writes the result into `out`.
+/// Runs on the encoder thread: compresses the tar stream the reader framed
+/// in its batches and writes the result into `out`.
+///
+/// Each batch is one contiguous run of the stream, so this thread, the one
+/// zstd's workers wait on for new jobs, does nothing but hand the bytes to
+/// zstd: it is back for the next job as soon as a worker frees up.
 pub(crate) fn encode<W: Write>(
-    root: &Path,
     workers: u32,
     batches: mpsc::Receiver<Result<Batch, PackError>>,
     recycle: &mpsc::Sender<Vec<u8>>,
     out: W,
 ) -> Result<(PackSummary, W), PackError> {
-    let encoder = new_encoder(out, workers).map_err(|source| PackError::Compress { source })?;
-    let mut builder = tar::Builder::new(io::BufWriter::with_capacity(TAR_RUN, encoder));
-    let summary = write_entries(&mut builder, root, batches, recycle)?;
-    builder.finish().map_err(compress_error)?;
-    let encoder = builder
-        .into_inner()
-        .map_err(compress_error)?
-        .into_inner()
-        .map_err(|e| compress_error(e.into_error()))?;
-    let out = encoder.finish().map_err(compress_error)?;
-    Ok((summary, out))
-}
-
-/// A regular file whose header is written and whose body is still coming.
-struct OpenBody {
-    size: u64,
-    remaining: u64,
-}
-
-/// Turns the reader's batches into tar entries, in order.
-fn write_entries<W: Write>(
-    builder: &mut tar::Builder<W>,
-    root: &Path,
-    batches: mpsc::Receiver<Result<Batch, PackError>>,
-    recycle: &mpsc::Sender<Vec<u8>>,
-) -> Result<PackSummary, PackError> {
-    let mut summary = PackSummary::default();
-    let mut body: Option<OpenBody> = None;
-    let mut finished = false;
+    let mut encoder = new_encoder(out, workers).map_err(|source| PackError::Compress { source })?;
     for message in batches {
         let batch = message?;
-        let content = &batch.buf[..batch.len];
-        let mut offset = 0;
-        for op in batch.ops {
-            if body.is_some() && !matches!(op, Op::Data { .. }) {
-                return Err(reader_bug());
-            }
-            match op {
-                Op::File { rel, mode, size } => {
-                    append_file_header(builder, root, &rel, mode, size)?;
-                    summary.files += 1;
-                    body = (size > 0).then_some(OpenBody {
-                        size,
-                        remaining: size,
-                    });
-                }
-                Op::Data { len } => {
-                    let data = content.get(offset..offset + len).ok_or_else(reader_bug)?;
-                    offset += len;
-                    let open = body.as_mut().ok_or_else(reader_bug)?;
-                    open.remaining = open
-                        .remaining
-                        .checked_sub(len as u64)
-                        .ok_or_else(reader_bug)?;
-                    let out = builder.get_mut();
-                    out.write_all(data).map_err(compress_error)?;
-                    if open.remaining == 0 {
-                        let padding = (BLOCK - open.size % BLOCK) % BLOCK;
-                        out.write_all(&[0; BLOCK as usize][..padding as usize])
-                            .map_err(compress_error)?;
-                        body = None;
-                    }
-                }
-                Op::Dir { rel } => {
-                    append_dir(builder, root, &rel)?;
-                    summary.dirs += 1;
-                }
-                Op::Symlink { rel, target } => {
-                    append_symlink(builder, root, &rel, &target)?;
-                    summary.symlinks += 1;
-                }
-                Op::Skipped(skipped) => {
-                    tracing::warn!(
-                        path = %skipped.path.display(),
-                        kind = %skipped.kind,
-                        "not packed: special file"
-                    );
-                    summary.skipped.push(skipped);
-                }
-            }
+        encoder
+            .write_all(&batch.buf[..batch.len])
+            .map_err(compress_error)?;
+        if let Some(summary) = batch.summary {
+            let out = encoder.finish().map_err(compress_error)?;
+            return Ok((summary, out));
         }
-        if offset != content.len() {
-            return Err(reader_bug());
-        }
-        finished = batch.last;
         // The reader reuses the buffer; if it is gone, the buffer is freed.
         let _ = recycle.send(batch.buf);
     }
-    if !finished || body.is_some() {
-        return Err(reader_bug());
+    Err(PackError::Task {
+        message: "the file reader stopped before the end of the tree".to_owned(),
+    })
+}
+
+/// Writes the tar framing: entry headers (with GNU long-name entries where
+/// a path needs one), body padding and the end-of-archive marker.
+///
+/// Each call returns the bytes to put next in the stream. They go through
+/// tar's own API into a small staging buffer, reused from one entry to the
+/// next; file bodies never pass through it.
+pub(crate) struct Framer {
+    tar: tar::Builder<Vec<u8>>,
+}
+
+impl Framer {
+    pub(crate) fn new() -> Self {
+        Framer {
+            tar: tar::Builder::new(Vec::with_capacity(4 * BLOCK as usize)),
+        }
     }
-    Ok(summary)
+
+    /// The header of a regular file. Its `size` bytes of body and then
+    /// [`padding`]`(size)` must come next in the stream.
+    pub(crate) fn file(
+        &mut self,
+        root: &Path,
+        rel: &Path,
+        mode: u32,
+        size: u64,
+    ) -> Result<&[u8], PackError> {
+        let mut header = normalised_header(EntryType::Regular, mode, size);
+        // An empty body here: the body follows in the reader's batches, and
+        // `append_data` writes no padding for a body it did not see.
+        self.staged(root, rel, |tar| {
+            tar.append_data(&mut header, rel, io::empty())
+        })
+    }
+
+    pub(crate) fn dir(&mut self, root: &Path, rel: &Path) -> Result<&[u8], PackError> {
+        let mut header = normalised_header(EntryType::Directory, 0o755, 0);
+        self.staged(root, rel, |tar| {
+            tar.append_data(&mut header, rel, io::empty())
+        })
+    }
+
+    pub(crate) fn symlink(
+        &mut self,
+        root: &Path,
+        rel: &Path,
+        target: &Path,
+    ) -> Result<&[u8], PackError> {
+        // A link's own mode means nothing on extraction; 0777 is what lstat
+        // reports and what GNU tar records.
+        let mut header = normalised_header(EntryType::Symlink, 0o777, 0);
+        self.staged(root, rel, |tar| tar.append_link(&mut header, rel, target))
+    }
+
+    /// The end-of-archive marker, after the last entry.
+    pub(crate) fn end(&mut self) -> Result<&[u8], PackError> {
+        self.tar.get_mut().clear();
+        self.tar.finish().map_err(compress_error)?;
+        Ok(self.tar.get_ref())
+    }
+
+    fn staged(
+        &mut self,
+        root: &Path,
+        rel: &Path,
+        append: impl FnOnce(&mut tar::Builder<Vec<u8>>) -> io::Result<()>,
+    ) -> Result<&[u8], PackError> {
+        self.tar.get_mut().clear();
+        append(&mut self.tar).map_err(|e| entry_error(e, root, rel))?;
+        Ok(self.tar.get_ref())
+    }
+}
+
+/// The zeros that pad a body of `size` bytes to a whole tar block.
+pub(crate) fn padding(size: u64) -> &'static [u8] {
+    const ZEROS: [u8; BLOCK as usize] = [0; BLOCK as usize];
+    let short = (BLOCK - size % BLOCK) % BLOCK;
+    &ZEROS[..short as usize]
 }
 
 fn compress_error(err: io::Error) -> PackError {
     classify_write_error(err, |source| PackError::Compress { source })
-}
-
-#[cold]
-fn reader_bug() -> PackError {
-    PackError::Task {
-        message: "the file reader stopped or sent data out of order".to_owned(),
-    }
 }
 
 fn new_encoder<W: Write>(sink: W, workers: u32) -> io::Result<zstd::Encoder<'static, W>> {
@@ -193,49 +186,6 @@ fn normalised_header(entry_type: EntryType, mode: u32, size: u64) -> Header {
     header.set_gid(0);
     header.set_mtime(FIXED_MTIME);
     header
-}
-
-fn append_dir<W: Write>(
-    builder: &mut tar::Builder<W>,
-    root: &Path,
-    rel: &Path,
-) -> Result<(), PackError> {
-    let mut header = normalised_header(EntryType::Directory, 0o755, 0);
-    builder
-        .append_data(&mut header, rel, io::empty())
-        .map_err(|e| entry_error(e, root, rel))
-}
-
-fn append_symlink<W: Write>(
-    builder: &mut tar::Builder<W>,
-    root: &Path,
-    rel: &Path,
-    target: &Path,
-) -> Result<(), PackError> {
-    // A link's own mode means nothing on extraction; 0777 is what lstat
-    // reports and what GNU tar records.
-    let mut header = normalised_header(EntryType::Symlink, 0o777, 0);
-    builder
-        .append_link(&mut header, rel, target)
-        .map_err(|e| entry_error(e, root, rel))
-}
-
-fn append_file_header<W: Write>(
-    builder: &mut tar::Builder<W>,
-    root: &Path,
-    rel: &Path,
-    mode: u32,
-    size: u64,
-) -> Result<(), PackError> {
-    let mut header = normalised_header(EntryType::Regular, mode, size);
-    // The header (and a GNU long-name entry before it, when needed) goes
-    // through tar's own API, with an empty body: the body follows in the
-    // reader's large buffers, written straight into the encoder, where
-    // `append_data` would copy it in 8 KiB pieces. Its `size` bytes and the
-    // padding must come next, which `write_entries` guarantees.
-    builder
-        .append_data(&mut header, rel, io::empty())
-        .map_err(|e| entry_error(e, root, rel))
 }
 
 fn entry_error(err: io::Error, root: &Path, rel: &Path) -> PackError {

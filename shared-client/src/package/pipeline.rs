@@ -1,8 +1,8 @@
 //! The packing pipeline: three threads of ours around zstd's workers.
 //!
 //! ```text
-//! reader thread    walk + open/read files   --batches-->  encoder thread
-//! encoder thread   tar headers, feed zstd   --chunks--->  calling thread
+//! reader thread    walk, read, tar framing  --batches-->  encoder thread
+//! encoder thread   feed zstd                --chunks--->  calling thread
 //! calling thread   SHA-256, write to the destination
 //! ```
 //!
@@ -64,7 +64,7 @@ pub(crate) fn pack<W: Write>(
             current: Vec::new(),
         };
         let encoder = spawn(scope, "comwit-encode", move || {
-            let (summary, mut chunks) = encode(root, workers, batch_rx, &batch_recycle_tx, chunks)?;
+            let (summary, mut chunks) = encode(workers, batch_rx, &batch_recycle_tx, chunks)?;
             chunks
                 .flush()
                 .map_err(|source| PackError::Compress { source })?;

@@ -1,5 +1,5 @@
-//! Walking the tree and reading the files ahead of the archive writer, on a
-//! thread of its own.
+//! Walking the tree, reading the files and framing them as a tar stream,
+//! ahead of the encoder, on a thread of its own.
 //!
 //! Listing directories and opening, inspecting and reading thousands of
 //! small files is mostly system-call time. Done on the thread that feeds
@@ -8,9 +8,10 @@
 //! runs of large, slow-to-compress assets. A bounded read-ahead lets the two
 //! phases overlap.
 //!
-//! File contents travel in large recycled buffers ("batches") holding many
-//! small files or a piece of a large one, so the hand-off costs one channel
-//! message per batch, not per file, and memory stays bounded at
+//! The stream travels in large recycled buffers ("batches"): headers,
+//! bodies read straight from the files, and padding, back to back, so a
+//! batch holds many small files or a piece of a large one and costs one
+//! channel message and one write into zstd. Memory stays bounded at
 //! [`BATCHES_IN_FLIGHT`] batches.
 
 use std::fs::{File, Metadata};
@@ -18,57 +19,28 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender};
 
+use super::PackSummary;
+use super::archive::{Framer, padding};
 use super::error::PackError;
 use super::progress::{SkippedEntry, Throttle, Tracker};
 use super::walk::{Entry, EntryKind, FileId, Walker};
 
-/// Bytes of file content per batch.
+/// Bytes of the tar stream per batch.
 pub(crate) const BATCH_BYTES: usize = 512 * 1024;
 
 /// Batches queued between the reader and the writer; with the one being
 /// filled and the one being written, this bounds read-ahead memory.
 pub(crate) const BATCHES_IN_FLIGHT: usize = 8;
 
-/// One step for the writer, in archive order.
-#[derive(Debug)]
-pub(crate) enum Op {
-    /// A regular file starts; its `size` bytes follow in `Data` ops, possibly
-    /// spread over several batches.
-    File {
-        rel: PathBuf,
-        mode: u32,
-        size: u64,
-    },
-    /// The next `len` bytes of the batch's buffer belong to the current file.
-    Data {
-        len: usize,
-    },
-    Dir {
-        rel: PathBuf,
-    },
-    Symlink {
-        rel: PathBuf,
-        target: PathBuf,
-    },
-    /// Left out of the archive; the event has already been sent.
-    Skipped(SkippedEntry),
-}
-
+/// A run of the tar stream, in archive order.
 #[derive(Debug)]
 pub(crate) struct Batch {
-    /// Holds the content in its first `len` bytes; the rest is unused.
+    /// Holds the stream in its first `len` bytes; the rest is unused.
     pub(crate) buf: Vec<u8>,
     pub(crate) len: usize,
-    pub(crate) ops: Vec<Op>,
-    /// Set on the final batch, so a reader that died cannot pass for one
-    /// that finished.
-    pub(crate) last: bool,
-}
-
-struct Filling {
-    buf: Vec<u8>,
-    filled: usize,
-    ops: Vec<Op>,
+    /// Set on the final batch, which ends with the end-of-archive marker,
+    /// so a reader that died cannot pass for one that finished.
+    pub(crate) summary: Option<PackSummary>,
 }
 
 /// Channels of the reader: full batches out, emptied buffers back.
@@ -77,27 +49,22 @@ pub(crate) struct ReaderChannels {
     pub(crate) recycled: Receiver<Vec<u8>>,
 }
 
-/// Walks `root` and sends its entries and file contents as batches. Stops
-/// at the first error (sent as the last message) or when the writer hangs up.
+/// Walks `root` and sends its tar stream as batches. Stops at the first
+/// error (sent as the last message) or when the writer hangs up.
 pub(crate) fn read_ahead(root: &Path, tracker: &Tracker, channels: &ReaderChannels) {
     let mut reader = Reader {
         root,
         tracker,
-        channels,
+        framer: Framer::new(),
+        out: Outbox {
+            channels,
+            current: None,
+        },
         throttle: Throttle::new(),
-        current: None,
+        summary: PackSummary::default(),
     };
     let last = match reader.run() {
-        Ok(()) => {
-            let mut batch = reader.take_current().unwrap_or_else(|| Batch {
-                buf: Vec::new(),
-                len: 0,
-                ops: Vec::new(),
-                last: false,
-            });
-            batch.last = true;
-            Some(Ok(batch))
-        }
+        Ok(()) => Some(Ok(reader.out.last(reader.summary))),
         Err(Stop::Failed(err)) => Some(Err(err)),
         Err(Stop::WriterGone) => None,
     };
@@ -121,59 +88,66 @@ impl From<PackError> for Stop {
 struct Reader<'a> {
     root: &'a Path,
     tracker: &'a Tracker,
-    channels: &'a ReaderChannels,
+    framer: Framer,
+    out: Outbox<'a>,
     throttle: Throttle,
-    current: Option<Filling>,
+    summary: PackSummary,
 }
 
 impl Reader<'_> {
     fn run(&mut self) -> Result<(), Stop> {
-        let mut packable = false;
         for entry in Walker::new(self.root)? {
             let Entry { rel, kind } = entry?;
-            let op = match kind {
+            match kind {
                 EntryKind::File { listed } => {
                     self.read_file(rel, listed)?;
+                    self.summary.files += 1;
                     self.tracker.add_file();
                     self.throttle.tick(self.tracker);
-                    packable = true;
-                    continue;
                 }
-                EntryKind::Dir => Op::Dir { rel },
-                EntryKind::Symlink { target } => Op::Symlink { rel, target },
-                EntryKind::Special(kind) => {
-                    let skipped = SkippedEntry {
-                        path: self.root.join(rel),
-                        kind,
-                    };
-                    // Reported here rather than by the writer so the event
-                    // comes in archive order relative to the reads around it.
-                    self.tracker.skipped(skipped.clone());
-                    self.filling()?.ops.push(Op::Skipped(skipped));
-                    continue;
+                EntryKind::Dir => {
+                    self.out.push(self.framer.dir(self.root, &rel)?)?;
+                    self.summary.dirs += 1;
                 }
-            };
-            packable = true;
-            self.filling()?.ops.push(op);
+                EntryKind::Symlink { target } => {
+                    let header = self.framer.symlink(self.root, &rel, &target)?;
+                    self.out.push(header)?;
+                    self.summary.symlinks += 1;
+                }
+                EntryKind::Special(kind) => self.skip(SkippedEntry {
+                    path: self.root.join(rel),
+                    kind,
+                }),
+            }
         }
-        if !packable {
+        let s = &self.summary;
+        if s.files + s.dirs + s.symlinks == 0 {
             return Err(PackError::EmptyRoot {
                 path: self.root.to_path_buf(),
             }
             .into());
         }
-        Ok(())
+        self.out.push(self.framer.end()?)
+    }
+
+    /// Leaves a special file out, saying so as the walk reaches it, in
+    /// archive order relative to the reads around it.
+    fn skip(&mut self, skipped: SkippedEntry) {
+        tracing::warn!(
+            path = %skipped.path.display(),
+            kind = %skipped.kind,
+            "not packed: special file"
+        );
+        self.tracker.skipped(skipped.clone());
+        self.summary.skipped.push(skipped);
     }
 
     fn read_file(&mut self, rel: PathBuf, listed: FileId) -> Result<(), Stop> {
         let path = self.root.join(&rel);
         let (mut file, meta) = open_listed(&path, listed)?;
         let size = meta.len();
-        self.filling()?.ops.push(Op::File {
-            rel,
-            mode: file_mode(&meta),
-            size,
-        });
+        let header = self.framer.file(self.root, &rel, file_mode(&meta), size)?;
+        self.out.push(header)?;
 
         let changed = |what| PackError::ChangedDuringPack {
             path: path.clone(),
@@ -181,8 +155,7 @@ impl Reader<'_> {
         };
         let mut remaining = size;
         loop {
-            let filling = self.filling()?;
-            let spare = &mut filling.buf[filling.filled..];
+            let spare = self.out.spare()?;
             // Asking for one byte more than announced detects a file that
             // grew, without an extra read: the last read of a stable file
             // comes back short, which on a regular file means end of file.
@@ -204,52 +177,86 @@ impl Reader<'_> {
                 if remaining > 0 {
                     return Err(changed("it got shorter").into());
                 }
-                return Ok(());
+                break;
             }
             if n as u64 > remaining {
                 return Err(changed("it got longer").into());
             }
-            filling.filled += n;
-            match filling.ops.last_mut() {
-                Some(Op::Data { len }) => *len += n,
-                _ => filling.ops.push(Op::Data { len: n }),
-            }
+            self.out.advance(n);
             self.tracker.add_read(n as u64);
             remaining -= n as u64;
             if remaining == 0 && n < want {
-                return Ok(());
+                break;
             }
         }
+        self.out.push(padding(size))
     }
+}
 
-    /// The batch being filled, after sending the previous one if it is full.
-    fn filling(&mut self) -> Result<&mut Filling, Stop> {
-        if self
-            .current
-            .as_ref()
-            .is_some_and(|f| f.filled == f.buf.len())
-        {
-            let full = self.take_current().expect("checked above");
+/// The batch being filled, and the channels it leaves by.
+struct Outbox<'a> {
+    channels: &'a ReaderChannels,
+    current: Option<Filling>,
+}
+
+struct Filling {
+    buf: Vec<u8>,
+    filled: usize,
+}
+
+impl Outbox<'_> {
+    /// The unused end of the batch being filled, after sending the previous
+    /// batch if it is full; never empty.
+    fn spare(&mut self) -> Result<&mut [u8], Stop> {
+        if let Some(full) = self.current.take_if(|f| f.filled == f.buf.len()) {
+            let batch = Batch {
+                buf: full.buf,
+                len: full.filled,
+                summary: None,
+            };
             self.channels
                 .batches
-                .send(Ok(full))
+                .send(Ok(batch))
                 .map_err(|_| Stop::WriterGone)?;
         }
         let recycled = &self.channels.recycled;
-        Ok(self.current.get_or_insert_with(|| Filling {
+        let filling = self.current.get_or_insert_with(|| Filling {
             buf: recycled.try_recv().unwrap_or_else(|_| vec![0; BATCH_BYTES]),
             filled: 0,
-            ops: Vec::new(),
-        }))
+        });
+        Ok(&mut filling.buf[filling.filled..])
     }
 
-    fn take_current(&mut self) -> Option<Batch> {
-        self.current.take().map(|f| Batch {
-            buf: f.buf,
-            len: f.filled,
-            ops: f.ops,
-            last: false,
-        })
+    /// Counts `n` bytes written into [`Outbox::spare`] as part of the stream.
+    fn advance(&mut self, n: usize) {
+        if let Some(filling) = self.current.as_mut() {
+            filling.filled += n;
+        }
+    }
+
+    /// Appends `bytes` to the stream, across batches if need be.
+    fn push(&mut self, mut bytes: &[u8]) -> Result<(), Stop> {
+        while !bytes.is_empty() {
+            let spare = self.spare()?;
+            let n = spare.len().min(bytes.len());
+            spare[..n].copy_from_slice(&bytes[..n]);
+            self.advance(n);
+            bytes = &bytes[n..];
+        }
+        Ok(())
+    }
+
+    /// The final batch: what is left of the stream, and the summary.
+    fn last(&mut self, summary: PackSummary) -> Batch {
+        let (buf, len) = self
+            .current
+            .take()
+            .map_or((Vec::new(), 0), |f| (f.buf, f.filled));
+        Batch {
+            buf,
+            len,
+            summary: Some(summary),
+        }
     }
 }
 
