@@ -150,9 +150,7 @@ pub fn has_json_body(response: &axum::response::Response) -> bool {
 
 /// Caller input quoted for an error detail: `"…"` around [`excerpt`] of
 /// at most 64 characters.
-pub fn quoted(input: &str) -> String {
-    format!("\"{}\"", excerpt(input, 64))
-}
+pub use comwit_client::excerpt::quoted;
 
 #[cfg(test)]
 mod excerpt_tests {

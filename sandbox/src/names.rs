@@ -1,63 +1,44 @@
 //! Validation and normalisation of the names callers send: hostnames,
 //! app and database names, environment keys.
 
+use comwit_client::rules;
+
 use crate::error::ApiError;
 
 /// A host name (domain, custom hostname, nameserver), normalised — the
-/// platform rule of `comwit_client::names`, with a 400 that quotes a short
+/// platform rule of `comwit_client::rules`, with a 400 that quotes a short
 /// excerpt of the input and names the rule it broke.
 pub fn hostname(raw: &str) -> Result<String, ApiError> {
-    comwit_client::names::hostname(raw).map_err(|why| invalid_hostname(raw, &why))
+    rules::hostname(raw).map_err(|why| invalid_hostname(raw, &why))
 }
 
-/// A name a record may point at (underscores allowed).
-pub fn dns_target(raw: &str) -> Result<String, ApiError> {
-    comwit_client::names::dns_target(raw).map_err(|why| invalid_hostname(raw, &why))
-}
-
-fn invalid_hostname(raw: &str, why: &comwit_client::names::HostnameError) -> ApiError {
+fn invalid_hostname(raw: &str, why: &rules::HostnameError) -> ApiError {
     ApiError::bad_request(format!(
         "invalid hostname {}: {why}",
         crate::error::quoted(raw)
     ))
 }
 
-/// App and database names: 1–63 of `a-z 0-9 -`, starting with a letter or
-/// digit (*assumed*: DNS-label-like, since names can become hostnames).
+/// App and database names, by the platform rule of `comwit_client::rules`.
 pub fn resource_name(kind: &str, raw: &str) -> Result<String, ApiError> {
-    let ok = !raw.is_empty()
-        && raw.len() <= 63
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !raw.starts_with('-')
-        && !raw.ends_with('-');
-    if ok {
-        Ok(raw.to_string())
-    } else {
-        Err(ApiError::bad_request(format!(
-            "invalid {kind} name {}: use 1 to 63 lower-case letters, digits and inner hyphens, e.g. \"web\"",
-            crate::error::quoted(raw)
-        )))
-    }
+    rules::resource_name(raw)
+        .map(str::to_string)
+        .map_err(|why| {
+            ApiError::bad_request(format!(
+                "invalid {kind} name {}: {why}",
+                crate::error::quoted(raw)
+            ))
+        })
 }
 
-/// Environment keys: `[A-Za-z_][A-Za-z0-9_]*`, at most 256 characters.
+/// Environment keys, by the platform rule of `comwit_client::rules`.
 pub fn env_key(raw: &str) -> Result<(), ApiError> {
-    let mut bytes = raw.bytes();
-    let ok = raw.len() <= 256
-        && bytes
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(format!(
-            "invalid environment key {}: use letters, digits and underscores, not starting with a digit",
+    rules::env_key(raw).map(drop).map_err(|why| {
+        ApiError::bad_request(format!(
+            "invalid environment key {}: {why}",
             crate::error::quoted(raw)
-        )))
-    }
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,12 @@
 //! messages both quote input through it, so a 60 KB name or raw control
 //! bytes never come back whole.
 
+/// `input` in double quotes, as an excerpt of at most 64 characters: how
+/// an error message quotes what it refuses.
+pub fn quoted(input: &str) -> String {
+    format!("\"{}\"", excerpt(input, 64))
+}
+
 /// At most `max` characters of `input`, control characters escaped, cut
 /// with an ellipsis.
 pub fn excerpt(input: &str, max: usize) -> String {

@@ -18,9 +18,9 @@ pub mod error;
 pub mod excerpt;
 pub mod http;
 pub mod models;
-pub mod names;
 pub mod package;
 pub mod places;
+pub mod rules;
 pub mod secret;
 #[cfg(feature = "sql")]
 pub mod sql;

@@ -15,15 +15,7 @@ fn client(h: &Harness) -> Client {
 }
 
 async fn storefront(h: &Harness) -> String {
-    client(h)
-        .projects()
-        .list()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.name == "storefront")
-        .expect("the demo project")
-        .project_id
+    h.storefront().await
 }
 
 async fn records(h: &Harness, domain: &str) -> Vec<Record> {
@@ -332,7 +324,7 @@ async fn domains_are_added_with_nameservers_to_copy_checked_and_deleted() {
     h.key(KeyCode::Char('n'));
     h.chars("not a domain");
     h.key(KeyCode::Enter);
-    assert!(toasts(&h).contains("is not a domain"), "{}", toasts(&h));
+    assert!(toasts(&h).contains("is not a host name"), "{}", toasts(&h));
     h.ctrl('u');
     h.chars("launch.example");
     h.key(KeyCode::Enter);

@@ -181,7 +181,8 @@ pub async fn create_domain(
     let mode = req.dns_mode.as_deref().unwrap_or(DELEGATED_MODE);
     if mode != DELEGATED_MODE {
         return Err(ApiError::bad_request(format!(
-            "unknown dns_mode {mode:?}: only {DELEGATED_MODE} is available"
+            "unknown dns_mode {}: only {DELEGATED_MODE} is available",
+            crate::error::quoted(mode)
         )));
     }
     let mut conn = state.store.lock();

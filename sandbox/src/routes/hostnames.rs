@@ -311,7 +311,8 @@ pub async fn attach(
     let dns_mode = req.dns_mode.as_deref().unwrap_or(EXTERNAL);
     if dns_mode != EXTERNAL && dns_mode != MANAGED {
         return Err(ApiError::bad_request(format!(
-            "unknown dns_mode {dns_mode:?}: use {EXTERNAL} or {MANAGED}"
+            "unknown dns_mode {}: use {EXTERNAL} or {MANAGED}",
+            crate::error::quoted(dns_mode)
         )));
     }
     // Attach always goes through brrrd first (documented).

@@ -1,6 +1,6 @@
 //! DNS records of a project domain's zone.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use comwit_client::rules::{self, DEFAULT_TTL, RecordError};
 
 use crate::extract::ApiPath;
 use axum::extract::State;
@@ -17,9 +17,6 @@ use crate::error::{ApiError, ApiResult, Problem, quoted};
 use crate::extract::ApiJson;
 use crate::ids::{new_id, now_rfc3339};
 use crate::state::AppState;
-
-pub const TYPES: &[&str] = &["A", "AAAA", "CNAME", "TXT", "MX", "A_ALIAS"];
-const DEFAULT_TTL: u32 = 300;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Record {
@@ -193,147 +190,38 @@ pub fn delete_platform_records(
     })
 }
 
-/// `www` → `www.example.com`, `@` → `example.com`; a fully qualified name
-/// must lie inside the zone.
+/// The record name inside `zone`, by the platform rule; a 400 quotes it.
 pub fn qualify(zone: &str, raw: &str) -> ApiResult<String> {
-    let raw = raw.trim();
-    let bad =
-        |why: String| ApiError::bad_request(format!("invalid record name {}: {why}", quoted(raw)));
-    if raw.is_empty() {
-        return Err(bad("it is empty; use @ for the apex".into()));
-    }
-    if raw == "@" {
-        return Ok(zone.to_string());
-    }
-    let lower = raw.to_ascii_lowercase();
-    let (name, absolute) = match lower.strip_suffix('.') {
-        Some(n) => (n.to_string(), true),
-        None => (lower.clone(), false),
-    };
-    let inside = name == zone || name.ends_with(&format!(".{zone}"));
-    let fqdn = if inside {
-        name
-    } else if absolute {
-        return Err(bad(format!("it is outside the zone {zone}")));
-    } else {
-        format!("{name}.{zone}")
-    };
-    if fqdn.len() > 253 {
-        return Err(bad("the full name is longer than 253 characters".into()));
-    }
-    for (i, label) in fqdn.split('.').enumerate() {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && (label == "*" && i == 0
-                || label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-        if !ok {
-            return Err(bad(format!(
-                "label {} must be 1-63 letters, digits, hyphens or underscores (or a leading *)",
-                quoted(label)
-            )));
-        }
-    }
-    Ok(fqdn)
+    rules::qualify(zone, raw).map_err(|why| {
+        ApiError::bad_request(format!("invalid record name {}: {why}", quoted(raw.trim())))
+    })
 }
 
-fn is_hostname(v: &str) -> bool {
-    crate::names::dns_target(v).is_ok()
+/// The record type as the platform spells it; a 400 quotes what was sent.
+fn record_type(raw: &str) -> ApiResult<&'static str> {
+    rules::record_type(raw).map_err(|why| {
+        ApiError::bad_request(format!("unsupported record type {}: {why}", quoted(raw)))
+    })
 }
 
-/// Checks every value for its type; the error names the value.
-pub fn validate(kind: &str, zone: &str, name: &str, values: &[String]) -> ApiResult<Vec<String>> {
-    if !TYPES.contains(&kind) {
-        return Err(ApiError::bad_request(format!(
-            "unsupported record type {}: use one of {}",
-            quoted(kind),
-            TYPES.join(", ")
-        )));
-    }
-    if values.is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "a {kind} record needs at least one value"
-        )));
-    }
-    if values.len() > 100 {
-        return Err(ApiError::bad_request("a record holds at most 100 values"));
-    }
-    let single = matches!(kind, "CNAME" | "A_ALIAS");
-    if single && values.len() != 1 {
-        return Err(ApiError::bad_request(format!(
-            "a {kind} record takes exactly one value"
-        )));
-    }
-    if kind == "CNAME" && name == zone {
-        return Err(ApiError::bad_request(
-            "a CNAME cannot sit at the zone apex; use A_ALIAS there",
-        ));
-    }
-    if kind == "A_ALIAS" && name != zone {
-        return Err(ApiError::bad_request(
-            "A_ALIAS is the apex alias: its name must be @ (the zone apex); use CNAME for subdomains",
-        ));
-    }
-    let mut out = Vec::with_capacity(values.len());
-    for v in values {
-        let v = v.trim();
-        let fail = |expect: &str| {
-            Err(ApiError::bad_request(format!(
-                "invalid {kind} value {}: expected {expect}",
-                quoted(v)
-            )))
-        };
-        let normalised = match kind {
-            "A" => match v.parse::<Ipv4Addr>() {
-                Ok(ip) => ip.to_string(),
-                Err(_) => return fail("an IPv4 address like 192.0.2.10"),
-            },
-            "AAAA" => match v.parse::<Ipv6Addr>() {
-                Ok(ip) => ip.to_string(),
-                Err(_) => return fail("an IPv6 address like 2001:db8::1"),
-            },
-            "CNAME" | "A_ALIAS" => {
-                if !is_hostname(v) {
-                    return fail("a hostname like target.example.net");
-                }
-                v.trim_end_matches('.').to_ascii_lowercase()
-            }
-            "MX" => {
-                let mut parts = v.split_whitespace();
-                match (
-                    parts.next().map(str::parse::<u16>),
-                    parts.next(),
-                    parts.next(),
-                ) {
-                    (Some(Ok(pref)), Some(host), None) if is_hostname(host) => {
-                        format!("{pref} {}", host.trim_end_matches('.').to_ascii_lowercase())
-                    }
-                    _ => return fail("\"<preference> <mail host>\", like \"10 mail.example.com\""),
-                }
-            }
-            _ => {
-                // TXT: printable text, at most 4000 characters (split into
-                // 255-byte strings on the wire).
-                if v.is_empty() || v.len() > 4000 || v.chars().any(|c| c.is_control()) {
-                    return fail("1 to 4000 printable characters");
-                }
-                v.to_string()
-            }
-        };
-        out.push(normalised);
-    }
-    Ok(out)
+/// Checks every value for its type; a 400 quotes the value it refuses.
+pub fn validate(
+    kind: &'static str,
+    zone: &str,
+    name: &str,
+    values: &[String],
+) -> ApiResult<Vec<String>> {
+    rules::check_values(kind, zone, name, values).map_err(|e| match e {
+        RecordError::Value { index, why } => ApiError::bad_request(format!(
+            "invalid {kind} value {}: it {why}",
+            quoted(values[index].trim())
+        )),
+        other => ApiError::bad_request(other.to_string()),
+    })
 }
 
 fn check_ttl(ttl: u32) -> ApiResult<u32> {
-    if (60..=86_400).contains(&ttl) {
-        Ok(ttl)
-    } else {
-        Err(ApiError::bad_request(format!(
-            "ttl {ttl} is out of range: use 60 to 86400 seconds"
-        )))
-    }
+    rules::check_ttl(ttl).map_err(|why| ApiError::bad_request(why.to_string()))
 }
 
 fn require_managed(dom: &Domain) -> ApiResult<()> {
@@ -428,16 +316,16 @@ pub async fn create_record(
     let mut conn = state.store.lock();
     let dom = load_domain(&conn, &project_id, &domain)?;
     require_managed(&dom)?;
-    let kind = req.kind.trim().to_ascii_uppercase();
+    let kind = record_type(&req.kind)?;
     let name = qualify(&dom.domain, &req.name)?;
-    let values = validate(&kind, &dom.domain, &name, &req.values)?;
+    let values = validate(kind, &dom.domain, &name, &req.values)?;
     let ttl = check_ttl(req.ttl.unwrap_or(DEFAULT_TTL))?;
     let tx = conn.transaction()?;
-    check_conflicts(&tx, &dom.hosted_zone_id, &name, &kind, None)?;
+    check_conflicts(&tx, &dom.hosted_zone_id, &name, kind, None)?;
     let record = Record {
         id: new_id("dnsrec_"),
         name,
-        kind,
+        kind: kind.to_string(),
         ttl,
         values,
         owner: "user".into(),
@@ -510,23 +398,20 @@ pub async fn update_record(
     })?;
     require_managed(&dom)?;
     refuse_platform(&current)?;
-    let kind = req
-        .kind
-        .map(|k| k.trim().to_ascii_uppercase())
-        .unwrap_or_else(|| current.kind.clone());
+    let kind = record_type(req.kind.as_deref().unwrap_or(&current.kind))?;
     let name = match req.name {
         Some(n) => qualify(&dom.domain, &n)?,
         None => current.name.clone(),
     };
     let values = validate(
-        &kind,
+        kind,
         &dom.domain,
         &name,
         req.values.as_ref().unwrap_or(&current.values),
     )?;
     let ttl = check_ttl(req.ttl.unwrap_or(current.ttl))?;
     let tx = conn.transaction()?;
-    check_conflicts(&tx, &dom.hosted_zone_id, &name, &kind, Some(&record_id))?;
+    check_conflicts(&tx, &dom.hosted_zone_id, &name, kind, Some(&record_id))?;
     tx.execute(
         "UPDATE records SET name = ?2, type = ?3, ttl = ?4, vals = ?5, status = 'in_sync' WHERE id = ?1",
         params![record_id, name, kind, ttl, json(&values)],
@@ -534,7 +419,7 @@ pub async fn update_record(
     tx.commit()?;
     let record = Record {
         name,
-        kind,
+        kind: kind.to_string(),
         ttl,
         values,
         ..current
@@ -599,7 +484,8 @@ mod tests {
 
     #[test]
     fn values_are_checked_per_type() {
-        let ok = |k: &str, n: &str, v: &str| validate(k, "example.com", n, &[v.to_string()]);
+        let ok =
+            |k: &'static str, n: &str, v: &str| validate(k, "example.com", n, &[v.to_string()]);
         assert!(ok("A", "example.com", "192.0.2.1").is_ok());
         assert!(ok("A", "example.com", "2001:db8::1").is_err());
         assert!(ok("AAAA", "example.com", "2001:db8::1").is_ok());
@@ -609,7 +495,8 @@ mod tests {
         assert!(ok("MX", "example.com", "mail.example.com").is_err());
         assert!(ok("A_ALIAS", "example.com", "d1.cloudfront.net").is_ok());
         assert!(ok("A_ALIAS", "www.example.com", "d1.cloudfront.net").is_err());
-        assert!(ok("SRV", "example.com", "x").is_err());
+        assert!(record_type("SRV").is_err());
+        assert_eq!(record_type(" a_alias ").unwrap(), "A_ALIAS");
         let err = ok("A", "example.com", "not-an-ip").unwrap_err();
         assert!(err.detail().contains("not-an-ip"));
     }

@@ -179,7 +179,8 @@ pub async fn mint_token(
     caller.require_operator()?;
     if let Some(bad) = req.scopes.iter().find(|s| !is_known_scope(s)) {
         return Err(ApiError::bad_request(format!(
-            "unknown scope {bad:?}: use any of {}, {}",
+            "unknown scope {}: use any of {}, {}",
+            crate::error::quoted(bad),
             LIVE_SCOPES.join(", "),
             PLANNED_SCOPES.join(", ")
         )));

@@ -219,7 +219,7 @@ async fn records_locked_while_pending_and_validated_when_managed() {
         ),
         (
             json!({"name": "x", "type": "A", "ttl": 5, "values": ["192.0.2.1"]}),
-            "ttl",
+            "TTL 5 is out of range",
         ),
         (
             json!({"name": "x", "type": "TXT", "values": []}),

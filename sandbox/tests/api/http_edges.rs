@@ -145,6 +145,18 @@ async fn error_details_quote_at_most_a_short_excerpt_of_the_input() {
             json!({ "domain": "www.example.com", "dns_mode": long }),
         )
         .await,
+        env.post(
+            &format!("/v1/projects/{p}/domains"),
+            &env.user,
+            json!({ "domain": "example.com", "dns_mode": long }),
+        )
+        .await,
+        env.post(
+            "/_sandbox/tokens",
+            &env.op,
+            json!({ "scopes": [long], "projects": [] }),
+        )
+        .await,
         env.put(
             &format!("/v1/projects/{p}/apps/{app}/environment/{long}"),
             &env.user,

@@ -38,22 +38,6 @@ pub struct DatabasesView {
     ui: ListUi<Intent>,
 }
 
-/// Database names: lowercase letters, digits and dashes.
-fn valid_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("give the database a name, e.g. app-db".into());
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-    {
-        return Err(format!(
-            "{name}: {bad:?} is not allowed (lowercase letters, digits and -)"
-        ));
-    }
-    Ok(())
-}
-
 impl DatabasesView {
     pub fn new(project: &str) -> Self {
         Self {
@@ -112,7 +96,7 @@ impl View for DatabasesView {
                 Outcome::Copy(text) => cx.copy("the database token", text),
                 Outcome::Confirmed(Intent::Create, name) => {
                     let name = name.trim().to_string();
-                    if let Err(why) = valid_name(&name) {
+                    if let Err(why) = super::checks::database_name(&name) {
                         cx.toast(Level::Warning, why);
                         return true;
                     }
@@ -246,15 +230,5 @@ impl View for DatabasesView {
                 ])
             },
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn names_are_checked_before_sending() {
-        assert!(super::valid_name("app-db").is_ok());
-        assert!(super::valid_name("").is_err());
-        assert!(super::valid_name("App DB").unwrap_err().contains("'A'"));
     }
 }

@@ -105,11 +105,11 @@ impl DomainsView {
     }
 
     fn add(&mut self, typed: String, cx: &mut Ctx<'_>) {
-        let name = match comwit_client::names::hostname(&typed).map_err(|e| e.to_string()) {
+        let name = match super::checks::hostname(&typed) {
             Ok(n) => n,
             Err(why) => {
                 // Keep the prompt open so the name can be fixed.
-                cx.toast(Level::Warning, format!("{typed:?} is not a domain: {why}"));
+                cx.toast(Level::Warning, why);
                 return;
             }
         };

@@ -152,7 +152,7 @@ impl EnvView {
 
     fn submit(&mut self, values: Vec<String>, editing: bool, cx: &mut Ctx<'_>) {
         let (key, value) = (values[0].trim().to_string(), values[1].clone());
-        if let Err(why) = valid_key(&key) {
+        if let Err(why) = super::checks::env_key(&key) {
             if let Some(m) = &mut self.ui.modal {
                 m.refuse(why);
             }
@@ -192,25 +192,6 @@ impl EnvView {
             }
         });
     }
-}
-
-/// Env keys: letters, digits and underscores, not starting with a digit.
-fn valid_key(key: &str) -> Result<(), String> {
-    if key.is_empty() {
-        return Err("the key is empty".into());
-    }
-    if key.starts_with(|c: char| c.is_ascii_digit()) {
-        return Err(format!("{key}: a key cannot start with a digit"));
-    }
-    if let Some(bad) = key
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-    {
-        return Err(format!(
-            "{key}: {bad:?} is not allowed (use letters, digits and _)"
-        ));
-    }
-    Ok(())
 }
 
 /// What the `/` filter matches.
@@ -410,13 +391,5 @@ mod tests {
         assert!(credential_warning("X", "3f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d").is_some());
         assert!(credential_warning("LOG_LEVEL", "info").is_none());
         assert!(credential_warning("SITE_URL", "https://shop.example/x").is_none());
-    }
-
-    #[test]
-    fn keys_are_checked_before_sending() {
-        assert!(valid_key("API_BASE").is_ok());
-        assert!(valid_key("").is_err());
-        assert!(valid_key("1X").unwrap_err().contains("digit"));
-        assert!(valid_key("A-B").unwrap_err().contains("'-'"));
     }
 }

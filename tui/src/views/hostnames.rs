@@ -193,11 +193,13 @@ impl View for HostnamesView {
                 Outcome::Open => {}
                 Outcome::Copy(text) => cx.copy("the records", text),
                 Outcome::Submitted(Intent::Attach, values) => {
-                    let domain = values[0].trim().trim_end_matches('.').to_ascii_lowercase();
-                    if domain.is_empty() || !domain.contains('.') || domain.contains(' ') {
-                        modal.refuse("give a hostname like www.example.com");
-                        return true;
-                    }
+                    let domain = match super::checks::hostname(&values[0]) {
+                        Ok(domain) => domain,
+                        Err(why) => {
+                            modal.refuse(why);
+                            return true;
+                        }
+                    };
                     let mode = if values[1] == MODES[1] {
                         DnsMode::ManagedProjectDomain
                     } else {

@@ -4,6 +4,7 @@
 //! back in `on_msg`.
 
 mod builds;
+pub mod checks;
 mod database;
 mod databases;
 mod deploy_watch;
@@ -12,7 +13,6 @@ mod dns_shared;
 mod domains;
 mod env;
 mod hostnames;
-mod record_rules;
 mod records;
 mod sql;
 mod watch_rules;

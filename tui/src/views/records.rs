@@ -17,9 +17,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
+use super::checks::{self, DEFAULT_TTL, Draft, TYPES};
 use super::detail::panel;
 use super::dns_shared::{MANAGED, status_badge};
-use super::record_rules::{self, DEFAULT_TTL, Draft, TYPES};
 use super::{Hint, Remote, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::{Level, Notice};
@@ -158,7 +158,7 @@ impl RecordsView {
             .map(|r| {
                 format!(
                     "{} {} {} {}",
-                    record_rules::relative(&self.zone, &r.name),
+                    checks::relative(&self.zone, &r.name),
                     r.kind,
                     r.values.join(" "),
                     r.owner.as_deref().unwrap_or_default()
@@ -178,7 +178,7 @@ impl RecordsView {
 
     /// `www CNAME` (what messages call a record).
     fn label(&self, r: &Record) -> String {
-        format!("{} {}", record_rules::relative(&self.zone, &r.name), r.kind)
+        format!("{} {}", checks::relative(&self.zone, &r.name), r.kind)
     }
 
     fn owner_app(&self, r: &Record) -> String {
@@ -219,7 +219,7 @@ impl RecordsView {
     fn form(&self, title: String, record: Option<&Record>, intent: Intent) -> Modal<Intent> {
         let (name, kind, ttl, values) = match record {
             Some(r) => (
-                record_rules::relative(&self.zone, &r.name),
+                checks::relative(&self.zone, &r.name),
                 r.kind.as_str(),
                 r.ttl.unwrap_or(DEFAULT_TTL).to_string(),
                 r.values.clone(),
@@ -233,8 +233,8 @@ impl RecordsView {
                  A 192.0.2.10 · AAAA 2001:db8::1 · CNAME/A_ALIAS a host · MX \"10 mail.host\" · \
                  TXT text. TTL in seconds ({}-{}).",
                 self.zone,
-                record_rules::TTL_RANGE.start(),
-                record_rules::TTL_RANGE.end()
+                checks::TTL_RANGE.start(),
+                checks::TTL_RANGE.end()
             )],
             vec![
                 Field::text("name", &name),
@@ -298,7 +298,7 @@ impl RecordsView {
         self.list()
             .iter()
             .filter(|r| r.is_platform_owned() && Some(r.id.as_str()) != editing)
-            .find(|r| record_rules::clashes(&draft.fqdn, &draft.kind, &r.name, &r.kind))
+            .find(|r| checks::clashes(&draft.fqdn, &draft.kind, &r.name, &r.kind))
             .map(|r| {
                 format!(
                     "{} is managed by the platform for {}: a {} record can't be written at {}",
@@ -312,7 +312,7 @@ impl RecordsView {
 
     fn submit(&mut self, intent: Intent, values: Vec<String>, cx: &mut Ctx<'_>) {
         let field = |i: usize| values.get(i).map(String::as_str).unwrap_or_default();
-        let checked = record_rules::check(&self.zone, field(0), field(1), field(2), field(3));
+        let checked = checks::record(&self.zone, field(0), field(1), field(2), field(3));
         let editing = match &intent {
             Intent::Edit(id) => Some(id.as_str()),
             _ => None,
@@ -337,7 +337,7 @@ impl RecordsView {
         let (project, zone) = (self.project.clone(), self.zone.clone());
         let label = format!(
             "{} {}",
-            record_rules::relative(&self.zone, &draft.fqdn),
+            checks::relative(&self.zone, &draft.fqdn),
             draft.kind
         );
         match intent {
@@ -635,7 +635,7 @@ impl View for RecordsView {
                         Cell::from(r.owner.clone().unwrap_or_else(|| "user".into()))
                     };
                     Row::new(vec![
-                        Cell::from(record_rules::relative(zone, &r.name)),
+                        Cell::from(checks::relative(zone, &r.name)),
                         Cell::from(r.kind.clone()),
                         Cell::from(r.ttl.map(|t| t.to_string()).unwrap_or_default()),
                         Cell::from(r.values.join(", ")),
@@ -790,12 +790,12 @@ mod tests {
         )]);
         assert!(v.write_lock().is_none());
         v.apps.insert("app_1".into(), "web".into());
-        let draft = record_rules::check("shop.example", "www", "TXT", "300", "x").unwrap();
+        let draft = checks::record("shop.example", "www", "TXT", "300", "x").unwrap();
         let why = v
             .platform_clash(&draft, None)
             .expect("a CNAME owns its name");
         assert!(why.contains("app web"), "{why}");
-        let other = record_rules::check("shop.example", "api", "A", "300", "192.0.2.1").unwrap();
+        let other = checks::record("shop.example", "api", "A", "300", "192.0.2.1").unwrap();
         assert!(v.platform_clash(&other, None).is_none());
 
         let pending = RecordsView::new(

@@ -194,6 +194,21 @@ pub fn row_labels(app: &App) -> Vec<String> {
 }
 
 impl Harness {
+    /// The demo project's id, through the API.
+    pub async fn storefront(&self) -> String {
+        self.app
+            .session
+            .client
+            .projects()
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.name == "storefront")
+            .expect("the demo project")
+            .project_id
+    }
+
     /// Switches sandbox faults on or off (`{"managed_dns_failing": true}`).
     pub async fn faults(&self, faults: serde_json::Value) {
         let info = self.sandbox.info();

@@ -1,6 +1,4 @@
-//! The platform's rule for host names, in one place: the sandbox validates
-//! what callers send with it, the dashboard checks input with it before
-//! sending.
+//! Host names.
 //!
 //! A host name is at least two labels of letters, digits and inner
 //! hyphens, at most 253 characters; internationalised names are accepted
