@@ -196,3 +196,51 @@ async fn connect_picks_the_stored_database_token() {
         SqlValue::Integer(42)
     );
 }
+
+#[tokio::test]
+async fn describe_asks_the_database_whether_a_statement_writes() {
+    let (_sb, _op, _id, url, token) = setup().await;
+    let mut s = SqlSession::with_token(&url, token);
+    s.execute("CREATE TABLE t (a TEXT)", &[]).await.unwrap();
+    let reads = [
+        "SELECT a FROM t WHERE a = :a",
+        "WITH x AS (SELECT replace('ab', 'a', 'c') AS r) SELECT r FROM x",
+        "pragma table_info(t)",
+        "PRAGMA user_version",
+    ];
+    for sql in reads {
+        let d = s.describe(sql).await.unwrap();
+        assert!(d.is_readonly, "{sql} reads");
+    }
+    let writes = [
+        "PRAGMA user_version(5)",
+        "pragma user_version = 5",
+        "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x",
+        "/* select */ DELETE FROM t",
+        "CREATE TABLE u (b)",
+        "REPLACE INTO t VALUES ('x')",
+    ];
+    for sql in writes {
+        let d = s.describe(sql).await.unwrap();
+        assert!(!d.is_readonly, "{sql} writes");
+    }
+    let d = s
+        .describe("SELECT a AS x FROM t WHERE a = :a")
+        .await
+        .unwrap();
+    assert_eq!(d.columns, vec!["x"]);
+    assert_eq!(d.params, vec![Some(":a".to_string())]);
+    // EXPLAIN describes the statement it explains, and never runs it.
+    let d = s
+        .describe("EXPLAIN INSERT INTO t VALUES (1)")
+        .await
+        .unwrap();
+    assert!(d.is_explain && !d.is_readonly);
+    // Nothing ran: the table is still empty and the version unchanged.
+    let version = s.execute("PRAGMA user_version", &[]).await.unwrap();
+    assert_eq!(version.rows[0], vec![SqlValue::Integer(0)]);
+    assert!(matches!(
+        s.describe("SELEC 1").await,
+        Err(SqlError::Statement { .. })
+    ));
+}

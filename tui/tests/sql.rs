@@ -415,6 +415,19 @@ async fn read_only_mode_runs_reads_and_refuses_writes_before_sending() {
         "0 rows",
     )
     .await;
+    // The database decides, not a keyword list: a write spelled as a
+    // function call is refused, a read that calls replace() runs, and an
+    // EXPLAIN of a write shows its plan without running it.
+    run(&mut h, "pragma user_version(5)", "PRAGMA not sent").await;
+    run(
+        &mut h,
+        "with x as (select replace('ab', 'a', 'c') as r) select r from x",
+        "1 row",
+    )
+    .await;
+    assert!(h.screen().contains("cb"), "{}", h.screen());
+    run(&mut h, "explain create table ro (a)", "opcode").await;
+    assert!(!h.screen().contains("not sent"), "{}", h.screen());
     run(&mut h, "pragma user_version = 3", "PRAGMA not sent").await;
     assert_eq!(
         query(&mut h, "pragma user_version", "user_version").await,

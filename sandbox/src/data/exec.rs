@@ -109,17 +109,25 @@ fn to_sql(v: &Value) -> rusqlite::types::Value {
 }
 
 /// `BEGIN TRANSACTION READONLY` / `BEGIN READONLY`, as JS clients send it.
+/// Reads at most four tokens, whatever the statement's size.
 fn is_begin_readonly(sql: &str) -> bool {
-    let words: Vec<String> = sql
-        .trim()
-        .trim_end_matches(';')
-        .split_whitespace()
-        .map(str::to_ascii_uppercase)
-        .collect();
-    matches!(
-        words.iter().map(String::as_str).collect::<Vec<_>>()[..],
-        ["BEGIN", "READONLY"] | ["BEGIN", "TRANSACTION", "READONLY"]
-    )
+    use comwit_client::sql::lexer::{TokenKind, tokens};
+    let mut significant = tokens(sql)
+        .filter(|t| !t.kind.is_trivia())
+        .map(|t| (t.kind, &sql[t.range]));
+    let mut words = Vec::with_capacity(3);
+    for (kind, text) in significant.by_ref().take(4) {
+        match kind {
+            TokenKind::Word => words.push(text.to_ascii_uppercase()),
+            TokenKind::Semicolon => break,
+            _ => return false,
+        }
+    }
+    significant.next().is_none()
+        && matches!(
+            words.iter().map(String::as_str).collect::<Vec<_>>()[..],
+            ["BEGIN", "READONLY"] | ["BEGIN", "TRANSACTION", "READONLY"]
+        )
 }
 
 fn cols_of(stmt: &Statement<'_>) -> Vec<Col> {
@@ -473,4 +481,29 @@ fn bind(stmt: &mut Statement<'_>, s: &Stmt) -> Result<(), HranaError> {
             .map_err(|e| sql_error(&e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_begin_readonly;
+
+    #[test]
+    fn begin_readonly_is_read_through_the_lexer() {
+        for yes in [
+            "BEGIN READONLY",
+            "begin transaction readonly;",
+            "/* js */ BEGIN\n  READONLY -- why",
+        ] {
+            assert!(is_begin_readonly(yes), "{yes}");
+        }
+        for no in [
+            "BEGIN",
+            "BEGIN ( READONLY",
+            "BEGIN READONLY; DROP TABLE t",
+            "SELECT 'BEGIN READONLY'",
+            "BEGIN TRANSACTION READONLY NOW",
+        ] {
+            assert!(!is_begin_readonly(no), "{no}");
+        }
+    }
 }

@@ -8,6 +8,7 @@
 
 mod export;
 mod grid;
+mod highlight;
 mod history;
 mod runner;
 mod statement;
@@ -214,20 +215,6 @@ impl SqlView {
             cx.toast(Level::Info, "a statement is still running");
             return;
         }
-        // Refused before anything is sent: SQL can write, and read-only
-        // mode disables every write.
-        if cx.session.read_only
-            && let Some(write) = statements.iter().find(|s| !statement::is_read(s))
-        {
-            cx.toast(
-                Level::Warning,
-                format!(
-                    "read-only mode: {} not sent; only SELECT, EXPLAIN, WITH … SELECT, PRAGMA reads run",
-                    statement::first_keyword(write)
-                ),
-            );
-            return;
-        }
         for sql in &statements {
             if let Err(e) = self.history.append(sql) {
                 cx.toast(Level::Warning, e);
@@ -243,9 +230,10 @@ impl SqlView {
             started: Instant::now(),
         });
         let session = session.clone();
+        let read_only = cx.session.read_only;
         let progress = cx.reporter::<Msg>();
         cx.spawn(async move {
-            let report = runner::run(session, statements, move |rows| {
+            let report = runner::run(session, statements, read_only, move |rows| {
                 progress.send(Msg::Progress { run: id, rows });
             })
             .await;
@@ -824,6 +812,7 @@ impl View for SqlView {
             Style::new()
         });
         frame.render_widget(&self.editor, inner);
+        highlight::paint(&self.editor, inner, frame.buffer_mut(), theme);
 
         let mut block = Block::default()
             .borders(Borders::ALL)

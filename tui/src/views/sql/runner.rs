@@ -171,16 +171,26 @@ pub struct RunReport {
 
 /// Runs `statements` in order on the session, stopping at the first
 /// error. Queries stream through the cursor; `progress` hears the row
-/// count as it grows.
+/// count as it grows. In read-only mode every statement is first
+/// described by the server, and none runs unless all of them read.
 pub async fn run(
     session: Arc<Mutex<SqlSession>>,
     statements: Vec<String>,
+    read_only: bool,
     progress: impl Fn(u64) + Send + Sync,
 ) -> RunReport {
     let started = Instant::now();
     let mut session = session.lock().await;
     let mut results = Vec::new();
     let mut error = None;
+    if read_only {
+        error = refuse_writes(&mut session, &statements).await;
+    }
+    let statements = if error.is_some() {
+        Vec::new()
+    } else {
+        statements
+    };
     for sql in statements {
         let outcome = if statement::streams(&sql) {
             stream(&mut session, &sql, &progress).await
@@ -203,6 +213,41 @@ pub async fn run(
         error,
         autocommit: session.is_autocommit(),
         elapsed: started.elapsed(),
+    }
+}
+
+/// Read-only mode's guard: the database's own parser (Hrana `describe`)
+/// says whether a statement writes, so no keyword list can be fooled.
+/// The first statement that writes, or cannot be described, stops the run
+/// before anything is executed.
+async fn refuse_writes(session: &mut SqlSession, statements: &[String]) -> Option<RunError> {
+    for sql in statements {
+        match session.describe(sql).await {
+            // An EXPLAIN shows the plan of a write without running it.
+            Ok(d) if d.is_readonly || d.is_explain => {}
+            Ok(_) => {
+                return Some(RunError {
+                    sql: sql.clone(),
+                    code: None,
+                    message: format!(
+                        "read-only mode: {} not sent, as the database says it writes; \
+                         only statements that change nothing run",
+                        statement_word(sql)
+                    ),
+                    stream_lost: false,
+                });
+            }
+            Err(e) => return Some(run_error(sql.clone(), e)),
+        }
+    }
+    None
+}
+
+/// How a message names a statement: its first keyword.
+fn statement_word(sql: &str) -> String {
+    match comwit_client::sql::statements::first_keyword(sql) {
+        word if word.is_empty() => "the statement".into(),
+        word => word,
     }
 }
 

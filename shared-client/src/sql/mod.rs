@@ -13,13 +13,32 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use libsql_hrana::proto::{
-    Batch, BatchStep, CursorReqBody, ExecuteStreamReq, GetAutocommitStreamReq, PipelineReqBody,
-    PipelineRespBody, Stmt, StmtResult, StreamRequest, StreamResponse, StreamResult,
-    Value as HValue,
+    Batch, BatchStep, CursorReqBody, DescribeStreamReq, ExecuteStreamReq, GetAutocommitStreamReq,
+    PipelineReqBody, PipelineRespBody, Stmt, StmtResult, StreamRequest, StreamResponse,
+    StreamResult, Value as HValue,
 };
 
 use crate::client::Client;
 use crate::secret::Secret;
+
+pub mod lexer;
+pub mod statements;
+
+pub use statements::split_statements;
+
+/// A statement as the server describes it, before it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description {
+    /// It makes no direct change to the database (SQLite's
+    /// `sqlite3_stmt_readonly`: transaction control counts as read-only;
+    /// an `EXPLAIN` answers for the statement it explains).
+    pub is_readonly: bool,
+    /// `EXPLAIN …`: it shows a plan and never runs the statement.
+    pub is_explain: bool,
+    /// Each parameter's name (`:id`), `None` for a positional `?`.
+    pub params: Vec<Option<String>>,
+    pub columns: Vec<String>,
+}
 
 /// A value as SQLite holds it, for display and arguments.
 #[derive(Debug, Clone, PartialEq)]
@@ -301,6 +320,33 @@ impl SqlSession {
         }
     }
 
+    /// What the server makes of one statement without running it (Hrana
+    /// `describe`): whether it writes, its parameters and columns. The
+    /// database's own parser decides, so `PRAGMA user_version(5)` is a
+    /// write however it is spelled and a `replace()` call in a query is not.
+    pub async fn describe(&mut self, sql: &str) -> Result<Description, SqlError> {
+        let req = StreamRequest::Describe(DescribeStreamReq {
+            sql: Some(sql.to_string()),
+            sql_id: None,
+            replication_index: None,
+        });
+        match self.pipeline(vec![req]).await?.pop() {
+            Some(StreamResult::Ok {
+                response: StreamResponse::Describe(d),
+            }) => Ok(Description {
+                is_readonly: d.result.is_readonly,
+                is_explain: d.result.is_explain,
+                params: d.result.params.into_iter().map(|p| p.name).collect(),
+                columns: d.result.cols.into_iter().map(|c| c.name).collect(),
+            }),
+            Some(StreamResult::Error { error }) => Err(SqlError::Statement {
+                code: error.code,
+                message: error.message,
+            }),
+            other => Err(SqlError::Protocol(format!("unexpected result {other:?}"))),
+        }
+    }
+
     /// Runs a script statement by statement (stopping at the first error),
     /// so each gets its own timing and counts.
     pub async fn script(
@@ -510,114 +556,5 @@ fn outcome(sql: &str, r: StmtResult, elapsed: Duration) -> StatementOutcome {
         rows_written: r.rows_written,
         elapsed,
         server_ms: r.query_duration_ms,
-    }
-}
-
-/// Splits a script into statements on `;`, respecting quotes, comments
-/// and `CREATE TRIGGER … BEGIN … END` bodies.
-pub fn split_statements(script: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = script.chars().peekable();
-    let mut word = String::new();
-    // Depth of BEGIN … END inside a trigger definition.
-    let mut trigger = false;
-    let mut depth = 0i32;
-    let flush_word = |word: &mut String, cur_upper: &str, trigger: &mut bool, depth: &mut i32| {
-        let w = word.to_ascii_uppercase();
-        if w == "TRIGGER" && cur_upper.trim_start().starts_with("CREATE") {
-            *trigger = true;
-        } else if *trigger && (w == "BEGIN" || w == "CASE") {
-            *depth += 1;
-        } else if *trigger && w == "END" {
-            *depth -= 1;
-        }
-        word.clear();
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' | '`' | '[' => {
-                let close = if c == '[' { ']' } else { c };
-                cur.push(c);
-                for d in chars.by_ref() {
-                    cur.push(d);
-                    if d == close {
-                        break;
-                    }
-                }
-            }
-            '-' if chars.peek() == Some(&'-') => {
-                for d in chars.by_ref() {
-                    if d == '\n' {
-                        cur.push('\n');
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                chars.next();
-                let mut prev = ' ';
-                for d in chars.by_ref() {
-                    if prev == '*' && d == '/' {
-                        break;
-                    }
-                    prev = d;
-                }
-                cur.push(' ');
-            }
-            ';' => {
-                let upper = cur.to_ascii_uppercase();
-                flush_word(&mut word, &upper, &mut trigger, &mut depth);
-                if trigger && depth > 0 {
-                    cur.push(';');
-                    continue;
-                }
-                let stmt = cur.trim().to_string();
-                if !stmt.is_empty() {
-                    out.push(stmt);
-                }
-                cur.clear();
-                trigger = false;
-                depth = 0;
-            }
-            c if c.is_alphanumeric() || c == '_' => {
-                word.push(c);
-                cur.push(c);
-            }
-            c => {
-                let upper = cur.to_ascii_uppercase();
-                flush_word(&mut word, &upper, &mut trigger, &mut depth);
-                cur.push(c);
-            }
-        }
-    }
-    let stmt = cur.trim().to_string();
-    if !stmt.is_empty() {
-        out.push(stmt);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_statements;
-
-    #[test]
-    fn scripts_split_on_statement_boundaries() {
-        let s =
-            "CREATE TABLE t (a); -- comment; here\nINSERT INTO t VALUES ('a;b'); /* x; */ SELECT 1";
-        assert_eq!(
-            split_statements(s),
-            vec![
-                "CREATE TABLE t (a)",
-                "INSERT INTO t VALUES ('a;b')",
-                "SELECT 1"
-            ]
-        );
-        let trig = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET a = 1; DELETE FROM t; END; SELECT 2;";
-        let parts = split_statements(trig);
-        assert_eq!(parts.len(), 2, "{parts:?}");
-        assert!(parts[0].ends_with("END"));
-        assert_eq!(parts[1], "SELECT 2");
     }
 }
