@@ -17,7 +17,7 @@ use crate::palette::{self, Command, Jump, Palette};
 use crate::session::Session;
 use crate::settings::Settings;
 use crate::tree::{Children, Node, NodeKey, Row, Tree};
-use crate::views::{self, Hint, View, hint};
+use crate::views::{self, AnyView, Hint, View, hint};
 use crate::widgets::list::{Picker, PickerKey};
 use crate::widgets::modal::common_prefix;
 
@@ -43,7 +43,7 @@ pub struct App {
     pub tree: Tree,
     pub tree_cursor: Picker,
     pub focus: Focus,
-    views: HashMap<NodeKey, Box<dyn View>>,
+    views: HashMap<NodeKey, Box<dyn AnyView>>,
     /// The view drawn across the whole body, if any (SQL, watcher).
     pub fullscreen: Option<NodeKey>,
     /// `/readyz`: `None` until the first answer.
@@ -194,10 +194,10 @@ impl App {
     }
 
     pub fn view(&self, key: &NodeKey) -> Option<&dyn View> {
-        self.views.get(key).map(|v| v.as_ref())
+        self.views.get(key).map(|v| v.as_ref() as &dyn View)
     }
 
-    pub fn view_mut(&mut self, key: &NodeKey) -> Option<&mut Box<dyn View>> {
+    pub fn view_mut(&mut self, key: &NodeKey) -> Option<&mut Box<dyn AnyView>> {
         self.views.get_mut(key)
     }
 
@@ -206,7 +206,7 @@ impl App {
     fn with_view<R>(
         &mut self,
         key: &NodeKey,
-        f: impl FnOnce(&mut dyn View, &mut Ctx<'_>) -> R,
+        f: impl FnOnce(&mut dyn AnyView, &mut Ctx<'_>) -> R,
     ) -> Option<R> {
         let view = self.views.get_mut(key)?;
         let mut cx = Ctx::new(&self.session, key.clone(), &self.tx);

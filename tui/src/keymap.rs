@@ -14,7 +14,7 @@ pub struct Binding {
 }
 
 impl Binding {
-    const fn plain(c: char) -> Self {
+    pub const fn plain(c: char) -> Self {
         Self {
             code: KeyCode::Char(c),
             modifiers: KeyModifiers::NONE,
@@ -71,6 +71,7 @@ impl Binding {
             KeyCode::Tab => "tab".into(),
             KeyCode::Esc => "esc".into(),
             KeyCode::Enter => "enter".into(),
+            KeyCode::Delete => "del".into(),
             KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };

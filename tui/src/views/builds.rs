@@ -1,7 +1,6 @@
 //! An app: its details and builds; deploy a directory or `.tar.zst` with a
 //! progress bar, and roll back to a chosen build.
 
-use std::any::Any;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Gauge, Row};
 
 use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Remote, Update, View, hint, write_hint};
 use crate::context::{Ctx, Reporter};
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -36,7 +35,7 @@ enum Intent {
     Rollback { to: String },
 }
 
-enum Msg {
+pub enum Msg {
     Loaded(Result<AppBuilds, comwit_client::Error>),
     Progress(Transfer),
     Deployed(Result<DeployOutcome, comwit_client::Error>),
@@ -45,7 +44,7 @@ enum Msg {
 
 /// Where an upload stands.
 #[derive(Debug, Clone, Copy, Default)]
-struct Transfer {
+pub struct Transfer {
     /// Bytes done of `total` (input bytes for a directory being packed,
     /// file bytes for a prebuilt archive).
     done: u64,
@@ -331,55 +330,6 @@ impl View for BuildsView {
         }
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Loaded(result) => {
-                if let Err(e) = &result {
-                    cx.fail("Loading builds", e);
-                }
-                self.data.finish(result);
-            }
-            Msg::Progress(t) => {
-                if let Some(d) = &mut self.deploying {
-                    d.transfer.done = t.done;
-                    d.transfer.sent = t.sent;
-                }
-            }
-            Msg::Deployed(result) => {
-                let what = self.deploying.take().map(|d| d.what).unwrap_or_default();
-                match result {
-                    Ok(outcome) => {
-                        let build = outcome.deployment.build_id;
-                        let note = if outcome.recovered {
-                            " (the response was lost; found it by listing builds)"
-                        } else {
-                            ""
-                        };
-                        cx.toast(
-                            Level::Success,
-                            format!("deployed {build}: now active{note}"),
-                        );
-                        self.refresh(cx);
-                    }
-                    Err(e) => cx.fail(&format!("Deploying {what}"), &e),
-                }
-            }
-            Msg::RolledBack(result) => match result {
-                Ok(r) => {
-                    cx.toast(
-                        Level::Success,
-                        format!("rolled back: {} is active", r.active_build_id),
-                    );
-                    self.refresh(cx);
-                }
-                Err(e) => cx.fail("Rolling back", &e),
-            },
-        }
-    }
-
     fn refresh(&mut self, cx: &mut Ctx<'_>) {
         self.data.start();
         let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
@@ -486,6 +436,56 @@ impl View for BuildsView {
                     )),
                 bar,
             );
+        }
+    }
+}
+
+impl Update for BuildsView {
+    type Msg = Msg;
+
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Loaded(result) => {
+                if let Err(e) = &result {
+                    cx.fail("Loading builds", e);
+                }
+                self.data.finish(result);
+            }
+            Msg::Progress(t) => {
+                if let Some(d) = &mut self.deploying {
+                    d.transfer.done = t.done;
+                    d.transfer.sent = t.sent;
+                }
+            }
+            Msg::Deployed(result) => {
+                let what = self.deploying.take().map(|d| d.what).unwrap_or_default();
+                match result {
+                    Ok(outcome) => {
+                        let build = outcome.deployment.build_id;
+                        let note = if outcome.recovered {
+                            " (the response was lost; found it by listing builds)"
+                        } else {
+                            ""
+                        };
+                        cx.toast(
+                            Level::Success,
+                            format!("deployed {build}: now active{note}"),
+                        );
+                        self.refresh(cx);
+                    }
+                    Err(e) => cx.fail(&format!("Deploying {what}"), &e),
+                }
+            }
+            Msg::RolledBack(result) => match result {
+                Ok(r) => {
+                    cx.toast(
+                        Level::Success,
+                        format!("rolled back: {} is active", r.active_build_id),
+                    );
+                    self.refresh(cx);
+                }
+                Err(e) => cx.fail("Rolling back", &e),
+            },
         }
     }
 }

@@ -2,8 +2,6 @@
 //! also status and internals, usage, token rotation, suspend/resume and
 //! delete. Protected tenants are shown locked, with the reason.
 
-use std::any::Any;
-
 use comwit_client::Error;
 use comwit_client::models::{
     Database, DatabaseState, DatabaseStatus, DatabaseUsage, Deleted, RotatedToken,
@@ -15,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Remote, Update, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -37,12 +35,12 @@ enum Intent {
 
 /// What the operator routes answered.
 #[derive(Default)]
-struct Internals {
+pub struct Internals {
     status: Option<DatabaseStatus>,
     usage: Option<DatabaseUsage>,
 }
 
-enum Msg {
+pub enum Msg {
     Loaded(Result<Database, Error>),
     Internals(Result<Internals, Error>),
     Rotated(Result<RotatedToken, Error>),
@@ -233,55 +231,6 @@ impl View for DatabaseView {
         true
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Loaded(result) => {
-                if let Err(e) = &result {
-                    cx.fail("Loading the database", e);
-                }
-                self.data.finish(result);
-            }
-            Msg::Internals(result) => self.internals.finish(result),
-            Msg::Rotated(Ok(rotated)) => {
-                let saved = cx
-                    .session
-                    .save_database_token(&rotated.database_id, &rotated.database_token);
-                let mut lines = vec![format!(
-                    "{} has a new token; the old one no longer works.",
-                    self.name()
-                )];
-                lines.push(saved.unwrap_or_else(|why| format!("⚠ {why}")));
-                self.ui.modal = Some(Modal::Reveal {
-                    title: "New database token (shown once)".into(),
-                    lines,
-                    secret: rotated.database_token,
-                    shown: false,
-                });
-            }
-            Msg::Rotated(Err(e)) => cx.fail("Rotating the token", &e),
-            Msg::State(what, Ok(state)) => {
-                cx.toast(
-                    Level::Success,
-                    format!(
-                        "{} {what} (status {})",
-                        self.name(),
-                        state.status.unwrap_or_else(|| "unknown".into())
-                    ),
-                );
-                self.refresh(cx);
-            }
-            Msg::State(what, Err(e)) => cx.fail(&format!("Database {what}"), &e),
-            Msg::Deleted(Ok(_)) => {
-                cx.toast(Level::Success, format!("deleted {}", self.name()));
-                cx.reload(NodeKey::Databases(self.project.clone()));
-            }
-            Msg::Deleted(Err(e)) => cx.fail("Deleting the database", &e),
-        }
-    }
-
     fn refresh(&mut self, cx: &mut Ctx<'_>) {
         self.data.start();
         let (client, project, db) = (
@@ -396,5 +345,55 @@ impl View for DatabaseView {
                 .block(panel(&self.title(), theme, focused)),
             area,
         );
+    }
+}
+
+impl Update for DatabaseView {
+    type Msg = Msg;
+
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Loaded(result) => {
+                if let Err(e) = &result {
+                    cx.fail("Loading the database", e);
+                }
+                self.data.finish(result);
+            }
+            Msg::Internals(result) => self.internals.finish(result),
+            Msg::Rotated(Ok(rotated)) => {
+                let saved = cx
+                    .session
+                    .save_database_token(&rotated.database_id, &rotated.database_token);
+                let mut lines = vec![format!(
+                    "{} has a new token; the old one no longer works.",
+                    self.name()
+                )];
+                lines.push(saved.unwrap_or_else(|why| format!("⚠ {why}")));
+                self.ui.modal = Some(Modal::Reveal {
+                    title: "New database token (shown once)".into(),
+                    lines,
+                    secret: rotated.database_token,
+                    shown: false,
+                });
+            }
+            Msg::Rotated(Err(e)) => cx.fail("Rotating the token", &e),
+            Msg::State(what, Ok(state)) => {
+                cx.toast(
+                    Level::Success,
+                    format!(
+                        "{} {what} (status {})",
+                        self.name(),
+                        state.status.unwrap_or_else(|| "unknown".into())
+                    ),
+                );
+                self.refresh(cx);
+            }
+            Msg::State(what, Err(e)) => cx.fail(&format!("Database {what}"), &e),
+            Msg::Deleted(Ok(_)) => {
+                cx.toast(Level::Success, format!("deleted {}", self.name()));
+                cx.reload(NodeKey::Databases(self.project.clone()));
+            }
+            Msg::Deleted(Err(e)) => cx.fail("Deleting the database", &e),
+        }
     }
 }

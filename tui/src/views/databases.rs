@@ -1,156 +1,130 @@
 //! A project's databases: list and create. The one-time token from create
 //! is saved (keyring, or memory in the sandbox) before it is shown.
 
-use std::any::Any;
-
-use comwit_client::Error;
 use comwit_client::models::{CreatedDatabase, Database};
-use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Cell, Row};
+use comwit_client::{Client, Error};
+use ratatui::layout::Constraint;
+use ratatui::widgets::Cell;
 
-use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
+use super::resource::{Column, KeyAction, List, Resource};
 use crate::context::Ctx;
+use crate::keymap::Binding;
 use crate::notice::{Level, Notice};
 use crate::theme::Theme;
 use crate::tree::NodeKey;
-use crate::widgets::list::PickerKey;
 use crate::widgets::modal::{Modal, Outcome};
 use crate::widgets::short_time;
-use crate::widgets::table::{self, TableSpec};
 
-#[derive(Clone)]
-enum Intent {
-    Create,
-}
-
-enum Msg {
-    Loaded(Result<Vec<Database>, Error>),
-    Created(String, Result<CreatedDatabase, Error>),
-}
-
-pub struct DatabasesView {
+pub struct Databases {
     project: String,
-    data: Remote<Vec<Database>>,
-    ui: ListUi<Intent>,
 }
 
-impl DatabasesView {
+impl Databases {
     pub fn new(project: &str) -> Self {
         Self {
             project: project.to_string(),
-            data: Remote::default(),
-            ui: ListUi::default(),
         }
     }
-
-    fn dbs(&self) -> &[Database] {
-        self.data.data.as_deref().unwrap_or(&[])
-    }
-
-    fn rows(&self) -> Vec<usize> {
-        self.ui.rows(self.dbs(), db_text)
-    }
-
-    fn selected(&self) -> Option<&Database> {
-        self.ui.selected(self.dbs(), db_text)
-    }
 }
 
-/// What the `/` filter matches.
-fn db_text(d: &Database) -> String {
-    d.name.clone()
+#[derive(Clone)]
+pub enum Intent {
+    Create,
 }
 
-impl View for DatabasesView {
+pub enum Msg {
+    Created(String, Result<CreatedDatabase, Error>),
+}
+
+impl Resource for Databases {
+    type Item = Database;
+    type Intent = Intent;
+    type Msg = Msg;
+
+    const LOADING: &'static str = "Loading databases";
+    const EMPTY: &'static str = "no databases: press n to create one";
+    const COLUMNS: &'static [Column] = &[
+        ("name", Constraint::Min(12)),
+        ("status", Constraint::Length(10)),
+        ("created", Constraint::Length(11)),
+        ("id", Constraint::Length(20)),
+    ];
+    const ACTIONS: &'static [KeyAction<Self>] = &[
+        KeyAction {
+            keys: &[Binding::plain('n')],
+            write: true,
+            hint: |_, _| Some("create"),
+            run: |_, list, _| {
+                list.open(Modal::prompt(
+                    "Create a database",
+                    vec!["Its token is shown once; it is saved before it is shown.".into()],
+                    "",
+                    Intent::Create,
+                ))
+            },
+        },
+        KeyAction {
+            keys: &[Binding::plain('s')],
+            write: false,
+            hint: |_, list| list.selected().map(|_| "SQL console"),
+            run: |db, list, cx| {
+                if let Some(d) = list.selected() {
+                    cx.open(NodeKey::Sql {
+                        project: db.project.clone(),
+                        database: d.database_id.clone(),
+                    });
+                }
+            },
+        },
+    ];
+
     fn title(&self) -> String {
         "databases".into()
     }
 
-    fn interaction(&self) -> Option<&dyn Interaction> {
-        Some(&self.ui)
+    fn cells(&self, d: &Database, _theme: &Theme) -> Vec<Cell<'static>> {
+        vec![
+            Cell::from(d.name.clone()),
+            Cell::from(d.status.clone().unwrap_or_default()),
+            Cell::from(d.created_at.as_deref().map(short_time).unwrap_or_default()),
+            Cell::from(d.database_id.clone()),
+        ]
     }
 
-    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
-        Some(&mut self.ui)
+    fn filter_text(&self, d: &Database) -> String {
+        d.name.clone()
     }
 
-    fn hints(&self) -> Vec<Hint> {
-        if let Some(h) = self.ui.hints() {
-            return h;
-        }
-        let mut h = vec![write_hint("n", "create")];
-        if self.selected().is_some() {
-            h.push(hint("s", "SQL console"));
-        }
-        h
+    fn load(
+        &self,
+        client: Client,
+    ) -> impl Future<Output = Result<Vec<Database>, Error>> + Send + 'static {
+        let project = self.project.clone();
+        async move { client.databases(&project).list().await }
     }
 
-    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if let Some(modal) = &mut self.ui.modal {
-            match modal.on_key(key) {
-                Outcome::Open => {}
-                Outcome::Copy(text) => cx.copy("the database token", text),
-                Outcome::Confirmed(Intent::Create, name) => {
-                    let name = name.trim().to_string();
-                    if let Err(why) = super::checks::database_name(&name) {
-                        cx.toast(Level::Warning, why);
-                        return true;
-                    }
-                    self.ui.modal = None;
-                    let (client, project) = (cx.client().clone(), self.project.clone());
-                    cx.spawn(async move {
-                        let result = client.databases(&project).create(&name).await;
-                        Msg::Created(name, result)
-                    });
+    fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {
+        match outcome {
+            Outcome::Copy(text) => cx.copy("the database token", text),
+            Outcome::Confirmed(Intent::Create, name) => {
+                let name = name.trim().to_string();
+                if let Err(why) = super::checks::database_name(&name) {
+                    cx.toast(Level::Warning, why);
+                    return;
                 }
-                _ => self.ui.modal = None,
+                list.close();
+                let (client, project) = (cx.client().clone(), self.project.clone());
+                list.spawn(cx, async move {
+                    let result = client.databases(&project).create(&name).await;
+                    Msg::Created(name, result)
+                });
             }
-            return true;
+            _ => list.close(),
         }
-        let len = self.rows().len();
-        if let PickerKey::Used = self.ui.cursor.on_key(key, len, 10) {
-            return true;
-        }
-        match key.code {
-            KeyCode::Char('n') => {
-                if cx.may_write() {
-                    self.ui.modal = Some(Modal::prompt(
-                        "Create a database",
-                        vec!["Its token is shown once; it is saved before it is shown.".into()],
-                        "",
-                        Intent::Create,
-                    ));
-                }
-            }
-            KeyCode::Char('s') => {
-                if let Some(d) = self.selected() {
-                    cx.open(NodeKey::Sql {
-                        project: self.project.clone(),
-                        database: d.database_id.clone(),
-                    });
-                }
-            }
-            KeyCode::Esc if self.ui.cursor.clear_filter() => {}
-            _ => return false,
-        }
-        true
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Loaded(result) => {
-                if let Err(e) = &result {
-                    cx.fail("Loading databases", e);
-                }
-                self.data.finish(result);
-            }
+    fn update(&mut self, list: &mut List<Self>, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
             Msg::Created(name, Ok(created)) => {
                 // Saved first: if the screen dies now, the token is kept.
                 let saved = cx
@@ -165,14 +139,14 @@ impl View for DatabasesView {
                     Err(why) => lines.push(format!("⚠ {why}")),
                 }
                 lines.push("The platform keeps no copy of this token:".into());
-                self.ui.modal = Some(Modal::Reveal {
+                list.open(Modal::Reveal {
                     title: "Database token (shown once)".into(),
                     lines,
                     secret: created.database_token,
                     shown: false,
                 });
                 cx.reload(NodeKey::Databases(self.project.clone()));
-                self.refresh(cx);
+                list.reload();
             }
             Msg::Created(name, Err(e)) => {
                 cx.notice(Notice::from_error(&format!("Creating {name}"), &e, None))
@@ -180,55 +154,9 @@ impl View for DatabasesView {
         }
     }
 
-    fn refresh(&mut self, cx: &mut Ctx<'_>) {
-        self.data.start();
-        let (client, project) = (cx.client().clone(), self.project.clone());
-        cx.spawn(async move { Msg::Loaded(client.databases(&project).list().await) });
-    }
-
-    fn copy(&self) -> Option<(String, String)> {
-        self.selected().and_then(|d| {
-            d.database_url
-                .clone()
-                .map(|u| ("the database URL".to_string(), u))
-        })
-    }
-
-    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
-        let mut above = Vec::new();
-        if let Some(s) = self.data.status() {
-            above.push(Line::styled(s, theme.dim));
-        }
-        let rows = self.rows();
-        let dbs = self.data.data.as_deref().unwrap_or(&[]);
-        table::draw(
-            frame,
-            area,
-            TableSpec {
-                block: panel(&self.title(), theme, focused),
-                header: &["name", "status", "created", "id"],
-                widths: &[
-                    Constraint::Min(12),
-                    Constraint::Length(10),
-                    Constraint::Length(11),
-                    Constraint::Length(20),
-                ],
-                above,
-                empty: "no databases: press n to create one",
-                len: rows.len(),
-                focused,
-            },
-            &mut self.ui.cursor,
-            theme,
-            |i| {
-                let d = &dbs[rows[i]];
-                Row::new(vec![
-                    Cell::from(d.name.clone()),
-                    Cell::from(d.status.clone().unwrap_or_default()),
-                    Cell::from(d.created_at.as_deref().map(short_time).unwrap_or_default()),
-                    Cell::from(d.database_id.clone()),
-                ])
-            },
-        );
+    fn copy(&self, d: &Database) -> Option<(String, String)> {
+        d.database_url
+            .clone()
+            .map(|u| ("the database URL".to_string(), u))
     }
 }

@@ -3,7 +3,6 @@
 //! history of deploys with durations and skip reasons, and the build's
 //! output; pause/resume and a one-key rollback of the last deploy.
 
-use std::any::Any;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
@@ -16,7 +15,7 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::detail::panel;
-use super::{Hint, Interaction, ListUi, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Update, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -33,7 +32,7 @@ enum Intent {
     Rollback { to: String },
 }
 
-enum Msg {
+pub enum Msg {
     Event(WatchEvent),
     /// The engine could not start (or ended with an error).
     Ended(Result<(), String>),
@@ -311,70 +310,6 @@ impl View for DeployWatchView {
         true
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Event(e) => match e {
-                WatchEvent::Watching { root, directories } => {
-                    self.note(format!(
-                        "watching {} ({directories} directories)",
-                        root.display()
-                    ));
-                    self.root = Some(root);
-                }
-                WatchEvent::Phase(p) => {
-                    self.phase = p;
-                    if p != Phase::Uploading {
-                        self.upload = None;
-                    }
-                }
-                WatchEvent::Upload { sent, total } => self.upload = Some((sent, total)),
-                WatchEvent::Deployed(r) => {
-                    cx.toast(Level::Success, format!("watch: deployed {}", r.build_id));
-                    self.history.push(Entry {
-                        at: now(),
-                        what: Happened::Deployed(r),
-                    });
-                }
-                WatchEvent::Skipped { reason } => self.history.push(Entry {
-                    at: now(),
-                    what: Happened::Skipped(reason),
-                }),
-                WatchEvent::Failed { stage, error } => {
-                    cx.toast(Level::Warning, format!("watch: {stage} failed"));
-                    self.history.push(Entry {
-                        at: now(),
-                        what: Happened::Failed(format!("{stage}: {error}")),
-                    });
-                }
-                WatchEvent::Paused(p) => self.paused = p,
-                WatchEvent::BuildOutput(line) => self.note(format!("| {line}")),
-                WatchEvent::Changed { changes } => self.note(format!("{changes} change(s)")),
-                WatchEvent::Queued => self.note("changed during a deploy: one more follows".into()),
-                WatchEvent::Notice(n) => self.note(n),
-                WatchEvent::Stopped => {
-                    self.note("stopped".into());
-                    self.control = None;
-                }
-            },
-            Msg::Ended(Ok(())) => self.control = None,
-            Msg::Ended(Err(e)) => {
-                self.control = None;
-                self.note(format!("could not watch: {e}"));
-                cx.notice(crate::notice::Notice::message(
-                    "Watch mode stopped",
-                    vec![e, "Press c to configure and start again.".into()],
-                ));
-            }
-            Msg::RolledBack(Ok(active)) => {
-                cx.toast(Level::Success, format!("rolled back: {active} is active"));
-            }
-            Msg::RolledBack(Err(e)) => cx.fail("Rolling back", &e),
-        }
-    }
-
     fn refresh(&mut self, _cx: &mut Ctx<'_>) {}
 
     fn copy(&self) -> Option<(String, String)> {
@@ -494,6 +429,71 @@ impl View for DeployWatchView {
             .map(|l| Line::styled(l.clone(), theme.dim))
             .collect();
         frame.render_widget(Paragraph::new(lines), log);
+    }
+}
+
+impl Update for DeployWatchView {
+    type Msg = Msg;
+
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Event(e) => match e {
+                WatchEvent::Watching { root, directories } => {
+                    self.note(format!(
+                        "watching {} ({directories} directories)",
+                        root.display()
+                    ));
+                    self.root = Some(root);
+                }
+                WatchEvent::Phase(p) => {
+                    self.phase = p;
+                    if p != Phase::Uploading {
+                        self.upload = None;
+                    }
+                }
+                WatchEvent::Upload { sent, total } => self.upload = Some((sent, total)),
+                WatchEvent::Deployed(r) => {
+                    cx.toast(Level::Success, format!("watch: deployed {}", r.build_id));
+                    self.history.push(Entry {
+                        at: now(),
+                        what: Happened::Deployed(r),
+                    });
+                }
+                WatchEvent::Skipped { reason } => self.history.push(Entry {
+                    at: now(),
+                    what: Happened::Skipped(reason),
+                }),
+                WatchEvent::Failed { stage, error } => {
+                    cx.toast(Level::Warning, format!("watch: {stage} failed"));
+                    self.history.push(Entry {
+                        at: now(),
+                        what: Happened::Failed(format!("{stage}: {error}")),
+                    });
+                }
+                WatchEvent::Paused(p) => self.paused = p,
+                WatchEvent::BuildOutput(line) => self.note(format!("| {line}")),
+                WatchEvent::Changed { changes } => self.note(format!("{changes} change(s)")),
+                WatchEvent::Queued => self.note("changed during a deploy: one more follows".into()),
+                WatchEvent::Notice(n) => self.note(n),
+                WatchEvent::Stopped => {
+                    self.note("stopped".into());
+                    self.control = None;
+                }
+            },
+            Msg::Ended(Ok(())) => self.control = None,
+            Msg::Ended(Err(e)) => {
+                self.control = None;
+                self.note(format!("could not watch: {e}"));
+                cx.notice(crate::notice::Notice::message(
+                    "Watch mode stopped",
+                    vec![e, "Press c to configure and start again.".into()],
+                ));
+            }
+            Msg::RolledBack(Ok(active)) => {
+                cx.toast(Level::Success, format!("rolled back: {active} is active"));
+            }
+            Msg::RolledBack(Err(e)) => cx.fail("Rolling back", &e),
+        }
     }
 }
 

@@ -1,14 +1,12 @@
 //! The facts of a node that has no richer view (projects, groups).
 
-use std::any::Any;
-
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{Hint, View};
+use super::{Hint, Update, View};
 use crate::context::Ctx;
 use crate::theme::Theme;
 use crate::tree::Node;
@@ -35,8 +33,6 @@ impl View for DetailView {
     fn on_key(&mut self, _key: &KeyEvent, _cx: &mut Ctx<'_>) -> bool {
         false
     }
-
-    fn on_msg(&mut self, _msg: Box<dyn Any + Send>, _cx: &mut Ctx<'_>) {}
 
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
         let lines: Vec<Line<'_>> = if self.node.detail.is_empty() {
@@ -84,4 +80,13 @@ pub fn panel<'a>(title: &str, theme: &Theme, focused: bool) -> Block<'a> {
             ratatui::style::Style::new()
         })
         .title(format!(" {title} "))
+}
+
+/// The detail pane spawns nothing.
+impl Update for DetailView {
+    type Msg = std::convert::Infallible;
+
+    fn update(&mut self, msg: Self::Msg, _cx: &mut Ctx<'_>) {
+        match msg {}
+    }
 }

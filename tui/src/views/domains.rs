@@ -2,7 +2,6 @@
 //! registrar; add one (`n`), delete one (`x`), check its delegation now
 //! (`c`).
 
-use std::any::Any;
 use std::collections::HashMap;
 
 use comwit_client::Error;
@@ -15,7 +14,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
 use super::detail::panel;
 use super::dns_shared::{MANAGED, status_badge};
-use super::{Hint, Remote, View, hint, write_hint};
+use super::{Hint, Remote, Update, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -30,7 +29,7 @@ enum Intent {
     Delete(String),
 }
 
-enum Msg {
+pub enum Msg {
     Listed(Result<Vec<Domain>, Error>),
     Added(String, Result<Domain, Error>),
     Deleted(String, Result<DomainDeletion, Error>),
@@ -359,39 +358,6 @@ impl View for DomainsView {
         true
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Listed(result) => {
-                self.disabled = matches!(&result, Err(e) if e.is_disabled());
-                self.domains.finish(result);
-                self.refilter();
-            }
-            Msg::Added(_, Ok(domain)) => self.added(domain, cx),
-            Msg::Added(name, Err(e)) => cx.fail(&format!("Adding {name}"), &e),
-            Msg::Deleted(name, Ok(gone)) => {
-                let records = gone
-                    .records_deleted
-                    .map(|n| format!(" and {n} records"))
-                    .unwrap_or_default();
-                cx.toast(Level::Success, format!("deleted {name}{records}"));
-                self.checks.remove(&name);
-                cx.reload(NodeKey::Domains(self.project.clone()));
-                self.refresh(cx);
-            }
-            Msg::Deleted(name, Err(e)) => cx.fail(&format!("Deleting {name}"), &e),
-            Msg::Checked(name, result) => {
-                self.checking.retain(|d| d != &name);
-                match result {
-                    Ok(check) => self.checked(name, check, cx),
-                    Err(e) => cx.fail(&format!("Checking the delegation of {name}"), &e),
-                }
-            }
-        }
-    }
-
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
         let block = panel(&self.title(), theme, focused);
         let inner = block.inner(area);
@@ -492,10 +458,45 @@ impl View for DomainsView {
     }
 }
 
+impl Update for DomainsView {
+    type Msg = Msg;
+
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Listed(result) => {
+                self.disabled = matches!(&result, Err(e) if e.is_disabled());
+                self.domains.finish(result);
+                self.refilter();
+            }
+            Msg::Added(_, Ok(domain)) => self.added(domain, cx),
+            Msg::Added(name, Err(e)) => cx.fail(&format!("Adding {name}"), &e),
+            Msg::Deleted(name, Ok(gone)) => {
+                let records = gone
+                    .records_deleted
+                    .map(|n| format!(" and {n} records"))
+                    .unwrap_or_default();
+                cx.toast(Level::Success, format!("deleted {name}{records}"));
+                self.checks.remove(&name);
+                cx.reload(NodeKey::Domains(self.project.clone()));
+                self.refresh(cx);
+            }
+            Msg::Deleted(name, Err(e)) => cx.fail(&format!("Deleting {name}"), &e),
+            Msg::Checked(name, result) => {
+                self.checking.retain(|d| d != &name);
+                match result {
+                    Ok(check) => self.checked(name, check, cx),
+                    Err(e) => cx.fail(&format!("Checking the delegation of {name}"), &e),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::context::Effect;
+    use crate::views::AnyView;
     use crate::views::dns_shared::test_session;
     use comwit_client::Problem;
 

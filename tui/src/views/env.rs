@@ -2,7 +2,6 @@
 //! on the platform (no secret flag exists), so values that look like
 //! credentials are flagged and masked until revealed.
 
-use std::any::Any;
 use std::collections::HashSet;
 
 use comwit_client::models::EnvVar;
@@ -13,7 +12,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row};
 
 use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Remote, Update, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -35,7 +34,7 @@ enum Write {
     Remove(String),
 }
 
-enum Msg {
+pub enum Msg {
     Loaded(Result<Vec<EnvVar>, comwit_client::Error>),
     Saved(String, Result<(), comwit_client::Error>),
     Deleted(String, Result<(), comwit_client::Error>),
@@ -286,32 +285,6 @@ impl View for EnvView {
         true
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Loaded(result) => {
-                if let Err(e) = &result {
-                    cx.fail("Loading the environment", e);
-                }
-                self.data.finish(result);
-            }
-            Msg::Saved(key, Ok(())) => {
-                self.failed = None;
-                cx.toast(Level::Success, format!("saved {key}"));
-                self.refresh(cx);
-            }
-            Msg::Deleted(key, Ok(())) => {
-                self.failed = None;
-                cx.toast(Level::Success, format!("deleted {key}"));
-                self.refresh(cx);
-            }
-            Msg::Saved(key, Err(e)) => cx.fail(&format!("Saving {key}"), &e),
-            Msg::Deleted(key, Err(e)) => cx.fail(&format!("Deleting {key}"), &e),
-        }
-    }
-
     fn refresh(&mut self, cx: &mut Ctx<'_>) {
         self.data.start();
         let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
@@ -375,6 +348,33 @@ impl View for EnvView {
                 ])
             },
         );
+    }
+}
+
+impl Update for EnvView {
+    type Msg = Msg;
+
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Loaded(result) => {
+                if let Err(e) = &result {
+                    cx.fail("Loading the environment", e);
+                }
+                self.data.finish(result);
+            }
+            Msg::Saved(key, Ok(())) => {
+                self.failed = None;
+                cx.toast(Level::Success, format!("saved {key}"));
+                self.refresh(cx);
+            }
+            Msg::Deleted(key, Ok(())) => {
+                self.failed = None;
+                cx.toast(Level::Success, format!("deleted {key}"));
+                self.refresh(cx);
+            }
+            Msg::Saved(key, Err(e)) => cx.fail(&format!("Saving {key}"), &e),
+            Msg::Deleted(key, Err(e)) => cx.fail(&format!("Deleting {key}"), &e),
+        }
     }
 }
 

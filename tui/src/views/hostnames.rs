@@ -2,8 +2,6 @@
 //! publish for `external_records`, managed DNS status with a one-key
 //! retry when it failed, and finalize.
 
-use std::any::Any;
-
 use comwit_client::Error;
 use comwit_client::models::{AttachResult, DnsMode, DnsRecordToPublish, Finalized, Hostname};
 use ratatui::Frame;
@@ -13,7 +11,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row};
 
 use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Remote, View, hint, write_hint};
+use super::{Hint, Interaction, ListUi, Remote, Update, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -29,7 +27,7 @@ enum Intent {
     Finalize(String),
 }
 
-enum Msg {
+pub enum Msg {
     Loaded(Result<Vec<Hostname>, Error>),
     Attached {
         domain: String,
@@ -275,38 +273,6 @@ impl View for HostnamesView {
         true
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Loaded(result) => {
-                if let Err(e) = &result {
-                    cx.fail("Loading hostnames", e);
-                }
-                self.data.finish(result);
-            }
-            Msg::Attached {
-                domain,
-                result,
-                lookup,
-            } => self.on_attached(domain, result, lookup, cx),
-            Msg::Finalized(domain, result) => {
-                match result {
-                    Ok(f) => cx.toast(
-                        Level::Success,
-                        format!(
-                            "{domain} finalized ({})",
-                            f.status.unwrap_or_else(|| "done".into())
-                        ),
-                    ),
-                    Err(e) => cx.fail(&format!("Finalizing {domain}"), &e),
-                }
-                self.refresh(cx);
-            }
-        }
-    }
-
     fn refresh(&mut self, cx: &mut Ctx<'_>) {
         self.data.start();
         let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
@@ -373,5 +339,38 @@ impl View for HostnamesView {
                 ])
             },
         );
+    }
+}
+
+impl Update for HostnamesView {
+    type Msg = Msg;
+
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Loaded(result) => {
+                if let Err(e) = &result {
+                    cx.fail("Loading hostnames", e);
+                }
+                self.data.finish(result);
+            }
+            Msg::Attached {
+                domain,
+                result,
+                lookup,
+            } => self.on_attached(domain, result, lookup, cx),
+            Msg::Finalized(domain, result) => {
+                match result {
+                    Ok(f) => cx.toast(
+                        Level::Success,
+                        format!(
+                            "{domain} finalized ({})",
+                            f.status.unwrap_or_else(|| "done".into())
+                        ),
+                    ),
+                    Err(e) => cx.fail(&format!("Finalizing {domain}"), &e),
+                }
+                self.refresh(cx);
+            }
+        }
     }
 }

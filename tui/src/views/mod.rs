@@ -14,6 +14,7 @@ mod domains;
 mod env;
 mod hostnames;
 mod records;
+pub mod resource;
 mod sql;
 mod watch_rules;
 mod watcher;
@@ -25,13 +26,14 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
-use crate::context::Ctx;
+use crate::context::{Ctx, EditorResult};
 use crate::theme::Theme;
 use crate::tree::{Node, NodeKey};
 use crate::widgets::list::Picker;
 use crate::widgets::modal::Modal;
 
 pub use detail::DetailView;
+use resource::ResourceView;
 
 /// A key the bottom bar and `?` list for the current view.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,7 +238,8 @@ pub trait View {
     fn on_paste(&mut self, text: &str) -> bool {
         self.interaction_mut().is_some_and(|i| i.paste(text))
     }
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>);
+    /// The text back from `$EDITOR`, for views that asked ([`Ctx::edit`]).
+    fn on_edited(&mut self, _result: Result<String, String>, _cx: &mut Ctx<'_>) {}
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool);
     /// Dialogs are drawn over the whole screen, after everything else.
     fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
@@ -274,6 +277,32 @@ pub trait View {
     }
 }
 
+/// A view's background results, typed: what its spawned work returns
+/// comes back to [`Update::update`] as that type.
+pub trait Update: View {
+    type Msg: Send + 'static;
+    fn update(&mut self, msg: Self::Msg, cx: &mut Ctx<'_>);
+}
+
+/// A view as the app holds it, whatever its message type: the one place
+/// a message is turned back into the type its view spawned.
+pub trait AnyView: View {
+    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>);
+}
+
+impl<V: Update> AnyView for V {
+    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
+        match msg.downcast::<EditorResult>() {
+            Ok(edited) => self.on_edited(edited.0, cx),
+            Err(msg) => {
+                if let Ok(msg) = msg.downcast::<V::Msg>() {
+                    self.update(*msg, cx);
+                }
+            }
+        }
+    }
+}
+
 /// The view for a tree node (or palette target). Several tree nodes share
 /// one view: an app shows its builds.
 pub fn view_key(key: &NodeKey) -> NodeKey {
@@ -287,11 +316,13 @@ pub fn view_key(key: &NodeKey) -> NodeKey {
 }
 
 /// Makes the view for `key`; `node` is the tree row it came from, if any.
-pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn View> {
+pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
     match key {
         NodeKey::Builds { project, app } => Box::new(builds::BuildsView::new(project, app)),
         NodeKey::Env { project, app } => Box::new(env::EnvView::new(project, app)),
-        NodeKey::Databases(project) => Box::new(databases::DatabasesView::new(project)),
+        NodeKey::Databases(project) => {
+            Box::new(ResourceView::new(databases::Databases::new(project)))
+        }
         NodeKey::Database { project, database } => {
             Box::new(database::DatabaseView::new(project, database))
         }

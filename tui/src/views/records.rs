@@ -6,7 +6,6 @@
 //! hand, and nothing can be created or edited while the domain waits for
 //! delegation (deleting stays allowed, as the contract says).
 
-use std::any::Any;
 use std::collections::HashMap;
 
 use comwit_client::Error;
@@ -20,7 +19,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 use super::checks::{self, DEFAULT_TTL, Draft, TYPES};
 use super::detail::panel;
 use super::dns_shared::{MANAGED, status_badge};
-use super::{Hint, Remote, View, hint, write_hint};
+use super::{Hint, Remote, Update, View, hint, write_hint};
 use crate::context::Ctx;
 use crate::notice::{Level, Notice};
 use crate::theme::Theme;
@@ -36,7 +35,7 @@ enum Intent {
     Delete(String, String),
 }
 
-enum Msg {
+pub enum Msg {
     Domains(Result<Vec<Domain>, Error>),
     Records(Result<Vec<Record>, Error>),
     Apps(Result<Vec<App>, Error>),
@@ -552,45 +551,6 @@ impl View for RecordsView {
         true
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Domains(result) => self.domains.finish(result),
-            Msg::Records(Ok(records)) => self.loaded(records),
-            Msg::Records(Err(e)) => self.records.finish(Err(e)),
-            Msg::Apps(Ok(apps)) => {
-                self.apps = apps.into_iter().map(|a| (a.app_id, a.name)).collect();
-            }
-            // The badge falls back to the app id; not worth a dialog.
-            Msg::Apps(Err(_)) => {}
-            Msg::Saved { label, result } => match result {
-                Ok(record) => {
-                    cx.toast(Level::Success, format!("saved {label}"));
-                    self.select_after_load = Some(record.id);
-                    self.refresh(cx);
-                }
-                Err(e) if e.is_conflict() => {
-                    cx.notice(conflict_notice(&format!("Saving {label}"), &e));
-                    self.refresh(cx);
-                }
-                Err(e) => cx.fail(&format!("Saving {label}"), &e),
-            },
-            Msg::Deleted { label, result } => match result {
-                Ok(_) => {
-                    cx.toast(Level::Success, format!("deleted {label}"));
-                    self.refresh(cx);
-                }
-                Err(e) if e.is_conflict() => {
-                    cx.notice(conflict_notice(&format!("Deleting {label}"), &e));
-                    self.refresh(cx);
-                }
-                Err(e) => cx.fail(&format!("Deleting {label}"), &e),
-            },
-        }
-    }
-
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
         let block = panel(&self.title(), theme, focused);
         let inner = block.inner(area);
@@ -688,6 +648,46 @@ impl View for RecordsView {
                 r.values.join("\n"),
             )
         })
+    }
+}
+
+impl Update for RecordsView {
+    type Msg = Msg;
+
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Domains(result) => self.domains.finish(result),
+            Msg::Records(Ok(records)) => self.loaded(records),
+            Msg::Records(Err(e)) => self.records.finish(Err(e)),
+            Msg::Apps(Ok(apps)) => {
+                self.apps = apps.into_iter().map(|a| (a.app_id, a.name)).collect();
+            }
+            // The badge falls back to the app id; not worth a dialog.
+            Msg::Apps(Err(_)) => {}
+            Msg::Saved { label, result } => match result {
+                Ok(record) => {
+                    cx.toast(Level::Success, format!("saved {label}"));
+                    self.select_after_load = Some(record.id);
+                    self.refresh(cx);
+                }
+                Err(e) if e.is_conflict() => {
+                    cx.notice(conflict_notice(&format!("Saving {label}"), &e));
+                    self.refresh(cx);
+                }
+                Err(e) => cx.fail(&format!("Saving {label}"), &e),
+            },
+            Msg::Deleted { label, result } => match result {
+                Ok(_) => {
+                    cx.toast(Level::Success, format!("deleted {label}"));
+                    self.refresh(cx);
+                }
+                Err(e) if e.is_conflict() => {
+                    cx.notice(conflict_notice(&format!("Deleting {label}"), &e));
+                    self.refresh(cx);
+                }
+                Err(e) => cx.fail(&format!("Deleting {label}"), &e),
+            },
+        }
     }
 }
 

@@ -13,7 +13,6 @@
 //! While the watcher is on screen a one-second tick keeps "next check in"
 //! counting down; it stops once the watcher is no longer drawn.
 
-use std::any::Any;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -30,7 +29,7 @@ use tokio::task::AbortHandle;
 use super::detail::panel;
 use super::dns_shared::{MANAGED, compact_duration, status_badge};
 use super::watch_rules::{self, Change, MANAGED_EVERY, PENDING_CAP, PENDING_FIRST, Propagation};
-use super::{Hint, View, hint};
+use super::{Hint, Update, View, hint};
 use crate::context::{Ctx, Reporter};
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -57,14 +56,14 @@ struct PlatformView {
 
 /// One round of checks for one domain.
 #[derive(Debug)]
-struct Report {
+pub struct Report {
     /// `Ok(None)`: the domain is no longer listed.
     platform: Result<Option<PlatformView>, Error>,
     probe: Result<Delegation, String>,
     propagation: Propagation,
 }
 
-enum Msg {
+pub enum Msg {
     Listed(Result<Listing, Error>),
     /// A timer fired; stale when `token` is no longer the entry's.
     Due {
@@ -586,44 +585,6 @@ impl View for WatcherView {
         true
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Listed(result) => {
-                self.loading = false;
-                match result {
-                    Ok(found) => {
-                        self.error = None;
-                        self.listed(found, cx);
-                    }
-                    Err(e) => self.error = Some(e.to_string()),
-                }
-            }
-            Msg::Due { key, token } => {
-                if self.find(&key).is_some_and(|e| e.token == token) {
-                    self.check_now(&key, false, cx);
-                }
-            }
-            Msg::Checked {
-                key,
-                manual,
-                report,
-            } => self.checked(key, manual, *report, cx),
-            Msg::Tick => {
-                self.ticking = false;
-                // Drawn since the last tick: still on screen, keep going.
-                if self
-                    .last_drawn
-                    .is_some_and(|t| t.elapsed() < Duration::from_millis(1500))
-                {
-                    self.start_ticking();
-                }
-            }
-        }
-    }
-
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
         self.last_drawn = Some(Instant::now());
         self.start_ticking();
@@ -756,6 +717,45 @@ impl View for WatcherView {
     }
 }
 
+impl Update for WatcherView {
+    type Msg = Msg;
+
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Listed(result) => {
+                self.loading = false;
+                match result {
+                    Ok(found) => {
+                        self.error = None;
+                        self.listed(found, cx);
+                    }
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+            }
+            Msg::Due { key, token } => {
+                if self.find(&key).is_some_and(|e| e.token == token) {
+                    self.check_now(&key, false, cx);
+                }
+            }
+            Msg::Checked {
+                key,
+                manual,
+                report,
+            } => self.checked(key, manual, *report, cx),
+            Msg::Tick => {
+                self.ticking = false;
+                // Drawn since the last tick: still on screen, keep going.
+                if self
+                    .last_drawn
+                    .is_some_and(|t| t.elapsed() < Duration::from_millis(1500))
+                {
+                    self.start_ticking();
+                }
+            }
+        }
+    }
+}
+
 /// The verdict column: the parent zone's verdict, flagged when the
 /// platform's own check disagrees.
 fn verdict_cell(e: &Watched) -> String {
@@ -778,6 +778,7 @@ mod tests {
     use super::*;
     use crate::context::Effect;
     use crate::session::Session;
+    use crate::views::AnyView;
     use crate::views::dns_shared::test_session as session;
 
     fn pending_entry() -> Watched {

@@ -23,7 +23,8 @@ pub struct TableSpec<'a> {
 }
 
 /// Draws `len` rows, building only those in view with `row(i)` (`i`
-/// indexes the filtered rows).
+/// indexes the filtered rows). Returns how many rows fit at once (what a
+/// page key moves).
 pub fn draw<'a>(
     frame: &mut Frame<'_>,
     area: Rect,
@@ -31,7 +32,7 @@ pub fn draw<'a>(
     picker: &mut Picker,
     theme: &Theme,
     row: impl Fn(usize) -> Row<'a>,
-) {
+) -> usize {
     let (len, focused) = (spec.len, spec.focused);
     let inner = spec.block.inner(area);
     frame.render_widget(spec.block, area);
@@ -48,7 +49,7 @@ pub fn draw<'a>(
     }
     if len == 0 {
         frame.render_widget(Line::styled(spec.empty, theme.dim), table);
-        return;
+        return 0;
     }
     draw_rows(
         frame,
@@ -61,6 +62,7 @@ pub fn draw<'a>(
         theme,
         focused,
     );
+    table.height.saturating_sub(1) as usize
 }
 
 /// A table over `len` rows that builds only the rows in view: `row(i)`

@@ -13,7 +13,6 @@ mod history;
 mod runner;
 mod statement;
 
-use std::any::Any;
 use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,8 +31,8 @@ use self::export::Format;
 use self::grid::Grid;
 use self::history::History;
 use self::runner::{ConnectError, Connected, ResultSet, RunError, RunReport};
-use super::{Hint, View, hint};
-use crate::context::{Ctx, EditorResult};
+use super::{Hint, Update, View, hint};
+use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
 use crate::widgets::centered;
@@ -41,7 +40,7 @@ use crate::widgets::list::Picker;
 use crate::widgets::modal::{Modal, Outcome, complete_path};
 
 /// What background work reports back.
-enum Msg {
+pub enum Msg {
     Connected(Result<Connected, ConnectError>),
     /// A streaming query has received this many rows so far.
     Progress {
@@ -734,51 +733,10 @@ impl View for SqlView {
         true
     }
 
-    fn on_msg(&mut self, msg: Box<dyn Any + Send>, cx: &mut Ctx<'_>) {
-        let msg = match msg.downcast::<EditorResult>() {
-            Ok(edited) => {
-                match edited.0 {
-                    Ok(text) => self.replace_text(text.trim_end_matches('\n')),
-                    Err(e) => cx.toast(Level::Warning, e),
-                }
-                return;
-            }
-            Err(other) => other,
-        };
-        let Ok(msg) = msg.downcast::<Msg>() else {
-            return;
-        };
-        match *msg {
-            Msg::Connected(Ok(c)) => {
-                self.name = c.name;
-                self.conn = Conn::Ready {
-                    session: Arc::new(Mutex::new(c.session)),
-                    how: c.how,
-                    autocommit: true,
-                };
-            }
-            Msg::Connected(Err(e)) => self.conn = Conn::Failed(e),
-            Msg::Progress { run, rows } => {
-                if let Some(r) = self.running.as_mut().filter(|r| r.id == run) {
-                    r.rows = rows;
-                }
-            }
-            Msg::Ran { run, report } => {
-                if run == self.run_id {
-                    self.finish(report);
-                }
-            }
-            Msg::Exported(Ok((path, format, rows))) => cx.toast(
-                Level::Success,
-                format!(
-                    "exported {} row{} to {path} ({}, blobs as {})",
-                    count(rows as u64),
-                    plural(rows as u64),
-                    format.name(),
-                    export::BLOB_ENCODING
-                ),
-            ),
-            Msg::Exported(Err(e)) => cx.toast(Level::Warning, e),
+    fn on_edited(&mut self, result: Result<String, String>, cx: &mut Ctx<'_>) {
+        match result {
+            Ok(text) => self.replace_text(text.trim_end_matches('\n')),
+            Err(e) => cx.toast(Level::Warning, e),
         }
     }
 
@@ -880,6 +838,45 @@ impl View for SqlView {
 
     fn fullscreen(&self) -> bool {
         true
+    }
+}
+
+impl Update for SqlView {
+    type Msg = Msg;
+
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Connected(Ok(c)) => {
+                self.name = c.name;
+                self.conn = Conn::Ready {
+                    session: Arc::new(Mutex::new(c.session)),
+                    how: c.how,
+                    autocommit: true,
+                };
+            }
+            Msg::Connected(Err(e)) => self.conn = Conn::Failed(e),
+            Msg::Progress { run, rows } => {
+                if let Some(r) = self.running.as_mut().filter(|r| r.id == run) {
+                    r.rows = rows;
+                }
+            }
+            Msg::Ran { run, report } => {
+                if run == self.run_id {
+                    self.finish(report);
+                }
+            }
+            Msg::Exported(Ok((path, format, rows))) => cx.toast(
+                Level::Success,
+                format!(
+                    "exported {} row{} to {path} ({}, blobs as {})",
+                    count(rows as u64),
+                    plural(rows as u64),
+                    format.name(),
+                    export::BLOB_ENCODING
+                ),
+            ),
+            Msg::Exported(Err(e)) => cx.toast(Level::Warning, e),
+        }
     }
 }
 

@@ -1,0 +1,451 @@
+//! The resource list component: builds, databases, environment, hostnames,
+//! domains and records are each a [`Resource`] shown by one generic
+//! [`ResourceView`] (in the spirit of gitui's components and bottom's
+//! data table).
+//!
+//! The view owns what every list needs — the remote list and its load,
+//! the `/` filter over text built once per load, the cursor and the page
+//! size measured when drawn, the open dialog, the status line and the
+//! table. A resource supplies only its facts: columns and cells, filter
+//! text, how to load, and one list of [`KeyAction`]s from which both the
+//! key bar and the key dispatch are made, so a hint cannot drift from the
+//! key it names.
+
+use std::future::Future;
+
+use comwit_client::{Client, Error};
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row};
+
+use super::detail::panel;
+use super::{Hint, Interaction, Remote, Update, View, filter_hints, modal_hints};
+use crate::context::{Ctx, Reporter};
+use crate::keymap::Binding;
+use crate::theme::Theme;
+use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::modal::{Modal, Outcome};
+use crate::widgets::table::{self, TableSpec};
+
+/// A column: its header and width.
+pub type Column = (&'static str, Constraint);
+
+/// One thing a key does in a resource list. The key bar shows it while
+/// `hint` names it, and only then does the key do it.
+pub struct KeyAction<R: Resource> {
+    pub keys: &'static [Binding],
+    /// Changes something: hidden in read-only mode, where the key is
+    /// refused with a toast saying why.
+    pub write: bool,
+    /// What the bar calls the action now, or `None` when it is not
+    /// offered (nothing selected, the wrong kind of row).
+    pub hint: fn(&R, &List<R>) -> Option<&'static str>,
+    pub run: fn(&mut R, &mut List<R>, &mut Ctx<'_>),
+}
+
+impl<R: Resource> KeyAction<R> {
+    /// The keys as the bar shows them (`e/enter`).
+    pub fn keys_label(&self) -> String {
+        self.keys
+            .iter()
+            .map(Binding::label)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    fn matches(&self, key: &KeyEvent) -> bool {
+        self.keys.iter().any(|b| b.matches(key))
+    }
+}
+
+/// What a resource list is made of. Everything else is the view's.
+pub trait Resource: Sized + 'static {
+    /// One row.
+    type Item: Send + 'static;
+    /// What a dialog opened by the resource carries back.
+    type Intent: Clone + 'static;
+    /// The resource's own background results (writes, extra loads).
+    type Msg: Send + 'static;
+
+    /// The panel title.
+    fn title(&self) -> String;
+    /// What the error dialog calls a failed load ("Loading databases").
+    const LOADING: &'static str;
+    /// Shown when the list is empty (says how to add one).
+    const EMPTY: &'static str;
+    const COLUMNS: &'static [Column];
+    /// The keys of the list, for the bar and the dispatch alike.
+    const ACTIONS: &'static [KeyAction<Self>];
+
+    fn cells(&self, item: &Self::Item, theme: &Theme) -> Vec<Cell<'static>>;
+    /// What the `/` filter matches (lowercased once per load).
+    fn filter_text(&self, item: &Self::Item) -> String;
+    /// Fetches the list.
+    fn load(
+        &self,
+        client: Client,
+    ) -> impl Future<Output = Result<Vec<Self::Item>, Error>> + Send + 'static;
+
+    /// A dialog the resource opened was answered (anything but typing,
+    /// which the dialog keeps, and esc, which closes it). The dialog stays
+    /// open until the resource closes it, so a form can refuse its values.
+    fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Self::Intent>, cx: &mut Ctx<'_>);
+    /// A result of work the resource spawned through [`List::spawn`].
+    fn update(&mut self, list: &mut List<Self>, msg: Self::Msg, cx: &mut Ctx<'_>);
+
+    /// Lines above the table: facts about the parent, warnings.
+    fn facts(&self, _list: &List<Self>, _theme: &Theme) -> Vec<Line<'static>> {
+        Vec::new()
+    }
+    /// Loads besides the list (each reload): the parent's details.
+    fn refresh_more(&mut self, _list: &mut List<Self>, _cx: &mut Ctx<'_>) {}
+    /// Called once a fresh list is in place and filtered (pick a row).
+    fn loaded(&mut self, _list: &mut List<Self>) {}
+    /// `y`: what to copy from the selected row (label, text).
+    fn copy(&self, _item: &Self::Item) -> Option<(String, String)> {
+        None
+    }
+    /// The error dialog's retry: repeat a failed write and return true,
+    /// or false to reload the list.
+    fn retry(&mut self, _list: &mut List<Self>, _cx: &mut Ctx<'_>) -> bool {
+        false
+    }
+    /// Height of a pane drawn under the list (a progress bar), 0 for none.
+    fn below_height(&self) -> u16 {
+        0
+    }
+    fn draw_below(&self, _frame: &mut Frame<'_>, _area: Rect, _theme: &Theme) {}
+}
+
+/// What the list view reports to itself: its load, or the resource's own.
+pub enum Event<R: Resource> {
+    Loaded(Result<Vec<R::Item>, Error>),
+    Own(R::Msg),
+}
+
+/// The list's state, handed to the resource's actions and handlers.
+pub struct List<R: Resource> {
+    data: Remote<Vec<R::Item>>,
+    /// Lowercased filter text of each item, built once per load.
+    haystack: Vec<String>,
+    /// Positions in the list that pass the filter.
+    rows: Vec<usize>,
+    cursor: Picker,
+    /// Rows visible at once (page keys), measured at the last draw.
+    page: usize,
+    dialog: Option<Modal<R::Intent>>,
+    /// Reload once the current handler returns.
+    reload: bool,
+}
+
+impl<R: Resource> Default for List<R> {
+    fn default() -> Self {
+        Self {
+            data: Remote::default(),
+            haystack: Vec::new(),
+            rows: Vec::new(),
+            cursor: Picker::default(),
+            page: 10,
+            dialog: None,
+            reload: false,
+        }
+    }
+}
+
+impl<R: Resource> List<R> {
+    /// The whole list as last loaded (empty before the first answer).
+    pub fn items(&self) -> &[R::Item] {
+        self.data.data.as_deref().unwrap_or_default()
+    }
+
+    /// Whether a list has arrived (an empty one included).
+    pub fn is_loaded(&self) -> bool {
+        self.data.data.is_some()
+    }
+
+    /// The row under the cursor, among those the filter keeps.
+    pub fn selected(&self) -> Option<&R::Item> {
+        self.cursor
+            .current(&self.rows)
+            .and_then(|i| self.items().get(i))
+    }
+
+    /// Puts the cursor on the first row for which `is` holds, if shown.
+    pub fn select(&mut self, is: impl Fn(&R::Item) -> bool) {
+        let items = self.data.data.as_deref().unwrap_or_default();
+        if let Some(pos) = self.rows.iter().position(|&i| is(&items[i])) {
+            self.cursor.selected = pos;
+        }
+    }
+
+    pub fn open(&mut self, dialog: Modal<R::Intent>) {
+        self.dialog = Some(dialog);
+    }
+
+    pub fn close(&mut self) {
+        self.dialog = None;
+    }
+
+    /// Keeps an open form up with the reason its values were refused.
+    pub fn refuse(&mut self, why: impl Into<String>) {
+        if let Some(d) = &mut self.dialog {
+            d.refuse(why);
+        }
+    }
+
+    /// Reloads the list once the current handler returns.
+    pub fn reload(&mut self) {
+        self.reload = true;
+    }
+
+    /// Runs `work` in the background; its result comes back to
+    /// [`Resource::update`].
+    pub fn spawn(&self, cx: &Ctx<'_>, work: impl Future<Output = R::Msg> + Send + 'static) {
+        cx.spawn(async move { Event::<R>::Own(work.await) });
+    }
+
+    /// Sends the resource's messages from long-running work (progress).
+    pub fn reporter(
+        &self,
+        cx: &Ctx<'_>,
+    ) -> impl Fn(R::Msg) -> bool + Send + Sync + Clone + 'static {
+        let reporter: Reporter<Event<R>> = cx.reporter();
+        move |msg| reporter.send(Event::Own(msg))
+    }
+
+    fn finish(&mut self, result: Result<Vec<R::Item>, Error>) {
+        self.data.finish(result);
+    }
+
+    /// Rebuilds the filter text (after a load) and the filtered rows.
+    fn index(&mut self, resource: &R) {
+        let items = self.data.data.as_deref().unwrap_or_default();
+        self.haystack = items
+            .iter()
+            .map(|i| resource.filter_text(i).to_lowercase())
+            .collect();
+        self.refilter();
+    }
+
+    /// The rows the filter keeps; only when the list or the filter changes.
+    fn refilter(&mut self) {
+        let needle = self.cursor.filter.text().to_lowercase();
+        self.rows = self
+            .haystack
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.contains(&needle))
+            .map(|(i, _)| i)
+            .collect();
+    }
+}
+
+/// A resource shown as a list: the one view behind every resource.
+pub struct ResourceView<R: Resource> {
+    resource: R,
+    list: List<R>,
+}
+
+impl<R: Resource> ResourceView<R> {
+    pub fn new(resource: R) -> Self {
+        Self {
+            resource,
+            list: List::default(),
+        }
+    }
+
+    /// The hints of the actions offered now.
+    fn action_hints(&self) -> Vec<Hint> {
+        R::ACTIONS
+            .iter()
+            .filter_map(|a| {
+                (a.hint)(&self.resource, &self.list).map(|what| Hint {
+                    keys: a.keys_label().into(),
+                    what,
+                    write: a.write,
+                })
+            })
+            .collect()
+    }
+
+    fn on_dialog_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) {
+        let Some(dialog) = &mut self.list.dialog else {
+            return;
+        };
+        match dialog.on_key(key) {
+            Outcome::Open => {}
+            Outcome::Cancelled => self.list.close(),
+            answered => self.resource.dialog(&mut self.list, answered, cx),
+        }
+    }
+
+    /// The action bound to `key`, if it is offered now.
+    fn on_action_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
+        let Some(action) = R::ACTIONS
+            .iter()
+            .find(|a| a.matches(key) && (a.hint)(&self.resource, &self.list).is_some())
+        else {
+            return false;
+        };
+        if !action.write || cx.may_write() {
+            (action.run)(&mut self.resource, &mut self.list, cx);
+        }
+        true
+    }
+
+    /// Reloads if a handler asked for it.
+    fn after(&mut self, cx: &mut Ctx<'_>) {
+        if std::mem::take(&mut self.list.reload) {
+            self.refresh(cx);
+        }
+    }
+}
+
+impl<R: Resource> Interaction for List<R> {
+    fn captures_keys(&self) -> bool {
+        self.dialog.is_some() || self.cursor.filtering
+    }
+
+    fn start_filter(&mut self) {
+        self.cursor.start_filter();
+    }
+
+    fn paste(&mut self, text: &str) -> bool {
+        match &mut self.dialog {
+            Some(d) => d.on_paste(text),
+            None if self.cursor.filtering => {
+                self.cursor.filter.insert_str(text);
+                self.refilter();
+            }
+            None => return false,
+        }
+        true
+    }
+
+    fn draw_dialog(&self, frame: &mut Frame<'_>, theme: &Theme) {
+        if let Some(d) = &self.dialog {
+            d.draw(frame, theme);
+        }
+    }
+}
+
+impl<R: Resource> Update for ResourceView<R> {
+    type Msg = Event<R>;
+
+    fn update(&mut self, msg: Event<R>, cx: &mut Ctx<'_>) {
+        match msg {
+            Event::Loaded(result) => {
+                if let Err(e) = &result {
+                    cx.fail(R::LOADING, e);
+                }
+                self.list.finish(result);
+                self.list.index(&self.resource);
+                self.resource.loaded(&mut self.list);
+            }
+            Event::Own(msg) => self.resource.update(&mut self.list, msg, cx),
+        }
+        self.after(cx);
+    }
+}
+
+impl<R: Resource> View for ResourceView<R> {
+    fn title(&self) -> String {
+        self.resource.title()
+    }
+
+    fn hints(&self) -> Vec<Hint> {
+        match &self.list.dialog {
+            Some(d) => modal_hints(d),
+            None if self.list.cursor.filtering => filter_hints(),
+            None => self.action_hints(),
+        }
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
+        let used = if self.list.dialog.is_some() {
+            self.on_dialog_key(key, cx);
+            true
+        } else {
+            let filtering = self.list.cursor.filtering;
+            let list = &mut self.list;
+            match list.cursor.on_key(key, list.rows.len(), list.page) {
+                PickerKey::Used => {
+                    if filtering {
+                        list.refilter();
+                    }
+                    true
+                }
+                PickerKey::Ignored if key.code == KeyCode::Esc && list.cursor.clear_filter() => {
+                    list.refilter();
+                    true
+                }
+                PickerKey::Ignored => self.on_action_key(key, cx),
+            }
+        };
+        self.after(cx);
+        used
+    }
+
+    fn interaction(&self) -> Option<&dyn Interaction> {
+        Some(&self.list)
+    }
+
+    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
+        Some(&mut self.list)
+    }
+
+    fn refresh(&mut self, cx: &mut Ctx<'_>) {
+        self.list.data.start();
+        let load = self.resource.load(cx.client().clone());
+        cx.spawn(async move { Event::<R>::Loaded(load.await) });
+        self.resource.refresh_more(&mut self.list, cx);
+    }
+
+    fn retry(&mut self, cx: &mut Ctx<'_>) {
+        if !self.resource.retry(&mut self.list, cx) {
+            self.refresh(cx);
+        }
+    }
+
+    fn copy(&self) -> Option<(String, String)> {
+        self.list.selected().and_then(|i| self.resource.copy(i))
+    }
+
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
+        let [body, below] = Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(self.resource.below_height()),
+        ])
+        .areas(area);
+        let mut above = self.resource.facts(&self.list, theme);
+        if let Some(s) = self.list.data.status() {
+            above.push(Line::styled(s, theme.dim));
+        }
+        let (headers, widths): (Vec<&str>, Vec<Constraint>) = R::COLUMNS.iter().copied().unzip();
+        let (resource, list) = (&self.resource, &mut self.list);
+        let items = list.data.data.as_deref().unwrap_or_default();
+        let rows = &list.rows;
+        list.page = table::draw(
+            frame,
+            body,
+            TableSpec {
+                block: panel(&resource.title(), theme, focused),
+                header: &headers,
+                widths: &widths,
+                above,
+                empty: R::EMPTY,
+                len: rows.len(),
+                focused,
+            },
+            &mut list.cursor,
+            theme,
+            |i| Row::new(resource.cells(&items[rows[i]], theme)),
+        )
+        .max(1);
+        if below.height > 0 {
+            self.resource.draw_below(frame, below, theme);
+        }
+    }
+}
