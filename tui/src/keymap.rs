@@ -14,6 +14,14 @@ pub struct Binding {
 }
 
 impl Binding {
+    /// A key without modifiers (`Enter`, `Delete`).
+    pub const fn key(code: KeyCode) -> Self {
+        Self {
+            code,
+            modifiers: KeyModifiers::NONE,
+        }
+    }
+
     pub const fn plain(c: char) -> Self {
         Self {
             code: KeyCode::Char(c),

@@ -11,6 +11,7 @@ use crate::app::{App, Focus};
 use crate::notice::Level;
 use crate::palette::COMMANDS;
 use crate::theme::Theme;
+use crate::views::Hint;
 use crate::tree::Row;
 use crate::widgets::centered;
 
@@ -207,9 +208,24 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
+/// The keys valid now. When they do not all fit, the last ones give way,
+/// except help (which lists them all) and quit.
 fn draw_keybar(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let hints = app.key_hints();
+    let cells = |h: &Hint| h.keys.chars().count() + h.what.chars().count() + 3;
+    let pinned = |h: &Hint| matches!(h.what, "help" | "quit");
+    // The last hint's trailing space may fall off the edge.
+    let mut room = (area.width as usize + 1)
+        .saturating_sub(hints.iter().filter(|h| pinned(h)).map(cells).sum());
     let mut spans = Vec::new();
-    for h in app.key_hints() {
+    for h in &hints {
+        if !pinned(h) {
+            if cells(h) > room {
+                room = 0;
+                continue;
+            }
+            room -= cells(h);
+        }
         spans.push(Span::styled(format!(" {} ", h.keys), theme.key));
         spans.push(Span::styled(format!("{} ", h.what), theme.dim));
     }

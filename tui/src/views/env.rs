@@ -5,23 +5,21 @@
 use std::collections::HashSet;
 
 use comwit_client::models::EnvVar;
-use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::{Constraint, Rect};
+use comwit_client::{Client, Error};
+use ratatui::layout::Constraint;
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, Row};
+use ratatui::widgets::Cell;
 
-use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Remote, Update, View, hint, write_hint};
+use super::resource::{Column, KeyAction, List, Resource};
 use crate::context::Ctx;
+use crate::keymap::Binding;
 use crate::notice::Level;
 use crate::theme::Theme;
-use crate::widgets::list::PickerKey;
 use crate::widgets::modal::{Field, Modal, Outcome};
-use crate::widgets::table::{self, TableSpec};
+use ratatui::crossterm::event::KeyCode;
 
 #[derive(Clone)]
-enum Intent {
+pub enum Intent {
     Set { editing: bool },
     Delete(String),
 }
@@ -35,16 +33,13 @@ enum Write {
 }
 
 pub enum Msg {
-    Loaded(Result<Vec<EnvVar>, comwit_client::Error>),
-    Saved(String, Result<(), comwit_client::Error>),
-    Deleted(String, Result<(), comwit_client::Error>),
+    Saved(String, Result<(), Error>),
+    Deleted(String, Result<(), Error>),
 }
 
-pub struct EnvView {
+pub struct Env {
     project: String,
     app: String,
-    data: Remote<Vec<EnvVar>>,
-    ui: ListUi<Intent>,
     /// Keys whose flagged values the user chose to see.
     revealed: HashSet<String>,
     /// The last write that failed, for retry.
@@ -107,34 +102,20 @@ pub fn credential_warning(key: &str, value: &str) -> Option<&'static str> {
     None
 }
 
-impl EnvView {
+impl Env {
     pub fn new(project: &str, app: &str) -> Self {
         Self {
             project: project.to_string(),
             app: app.to_string(),
-            data: Remote::default(),
-            ui: ListUi::default(),
             revealed: HashSet::new(),
             failed: None,
         }
     }
 
-    fn vars(&self) -> &[EnvVar] {
-        self.data.data.as_deref().unwrap_or(&[])
-    }
-
-    fn rows(&self) -> Vec<usize> {
-        self.ui.rows(self.vars(), env_text)
-    }
-
-    fn selected(&self) -> Option<&EnvVar> {
-        self.ui.selected(self.vars(), env_text)
-    }
-
-    fn form(&mut self, var: Option<&EnvVar>) {
+    fn form(var: Option<&EnvVar>) -> Modal<Intent> {
         let editing = var.is_some();
         let key = Field::text("key", var.map(|v| v.key.as_str()).unwrap_or(""));
-        self.ui.modal = Some(Modal::form(
+        Modal::form(
             if editing {
                 "Edit variable"
             } else {
@@ -146,37 +127,37 @@ impl EnvView {
                 Field::text("value", var.map(|v| v.value.as_str()).unwrap_or("")),
             ],
             Intent::Set { editing },
-        ));
+        )
     }
 
-    fn submit(&mut self, values: Vec<String>, editing: bool, cx: &mut Ctx<'_>) {
+    fn submit(
+        &mut self,
+        list: &mut List<Self>,
+        values: Vec<String>,
+        editing: bool,
+        cx: &mut Ctx<'_>,
+    ) {
         let (key, value) = (values[0].trim().to_string(), values[1].clone());
         if let Err(why) = super::checks::env_key(&key) {
-            if let Some(m) = &mut self.ui.modal {
-                m.refuse(why);
-            }
-            return;
+            return list.refuse(why);
         }
-        if !editing && self.vars().iter().any(|v| v.key == key) {
-            if let Some(m) = &mut self.ui.modal {
-                m.refuse(format!("{key} exists: select it and press e to edit"));
-            }
-            return;
+        if !editing && list.items().iter().any(|v| v.key == key) {
+            return list.refuse(format!("{key} exists: select it and press e to edit"));
         }
-        self.ui.modal = None;
+        list.close();
         if let Some(why) = credential_warning(&key, &value) {
             cx.toast(
                 Level::Warning,
                 format!("⚠ {key}: {why}; env values are stored in plain text"),
             );
         }
-        self.write(Write::Set(key, value), cx);
+        self.write(list, Write::Set(key, value), cx);
     }
 
-    fn write(&mut self, write: Write, cx: &mut Ctx<'_>) {
+    fn write(&mut self, list: &List<Self>, write: Write, cx: &mut Ctx<'_>) {
         self.failed = Some(write.clone());
         let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
-        cx.spawn(async move {
+        list.spawn(cx, async move {
             let handle = client.apps(&project);
             let app = handle.app(&app);
             match write {
@@ -193,188 +174,154 @@ impl EnvView {
     }
 }
 
-/// What the `/` filter matches.
-fn env_text(v: &EnvVar) -> String {
-    v.key.clone()
+/// Whether a variable's value is flagged and not revealed.
+fn masked(env: &Env, v: &EnvVar) -> bool {
+    credential_warning(&v.key, &v.value).is_some() && !env.revealed.contains(&v.key)
 }
 
-impl View for EnvView {
+impl Resource for Env {
+    type Item = EnvVar;
+    type Intent = Intent;
+    type Msg = Msg;
+
+    const LOADING: &'static str = "Loading the environment";
+    const EMPTY: &'static str = "no variables: press n to add one";
+    const COLUMNS: &'static [Column] = &[
+        ("", Constraint::Length(1)),
+        ("key", Constraint::Length(28)),
+        ("value", Constraint::Min(10)),
+    ];
+    const ACTIONS: &'static [KeyAction<Self>] = &[
+        KeyAction {
+            keys: &[Binding::plain('n')],
+            write: true,
+            hint: |_, _| Some("add"),
+            run: |_, list, _| list.open(Env::form(None)),
+        },
+        KeyAction {
+            keys: &[Binding::plain('e'), Binding::key(KeyCode::Enter)],
+            write: true,
+            hint: |_, list| list.selected().map(|_| "edit"),
+            run: |_, list, _| {
+                let form = Env::form(list.selected());
+                list.open(form);
+            },
+        },
+        KeyAction {
+            keys: &[Binding::plain('x'), Binding::key(KeyCode::Delete)],
+            write: true,
+            hint: |_, list| list.selected().map(|_| "delete"),
+            run: |_, list, _| {
+                let Some(key) = list.selected().map(|v| v.key.clone()) else {
+                    return;
+                };
+                list.open(Modal::confirm(
+                    "Delete variable",
+                    vec![format!(
+                        "Remove {key} from this app's environment? The next deploy runs without it."
+                    )],
+                    Intent::Delete(key),
+                ));
+            },
+        },
+        KeyAction {
+            keys: &[Binding::plain('v')],
+            write: false,
+            hint: |_, list| {
+                list.selected()
+                    .filter(|v| credential_warning(&v.key, &v.value).is_some())
+                    .map(|_| "reveal/hide")
+            },
+            run: |env, list, _| {
+                if let Some(key) = list.selected().map(|v| v.key.clone())
+                    && !env.revealed.remove(&key)
+                {
+                    env.revealed.insert(key);
+                }
+            },
+        },
+    ];
+
     fn title(&self) -> String {
         "environment".into()
     }
 
-    fn interaction(&self) -> Option<&dyn Interaction> {
-        Some(&self.ui)
-    }
-
-    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
-        Some(&mut self.ui)
-    }
-
-    fn hints(&self) -> Vec<Hint> {
-        if let Some(h) = self.ui.hints() {
-            return h;
-        }
-        let mut h = vec![write_hint("n", "add")];
-        if let Some(v) = self.selected() {
-            h.push(write_hint("e", "edit"));
-            h.push(write_hint("x", "delete"));
-            if credential_warning(&v.key, &v.value).is_some() {
-                h.push(hint("v", "reveal/hide"));
-            }
-        }
-        h
-    }
-
-    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if let Some(modal) = &mut self.ui.modal {
-            match modal.on_key(key) {
-                Outcome::Open => {}
-                Outcome::Submitted(Intent::Set { editing }, values) => {
-                    self.submit(values, editing, cx)
-                }
-                Outcome::Confirmed(Intent::Delete(k), _) => {
-                    self.ui.modal = None;
-                    self.write(Write::Remove(k), cx);
-                }
-                _ => self.ui.modal = None,
-            }
-            return true;
-        }
-        let len = self.rows().len();
-        if let PickerKey::Used = self.ui.cursor.on_key(key, len, 10) {
-            return true;
-        }
-        match key.code {
-            KeyCode::Char('n') => {
-                if cx.may_write() {
-                    self.form(None);
-                }
-            }
-            KeyCode::Char('e') | KeyCode::Enter => {
-                if let Some(v) = self.selected().cloned()
-                    && cx.may_write()
-                {
-                    self.form(Some(&v));
-                }
-            }
-            KeyCode::Char('x') | KeyCode::Delete => {
-                if let Some(v) = self.selected().cloned()
-                    && cx.may_write()
-                {
-                    self.ui.modal = Some(Modal::confirm(
-                        "Delete variable",
-                        vec![format!(
-                            "Remove {} from this app's environment? The next deploy runs without it.",
-                            v.key
-                        )],
-                        Intent::Delete(v.key),
-                    ));
-                }
-            }
-            KeyCode::Char('v') => {
-                if let Some(v) = self.selected().map(|v| v.key.clone())
-                    && !self.revealed.remove(&v)
-                {
-                    self.revealed.insert(v);
-                }
-            }
-            KeyCode::Esc if self.ui.cursor.clear_filter() => {}
-            _ => return false,
-        }
-        true
-    }
-
-    fn refresh(&mut self, cx: &mut Ctx<'_>) {
-        self.data.start();
-        let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
-        cx.spawn(async move { Msg::Loaded(client.apps(&project).app(&app).env().await) });
-    }
-
-    /// Repeats the write that failed (safe: both are idempotent).
-    fn retry(&mut self, cx: &mut Ctx<'_>) {
-        match self.failed.clone() {
-            Some(w) => self.write(w, cx),
-            None => self.refresh(cx),
-        }
-    }
-
-    fn copy(&self) -> Option<(String, String)> {
-        self.selected()
-            .map(|v| (format!("the value of {}", v.key), v.value.clone()))
-    }
-
-    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
-        let mut above = vec![Line::styled(
+    fn facts(&self, _list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {
+        vec![Line::styled(
             "Plain text on the platform (no secret flag; see ?). ⚠ = looks like a credential.",
             theme.dim,
-        )];
-        if let Some(s) = self.data.status() {
-            above.push(Line::styled(s, theme.dim));
-        }
-        let rows = self.rows();
-        let vars = self.data.data.as_deref().unwrap_or(&[]);
-        let revealed = &self.revealed;
-        table::draw(
-            frame,
-            area,
-            TableSpec {
-                block: panel(&self.title(), theme, focused),
-                header: &["", "key", "value"],
-                widths: &[
-                    Constraint::Length(1),
-                    Constraint::Length(28),
-                    Constraint::Min(10),
-                ],
-                above,
-                empty: "no variables: press n to add one",
-                len: rows.len(),
-                focused,
-            },
-            &mut self.ui.cursor,
-            theme,
-            |i| {
-                let v = &vars[rows[i]];
-                let flagged = credential_warning(&v.key, &v.value).is_some();
-                let value = if flagged && !revealed.contains(&v.key) {
-                    "•••••••• (v reveals)".to_string()
-                } else {
-                    v.value.clone()
-                };
-                Row::new(vec![
-                    Cell::from(if flagged { "⚠" } else { " " }).style(theme.warn),
-                    Cell::from(v.key.clone()),
-                    Cell::from(value),
-                ])
-            },
-        );
+        )]
     }
-}
 
-impl Update for EnvView {
-    type Msg = Msg;
+    fn cells(&self, v: &EnvVar, theme: &Theme) -> Vec<Cell<'static>> {
+        let flagged = credential_warning(&v.key, &v.value).is_some();
+        let value = if masked(self, v) {
+            "•••••••• (v reveals)".to_string()
+        } else {
+            v.value.clone()
+        };
+        vec![
+            Cell::from(if flagged { "⚠" } else { " " }).style(theme.warn),
+            Cell::from(v.key.clone()),
+            Cell::from(value),
+        ]
+    }
 
-    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
-        match msg {
-            Msg::Loaded(result) => {
-                if let Err(e) = &result {
-                    cx.fail("Loading the environment", e);
-                }
-                self.data.finish(result);
+    fn filter_text(&self, v: &EnvVar) -> String {
+        v.key.clone()
+    }
+
+    fn load(
+        &self,
+        client: Client,
+    ) -> impl Future<Output = Result<Vec<EnvVar>, Error>> + Send + 'static {
+        let (project, app) = (self.project.clone(), self.app.clone());
+        async move { client.apps(&project).app(&app).env().await }
+    }
+
+    fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {
+        match outcome {
+            Outcome::Submitted(Intent::Set { editing }, values) => {
+                self.submit(list, values, editing, cx)
             }
+            Outcome::Confirmed(Intent::Delete(k), _) => {
+                list.close();
+                self.write(list, Write::Remove(k), cx);
+            }
+            _ => list.close(),
+        }
+    }
+
+    fn update(&mut self, list: &mut List<Self>, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
             Msg::Saved(key, Ok(())) => {
                 self.failed = None;
                 cx.toast(Level::Success, format!("saved {key}"));
-                self.refresh(cx);
+                list.reload();
             }
             Msg::Deleted(key, Ok(())) => {
                 self.failed = None;
                 cx.toast(Level::Success, format!("deleted {key}"));
-                self.refresh(cx);
+                list.reload();
             }
             Msg::Saved(key, Err(e)) => cx.fail(&format!("Saving {key}"), &e),
             Msg::Deleted(key, Err(e)) => cx.fail(&format!("Deleting {key}"), &e),
         }
+    }
+
+    /// Repeats the write that failed (safe: both are idempotent).
+    fn retry(&mut self, list: &mut List<Self>, cx: &mut Ctx<'_>) -> bool {
+        match self.failed.clone() {
+            Some(w) => {
+                self.write(list, w, cx);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn copy(&self, v: &EnvVar) -> Option<(String, String)> {
+        Some((format!("the value of {}", v.key), v.value.clone()))
     }
 }
 

@@ -319,7 +319,7 @@ pub fn view_key(key: &NodeKey) -> NodeKey {
 pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
     match key {
         NodeKey::Builds { project, app } => Box::new(builds::BuildsView::new(project, app)),
-        NodeKey::Env { project, app } => Box::new(env::EnvView::new(project, app)),
+        NodeKey::Env { project, app } => Box::new(ResourceView::new(env::Env::new(project, app))),
         NodeKey::Databases(project) => {
             Box::new(ResourceView::new(databases::Databases::new(project)))
         }
