@@ -11,8 +11,8 @@ use crate::app::{App, Focus};
 use crate::notice::Level;
 use crate::palette::COMMANDS;
 use crate::theme::Theme;
-use crate::views::Hint;
 use crate::tree::Row;
+use crate::views::Hint;
 use crate::widgets::centered;
 
 /// The smallest terminal the layout is designed for.

@@ -327,7 +327,7 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
             Box::new(database::DatabaseView::new(project, database))
         }
         NodeKey::Hostnames { project, app } => {
-            Box::new(hostnames::HostnamesView::new(project, app))
+            Box::new(ResourceView::new(hostnames::Hostnames::new(project, app)))
         }
         NodeKey::Sql { project, database } => Box::new(sql::SqlView::new(project, database)),
         NodeKey::WatchMode { project, app } => {
