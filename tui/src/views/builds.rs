@@ -1,45 +1,43 @@
 //! An app: its details and builds; deploy a directory or `.tar.zst` with a
 //! progress bar, and roll back to a chosen build.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use comwit_client::models::{App, Build, DeployOptions, Rollback};
 use comwit_client::package::{PackOptions, ProgressEvent, ProgressFn};
-use comwit_client::{ArtifactSource, DeployOutcome, DirectorySource, PrebuiltSource};
+use comwit_client::{
+    ArtifactSource, Client, DeployOutcome, DirectorySource, Error, PrebuiltSource,
+};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Gauge, Row};
+use ratatui::widgets::{Cell, Gauge};
 
 use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Remote, Update, View, hint, write_hint};
-use crate::context::{Ctx, Reporter};
-use crate::notice::Level;
+use super::resource::{Column, KeyAction, List, Resource};
+use crate::context::Ctx;
+use crate::keymap::Binding;
+use crate::notice::{Level, Notice};
 use crate::theme::Theme;
-use crate::widgets::list::PickerKey;
 use crate::widgets::modal::{Modal, Outcome, complete_path};
-use crate::widgets::table::{self, TableSpec};
 use crate::widgets::{bytes, short_time};
 
-pub struct AppBuilds {
-    pub app: App,
-    pub builds: Vec<Build>,
-}
-
 #[derive(Clone)]
-enum Intent {
+pub enum Intent {
     Deploy,
     Rollback { to: String },
 }
 
 pub enum Msg {
-    Loaded(Result<AppBuilds, comwit_client::Error>),
+    /// How much there is to send, once the source was sized or checked.
+    Total(u64),
     Progress(Transfer),
-    Deployed(Result<DeployOutcome, comwit_client::Error>),
-    RolledBack(Result<Rollback, comwit_client::Error>),
+    /// The path is neither a directory nor a usable archive.
+    Unusable(String),
+    Deployed(Result<DeployOutcome, Error>),
+    RolledBack(Result<Rollback, Error>),
 }
 
 /// Where an upload stands.
@@ -59,106 +57,159 @@ struct Deploying {
     transfer: Transfer,
 }
 
-pub struct BuildsView {
+/// A source to upload, checked off the UI task.
+type Source = Box<dyn ArtifactSource + Send + Sync>;
+
+pub struct Builds {
     project: String,
     app: String,
-    data: Remote<AppBuilds>,
-    ui: ListUi<Intent>,
+    /// The app's details (name, active build), loaded beside the list.
+    info: Option<App>,
     deploying: Option<Deploying>,
     /// The last deploy path typed (offered again).
     last_path: String,
 }
 
-impl BuildsView {
+impl Builds {
     pub fn new(project: &str, app: &str) -> Self {
         Self {
             project: project.to_string(),
             app: app.to_string(),
-            data: Remote::default(),
-            ui: ListUi::default(),
+            info: None,
             deploying: None,
             last_path: "./".into(),
         }
     }
 
-    fn builds(&self) -> &[Build] {
-        self.data
-            .data
-            .as_ref()
-            .map(|d| d.builds.as_slice())
-            .unwrap_or(&[])
-    }
-
-    fn rows(&self) -> Vec<usize> {
-        self.ui.rows(self.builds(), build_text)
-    }
-
-    fn selected(&self) -> Option<&Build> {
-        self.ui.selected(self.builds(), build_text)
-    }
-
     fn name(&self) -> &str {
-        self.data
-            .data
-            .as_ref()
-            .map(|d| d.app.name.as_str())
-            .unwrap_or(&self.app)
+        self.info.as_ref().map_or(&self.app, |a| a.name.as_str())
     }
 
-    fn start_deploy(&mut self, path: &str, cx: &mut Ctx<'_>) {
+    fn deploy_prompt(&self) -> Modal<Intent> {
+        let mut modal = Modal::prompt(
+            format!("Deploy to {}", self.name()),
+            vec![
+                "A build directory (packed and streamed as it uploads) or a prebuilt .tar.zst."
+                    .into(),
+            ],
+            &self.last_path,
+            Intent::Deploy,
+        );
+        if let Modal::Prompt { complete, .. } = &mut modal {
+            *complete = Some(complete_path);
+        }
+        modal
+    }
+
+    fn rollback_confirm(&self, target: &Build) -> Modal<Intent> {
+        let from = self
+            .info
+            .as_ref()
+            .and_then(|a| a.active_build().map(str::to_string))
+            .unwrap_or_else(|| "nothing".into());
+        Modal::confirm(
+            "Roll back",
+            vec![
+                format!("Roll {} back", self.name()),
+                format!("  from {from} (active)"),
+                format!("  to   {}?", target.build_id),
+                "No upload: the build is re-activated as it was.".into(),
+            ],
+            Intent::Rollback {
+                to: target.build_id.clone(),
+            },
+        )
+    }
+
+    /// Starts the upload; sizing the directory or checking the archive
+    /// happens in the background, so a large tree never stalls the screen.
+    fn start_deploy(&mut self, list: &List<Self>, path: &str, cx: &mut Ctx<'_>) {
         let path = comwit_client::places::expand_home(path.trim());
-        let reporter: Reporter<Msg> = cx.reporter();
-        let progress = throttled(reporter.clone());
-        let (source, total): (Box<dyn ArtifactSource + Send + Sync>, u64) = if path.is_dir() {
-            let total = tree_size(&path);
-            let mut source = DirectorySource::new(&path);
-            source.options = PackOptions::new().with_progress(progress(true));
-            (Box::new(source), total)
-        } else {
-            match PrebuiltSource::open_checked(&path) {
-                Ok(s) => {
-                    let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                    (Box::new(s.with_progress(progress(false))), total)
-                }
-                Err(e) => {
-                    cx.notice(crate::notice::Notice::message(
-                        "Cannot deploy that",
-                        vec![
-                            e.to_string(),
-                            "Give a build directory, or a .tar.zst made by comwit-deploy or tar --zstd."
-                                .into(),
-                        ],
-                    ));
-                    return;
-                }
-            }
-        };
         self.deploying = Some(Deploying {
             what: path.display().to_string(),
             started: Instant::now(),
-            transfer: Transfer {
-                total,
-                ..Transfer::default()
-            },
+            transfer: Transfer::default(),
         });
+        let report = list.reporter(cx);
         let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
-        cx.spawn(async move {
+        list.spawn(cx, async move {
+            let source = match prepare(path, report).await {
+                Ok(source) => source,
+                Err(why) => return Msg::Unusable(why),
+            };
             let apps = client.apps(&project);
-            let handle = apps.app(&app);
-            Msg::Deployed(
-                handle
-                    .deploy_safely(source.as_ref(), &DeployOptions::default())
-                    .await,
-            )
+            let outcome = apps
+                .app(&app)
+                .deploy_safely(source.as_ref(), &DeployOptions::default())
+                .await;
+            Msg::Deployed(outcome)
         });
     }
+
+    fn rollback(&self, list: &List<Self>, to: String, cx: &mut Ctx<'_>) {
+        let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
+        cx.toast(Level::Info, format!("rolling back to {to}…"));
+        list.spawn(cx, async move {
+            Msg::RolledBack(client.apps(&project).app(&app).rollback(Some(&to)).await)
+        });
+    }
+
+    fn deployed(
+        &mut self,
+        list: &mut List<Self>,
+        result: Result<DeployOutcome, Error>,
+        cx: &mut Ctx<'_>,
+    ) {
+        let what = self.deploying.take().map(|d| d.what).unwrap_or_default();
+        match result {
+            Ok(outcome) => {
+                let build = outcome.deployment.build_id;
+                let note = if outcome.recovered {
+                    " (the response was lost; found it by listing builds)"
+                } else {
+                    ""
+                };
+                cx.toast(
+                    Level::Success,
+                    format!("deployed {build}: now active{note}"),
+                );
+                list.reload();
+            }
+            Err(e) => cx.fail(&format!("Deploying {what}"), &e),
+        }
+    }
+}
+
+/// Off the UI task: a directory is sized (for the ETA), an archive is
+/// checked before anything is sent.
+async fn prepare(
+    path: PathBuf,
+    report: impl Fn(Msg) -> bool + Send + Sync + Clone + 'static,
+) -> Result<Source, String> {
+    let work = move || -> Result<Source, String> {
+        let progress = throttled(report.clone());
+        if path.is_dir() {
+            report(Msg::Total(tree_size(&path)));
+            let mut source = DirectorySource::new(&path);
+            source.options = PackOptions::new().with_progress(progress(true));
+            return Ok(Box::new(source));
+        }
+        let source = PrebuiltSource::open_checked(&path).map_err(|e| e.to_string())?;
+        report(Msg::Total(std::fs::metadata(&path).map_or(0, |m| m.len())));
+        Ok(Box::new(source.with_progress(progress(false))))
+    };
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(format!("checking the source failed: {e}")))
 }
 
 /// A progress callback that reports at most ten times a second (the
 /// packer calls it far more often; each report is a redraw).
-fn throttled(reporter: Reporter<Msg>) -> impl Fn(bool) -> ProgressFn {
+fn throttled(
+    report: impl Fn(Msg) -> bool + Send + Sync + Clone + 'static,
+) -> impl Fn(bool) -> ProgressFn {
     move |packing: bool| {
-        let reporter = reporter.clone();
+        let report = report.clone();
         let last = Mutex::new(Instant::now() - Duration::from_secs(1));
         Arc::new(move |event: &ProgressEvent| {
             let ProgressEvent::Progress(p) = event else {
@@ -172,7 +223,7 @@ fn throttled(reporter: Reporter<Msg>) -> impl Fn(bool) -> ProgressFn {
                 return;
             }
             *last = Instant::now();
-            reporter.send(Msg::Progress(Transfer {
+            report(Msg::Progress(Transfer {
                 done: if packing { p.bytes_read } else { p.bytes_sent },
                 total: 0,
                 sent: p.bytes_sent,
@@ -216,240 +267,116 @@ fn short(id: &str, n: usize) -> &str {
     &id[..id.len().min(n)]
 }
 
-/// What the `/` filter matches: the id and the digest.
-fn build_text(b: &Build) -> String {
-    format!("{} {}", b.build_id, b.sha256.as_deref().unwrap_or(""))
-}
+impl Resource for Builds {
+    type Item = Build;
+    type Intent = Intent;
+    type Msg = Msg;
 
-impl View for BuildsView {
+    const LOADING: &'static str = "Loading builds";
+    const EMPTY: &'static str = "no builds yet: press d to deploy a directory";
+    const COLUMNS: &'static [Column] = &[
+        ("", Constraint::Length(1)),
+        ("build", Constraint::Length(14)),
+        ("created", Constraint::Length(11)),
+        ("size", Constraint::Length(9)),
+        ("sha256", Constraint::Length(8)),
+        ("hosts", Constraint::Fill(1)),
+    ];
+    const ACTIONS: &'static [KeyAction<Self>] = &[
+        KeyAction {
+            keys: &[Binding::plain('d')],
+            write: true,
+            hint: |builds, _| builds.deploying.is_none().then_some("deploy"),
+            run: |builds, list, _| list.open(builds.deploy_prompt()),
+        },
+        KeyAction {
+            keys: &[Binding::plain('b')],
+            write: true,
+            hint: |_, list| {
+                list.selected()
+                    .filter(|b| !b.active)
+                    .map(|_| "roll back to this")
+            },
+            run: |builds, list, _| {
+                if let Some(target) = list.selected() {
+                    let confirm = builds.rollback_confirm(target);
+                    list.open(confirm);
+                }
+            },
+        },
+    ];
+
     fn title(&self) -> String {
         format!("{} · builds", self.name())
     }
 
-    fn interaction(&self) -> Option<&dyn Interaction> {
-        Some(&self.ui)
-    }
-
-    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
-        Some(&mut self.ui)
-    }
-
-    fn hints(&self) -> Vec<Hint> {
-        if let Some(h) = self.ui.hints() {
-            return h;
-        }
-        let mut h = vec![hint("↑↓", "select")];
-        if self.deploying.is_none() {
-            h.push(write_hint("d", "deploy"));
-        }
-        if self.selected().is_some_and(|b| !b.active) {
-            h.push(write_hint("b", "roll back to this"));
-        }
-        h
-    }
-
-    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if let Some(modal) = &mut self.ui.modal {
-            match modal.on_key(key) {
-                Outcome::Open => {}
-                Outcome::Cancelled | Outcome::Copy(_) | Outcome::Submitted(..) => {
-                    self.ui.modal = None
-                }
-                Outcome::Confirmed(Intent::Deploy, path) => {
-                    self.ui.modal = None;
-                    self.last_path = path.clone();
-                    self.start_deploy(&path, cx);
-                }
-                Outcome::Confirmed(Intent::Rollback { to }, _) => {
-                    self.ui.modal = None;
-                    let (client, project, app) =
-                        (cx.client().clone(), self.project.clone(), self.app.clone());
-                    cx.toast(Level::Info, format!("rolling back to {to}…"));
-                    cx.spawn(async move {
-                        Msg::RolledBack(client.apps(&project).app(&app).rollback(Some(&to)).await)
-                    });
-                }
-            }
-            return true;
-        }
-        let len = self.rows().len();
-        if let PickerKey::Used = self.ui.cursor.on_key(key, len, 10) {
-            return true;
-        }
-        match key.code {
-            KeyCode::Char('d') => {
-                if self.deploying.is_some() {
-                    cx.toast(Level::Warning, "a deploy is already running");
-                } else if cx.may_write() {
-                    let mut modal = Modal::prompt(
-                        format!("Deploy to {}", self.name()),
-                        vec![
-                            "A build directory (packed and streamed as it uploads) or a prebuilt .tar.zst."
-                                .into(),
-                        ],
-                        &self.last_path,
-                        Intent::Deploy,
-                    );
-                    if let Modal::Prompt { complete, .. } = &mut modal {
-                        *complete = Some(complete_path);
-                    }
-                    self.ui.modal = Some(modal);
-                }
-                true
-            }
-            KeyCode::Char('b') => {
-                let Some(target) = self.selected().cloned() else {
-                    return true;
-                };
-                if target.active {
-                    cx.toast(Level::Info, "that build is already active");
-                } else if cx.may_write() {
-                    let from = self
-                        .data
-                        .data
-                        .as_ref()
-                        .and_then(|d| d.app.active_build().map(str::to_string))
-                        .unwrap_or_else(|| "nothing".into());
-                    self.ui.modal = Some(Modal::confirm(
-                        "Roll back",
-                        vec![
-                            format!("Roll {} back", self.name()),
-                            format!("  from {from} (active)"),
-                            format!("  to   {}?", target.build_id),
-                            "No upload: the build is re-activated as it was.".into(),
-                        ],
-                        Intent::Rollback {
-                            to: target.build_id,
-                        },
-                    ));
-                }
-                true
-            }
-            KeyCode::Esc if self.ui.cursor.clear_filter() => true,
-            _ => false,
-        }
-    }
-
-    fn refresh(&mut self, cx: &mut Ctx<'_>) {
-        self.data.start();
-        let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
-        cx.spawn(async move {
-            let apps = client.apps(&project);
-            let result = async {
-                let app_info = apps.get(&app).await?;
-                let builds = apps.app(&app).builds().await?;
-                Ok(AppBuilds {
-                    app: app_info,
-                    builds,
-                })
-            }
-            .await;
-            Msg::Loaded(result)
-        });
-    }
-
-    fn copy(&self) -> Option<(String, String)> {
-        self.selected()
-            .map(|b| ("the build id".to_string(), b.build_id.clone()))
-    }
-
-    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
-        let (body, bar) = match &self.deploying {
-            Some(_) => {
-                let [b, g] =
-                    Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
-                (b, Some(g))
-            }
-            None => (area, None),
+    fn facts(&self, _list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {
+        let Some(app) = &self.info else {
+            return Vec::new();
         };
-        let mut above = Vec::new();
-        if let Some(d) = &self.data.data {
-            above.push(Line::from(vec![
-                Span::styled("app ", theme.accent),
-                Span::raw(format!("{}  ", d.app.app_id)),
-                Span::styled("active ", theme.accent),
-                Span::raw(d.app.active_build().unwrap_or("none yet").to_string()),
-            ]));
-        }
-        if let Some(s) = self.data.status() {
-            above.push(Line::styled(s, theme.dim));
-        }
-        let rows = self.rows();
-        let builds: &[Build] = self
-            .data
-            .data
-            .as_ref()
-            .map(|d| d.builds.as_slice())
-            .unwrap_or(&[]);
-        table::draw(
-            frame,
-            body,
-            TableSpec {
-                block: panel(&self.title(), theme, focused),
-                header: &["", "build", "created", "size", "sha256", "hosts"],
-                widths: &[
-                    Constraint::Length(1),
-                    Constraint::Length(14),
-                    Constraint::Length(11),
-                    Constraint::Length(9),
-                    Constraint::Length(8),
-                    Constraint::Fill(1),
-                ],
-                above,
-                empty: "no builds yet: press d to deploy a directory",
-                len: rows.len(),
-                focused,
-            },
-            &mut self.ui.cursor,
-            theme,
-            |i| {
-                let b = &builds[rows[i]];
-                Row::new(vec![
-                    Cell::from(if b.active { "●" } else { " " }).style(theme.ok),
-                    // Short like a git sha; y copies the full id.
-                    Cell::from(short(&b.build_id, 14).to_string()),
-                    Cell::from(b.created_at.as_deref().map(short_time).unwrap_or_default()),
-                    Cell::from(b.size_bytes.map(bytes).unwrap_or_default()),
-                    Cell::from(short(b.sha256.as_deref().unwrap_or(""), 8).to_string()),
-                    Cell::from(b.hosts.join(", ")),
-                ])
-            },
-        );
-        if let (Some(d), Some(bar)) = (&self.deploying, bar) {
-            let t = &d.transfer;
-            let ratio = if t.total == 0 {
-                0.0
-            } else {
-                (t.done as f64 / t.total as f64).clamp(0.0, 1.0)
-            };
-            frame.render_widget(
-                Gauge::default()
-                    .block(panel(&format!("deploying {}", d.what), theme, false))
-                    .gauge_style(theme.accent)
-                    .ratio(ratio)
-                    .label(format!(
-                        "{} of {} · {} sent · {}",
-                        bytes(t.done),
-                        bytes(t.total),
-                        bytes(t.sent),
-                        rate_and_eta(t, d.started.elapsed())
-                    )),
-                bar,
-            );
+        vec![Line::from(vec![
+            Span::styled("app ", theme.accent),
+            Span::raw(format!("{}  ", app.app_id)),
+            Span::styled("active ", theme.accent),
+            Span::raw(app.active_build().unwrap_or("none yet").to_string()),
+        ])]
+    }
+
+    fn cells(&self, b: &Build, theme: &Theme) -> Vec<Cell<'static>> {
+        vec![
+            Cell::from(if b.active { "●" } else { " " }).style(theme.ok),
+            // Short like a git sha; y copies the full id.
+            Cell::from(short(&b.build_id, 14).to_string()),
+            Cell::from(b.created_at.as_deref().map(short_time).unwrap_or_default()),
+            Cell::from(b.size_bytes.map(bytes).unwrap_or_default()),
+            Cell::from(short(b.sha256.as_deref().unwrap_or(""), 8).to_string()),
+            Cell::from(b.hosts.join(", ")),
+        ]
+    }
+
+    /// The id and the digest.
+    fn filter_text(&self, b: &Build) -> String {
+        format!("{} {}", b.build_id, b.sha256.as_deref().unwrap_or(""))
+    }
+
+    type Loaded = (App, Vec<Build>);
+
+    /// The app comes with its builds: the title and the rollback dialog
+    /// name it.
+    fn load(
+        &self,
+        client: Client,
+    ) -> impl Future<Output = Result<(App, Vec<Build>), Error>> + Send + 'static {
+        let (project, app) = (self.project.clone(), self.app.clone());
+        async move {
+            let apps = client.apps(&project);
+            Ok((apps.get(&app).await?, apps.app(&app).builds().await?))
         }
     }
-}
 
-impl Update for BuildsView {
-    type Msg = Msg;
+    fn accept(&mut self, (app, builds): (App, Vec<Build>)) -> Vec<Build> {
+        self.info = Some(app);
+        builds
+    }
 
-    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
+    fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {
+        list.close();
+        match outcome {
+            Outcome::Confirmed(Intent::Deploy, path) => {
+                self.last_path = path.clone();
+                self.start_deploy(list, &path, cx);
+            }
+            Outcome::Confirmed(Intent::Rollback { to }, _) => self.rollback(list, to, cx),
+            _ => {}
+        }
+    }
+
+    fn update(&mut self, list: &mut List<Self>, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
-            Msg::Loaded(result) => {
-                if let Err(e) = &result {
-                    cx.fail("Loading builds", e);
+            Msg::Total(total) => {
+                if let Some(d) = &mut self.deploying {
+                    d.transfer.total = total;
                 }
-                self.data.finish(result);
             }
             Msg::Progress(t) => {
                 if let Some(d) = &mut self.deploying {
@@ -457,36 +384,61 @@ impl Update for BuildsView {
                     d.transfer.sent = t.sent;
                 }
             }
-            Msg::Deployed(result) => {
-                let what = self.deploying.take().map(|d| d.what).unwrap_or_default();
-                match result {
-                    Ok(outcome) => {
-                        let build = outcome.deployment.build_id;
-                        let note = if outcome.recovered {
-                            " (the response was lost; found it by listing builds)"
-                        } else {
-                            ""
-                        };
-                        cx.toast(
-                            Level::Success,
-                            format!("deployed {build}: now active{note}"),
-                        );
-                        self.refresh(cx);
-                    }
-                    Err(e) => cx.fail(&format!("Deploying {what}"), &e),
-                }
+            Msg::Unusable(why) => {
+                self.deploying = None;
+                cx.notice(Notice::message(
+                    "Cannot deploy that",
+                    vec![
+                        why,
+                        "Give a build directory, or a .tar.zst made by comwit-deploy or tar --zstd."
+                            .into(),
+                    ],
+                ));
             }
-            Msg::RolledBack(result) => match result {
-                Ok(r) => {
-                    cx.toast(
-                        Level::Success,
-                        format!("rolled back: {} is active", r.active_build_id),
-                    );
-                    self.refresh(cx);
-                }
-                Err(e) => cx.fail("Rolling back", &e),
-            },
+            Msg::Deployed(result) => self.deployed(list, result, cx),
+            Msg::RolledBack(Ok(r)) => {
+                cx.toast(
+                    Level::Success,
+                    format!("rolled back: {} is active", r.active_build_id),
+                );
+                list.reload();
+            }
+            Msg::RolledBack(Err(e)) => cx.fail("Rolling back", &e),
         }
+    }
+
+    fn copy(&self, b: &Build) -> Option<(String, String)> {
+        Some(("the build id".to_string(), b.build_id.clone()))
+    }
+
+    fn below_height(&self) -> u16 {
+        if self.deploying.is_some() { 3 } else { 0 }
+    }
+
+    fn draw_below(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
+        let Some(d) = &self.deploying else {
+            return;
+        };
+        let t = &d.transfer;
+        let ratio = if t.total == 0 {
+            0.0
+        } else {
+            (t.done as f64 / t.total as f64).clamp(0.0, 1.0)
+        };
+        frame.render_widget(
+            Gauge::default()
+                .block(panel(&format!("deploying {}", d.what), theme, false))
+                .gauge_style(theme.accent)
+                .ratio(ratio)
+                .label(format!(
+                    "{} of {} · {} sent · {}",
+                    bytes(t.done),
+                    bytes(t.total),
+                    bytes(t.sent),
+                    rate_and_eta(t, d.started.elapsed())
+                )),
+            area,
+        );
     }
 }
 

@@ -95,12 +95,18 @@ impl Resource for Databases {
         d.name.clone()
     }
 
+    type Loaded = Vec<Database>;
+
     fn load(
         &self,
         client: Client,
     ) -> impl Future<Output = Result<Vec<Database>, Error>> + Send + 'static {
         let project = self.project.clone();
         async move { client.databases(&project).list().await }
+    }
+
+    fn accept(&mut self, list: Vec<Database>) -> Vec<Database> {
+        list
     }
 
     fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {

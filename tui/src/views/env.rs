@@ -271,12 +271,18 @@ impl Resource for Env {
         v.key.clone()
     }
 
+    type Loaded = Vec<EnvVar>;
+
     fn load(
         &self,
         client: Client,
     ) -> impl Future<Output = Result<Vec<EnvVar>, Error>> + Send + 'static {
         let (project, app) = (self.project.clone(), self.app.clone());
         async move { client.apps(&project).app(&app).env().await }
+    }
+
+    fn accept(&mut self, list: Vec<EnvVar>) -> Vec<EnvVar> {
+        list
     }
 
     fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {

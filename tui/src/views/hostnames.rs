@@ -269,12 +269,18 @@ impl Resource for Hostnames {
         h.domain.clone()
     }
 
+    type Loaded = Vec<Hostname>;
+
     fn load(
         &self,
         client: Client,
     ) -> impl Future<Output = Result<Vec<Hostname>, Error>> + Send + 'static {
         let (project, app) = (self.project.clone(), self.app.clone());
         async move { client.apps(&project).app(&app).hostnames().await }
+    }
+
+    fn accept(&mut self, list: Vec<Hostname>) -> Vec<Hostname> {
+        list
     }
 
     fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {

@@ -318,7 +318,9 @@ pub fn view_key(key: &NodeKey) -> NodeKey {
 /// Makes the view for `key`; `node` is the tree row it came from, if any.
 pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
     match key {
-        NodeKey::Builds { project, app } => Box::new(builds::BuildsView::new(project, app)),
+        NodeKey::Builds { project, app } => {
+            Box::new(ResourceView::new(builds::Builds::new(project, app)))
+        }
         NodeKey::Env { project, app } => Box::new(ResourceView::new(env::Env::new(project, app))),
         NodeKey::Databases(project) => {
             Box::new(ResourceView::new(databases::Databases::new(project)))

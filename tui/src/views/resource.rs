@@ -21,7 +21,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row};
 
 use super::detail::panel;
-use super::{Hint, Interaction, Remote, Update, View, filter_hints, modal_hints};
+use super::{Hint, Interaction, Remote, Update, View, filter_hints, hint, modal_hints};
 use crate::context::{Ctx, Reporter};
 use crate::keymap::Binding;
 use crate::theme::Theme;
@@ -82,11 +82,15 @@ pub trait Resource: Sized + 'static {
     fn cells(&self, item: &Self::Item, theme: &Theme) -> Vec<Cell<'static>>;
     /// What the `/` filter matches (lowercased once per load).
     fn filter_text(&self, item: &Self::Item) -> String;
-    /// Fetches the list.
+    /// What a load fetches: the list, or the list with facts about its
+    /// parent that must arrive with it.
+    type Loaded: Send + 'static;
     fn load(
         &self,
         client: Client,
-    ) -> impl Future<Output = Result<Vec<Self::Item>, Error>> + Send + 'static;
+    ) -> impl Future<Output = Result<Self::Loaded, Error>> + Send + 'static;
+    /// Keeps what a load brought besides the list, and gives the list.
+    fn accept(&mut self, loaded: Self::Loaded) -> Vec<Self::Item>;
 
     /// A dialog the resource opened was answered (anything but typing,
     /// which the dialog keeps, and esc, which closes it). The dialog stays
@@ -121,7 +125,7 @@ pub trait Resource: Sized + 'static {
 
 /// What the list view reports to itself: its load, or the resource's own.
 pub enum Event<R: Resource> {
-    Loaded(Result<Vec<R::Item>, Error>),
+    Loaded(Result<R::Loaded, Error>),
     Own(R::Msg),
 }
 
@@ -256,17 +260,17 @@ impl<R: Resource> ResourceView<R> {
         }
     }
 
-    /// The hints of the actions offered now.
+    /// Moving through the list, then the actions offered now.
     fn action_hints(&self) -> Vec<Hint> {
-        R::ACTIONS
-            .iter()
-            .filter_map(|a| {
-                (a.hint)(&self.resource, &self.list).map(|what| Hint {
-                    keys: a.keys_label().into(),
-                    what,
-                    write: a.write,
-                })
+        let actions = R::ACTIONS.iter().filter_map(|a| {
+            (a.hint)(&self.resource, &self.list).map(|what| Hint {
+                keys: a.keys_label().into(),
+                what,
+                write: a.write,
             })
+        });
+        std::iter::once(hint("↑↓/jk", "move"))
+            .chain(actions)
             .collect()
     }
 
@@ -340,6 +344,7 @@ impl<R: Resource> Update for ResourceView<R> {
                 if let Err(e) = &result {
                     cx.fail(R::LOADING, e);
                 }
+                let result = result.map(|loaded| self.resource.accept(loaded));
                 self.list.finish(result);
                 self.list.index(&self.resource);
                 self.resource.loaded(&mut self.list);
