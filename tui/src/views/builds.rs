@@ -273,7 +273,6 @@ impl Resource for Builds {
     type Msg = Msg;
 
     const LOADING: &'static str = "Loading builds";
-    const EMPTY: &'static str = "no builds yet: press d to deploy a directory";
     const COLUMNS: &'static [Column] = &[
         ("", Constraint::Length(1)),
         ("build", Constraint::Length(14)),
@@ -308,6 +307,10 @@ impl Resource for Builds {
 
     fn title(&self) -> String {
         format!("{} · builds", self.name())
+    }
+
+    fn empty(&self) -> &'static str {
+        "no builds yet: press d to deploy a directory"
     }
 
     fn facts(&self, _list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {

@@ -42,7 +42,6 @@ impl Resource for Databases {
     type Msg = Msg;
 
     const LOADING: &'static str = "Loading databases";
-    const EMPTY: &'static str = "no databases: press n to create one";
     const COLUMNS: &'static [Column] = &[
         ("name", Constraint::Min(12)),
         ("status", Constraint::Length(10)),
@@ -80,6 +79,10 @@ impl Resource for Databases {
 
     fn title(&self) -> String {
         "databases".into()
+    }
+
+    fn empty(&self) -> &'static str {
+        "no databases: press n to create one"
     }
 
     fn cells(&self, d: &Database, _theme: &Theme) -> Vec<Cell<'static>> {

@@ -185,7 +185,6 @@ impl Resource for Env {
     type Msg = Msg;
 
     const LOADING: &'static str = "Loading the environment";
-    const EMPTY: &'static str = "no variables: press n to add one";
     const COLUMNS: &'static [Column] = &[
         ("", Constraint::Length(1)),
         ("key", Constraint::Length(28)),
@@ -244,6 +243,10 @@ impl Resource for Env {
 
     fn title(&self) -> String {
         "environment".into()
+    }
+
+    fn empty(&self) -> &'static str {
+        "no variables: press n to add one"
     }
 
     fn facts(&self, _list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {

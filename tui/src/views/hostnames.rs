@@ -176,7 +176,6 @@ impl Resource for Hostnames {
     type Msg = Msg;
 
     const LOADING: &'static str = "Loading hostnames";
-    const EMPTY: &'static str = "no hostnames: press a to attach one";
     const COLUMNS: &'static [Column] = &[
         ("hostname", Constraint::Min(20)),
         ("dns mode", Constraint::Length(9)),
@@ -243,6 +242,10 @@ impl Resource for Hostnames {
 
     fn title(&self) -> String {
         "hostnames".into()
+    }
+
+    fn empty(&self) -> &'static str {
+        "no hostnames: press a to attach one"
     }
 
     fn cells(&self, h: &Hostname, theme: &Theme) -> Vec<Cell<'static>> {

@@ -335,7 +335,9 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
         NodeKey::WatchMode { project, app } => {
             Box::new(deploy_watch::DeployWatchView::new(project, app))
         }
-        NodeKey::Domains(project) => Box::new(domains::DomainsView::new(project.clone())),
+        NodeKey::Domains(project) => {
+            Box::new(ResourceView::new(domains::Domains::new(project.clone())))
+        }
         NodeKey::Domain { project, domain } => Box::new(records::RecordsView::new(
             project.clone(),
             domain.clone(),

@@ -73,8 +73,6 @@ pub trait Resource: Sized + 'static {
     fn title(&self) -> String;
     /// What the error dialog calls a failed load ("Loading databases").
     const LOADING: &'static str;
-    /// Shown when the list is empty (says how to add one).
-    const EMPTY: &'static str;
     const COLUMNS: &'static [Column];
     /// The keys of the list, for the bar and the dispatch alike.
     const ACTIONS: &'static [KeyAction<Self>];
@@ -99,6 +97,18 @@ pub trait Resource: Sized + 'static {
     /// A result of work the resource spawned through [`List::spawn`].
     fn update(&mut self, list: &mut List<Self>, msg: Self::Msg, cx: &mut Ctx<'_>);
 
+    /// Shown when the list is empty (says how to add one).
+    fn empty(&self) -> &'static str;
+    /// Lines kept under the table for [`Resource::draw_detail`].
+    const DETAIL: u16 = 0;
+    /// The selected row in full, under the table.
+    fn draw_detail(&self, _item: &Self::Item, _frame: &mut Frame<'_>, _area: Rect, _theme: &Theme) {
+    }
+    /// A load failed: true shows the error dialog; false when the resource
+    /// explains it in place (a feature switched off).
+    fn load_failed(&mut self, _error: &Error) -> bool {
+        true
+    }
     /// Lines above the table: facts about the parent, warnings.
     fn facts(&self, _list: &List<Self>, _theme: &Theme) -> Vec<Line<'static>> {
         Vec::new()
@@ -341,7 +351,9 @@ impl<R: Resource> Update for ResourceView<R> {
     fn update(&mut self, msg: Event<R>, cx: &mut Ctx<'_>) {
         match msg {
             Event::Loaded(result) => {
-                if let Err(e) = &result {
+                if let Err(e) = &result
+                    && self.resource.load_failed(e)
+                {
                     cx.fail(R::LOADING, e);
                 }
                 let result = result.map(|loaded| self.resource.accept(loaded));
@@ -432,7 +444,7 @@ impl<R: Resource> View for ResourceView<R> {
         let (resource, list) = (&self.resource, &mut self.list);
         let items = list.data.data.as_deref().unwrap_or_default();
         let rows = &list.rows;
-        list.page = table::draw(
+        let drawn = table::draw(
             frame,
             body,
             TableSpec {
@@ -440,15 +452,19 @@ impl<R: Resource> View for ResourceView<R> {
                 header: &headers,
                 widths: &widths,
                 above,
-                empty: R::EMPTY,
+                empty: resource.empty(),
                 len: rows.len(),
+                detail: R::DETAIL,
                 focused,
             },
             &mut list.cursor,
             theme,
             |i| Row::new(resource.cells(&items[rows[i]], theme)),
-        )
-        .max(1);
+        );
+        list.page = drawn.page;
+        if let Some(item) = list.selected() {
+            resource.draw_detail(item, frame, drawn.detail, theme);
+        }
         if below.height > 0 {
             self.resource.draw_below(frame, below, theme);
         }

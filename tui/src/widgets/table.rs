@@ -1,10 +1,11 @@
 //! A list drawn as a table: a status line (loading, stale, failed), the
-//! header, only the rows in view, and the filter line.
+//! header, only the rows in view, a detail pane for the selected row, and
+//! the filter line.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Row, Table};
+use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 
 use super::list::Picker;
 use crate::theme::Theme;
@@ -19,12 +20,21 @@ pub struct TableSpec<'a> {
     pub empty: &'a str,
     /// Rows after filtering.
     pub len: usize,
+    /// Lines kept under the table for the selected row's details.
+    pub detail: u16,
     pub focused: bool,
 }
 
+/// Where [`draw`] put things.
+pub struct Drawn {
+    /// Rows visible at once (what a page key moves).
+    pub page: usize,
+    /// The detail pane (zero height when none was asked for).
+    pub detail: Rect,
+}
+
 /// Draws `len` rows, building only those in view with `row(i)` (`i`
-/// indexes the filtered rows). Returns how many rows fit at once (what a
-/// page key moves).
+/// indexes the filtered rows).
 pub fn draw<'a>(
     frame: &mut Frame<'_>,
     area: Rect,
@@ -32,24 +42,26 @@ pub fn draw<'a>(
     picker: &mut Picker,
     theme: &Theme,
     row: impl Fn(usize) -> Row<'a>,
-) -> usize {
+) -> Drawn {
     let (len, focused) = (spec.len, spec.focused);
     let inner = spec.block.inner(area);
     frame.render_widget(spec.block, area);
     let filter = picker.filter_line();
-    let [above, table, below] = Layout::vertical([
+    let [above, table, detail, below] = Layout::vertical([
         Constraint::Length(spec.above.len() as u16),
         Constraint::Min(1),
+        Constraint::Length(spec.detail),
         Constraint::Length(u16::from(filter.is_some())),
     ])
     .areas(inner);
-    frame.render_widget(ratatui::widgets::Paragraph::new(spec.above), above);
+    frame.render_widget(Paragraph::new(spec.above), above);
     if let Some(f) = filter {
         frame.render_widget(Line::styled(f, theme.accent), below);
     }
     if len == 0 {
-        frame.render_widget(Line::styled(spec.empty, theme.dim), table);
-        return 0;
+        let empty = Paragraph::new(Line::styled(spec.empty, theme.dim)).wrap(Wrap { trim: false });
+        frame.render_widget(empty, table);
+        return Drawn { page: 1, detail };
     }
     draw_rows(
         frame,
@@ -62,7 +74,10 @@ pub fn draw<'a>(
         theme,
         focused,
     );
-    table.height.saturating_sub(1) as usize
+    Drawn {
+        page: table.height.saturating_sub(1).max(1) as usize,
+        detail,
+    }
 }
 
 /// A table over `len` rows that builds only the rows in view: `row(i)`
