@@ -557,7 +557,11 @@ async fn platform_app_records_are_locked() {
         "{said}"
     );
     h.key(KeyCode::Char('x'));
-    assert!(toasts(&h).contains("can't be deleted"), "{}", toasts(&h));
+    assert!(
+        toasts(&h).contains("can't be edited or deleted"),
+        "{}",
+        toasts(&h)
+    );
     assert!(!h.screen().contains("Delete www CNAME"));
 
     // A new record at its name is refused in the form, before the API.

@@ -338,13 +338,13 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
         NodeKey::Domains(project) => {
             Box::new(ResourceView::new(domains::Domains::new(project.clone())))
         }
-        NodeKey::Domain { project, domain } => Box::new(records::RecordsView::new(
+        NodeKey::Domain { project, domain } => Box::new(ResourceView::new(records::Records::new(
             project.clone(),
             domain.clone(),
             // The tree row knows the status: gate writes before the API answers.
             node.and_then(|n| n.detail.iter().find(|(k, _)| k == "status"))
                 .map(|(_, v)| v.clone()),
-        )),
+        ))),
         NodeKey::Watcher => Box::new(watcher::WatcherView::new()),
         _ => Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
             key: key.clone(),

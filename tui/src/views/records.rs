@@ -8,26 +8,24 @@
 
 use std::collections::HashMap;
 
-use comwit_client::Error;
 use comwit_client::models::{App, Deleted, Domain, NewRecord, Record, RecordUpdate};
+use comwit_client::{Client, Error};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use super::checks::{self, DEFAULT_TTL, Draft, TYPES};
-use super::detail::panel;
 use super::dns_shared::{MANAGED, status_badge};
-use super::{Hint, Remote, Update, View, hint, write_hint};
+use super::resource::{Column, KeyAction, List, Resource};
 use crate::context::Ctx;
+use crate::keymap::Binding;
 use crate::notice::{Level, Notice};
 use crate::theme::Theme;
-use crate::widgets::list::{Picker, PickerKey};
 use crate::widgets::modal::{Field, Modal, Outcome};
 
 #[derive(Debug, Clone)]
-enum Intent {
+pub enum Intent {
     Create,
     /// The record id.
     Edit(String),
@@ -37,7 +35,6 @@ enum Intent {
 
 pub enum Msg {
     Domains(Result<Vec<Domain>, Error>),
-    Records(Result<Vec<Record>, Error>),
     Apps(Result<Vec<App>, Error>),
     Saved {
         label: String,
@@ -49,50 +46,38 @@ pub enum Msg {
     },
 }
 
-pub struct RecordsView {
+pub struct Records {
     project: String,
     zone: String,
     /// The project's domains, to know this one's status.
-    domains: Remote<Vec<Domain>>,
+    domains: Option<Vec<Domain>>,
     /// The status the tree row showed, until the listing answers.
     initial_status: Option<String>,
-    records: Remote<Vec<Record>>,
-    /// Lowercased text each record is filtered on (built once per load).
-    haystack: Vec<String>,
     platform_owned: usize,
     /// App names by id, for the owner badge (empty if apps can't be read).
     apps: HashMap<String, String>,
-    cursor: Picker,
-    /// Positions in `records` that pass the filter.
-    rows: Vec<usize>,
-    /// Rows visible at once (for page keys), from the last draw.
-    page: usize,
     /// Select this record once the list reloads (after a save).
     select_after_load: Option<String>,
-    modal: Option<Modal<Intent>>,
 }
 
-impl RecordsView {
+const LOCKED_PENDING: &str = "disabled: domain not delegated yet";
+const LOCKED_PLATFORM: &str = "locked: platform_app record";
+
+impl Records {
     pub fn new(project: String, zone: String, status: Option<String>) -> Self {
         Self {
             project,
             zone,
-            domains: Remote::default(),
+            domains: None,
             initial_status: status,
-            records: Remote::default(),
-            haystack: Vec::new(),
             platform_owned: 0,
             apps: HashMap::new(),
-            cursor: Picker::default(),
-            rows: Vec::new(),
-            page: 10,
             select_after_load: None,
-            modal: None,
         }
     }
 
     fn status(&self) -> Option<&str> {
-        match &self.domains.data {
+        match &self.domains {
             Some(list) => list
                 .iter()
                 .find(|d| d.domain == self.zone)
@@ -114,67 +99,6 @@ impl RecordsView {
         }
     }
 
-    fn list(&self) -> &[Record] {
-        self.records.data.as_deref().unwrap_or_default()
-    }
-
-    fn selected(&self) -> Option<&Record> {
-        self.cursor
-            .current(&self.rows)
-            .and_then(|i| self.list().get(i))
-    }
-
-    /// Rebuilds the filtered rows; only when the list or the filter changes.
-    fn refilter(&mut self) {
-        let needle = self.cursor.filter.text().to_lowercase();
-        self.rows = if needle.is_empty() {
-            (0..self.haystack.len()).collect()
-        } else {
-            self.haystack
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| h.contains(&needle))
-                .map(|(i, _)| i)
-                .collect()
-        };
-    }
-
-    fn loaded(&mut self, mut records: Vec<Record>) {
-        let zone = self.zone.clone();
-        // The apex first, then by name and type: a stable, readable order.
-        records.sort_by(|a, b| {
-            let key = |r: &Record| {
-                (
-                    r.name.trim_end_matches('.') != zone,
-                    r.name.clone(),
-                    r.kind.clone(),
-                )
-            };
-            key(a).cmp(&key(b))
-        });
-        self.haystack = records
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} {} {} {}",
-                    checks::relative(&self.zone, &r.name),
-                    r.kind,
-                    r.values.join(" "),
-                    r.owner.as_deref().unwrap_or_default()
-                )
-                .to_lowercase()
-            })
-            .collect();
-        self.platform_owned = records.iter().filter(|r| r.is_platform_owned()).count();
-        self.records.finish(Ok(records));
-        self.refilter();
-        if let Some(id) = self.select_after_load.take()
-            && let Some(pos) = self.rows.iter().position(|&i| self.list()[i].id == id)
-        {
-            self.cursor.selected = pos;
-        }
-    }
-
     /// `www CNAME` (what messages call a record).
     fn label(&self, r: &Record) -> String {
         format!("{} {}", checks::relative(&self.zone, &r.name), r.kind)
@@ -189,15 +113,15 @@ impl RecordsView {
     }
 
     /// Refuses (with a toast saying why) changing a platform-owned record.
-    fn refuse_platform_owned(&self, r: &Record, action: &str, cx: &mut Ctx<'_>) -> bool {
+    fn refuse_platform_owned(&self, r: &Record, cx: &mut Ctx<'_>) -> bool {
         if !r.is_platform_owned() {
             return false;
         }
         cx.toast(
             Level::Warning,
             format!(
-                "🔒 {} is managed by the platform for {} (platform_app): it can't be {action} \
-                 here; change or detach that app's hostname instead",
+                "🔒 {} is managed by the platform for {} (platform_app): it can't be edited or \
+                 deleted here; change or detach that app's hostname instead",
                 self.label(r),
                 self.owner_app(r)
             ),
@@ -245,38 +169,36 @@ impl RecordsView {
         )
     }
 
-    fn start_create(&mut self, cx: &mut Ctx<'_>) {
-        if self.refuse_locked(cx) || !cx.may_write() {
-            return;
+    fn start_create(&self, list: &mut List<Self>, cx: &mut Ctx<'_>) {
+        if !self.refuse_locked(cx) {
+            list.open(self.form(format!("New record in {}", self.zone), None, Intent::Create));
         }
-        self.modal = Some(self.form(format!("New record in {}", self.zone), None, Intent::Create));
     }
 
-    fn start_edit(&mut self, cx: &mut Ctx<'_>) {
-        let Some(r) = self.selected() else {
+    fn start_edit(&self, list: &mut List<Self>, cx: &mut Ctx<'_>) {
+        let Some(r) = list.selected() else {
             return;
         };
-        if self.refuse_platform_owned(r, "edited", cx) || self.refuse_locked(cx) || !cx.may_write()
-        {
+        if self.refuse_platform_owned(r, cx) || self.refuse_locked(cx) {
             return;
         }
-        let modal = self.form(
+        let form = self.form(
             format!("Edit {}", self.label(r)),
             Some(r),
             Intent::Edit(r.id.clone()),
         );
-        self.modal = Some(modal);
+        list.open(form);
     }
 
-    fn start_delete(&mut self, cx: &mut Ctx<'_>) {
-        let Some(r) = self.selected() else {
+    fn start_delete(&self, list: &mut List<Self>, cx: &mut Ctx<'_>) {
+        let Some(r) = list.selected() else {
             return;
         };
-        if self.refuse_platform_owned(r, "deleted", cx) || !cx.may_write() {
+        if self.refuse_platform_owned(r, cx) {
             return;
         }
         let label = self.label(r);
-        self.modal = Some(Modal::confirm(
+        let confirm = Modal::confirm(
             format!("Delete {label}"),
             vec![
                 format!(
@@ -288,13 +210,19 @@ impl RecordsView {
                 "Resolvers may keep answering with it until its TTL runs out.".into(),
             ],
             Intent::Delete(r.id.clone(), label),
-        ));
+        );
+        list.open(confirm);
     }
 
     /// A platform-owned record the draft would collide with (the API
     /// answers 409; saying so in the form is faster and clearer).
-    fn platform_clash(&self, draft: &Draft, editing: Option<&str>) -> Option<String> {
-        self.list()
+    fn platform_clash(
+        &self,
+        records: &[Record],
+        draft: &Draft,
+        editing: Option<&str>,
+    ) -> Option<String> {
+        records
             .iter()
             .filter(|r| r.is_platform_owned() && Some(r.id.as_str()) != editing)
             .find(|r| checks::clashes(&draft.fqdn, &draft.kind, &r.name, &r.kind))
@@ -309,29 +237,37 @@ impl RecordsView {
             })
     }
 
-    fn submit(&mut self, intent: Intent, values: Vec<String>, cx: &mut Ctx<'_>) {
+    /// The form's values as a checked draft, or why they are refused.
+    fn draft(
+        &self,
+        list: &List<Self>,
+        intent: &Intent,
+        values: &[String],
+    ) -> Result<Draft, String> {
         let field = |i: usize| values.get(i).map(String::as_str).unwrap_or_default();
-        let checked = checks::record(&self.zone, field(0), field(1), field(2), field(3));
-        let editing = match &intent {
+        let draft = checks::record(&self.zone, field(0), field(1), field(2), field(3))?;
+        let editing = match intent {
             Intent::Edit(id) => Some(id.as_str()),
             _ => None,
         };
-        let draft = match checked.and_then(|d| match self.platform_clash(&d, editing) {
+        match self.platform_clash(list.items(), &draft, editing) {
             Some(why) => Err(why),
-            None => Ok(d),
-        }) {
-            Ok(d) => d,
-            Err(why) => {
-                if let Some(m) = &mut self.modal {
-                    m.refuse(why);
-                }
-                return;
-            }
-        };
-        if !cx.may_write() {
-            return;
+            None => Ok(draft),
         }
-        self.modal = None;
+    }
+
+    fn submit(
+        &mut self,
+        list: &mut List<Self>,
+        intent: Intent,
+        values: Vec<String>,
+        cx: &mut Ctx<'_>,
+    ) {
+        let draft = match self.draft(list, &intent, &values) {
+            Ok(d) => d,
+            Err(why) => return list.refuse(why),
+        };
+        list.close();
         let client = cx.client().clone();
         let (project, zone) = (self.project.clone(), self.zone.clone());
         let label = format!(
@@ -340,7 +276,7 @@ impl RecordsView {
             draft.kind
         );
         match intent {
-            Intent::Create => cx.spawn(async move {
+            Intent::Create => list.spawn(cx, async move {
                 let record = NewRecord {
                     name: draft.name,
                     kind: draft.kind,
@@ -354,7 +290,7 @@ impl RecordsView {
                     .await;
                 Msg::Saved { label, result }
             }),
-            Intent::Edit(id) => cx.spawn(async move {
+            Intent::Edit(id) => list.spawn(cx, async move {
                 let update = RecordUpdate {
                     name: Some(draft.name),
                     kind: Some(draft.kind),
@@ -372,75 +308,257 @@ impl RecordsView {
         }
     }
 
-    fn delete(&mut self, id: String, label: String, cx: &mut Ctx<'_>) {
-        if !cx.may_write() {
-            return;
-        }
+    fn delete(&self, list: &List<Self>, id: String, label: String, cx: &mut Ctx<'_>) {
         let client = cx.client().clone();
         let (project, zone) = (self.project.clone(), self.zone.clone());
-        cx.spawn(async move {
+        list.spawn(cx, async move {
             let result = client.domains(&project).records(&zone).delete(&id).await;
             Msg::Deleted { label, result }
         });
     }
 
-    fn on_modal_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) {
-        let Some(modal) = &mut self.modal else {
-            return;
-        };
-        match modal.on_key(key) {
-            Outcome::Open | Outcome::Copy(_) => {}
-            Outcome::Cancelled => self.modal = None,
-            Outcome::Submitted(intent, values) => self.submit(intent, values, cx),
-            Outcome::Confirmed(Intent::Delete(id, label), _) => {
-                self.modal = None;
-                self.delete(id, label, cx);
+    /// A write came back: a 409 is explained, anything else goes to the
+    /// error dialog; the list reloads unless the write simply failed.
+    fn written(
+        &self,
+        list: &mut List<Self>,
+        what: String,
+        result: Result<(), Error>,
+        cx: &mut Ctx<'_>,
+    ) {
+        match result {
+            Ok(()) => list.reload(),
+            Err(e) if e.is_conflict() => {
+                cx.notice(conflict_notice(&what, &e));
+                list.reload();
             }
-            Outcome::Confirmed(..) => self.modal = None,
+            Err(e) => cx.fail(&what, &e),
         }
     }
 
-    fn draw_status(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
-        let mut lines = Vec::new();
+    /// The zone's badge and record count.
+    fn badge(&self, list: &List<Self>, theme: &Theme) -> Line<'static> {
         let status = self.status();
         let head = match status {
             Some(s) => status_badge(s),
             None => "⟳ status loading…".into(),
         };
-        let count = match &self.records.data {
-            Some(list) => format!(
+        let count = if list.is_loaded() {
+            format!(
                 " · {} records ({} platform-owned 🔒)",
-                list.len(),
+                list.items().len(),
                 self.platform_owned
-            ),
-            None => String::new(),
+            )
+        } else {
+            String::new()
         };
-        lines.push(Line::from(vec![
-            Span::styled(
-                head,
-                if status == Some(MANAGED) {
-                    theme.ok
-                } else {
-                    theme.warn
-                },
-            ),
-            Span::raw(count),
-        ]));
-        if let Some(s) = self.records.status() {
-            lines.push(Line::styled(s, theme.dim));
-        } else if status.is_some_and(|s| s != MANAGED) {
+        let style = if status == Some(MANAGED) {
+            theme.ok
+        } else {
+            theme.warn
+        };
+        Line::from(vec![Span::styled(head, style), Span::raw(count)])
+    }
+}
+
+impl Resource for Records {
+    type Item = Record;
+    type Intent = Intent;
+    type Msg = Msg;
+
+    const LOADING: &'static str = "Loading records";
+    const COLUMNS: &'static [Column] = &[
+        ("NAME", Constraint::Fill(2)),
+        ("TYPE", Constraint::Length(7)),
+        ("TTL", Constraint::Length(5)),
+        ("VALUES", Constraint::Fill(3)),
+        ("OWNER", Constraint::Length(10)),
+    ];
+    const DETAIL: u16 = 5;
+    /// The locks come first: while one holds, its keys explain it.
+    const ACTIONS: &'static [KeyAction<Self>] = &[
+        KeyAction {
+            keys: &[Binding::plain('n'), Binding::plain('e')],
+            write: true,
+            hint: |rec, _| rec.write_lock().map(|_| LOCKED_PENDING),
+            run: |rec, _, cx| {
+                rec.refuse_locked(cx);
+            },
+        },
+        KeyAction {
+            keys: &[Binding::plain('n')],
+            write: true,
+            hint: |_, _| Some("new record"),
+            run: |rec, list, cx| rec.start_create(list, cx),
+        },
+        KeyAction {
+            keys: &[Binding::plain('e'), Binding::plain('x')],
+            write: true,
+            hint: |_, list| {
+                list.selected()
+                    .filter(|r| r.is_platform_owned())
+                    .map(|_| LOCKED_PLATFORM)
+            },
+            run: |rec, list, cx| {
+                if let Some(r) = list.selected() {
+                    rec.refuse_platform_owned(r, cx);
+                }
+            },
+        },
+        KeyAction {
+            keys: &[Binding::plain('e')],
+            write: true,
+            hint: |rec, list| {
+                list.selected()
+                    .filter(|_| rec.write_lock().is_none())
+                    .map(|_| "edit")
+            },
+            run: |rec, list, cx| rec.start_edit(list, cx),
+        },
+        KeyAction {
+            keys: &[Binding::plain('x')],
+            write: true,
+            hint: |_, list| list.selected().map(|_| "delete"),
+            run: |rec, list, cx| rec.start_delete(list, cx),
+        },
+    ];
+
+    fn title(&self) -> String {
+        format!("{} records", self.zone)
+    }
+
+    fn empty(&self) -> &'static str {
+        "No records yet."
+    }
+
+    fn facts(&self, list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {
+        let mut lines = vec![self.badge(list, theme)];
+        if self.status().is_some_and(|s| s != MANAGED) {
             lines.push(Line::styled(
                 "create/edit disabled until the domain is delegated; delete still works",
                 theme.warn,
             ));
         }
-        frame.render_widget(Paragraph::new(lines), area);
+        lines
     }
 
-    fn draw_detail(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
-        let Some(r) = self.selected() else {
-            return;
+    fn cells(&self, r: &Record, theme: &Theme) -> Vec<Cell<'static>> {
+        let owner = if r.is_platform_owned() {
+            let app = r.owner_resource_id.as_deref().unwrap_or_default();
+            let name = self.apps.get(app).map(String::as_str).unwrap_or(app);
+            Cell::from(Line::styled(format!("🔒 {name}"), theme.locked))
+        } else {
+            Cell::from(r.owner.clone().unwrap_or_else(|| "user".into()))
         };
+        vec![
+            Cell::from(checks::relative(&self.zone, &r.name)),
+            Cell::from(r.kind.clone()),
+            Cell::from(r.ttl.map(|t| t.to_string()).unwrap_or_default()),
+            Cell::from(r.values.join(", ")),
+            owner,
+        ]
+    }
+
+    fn filter_text(&self, r: &Record) -> String {
+        format!(
+            "{} {} {} {}",
+            checks::relative(&self.zone, &r.name),
+            r.kind,
+            r.values.join(" "),
+            r.owner.as_deref().unwrap_or_default()
+        )
+    }
+
+    type Loaded = Vec<Record>;
+
+    fn load(
+        &self,
+        client: Client,
+    ) -> impl Future<Output = Result<Vec<Record>, Error>> + Send + 'static {
+        let (project, zone) = (self.project.clone(), self.zone.clone());
+        async move { client.domains(&project).records(&zone).list().await }
+    }
+
+    /// The apex first, then by name and type: a stable, readable order.
+    fn accept(&mut self, mut records: Vec<Record>) -> Vec<Record> {
+        let zone = self.zone.clone();
+        records.sort_by_cached_key(|r| {
+            (
+                r.name.trim_end_matches('.') != zone,
+                r.name.clone(),
+                r.kind.clone(),
+            )
+        });
+        self.platform_owned = records.iter().filter(|r| r.is_platform_owned()).count();
+        records
+    }
+
+    /// The status line says why the list is missing.
+    fn load_failed(&mut self, _error: &Error) -> bool {
+        false
+    }
+
+    fn loaded(&mut self, list: &mut List<Self>) {
+        if let Some(id) = self.select_after_load.take() {
+            list.select(|r| r.id == id);
+        }
+    }
+
+    fn refresh_more(&mut self, list: &mut List<Self>, cx: &mut Ctx<'_>) {
+        let (client, project) = (cx.client().clone(), self.project.clone());
+        let (c, p) = (client.clone(), project.clone());
+        list.spawn(cx, async move { Msg::Domains(c.domains(&p).list().await) });
+        list.spawn(
+            cx,
+            async move { Msg::Apps(client.apps(&project).list().await) },
+        );
+    }
+
+    fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {
+        match outcome {
+            Outcome::Submitted(intent, values) => self.submit(list, intent, values, cx),
+            Outcome::Confirmed(Intent::Delete(id, label), _) => {
+                list.close();
+                self.delete(list, id, label, cx);
+            }
+            Outcome::Copy(_) => {}
+            _ => list.close(),
+        }
+    }
+
+    fn update(&mut self, list: &mut List<Self>, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            // Without the listing the status stays the tree's.
+            Msg::Domains(result) => self.domains = result.ok().or(self.domains.take()),
+            Msg::Apps(Ok(apps)) => {
+                self.apps = apps.into_iter().map(|a| (a.app_id, a.name)).collect();
+            }
+            // The badge falls back to the app id; not worth a dialog.
+            Msg::Apps(Err(_)) => {}
+            Msg::Saved { label, result } => {
+                if let Ok(record) = &result {
+                    cx.toast(Level::Success, format!("saved {label}"));
+                    self.select_after_load = Some(record.id.clone());
+                }
+                self.written(list, format!("Saving {label}"), result.map(|_| ()), cx);
+            }
+            Msg::Deleted { label, result } => {
+                if result.is_ok() {
+                    cx.toast(Level::Success, format!("deleted {label}"));
+                }
+                self.written(list, format!("Deleting {label}"), result.map(|_| ()), cx);
+            }
+        }
+    }
+
+    fn copy(&self, r: &Record) -> Option<(String, String)> {
+        Some((
+            format!("the values of {}", self.label(r)),
+            r.values.join("\n"),
+        ))
+    }
+
+    fn draw_detail(&self, r: &Record, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
         let owner = if r.is_platform_owned() {
             format!("🔒 platform_app: {} (read-only here)", self.owner_app(r))
         } else {
@@ -484,216 +602,11 @@ fn conflict_notice(what: &str, err: &Error) -> Notice {
     )
 }
 
-impl View for RecordsView {
-    fn title(&self) -> String {
-        format!("{} records", self.zone)
-    }
-
-    fn hints(&self) -> Vec<Hint> {
-        if let Some(m) = &self.modal {
-            return super::modal_hints(m);
-        }
-        if self.cursor.filtering {
-            return super::filter_hints();
-        }
-        let mut hints = vec![hint("↑↓/jk", "move")];
-        if self.write_lock().is_some() {
-            hints.push(write_hint("n/e", "disabled: domain not delegated yet"));
-        } else {
-            hints.push(write_hint("n", "new record"));
-        }
-        match self.selected() {
-            Some(r) if r.is_platform_owned() => {
-                hints.push(hint("e/x", "locked: platform_app record"));
-            }
-            Some(_) => {
-                if self.write_lock().is_none() {
-                    hints.push(write_hint("e", "edit"));
-                }
-                hints.push(write_hint("x", "delete"));
-            }
-            None => {}
-        }
-        hints
-    }
-
-    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        if self.modal.is_some() {
-            self.on_modal_key(key, cx);
-            return true;
-        }
-        let filtering = self.cursor.filtering;
-        if let PickerKey::Used = self.cursor.on_key(key, self.rows.len(), self.page) {
-            if filtering {
-                self.refilter();
-            }
-            return true;
-        }
-        match key.code {
-            KeyCode::Char('n') => self.start_create(cx),
-            KeyCode::Char('e') => self.start_edit(cx),
-            KeyCode::Char('x') => self.start_delete(cx),
-            KeyCode::Esc if self.cursor.clear_filter() => self.refilter(),
-            _ => return false,
-        }
-        true
-    }
-
-    fn on_paste(&mut self, text: &str) -> bool {
-        if let Some(m) = &mut self.modal {
-            m.on_paste(text);
-        } else if self.cursor.filtering {
-            self.cursor.filter.insert_str(text);
-            self.refilter();
-        } else {
-            return false;
-        }
-        true
-    }
-
-    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
-        let block = panel(&self.title(), theme, focused);
-        let inner = block.inner(area);
-        frame.render_widget(block, area);
-        let filter = self.cursor.filter_line();
-        let [status, table, detail, filter_area] = Layout::vertical([
-            Constraint::Length(2),
-            Constraint::Min(2),
-            Constraint::Length(5),
-            Constraint::Length(u16::from(filter.is_some())),
-        ])
-        .areas(inner);
-        self.draw_status(frame, status, theme);
-        self.page = table.height.saturating_sub(1).max(1) as usize;
-        if self.records.data.as_ref().is_some_and(|r| r.is_empty()) {
-            frame.render_widget(Line::raw("No records yet."), table);
-        } else {
-            let records = self.records.data.as_deref().unwrap_or_default();
-            let (rows, zone, apps) = (&self.rows, &self.zone, &self.apps);
-            crate::widgets::table::draw_rows(
-                frame,
-                table,
-                &mut self.cursor,
-                rows.len(),
-                &["NAME", "TYPE", "TTL", "VALUES", "OWNER"],
-                &[
-                    Constraint::Fill(2),
-                    Constraint::Length(7),
-                    Constraint::Length(5),
-                    Constraint::Fill(3),
-                    Constraint::Length(10),
-                ],
-                |i| {
-                    let r = &records[rows[i]];
-                    let owner = if r.is_platform_owned() {
-                        let app = r.owner_resource_id.as_deref().unwrap_or_default();
-                        Cell::from(Line::styled(
-                            format!("🔒 {}", apps.get(app).map(String::as_str).unwrap_or(app)),
-                            theme.locked,
-                        ))
-                    } else {
-                        Cell::from(r.owner.clone().unwrap_or_else(|| "user".into()))
-                    };
-                    Row::new(vec![
-                        Cell::from(checks::relative(zone, &r.name)),
-                        Cell::from(r.kind.clone()),
-                        Cell::from(r.ttl.map(|t| t.to_string()).unwrap_or_default()),
-                        Cell::from(r.values.join(", ")),
-                        owner,
-                    ])
-                },
-                theme,
-                focused,
-            );
-        }
-        self.draw_detail(frame, detail, theme);
-        if let Some(f) = filter {
-            frame.render_widget(Line::styled(f, theme.accent), filter_area);
-        }
-    }
-
-    fn draw_modal(&self, frame: &mut Frame<'_>, theme: &Theme) {
-        if let Some(m) = &self.modal {
-            m.draw(frame, theme);
-        }
-    }
-
-    fn refresh(&mut self, cx: &mut Ctx<'_>) {
-        self.records.start();
-        self.domains.start();
-        let client = cx.client().clone();
-        let (project, zone) = (self.project.clone(), self.zone.clone());
-        let c = client.clone();
-        let p = project.clone();
-        cx.spawn(async move { Msg::Records(c.domains(&p).records(&zone).list().await) });
-        let c = client.clone();
-        let p = project.clone();
-        cx.spawn(async move { Msg::Domains(c.domains(&p).list().await) });
-        cx.spawn(async move { Msg::Apps(client.apps(&project).list().await) });
-    }
-
-    fn captures_keys(&self) -> bool {
-        self.modal.is_some() || self.cursor.filtering
-    }
-
-    fn filter(&mut self) -> bool {
-        self.cursor.start_filter();
-        true
-    }
-
-    fn copy(&self) -> Option<(String, String)> {
-        self.selected().map(|r| {
-            (
-                format!("the values of {}", self.label(r)),
-                r.values.join("\n"),
-            )
-        })
-    }
-}
-
-impl Update for RecordsView {
-    type Msg = Msg;
-
-    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
-        match msg {
-            Msg::Domains(result) => self.domains.finish(result),
-            Msg::Records(Ok(records)) => self.loaded(records),
-            Msg::Records(Err(e)) => self.records.finish(Err(e)),
-            Msg::Apps(Ok(apps)) => {
-                self.apps = apps.into_iter().map(|a| (a.app_id, a.name)).collect();
-            }
-            // The badge falls back to the app id; not worth a dialog.
-            Msg::Apps(Err(_)) => {}
-            Msg::Saved { label, result } => match result {
-                Ok(record) => {
-                    cx.toast(Level::Success, format!("saved {label}"));
-                    self.select_after_load = Some(record.id);
-                    self.refresh(cx);
-                }
-                Err(e) if e.is_conflict() => {
-                    cx.notice(conflict_notice(&format!("Saving {label}"), &e));
-                    self.refresh(cx);
-                }
-                Err(e) => cx.fail(&format!("Saving {label}"), &e),
-            },
-            Msg::Deleted { label, result } => match result {
-                Ok(_) => {
-                    cx.toast(Level::Success, format!("deleted {label}"));
-                    self.refresh(cx);
-                }
-                Err(e) if e.is_conflict() => {
-                    cx.notice(conflict_notice(&format!("Deleting {label}"), &e));
-                    self.refresh(cx);
-                }
-                Err(e) => cx.fail(&format!("Deleting {label}"), &e),
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::views::View;
+    use crate::views::resource::ResourceView;
 
     fn record(id: &str, name: &str, kind: &str, owner: &str) -> Record {
         Record {
@@ -708,10 +621,9 @@ mod tests {
         }
     }
 
-    fn view_with(records: Vec<Record>) -> RecordsView {
-        let mut v = RecordsView::new("p".into(), "shop.example".into(), Some("managed".into()));
-        v.loaded(records);
-        v
+    fn view_with(records: Vec<Record>) -> ResourceView<Records> {
+        let records_view = Records::new("p".into(), "shop.example".into(), Some("managed".into()));
+        ResourceView::loaded(records_view, records)
     }
 
     #[test]
@@ -722,17 +634,16 @@ mod tests {
             record("r3", "mail.shop.example", "MX", "user"),
         ]);
         assert_eq!(
-            v.selected().map(|r| r.id.as_str()),
+            v.list().selected().map(|r| r.id.as_str()),
             Some("r1"),
             "apex first"
         );
-        v.cursor.filter.set("MAIL");
-        v.refilter();
-        assert_eq!(v.rows.len(), 1);
-        assert_eq!(v.selected().map(|r| r.id.as_str()), Some("r3"));
+        v.list_mut().filter_by("MAIL");
+        assert_eq!(v.list().shown(), 1);
+        assert_eq!(v.list().selected().map(|r| r.id.as_str()), Some("r3"));
     }
 
-    fn screen(view: &mut RecordsView) -> String {
+    fn screen(view: &mut ResourceView<Records>) -> String {
         let mut terminal =
             ratatui::Terminal::new(ratatui::backend::TestBackend::new(90, 24)).expect("terminal");
         terminal
@@ -762,17 +673,16 @@ mod tests {
             })
             .collect();
         let mut v = view_with(records);
-        assert_eq!(v.rows.len(), 10_000);
-        v.cursor.selected = 9_999;
+        assert_eq!(v.list().shown(), 10_000);
+        v.list_mut().select(|r| r.id == "r9999");
         let text = screen(&mut v);
         assert!(
             text.contains("host-09999"),
             "the last row is in view:\n{text}"
         );
         assert!(!text.contains("host-00000"), "the first is scrolled away");
-        v.cursor.filter.set("host-0421");
-        v.refilter();
-        assert_eq!(v.rows.len(), 10, "host-04210 … host-04219");
+        v.list_mut().filter_by("host-0421");
+        assert_eq!(v.list().shown(), 10, "host-04210 … host-04219");
         let text = screen(&mut v);
         assert!(
             text.contains("host-04219") && text.contains("/host-0421"),
@@ -788,17 +698,18 @@ mod tests {
             "CNAME",
             "platform_app",
         )]);
-        assert!(v.write_lock().is_none());
-        v.apps.insert("app_1".into(), "web".into());
+        assert!(v.resource().write_lock().is_none());
+        v.resource_mut().apps.insert("app_1".into(), "web".into());
+        let (rec, list) = (v.resource(), v.list());
         let draft = checks::record("shop.example", "www", "TXT", "300", "x").unwrap();
-        let why = v
-            .platform_clash(&draft, None)
+        let why = rec
+            .platform_clash(list.items(), &draft, None)
             .expect("a CNAME owns its name");
         assert!(why.contains("app web"), "{why}");
         let other = checks::record("shop.example", "api", "A", "300", "192.0.2.1").unwrap();
-        assert!(v.platform_clash(&other, None).is_none());
+        assert!(rec.platform_clash(list.items(), &other, None).is_none());
 
-        let pending = RecordsView::new(
+        let pending = Records::new(
             "p".into(),
             "newbrand.example".into(),
             Some("pending_delegation".into()),

@@ -243,6 +243,17 @@ impl<R: Resource> List<R> {
         self.refilter();
     }
 
+    /// How many rows the filter keeps.
+    pub fn shown(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Filters as if `text` was typed after `/`.
+    pub fn filter_by(&mut self, text: &str) {
+        self.cursor.filter.set(text);
+        self.refilter();
+    }
+
     /// The rows the filter keeps; only when the list or the filter changes.
     fn refilter(&mut self) {
         let needle = self.cursor.filter.text().to_lowercase();
@@ -268,6 +279,32 @@ impl<R: Resource> ResourceView<R> {
             resource,
             list: List::default(),
         }
+    }
+
+    /// A view with `items` already loaded (tests, benches).
+    pub fn loaded(resource: R, loaded: R::Loaded) -> Self {
+        let mut view = Self::new(resource);
+        let items = view.resource.accept(loaded);
+        view.list.finish(Ok(items));
+        view.list.index(&view.resource);
+        view.resource.loaded(&mut view.list);
+        view
+    }
+
+    pub fn resource(&self) -> &R {
+        &self.resource
+    }
+
+    pub fn resource_mut(&mut self) -> &mut R {
+        &mut self.resource
+    }
+
+    pub fn list(&self) -> &List<R> {
+        &self.list
+    }
+
+    pub fn list_mut(&mut self) -> &mut List<R> {
+        &mut self.list
     }
 
     /// Moving through the list, then the actions offered now.
