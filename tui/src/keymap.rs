@@ -50,6 +50,7 @@ impl Binding {
             "tab" => KeyCode::Tab,
             "esc" => KeyCode::Esc,
             "enter" => KeyCode::Enter,
+            "del" | "delete" => KeyCode::Delete,
             "space" => KeyCode::Char(' '),
             f if f.starts_with('f') && f.len() > 1 => KeyCode::F(
                 f[1..]

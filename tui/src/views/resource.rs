@@ -507,3 +507,173 @@ impl<R: Resource> View for ResourceView<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The key list is the one source of the bar and the dispatch: every
+    //! key a list hints does something, and every key it takes is hinted.
+
+    use comwit_client::models::{App, Build, Database, DnsMode, Domain, EnvVar, Hostname, Record};
+    use ratatui::crossterm::event::KeyModifiers;
+
+    use super::*;
+    use crate::tree::NodeKey;
+    use crate::views::dns_shared::test_session;
+    use crate::views::{builds, databases, domains, env, hostnames, records};
+
+    /// What the cursor takes on its own (the bar's "↑↓/jk move").
+    fn moves(key: &KeyEvent) -> bool {
+        matches!(Picker::default().on_key(key, 3, 10), PickerKey::Used)
+    }
+
+    /// Every key a person could press here, plain and with ctrl.
+    fn candidates() -> Vec<KeyEvent> {
+        let plain = (' '..='~')
+            .map(KeyCode::Char)
+            .chain([
+                KeyCode::Enter,
+                KeyCode::Delete,
+                KeyCode::Backspace,
+                KeyCode::Tab,
+            ])
+            .chain((1..=12).map(KeyCode::F));
+        let ctrl = ('a'..='z').map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+        plain
+            .map(|code| KeyEvent::new(code, KeyModifiers::NONE))
+            .chain(ctrl)
+            .collect()
+    }
+
+    /// The keys the bar names, read back from its labels.
+    fn hinted(hints: &[Hint]) -> Vec<KeyEvent> {
+        hints
+            .iter()
+            .filter(|h| h.what != "move")
+            .flat_map(|h| h.keys.split('/').map(str::to_string).collect::<Vec<_>>())
+            .map(|k| Binding::parse(&k))
+            .map(|b| {
+                let b = b.expect("a hint names a key the keymap can read");
+                KeyEvent::new(b.code, b.modifiers)
+            })
+            .collect()
+    }
+
+    /// Presses every candidate key on a fresh view with each row selected
+    /// in turn (the offered actions depend on the row).
+    async fn keys_agree<R: Resource>(make: impl Fn() -> ResourceView<R>) {
+        let session = test_session();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let rows = make().list.rows.len().max(1);
+        for row in 0..rows {
+            let fresh = || {
+                let mut view = make();
+                view.list.cursor.selected = row;
+                view
+            };
+            let hints = fresh().hints();
+            let named = hinted(&hints);
+            for key in candidates() {
+                let mut cx = Ctx::new(&session, NodeKey::Root, &tx);
+                let used = fresh().on_key(&key, &mut cx);
+                assert_eq!(
+                    used,
+                    named.contains(&key) || moves(&key),
+                    "{} row {row}: {key:?} (the bar: {hints:?})",
+                    std::any::type_name::<R>()
+                );
+            }
+        }
+    }
+
+    fn build(id: &str, active: bool) -> Build {
+        Build {
+            build_id: id.into(),
+            active,
+            ..Build::default()
+        }
+    }
+
+    fn record(id: &str, name: &str, owner: &str) -> Record {
+        Record {
+            id: id.into(),
+            name: name.into(),
+            kind: "A".into(),
+            values: vec!["192.0.2.1".into()],
+            owner: Some(owner.into()),
+            ..Record::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn every_hinted_key_is_handled_and_every_handled_key_is_hinted() {
+        keys_agree(|| ResourceView::new(databases::Databases::new("p"))).await;
+        keys_agree(|| {
+            let db = Database {
+                name: "shop-db".into(),
+                database_id: "db_1".into(),
+                ..Database::default()
+            };
+            ResourceView::loaded(databases::Databases::new("p"), vec![db])
+        })
+        .await;
+        keys_agree(|| {
+            let vars = vec![
+                EnvVar {
+                    key: "LOG_LEVEL".into(),
+                    value: "info".into(),
+                    ..EnvVar::default()
+                },
+                EnvVar {
+                    key: "API_TOKEN".into(),
+                    value: "x".into(),
+                    ..EnvVar::default()
+                },
+            ];
+            ResourceView::loaded(env::Env::new("p", "web"), vars)
+        })
+        .await;
+        keys_agree(|| {
+            let hosts = vec![
+                Hostname {
+                    domain: "a.example".into(),
+                    dns_mode: Some(DnsMode::ManagedProjectDomain),
+                    managed_dns_status: Some("failed".into()),
+                    ..Hostname::default()
+                },
+                Hostname {
+                    domain: "b.example".into(),
+                    dns_mode: Some(DnsMode::ExternalRecords),
+                    ..Hostname::default()
+                },
+            ];
+            ResourceView::loaded(hostnames::Hostnames::new("p", "web"), hosts)
+        })
+        .await;
+        keys_agree(|| {
+            let loaded = (App::default(), vec![build("b2", true), build("b1", false)]);
+            ResourceView::loaded(builds::Builds::new("p", "web"), loaded)
+        })
+        .await;
+        keys_agree(|| {
+            let domain = Domain {
+                domain: "shop.example".into(),
+                status: "managed".into(),
+                ..Domain::default()
+            };
+            ResourceView::loaded(domains::Domains::new("p".into()), vec![domain])
+        })
+        .await;
+        for status in ["managed", "pending_delegation"] {
+            keys_agree(|| {
+                let zone =
+                    records::Records::new("p".into(), "shop.example".into(), Some(status.into()));
+                let list = vec![
+                    record("r1", "shop.example", "user"),
+                    record("r2", "www.shop.example", "platform_app"),
+                ];
+                ResourceView::loaded(zone, list)
+            })
+            .await;
+        }
+    }
+}
