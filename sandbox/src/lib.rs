@@ -25,6 +25,7 @@ mod extract;
 mod faults;
 mod ids;
 mod listener;
+mod model;
 mod names;
 mod routes;
 mod state;
@@ -48,7 +49,10 @@ pub use faults::{Faults, SlowRoute};
 pub use routes::environment::SECRET_NOT_ENABLED;
 
 use listener::ProblemListener;
-use routes::sandbox_admin::{SANDBOX_USER, insert_project, insert_token};
+use model::databases::insert_database;
+use model::projects::insert_project;
+use model::tokens::insert_token;
+use model::users::SANDBOX_USER;
 use state::AppState;
 
 /// What a client needs to talk to a running sandbox. Serialised as the
@@ -489,7 +493,7 @@ fn seed_base(store: &store::Store) -> Result<(String, String), error::ApiError> 
                 [&now],
             )?;
             for tenant in ["louhi-app", "comwit-db-synthetic"] {
-                routes::databases::insert_database(
+                insert_database(
                     &tx,
                     &ids::new_id("db-"),
                     "proj-platform",

@@ -4,7 +4,7 @@
 use crate::extract::ApiPath;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, OptionalJson};
 use crate::ids::{hash_secret, new_db_token, new_id, now_millis, now_rfc3339, rfc3339};
+use crate::model::databases::{DbRow, database_named, insert_database, load_database};
 use crate::state::{AppState, Upstream};
 
 #[derive(Deserialize, ToSchema)]
@@ -147,14 +148,7 @@ pub async fn create_database(
     let name = crate::names::resource_name("database", &req.name)?;
     state.upstream(Upstream::Louhi)?;
     let conn = state.store.lock();
-    let taken: Option<String> = conn
-        .query_row(
-            "SELECT database_id FROM databases WHERE project_id = ?1 AND name = ?2 AND deleted_at IS NULL",
-            [&project_id, &name],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(id) = taken {
+    if let Some(id) = database_named(&conn, &project_id, &name)? {
         return Err(ApiError::conflict(format!(
             "project {project_id} already has a database named {name:?} ({id}); pick another name"
         )));
@@ -178,22 +172,6 @@ pub async fn create_database(
             database_token: token,
         }),
     ))
-}
-
-pub fn insert_database(
-    conn: &Connection,
-    database_id: &str,
-    project_id: &str,
-    name: &str,
-    tenant: &str,
-    token: &str,
-) -> ApiResult<()> {
-    conn.execute(
-        "INSERT INTO databases (database_id, project_id, name, tenant, status, token_hash, generation, created_at)
-         VALUES (?1, ?2, ?3, ?4, 'running', ?5, 1, ?6)",
-        params![database_id, project_id, name, tenant, hash_secret(token), now_rfc3339()],
-    )?;
-    Ok(())
 }
 
 /// Databases of a project (never a token).
@@ -227,38 +205,11 @@ pub async fn list_databases(
     Ok(axum::Json(DatabaseList { databases }))
 }
 
-struct DbRow {
-    database_id: String,
-    project_id: String,
-    name: String,
-    tenant: String,
-    status: String,
-    generation: i64,
-    created_at: String,
-}
-
 /// Resolves `{database}` (a database id, or an internal tenant name) for
 /// the operator family; 403 for cwt_ tokens first of all.
 fn operator_target(caller: &Caller, conn: &Connection, database: &str) -> ApiResult<DbRow> {
     caller.require_operator()?;
-    conn.query_row(
-        "SELECT database_id, project_id, name, tenant, status, generation, created_at FROM databases
-         WHERE (database_id = ?1 OR tenant = ?1) AND deleted_at IS NULL",
-        [database],
-        |r| {
-            Ok(DbRow {
-                database_id: r.get(0)?,
-                project_id: r.get(1)?,
-                name: r.get(2)?,
-                tenant: r.get(3)?,
-                status: r.get(4)?,
-                generation: r.get(5)?,
-                created_at: r.get(6)?,
-            })
-        },
-    )
-    .optional()?
-    .ok_or_else(|| ApiError::not_found(format!("database {database} not found")))
+    load_database(conn, database)
 }
 
 /// Protected tenants refuse destructive and credential operations, even

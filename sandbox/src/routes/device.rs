@@ -11,7 +11,7 @@ use crate::auth::LIVE_SCOPES;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
 use crate::ids::{hash_secret, new_db_token, new_user_code, now_millis};
-use crate::routes::sandbox_admin::insert_token;
+use crate::model::tokens::insert_token;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]

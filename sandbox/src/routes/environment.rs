@@ -5,11 +5,13 @@ use axum::extract::State;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::apps::load_app;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
+use crate::model::apps::load_app;
 use crate::state::{AppState, Upstream};
 
 /// The documented detail for `secret: true`, verbatim.
@@ -51,6 +53,12 @@ pub struct PutEnvResult {
 pub struct DeleteEnvResult {
     pub key: String,
     pub deleted: bool,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_env))
+        .routes(routes!(put_env, delete_env))
 }
 
 /// Environment values of an app, sorted by key.

@@ -5,7 +5,7 @@ use crate::extract::ApiPath;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -15,12 +15,11 @@ use crate::auth::{Caller, LIVE_SCOPES, PLANNED_SCOPES, is_known_scope};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
 use crate::faults::Faults;
-use crate::ids::{hash_secret, new_id, new_user_token, now_rfc3339};
-use crate::routes::projects::Project;
+use crate::ids::{new_id, now_rfc3339};
+use crate::model::projects::{Project, insert_project};
+use crate::model::tokens::insert_token;
+use crate::model::users::{SANDBOX_USER, user_exists};
 use crate::state::AppState;
-
-/// The user every sandbox starts with; member of the seeded projects.
-pub const SANDBOX_USER: &str = "user-sandbox";
 
 #[derive(Deserialize, ToSchema)]
 pub struct MintToken {
@@ -119,50 +118,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(device_page))
         .routes(routes!(get_faults, put_faults))
         .routes(routes!(audit))
-}
-
-pub fn insert_token(conn: &Connection, user_id: &str, scopes: &[String]) -> ApiResult<String> {
-    let token = new_user_token();
-    conn.execute(
-        "INSERT INTO tokens (token_hash, user_id, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            hash_secret(&token),
-            user_id,
-            serde_json::to_string(scopes).expect("serialises"),
-            now_rfc3339()
-        ],
-    )?;
-    Ok(token)
-}
-
-pub fn insert_project(conn: &Connection, name: &str, members: &[&str]) -> ApiResult<Project> {
-    let project = Project {
-        project_id: new_id("proj-"),
-        name: name.to_string(),
-        created_at: now_rfc3339(),
-    };
-    conn.execute(
-        "INSERT INTO projects (project_id, name, created_at) VALUES (?1, ?2, ?3)",
-        params![project.project_id, project.name, project.created_at],
-    )?;
-    for user in members {
-        conn.execute(
-            "INSERT OR IGNORE INTO memberships (user_id, project_id) VALUES (?1, ?2)",
-            [user, &project.project_id.as_str()],
-        )?;
-    }
-    Ok(project)
-}
-
-fn user_exists(conn: &Connection, user_id: &str) -> ApiResult<()> {
-    let found: Option<i64> = conn
-        .query_row("SELECT 1 FROM users WHERE user_id = ?1", [user_id], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| ApiError::not_found(format!("user {user_id} not found")))
 }
 
 /// Mint a `cwt_` token with chosen scopes and memberships.
