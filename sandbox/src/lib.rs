@@ -270,7 +270,7 @@ impl SandboxBuilder {
             operator_token.clone(),
         );
         let app = routes::router(state.clone());
-        let data_app = data::router(state.clone());
+        let data_app = data::router(state.clone(), state.config.hrana_v2);
         let dns_bind = |addr: SocketAddr| move |source| StartError::Bind { addr, source };
         let zones_dns =
             dns::DnsServer::start(state.clone(), dns::Role::Zones, state.config.dns_listen)
