@@ -11,6 +11,7 @@ pub mod apps;
 pub mod builds;
 pub mod databases;
 pub mod domains;
+pub mod environment;
 pub mod hostnames;
 pub mod projects;
 pub mod records;
