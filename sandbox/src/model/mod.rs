@@ -8,12 +8,15 @@
 //! `hostnames` → `domains`, `records`; `records` → `domains`.
 
 pub mod apps;
+pub mod audit;
 pub mod builds;
 pub mod databases;
+pub mod devices;
 pub mod domains;
 pub mod environment;
 pub mod hostnames;
 pub mod projects;
 pub mod records;
+pub mod registrar;
 pub mod tokens;
 pub mod users;

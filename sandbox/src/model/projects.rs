@@ -1,10 +1,10 @@
 //! Projects and their members.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::ids::{new_id, now_rfc3339};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -26,10 +26,7 @@ pub fn insert_project(conn: &Connection, name: &str, members: &[&str]) -> ApiRes
         params![project.project_id, project.name, project.created_at],
     )?;
     for user in members {
-        conn.execute(
-            "INSERT OR IGNORE INTO memberships (user_id, project_id) VALUES (?1, ?2)",
-            [user, &project.project_id.as_str()],
-        )?;
+        add_member(conn, user, &project.project_id)?;
     }
     Ok(project)
 }
@@ -62,4 +59,27 @@ pub fn projects_of(conn: &Connection, user_id: &str) -> ApiResult<Vec<Project>> 
         )?
         .query_map([user_id], project_from_row)?
         .collect::<Result<_, _>>()?)
+}
+
+/// 404 unless project `project_id` exists.
+pub fn project_exists(conn: &Connection, project_id: &str) -> ApiResult<()> {
+    let found: Option<i64> = conn
+        .query_row(
+            "SELECT 1 FROM projects WHERE project_id = ?1",
+            [project_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found(format!("project {project_id} not found")))
+}
+
+/// Makes `user_id` a member of `project_id` (re-entrant).
+pub fn add_member(conn: &Connection, user_id: &str, project_id: &str) -> ApiResult<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO memberships (user_id, project_id) VALUES (?1, ?2)",
+        [user_id, project_id],
+    )?;
+    Ok(())
 }

@@ -1,9 +1,10 @@
 //! Users: the sandbox's own user and the existence check the operator
 //! routes make before minting or adding members.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{ApiError, ApiResult};
+use crate::ids::now_rfc3339;
 
 /// The user every sandbox starts with; member of the seeded projects.
 pub const SANDBOX_USER: &str = "user-sandbox";
@@ -18,4 +19,13 @@ pub fn user_exists(conn: &Connection, user_id: &str) -> ApiResult<()> {
     found
         .map(|_| ())
         .ok_or_else(|| ApiError::not_found(format!("user {user_id} not found")))
+}
+
+/// Adds a user.
+pub fn insert_user(conn: &Connection, user_id: &str, name: &str) -> ApiResult<()> {
+    conn.execute(
+        "INSERT INTO users (user_id, name, created_at) VALUES (?1, ?2, ?3)",
+        params![user_id, name, now_rfc3339()],
+    )?;
+    Ok(())
 }

@@ -5,7 +5,6 @@ use crate::extract::ApiPath;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -15,10 +14,12 @@ use crate::auth::{Caller, LIVE_SCOPES, PLANNED_SCOPES, is_known_scope};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
 use crate::faults::Faults;
-use crate::ids::{new_id, now_rfc3339};
-use crate::model::projects::{Project, insert_project};
+use crate::ids::new_id;
+use crate::model::audit::{AuditEntry, recent_audit};
+use crate::model::projects::{Project, add_member, insert_project, project_exists};
 use crate::model::tokens::insert_token;
-use crate::model::users::{SANDBOX_USER, user_exists};
+use crate::model::users::{SANDBOX_USER, insert_user, user_exists};
+use crate::model::{devices, registrar};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -95,15 +96,6 @@ pub struct Approved {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct AuditEntry {
-    pub at: String,
-    pub method: String,
-    pub path: String,
-    pub caller: String,
-    pub actor_user_id: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct AuditLog {
     pub entries: Vec<AuditEntry>,
 }
@@ -143,14 +135,7 @@ pub async fn mint_token(
     let mut conn = state.store.lock();
     let tx = conn.transaction()?;
     for p in &req.projects {
-        let found: Option<i64> = tx
-            .query_row("SELECT 1 FROM projects WHERE project_id = ?1", [p], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if found.is_none() {
-            return Err(ApiError::not_found(format!("project {p} not found")));
-        }
+        project_exists(&tx, p)?;
     }
     let user_id = match req.user_id {
         Some(u) => {
@@ -159,18 +144,12 @@ pub async fn mint_token(
         }
         None => {
             let u = new_id("user-");
-            tx.execute(
-                "INSERT INTO users (user_id, name, created_at) VALUES (?1, ?1, ?2)",
-                [&u, &now_rfc3339()],
-            )?;
+            insert_user(&tx, &u, &u)?;
             u
         }
     };
     for p in &req.projects {
-        tx.execute(
-            "INSERT OR IGNORE INTO memberships (user_id, project_id) VALUES (?1, ?2)",
-            [&user_id, p],
-        )?;
+        add_member(&tx, &user_id, p)?;
     }
     let token = insert_token(&tx, &user_id, &req.scopes)?;
     tx.commit()?;
@@ -235,10 +214,7 @@ pub async fn create_user(
         user_id: new_id("user-"),
         name: name.to_string(),
     };
-    state.store.lock().execute(
-        "INSERT INTO users (user_id, name, created_at) VALUES (?1, ?2, ?3)",
-        params![user.user_id, user.name, now_rfc3339()],
-    )?;
+    insert_user(&state.store.lock(), &user.user_id, &user.name)?;
     Ok((StatusCode::CREATED, axum::Json(UserEnvelope { user })))
 }
 
@@ -261,19 +237,7 @@ pub async fn set_nameservers(
     for ns in &req.nameservers {
         nameservers.push(crate::names::hostname(ns)?);
     }
-    let conn = state.store.lock();
-    if nameservers.is_empty() {
-        conn.execute("DELETE FROM registrar WHERE domain = ?1", [&domain])?;
-    } else {
-        conn.execute(
-            "INSERT INTO registrar (domain, nameservers) VALUES (?1, ?2)
-             ON CONFLICT (domain) DO UPDATE SET nameservers = ?2",
-            [
-                &domain,
-                &serde_json::to_string(&nameservers).expect("serialises"),
-            ],
-        )?;
-    }
+    registrar::set_nameservers(&state.store.lock(), &domain, &nameservers)?;
     Ok(axum::Json(RegistrarEntry {
         domain,
         nameservers,
@@ -294,17 +258,8 @@ pub async fn approve_device(
     let code = req.user_code.trim().to_ascii_uppercase();
     let status = if req.deny { "denied" } else { "approved" };
     let scopes: Vec<&str> = LIVE_SCOPES.to_vec();
-    let changed = state.store.lock().execute(
-        "UPDATE device_codes SET status = ?2, user_id = ?3, scopes = ?4
-         WHERE user_code = ?1 AND status = 'pending'",
-        params![
-            code,
-            status,
-            SANDBOX_USER,
-            serde_json::to_string(&scopes).expect("serialises")
-        ],
-    )?;
-    if changed == 0 {
+    let decided = devices::decide(&state.store.lock(), &code, status, SANDBOX_USER, &scopes)?;
+    if !decided {
         return Err(ApiError::not_found(format!(
             "no pending device login with code {code}; start a new login"
         )));
@@ -379,20 +334,6 @@ pub async fn audit(
     State(state): State<AppState>,
 ) -> ApiResult<axum::Json<AuditLog>> {
     caller.require_operator()?;
-    let conn = state.store.lock();
-    let entries = conn
-        .prepare(
-            "SELECT at, method, path, caller, actor_user_id FROM audit ORDER BY id DESC LIMIT 1000",
-        )?
-        .query_map([], |r| {
-            Ok(AuditEntry {
-                at: r.get(0)?,
-                method: r.get(1)?,
-                path: r.get(2)?,
-                caller: r.get(3)?,
-                actor_user_id: r.get(4)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let entries = recent_audit(&state.store.lock())?;
     Ok(axum::Json(AuditLog { entries }))
 }
