@@ -25,6 +25,7 @@ mod extract;
 mod faults;
 mod ids;
 mod listener;
+mod model;
 mod names;
 mod routes;
 mod state;
@@ -48,7 +49,10 @@ pub use faults::{Faults, SlowRoute};
 pub use routes::environment::SECRET_NOT_ENABLED;
 
 use listener::ProblemListener;
-use routes::sandbox_admin::{SANDBOX_USER, insert_project, insert_token};
+use model::databases::insert_database;
+use model::projects::insert_project;
+use model::tokens::insert_token;
+use model::users::SANDBOX_USER;
 use state::AppState;
 
 /// What a client needs to talk to a running sandbox. Serialised as the
@@ -184,27 +188,10 @@ impl SandboxBuilder {
     /// Opens the state, binds the listener and starts serving.
     pub async fn start(self) -> Result<Sandbox, StartError> {
         let config = self.config;
-        let (data_dir, temp) = match &config.data_dir {
-            Some(dir) => (dir.clone(), None),
-            None => {
-                let tmp = tempfile::Builder::new()
-                    .prefix("comwit-sandbox-")
-                    .tempdir()
-                    .map_err(|source| StartError::Io {
-                        what: "creating a temporary data dir",
-                        path: std::env::temp_dir(),
-                        source,
-                    })?;
-                (tmp.path().to_path_buf(), Some(tmp))
-            }
-        };
-        let io = |what: &'static str, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StartError::Io { what, path, source }
-        };
+        let (data_dir, temp) = data_dir_of(&config)?;
         let artifacts_dir = data_dir.join("artifacts");
         std::fs::create_dir_all(&artifacts_dir)
-            .map_err(io("creating the data dir", &artifacts_dir))?;
+            .map_err(io_err("creating the data dir", &artifacts_dir))?;
         let operator_token = match &config.operator_token {
             Some(t) => t.clone(),
             None => operator_token_in(&data_dir)?,
@@ -220,42 +207,11 @@ impl SandboxBuilder {
             seed_base(&store).map_err(|e| StartError::Seed(e.detail().to_string()))?;
         sweep_artifacts(&store, &artifacts_dir);
 
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.listen,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
+        let (listener, addr) = listen(config.listen).await?;
         let api_url = format!("http://{addr}");
-        let data_listener = tokio::net::TcpListener::bind(config.data_listen)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.data_listen,
-                source,
-            })?;
-        let data_addr = data_listener
-            .local_addr()
-            .map_err(|source| StartError::Bind {
-                addr: config.data_listen,
-                source,
-            })?;
+        let (data_listener, data_addr) = listen(config.data_listen).await?;
         let data_url = format!("http://{data_addr}");
-        let databases_dir = data_dir.join("databases");
-        std::fs::create_dir_all(&databases_dir)
-            .map_err(io("creating the data dir", &databases_dir))?;
-        let streams = data::Streams::new(
-            databases_dir,
-            data::StreamLimits {
-                idle: std::time::Duration::from_secs(config.stream_idle_secs),
-                statement: config.statement_timeout,
-                per_database: config.max_streams_per_database,
-                total: config.max_streams,
-            },
-        );
+        let streams = open_streams(&data_dir, &config)?;
         let seed_demo = config.seed_demo;
         let state = AppState::new(
             store,
@@ -266,20 +222,8 @@ impl SandboxBuilder {
             operator_token.clone(),
         );
         let app = routes::router(state.clone());
-        let data_app = data::router(state.clone());
-        let dns_bind = |addr: SocketAddr| move |source| StartError::Bind { addr, source };
-        let zones_dns =
-            dns::DnsServer::start(state.clone(), dns::Role::Zones, state.config.dns_listen)
-                .await
-                .map_err(dns_bind(state.config.dns_listen))?;
-        let registry_dns = dns::DnsServer::start(
-            state.clone(),
-            dns::Role::Registry,
-            state.config.registry_dns_listen,
-        )
-        .await
-        .map_err(dns_bind(state.config.registry_dns_listen))?;
-        let _ = state.registry_dns.set(registry_dns.addr);
+        let data_app = data::router(state.clone(), state.config.hrana_v2);
+        let (zones_dns, registry_dns) = start_dns(&state).await?;
         if seed_demo {
             demo::seed(&state, app.clone())
                 .await
@@ -287,22 +231,7 @@ impl SandboxBuilder {
         }
 
         let sweeper = tokio::spawn(sweep_streams(state.clone()));
-        let (tx, rx) = oneshot::channel::<()>();
-        let (data_tx, data_rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let api = axum::serve(ProblemListener(listener), app).with_graceful_shutdown(async {
-                let _ = rx.await;
-                let _ = data_tx.send(());
-            });
-            let data = axum::serve(ProblemListener(data_listener), data_app)
-                .with_graceful_shutdown(async {
-                    let _ = data_rx.await;
-                });
-            let (a, d) = tokio::join!(api, data);
-            if let Err(err) = a.and(d) {
-                tracing::error!(%err, "sandbox server stopped");
-            }
-        });
+        let (stop, task) = serve((listener, app), (data_listener, data_app));
         tracing::info!(%api_url, %data_url, "sandbox listening");
         Ok(Sandbox {
             info: SandboxInfo {
@@ -318,11 +247,102 @@ impl SandboxBuilder {
             dns: vec![zones_dns, registry_dns],
             state,
             sweeper,
-            stop: Some(tx),
+            stop: Some(stop),
             task: Some(task),
             _temp: temp,
         })
     }
+}
+
+fn io_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StartError {
+    let path = path.to_path_buf();
+    move |source| StartError::Io { what, path, source }
+}
+
+/// The configured data dir, or a temporary one (removed with the guard).
+fn data_dir_of(config: &SandboxConfig) -> Result<(PathBuf, Option<tempfile::TempDir>), StartError> {
+    Ok(match &config.data_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let tmp = tempfile::Builder::new()
+                .prefix("comwit-sandbox-")
+                .tempdir()
+                .map_err(|source| StartError::Io {
+                    what: "creating a temporary data dir",
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
+            (tmp.path().to_path_buf(), Some(tmp))
+        }
+    })
+}
+
+/// A listener on `addr` and the address it got (port 0 picks one).
+async fn listen(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), StartError> {
+    let bind_err = |source| StartError::Bind { addr, source };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(bind_err)?;
+    let local = listener.local_addr().map_err(bind_err)?;
+    Ok((listener, local))
+}
+
+/// The data endpoint's streams over the databases under the data dir.
+fn open_streams(data_dir: &Path, config: &SandboxConfig) -> Result<data::Streams, StartError> {
+    let databases_dir = data_dir.join("databases");
+    std::fs::create_dir_all(&databases_dir)
+        .map_err(io_err("creating the data dir", &databases_dir))?;
+    Ok(data::Streams::new(
+        databases_dir,
+        data::StreamLimits {
+            idle: std::time::Duration::from_secs(config.stream_idle_secs),
+            statement: config.statement_timeout,
+            per_database: config.max_streams_per_database,
+            total: config.max_streams,
+        },
+    ))
+}
+
+/// The zones DNS and the registry DNS (which delegation checks ask).
+async fn start_dns(state: &AppState) -> Result<(dns::DnsServer, dns::DnsServer), StartError> {
+    let dns_bind = |addr: SocketAddr| move |source| StartError::Bind { addr, source };
+    let zones_dns = dns::DnsServer::start(state.clone(), dns::Role::Zones, state.config.dns_listen)
+        .await
+        .map_err(dns_bind(state.config.dns_listen))?;
+    let registry_dns = dns::DnsServer::start(
+        state.clone(),
+        dns::Role::Registry,
+        state.config.registry_dns_listen,
+    )
+    .await
+    .map_err(dns_bind(state.config.registry_dns_listen))?;
+    let _ = state.registry_dns.set(registry_dns.addr);
+    Ok((zones_dns, registry_dns))
+}
+
+/// Serves the API and the data endpoint until the returned sender fires
+/// (the data endpoint stops once the API has).
+fn serve(
+    (listener, app): (tokio::net::TcpListener, axum::Router),
+    (data_listener, data_app): (tokio::net::TcpListener, axum::Router),
+) -> (oneshot::Sender<()>, JoinHandle<()>) {
+    let (tx, rx) = oneshot::channel::<()>();
+    let (data_tx, data_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let api = axum::serve(ProblemListener(listener), app).with_graceful_shutdown(async {
+            let _ = rx.await;
+            let _ = data_tx.send(());
+        });
+        let data =
+            axum::serve(ProblemListener(data_listener), data_app).with_graceful_shutdown(async {
+                let _ = data_rx.await;
+            });
+        let (a, d) = tokio::join!(api, data);
+        if let Err(err) = a.and(d) {
+            tracing::error!(%err, "sandbox server stopped");
+        }
+    });
+    (tx, task)
 }
 
 /// How long `shutdown` waits for in-flight requests (an upload still
@@ -489,7 +509,7 @@ fn seed_base(store: &store::Store) -> Result<(String, String), error::ApiError> 
                 [&now],
             )?;
             for tenant in ["louhi-app", "comwit-db-synthetic"] {
-                routes::databases::insert_database(
+                insert_database(
                     &tx,
                     &ids::new_id("db-"),
                     "proj-platform",

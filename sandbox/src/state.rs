@@ -1,9 +1,13 @@
-//! Shared state of a running sandbox, handed to every handler.
+//! Shared state of a running sandbox, handed to every handler. The data
+//! endpoint's handlers see only their part of it, [`DataState`].
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use axum::extract::FromRef;
+
 use crate::config::SandboxConfig;
+use crate::data::{DataState, Streams};
 use crate::error::ApiError;
 use crate::faults::Faults;
 use crate::store::Store;
@@ -13,7 +17,8 @@ use crate::store::Store;
 pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
-    pub store: Store,
+    /// Shared with the data endpoint (see [`DataState`]).
+    pub store: Arc<Store>,
     pub config: SandboxConfig,
     pub artifacts_dir: PathBuf,
     /// Base URL clients reach this API at (with the port actually bound).
@@ -21,7 +26,7 @@ pub struct Shared {
     /// Base URL of the libSQL data endpoint.
     pub data_url: String,
     /// Open Hrana streams of the data endpoint.
-    pub streams: crate::data::Streams,
+    pub streams: Arc<Streams>,
     /// The registry DNS server, once started: delegation checks ask it.
     pub registry_dns: std::sync::OnceLock<std::net::SocketAddr>,
     operator_token: String,
@@ -48,21 +53,32 @@ impl AppState {
         config: SandboxConfig,
         artifacts_dir: PathBuf,
         urls: (String, String),
-        streams: crate::data::Streams,
+        streams: Streams,
         operator_token: String,
     ) -> Self {
         let (api_url, data_url) = urls;
         Self(Arc::new(Shared {
-            store,
+            store: Arc::new(store),
             config,
             artifacts_dir,
             api_url,
             data_url,
-            streams,
+            streams: Arc::new(streams),
             registry_dns: std::sync::OnceLock::new(),
             operator_token,
             faults: RwLock::new(Faults::default()),
         }))
+    }
+}
+
+/// The data endpoint's handlers take `State<DataState>`: the state database
+/// (credentials, usage counters) and the streams, nothing else.
+impl FromRef<AppState> for DataState {
+    fn from_ref(state: &AppState) -> Self {
+        DataState {
+            store: state.store.clone(),
+            streams: state.streams.clone(),
+        }
     }
 }
 

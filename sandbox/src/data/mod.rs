@@ -8,17 +8,19 @@ mod interrupt;
 pub mod proto;
 mod streams;
 
+use std::sync::Arc;
+
 use crate::extract::ApiPath;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rusqlite::{OptionalExtension, params};
 
 use crate::ids::{hash_secret, now_millis};
-use crate::state::AppState;
+use crate::store::Store;
 use exec::Counters;
 use interrupt::CancelOnDrop;
 use proto::{
@@ -28,12 +30,27 @@ use proto::{
 use streams::SharedSlot;
 pub use streams::{StreamLimits, Streams};
 
-pub fn router(state: AppState) -> Router {
+/// What the data endpoint's handlers need: the state database (database
+/// credentials and usage counters) and the open streams. Cut from the
+/// sandbox's state with [`FromRef`].
+#[derive(Clone)]
+pub struct DataState {
+    pub store: Arc<Store>,
+    pub streams: Arc<Streams>,
+}
+
+/// The data endpoint over any state its [`DataState`] can be cut from;
+/// `hrana_v2` also serves Hrana 2's paths.
+pub fn router<S>(state: S, hrana_v2: bool) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+    DataState: FromRef<S>,
+{
     let mut router = Router::new()
         .route("/v1/{database}/v3", get(version_check))
         .route("/v1/{database}/v3/pipeline", post(pipeline))
         .route("/v1/{database}/v3/cursor", post(cursor));
-    if state.config.hrana_v2 {
+    if hrana_v2 {
         // Hrana 2's pipeline is the same exchange minus the v3-only
         // requests, which a v2 client never sends.
         router = router
@@ -131,7 +148,7 @@ async fn version_check() -> StatusCode {
 
 /// Checks the database and the token: a database token, or an unexpired
 /// query token of this database.
-fn authorize(state: &AppState, database_id: &str, headers: &HeaderMap) -> Result<(), DataError> {
+fn authorize(state: &DataState, database_id: &str, headers: &HeaderMap) -> Result<(), DataError> {
     let conn = state.store.lock();
     let row: Option<(String, String, Option<String>)> = conn
         .query_row(
@@ -196,7 +213,7 @@ fn authorize(state: &AppState, database_id: &str, headers: &HeaderMap) -> Result
     Ok(())
 }
 
-fn record_usage(state: &AppState, database_id: &str, c: Counters) {
+fn record_usage(state: &DataState, database_id: &str, c: Counters) {
     let file = state.streams.file_of(database_id);
     let storage = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(file.with_extension("sqlite3-wal"))
@@ -221,7 +238,7 @@ fn record_usage(state: &AppState, database_id: &str, c: Counters) {
 /// The stream for `baton` (a new one for `None`), or a clean refusal
 /// (unknown or expired baton, stream limits, database unavailable).
 fn stream_for(
-    state: &AppState,
+    state: &DataState,
     database_id: &str,
     baton: Option<&str>,
 ) -> Result<SharedSlot, DataError> {
@@ -265,7 +282,7 @@ impl HasBaton for CursorReq {
 }
 
 fn begin<T: HasBaton>(
-    state: &AppState,
+    state: &DataState,
     database_id: &str,
     headers: &HeaderMap,
     body: &Bytes,
@@ -277,7 +294,7 @@ fn begin<T: HasBaton>(
 }
 
 async fn pipeline(
-    State(state): State<AppState>,
+    State(state): State<DataState>,
     ApiPath(database_id): ApiPath<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -359,7 +376,7 @@ fn run_pipeline(
 }
 
 async fn cursor(
-    State(state): State<AppState>,
+    State(state): State<DataState>,
     ApiPath(database_id): ApiPath<String>,
     headers: HeaderMap,
     body: Bytes,

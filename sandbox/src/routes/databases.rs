@@ -4,7 +4,7 @@
 use crate::extract::ApiPath;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -13,7 +13,10 @@ use utoipa_axum::routes;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, OptionalJson};
-use crate::ids::{hash_secret, new_db_token, new_id, now_millis, now_rfc3339, rfc3339};
+use crate::ids::{new_db_token, new_id, now_millis, rfc3339};
+use crate::model::databases::{
+    self, DbRow, NewQueryToken, database_named, insert_database, load_database,
+};
 use crate::state::{AppState, Upstream};
 
 #[derive(Deserialize, ToSchema)]
@@ -147,14 +150,7 @@ pub async fn create_database(
     let name = crate::names::resource_name("database", &req.name)?;
     state.upstream(Upstream::Louhi)?;
     let conn = state.store.lock();
-    let taken: Option<String> = conn
-        .query_row(
-            "SELECT database_id FROM databases WHERE project_id = ?1 AND name = ?2 AND deleted_at IS NULL",
-            [&project_id, &name],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(id) = taken {
+    if let Some(id) = database_named(&conn, &project_id, &name)? {
         return Err(ApiError::conflict(format!(
             "project {project_id} already has a database named {name:?} ({id}); pick another name"
         )));
@@ -180,22 +176,6 @@ pub async fn create_database(
     ))
 }
 
-pub fn insert_database(
-    conn: &Connection,
-    database_id: &str,
-    project_id: &str,
-    name: &str,
-    tenant: &str,
-    token: &str,
-) -> ApiResult<()> {
-    conn.execute(
-        "INSERT INTO databases (database_id, project_id, name, tenant, status, token_hash, generation, created_at)
-         VALUES (?1, ?2, ?3, ?4, 'running', ?5, 1, ?6)",
-        params![database_id, project_id, name, tenant, hash_secret(token), now_rfc3339()],
-    )?;
-    Ok(())
-}
-
 /// Databases of a project (never a token).
 #[utoipa::path(get, path = "/v1/projects/{project_id}/databases", tag = "databases", security(("bearer" = [])),
     params(("project_id" = String, Path)),
@@ -207,58 +187,24 @@ pub async fn list_databases(
     ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<axum::Json<DatabaseList>> {
     caller.require_project(&state, "database:read", &project_id)?;
-    let conn = state.store.lock();
-    let databases = conn
-        .prepare_cached(
-            "SELECT database_id, name, status, created_at FROM databases
-             WHERE project_id = ?1 AND deleted_at IS NULL ORDER BY created_at, name",
-        )?
-        .query_map([&project_id], |r| {
-            let id: String = r.get(0)?;
-            Ok(DatabaseSummary {
-                database_url: database_url(&state, &id),
-                database_id: id,
-                name: r.get(1)?,
-                status: r.get(2)?,
-                created_at: r.get(3)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let databases = databases::databases_of(&state.store.lock(), &project_id)?
+        .into_iter()
+        .map(|db| DatabaseSummary {
+            database_url: database_url(&state, &db.database_id),
+            database_id: db.database_id,
+            name: db.name,
+            status: db.status,
+            created_at: db.created_at,
+        })
+        .collect();
     Ok(axum::Json(DatabaseList { databases }))
-}
-
-struct DbRow {
-    database_id: String,
-    project_id: String,
-    name: String,
-    tenant: String,
-    status: String,
-    generation: i64,
-    created_at: String,
 }
 
 /// Resolves `{database}` (a database id, or an internal tenant name) for
 /// the operator family; 403 for cwt_ tokens first of all.
 fn operator_target(caller: &Caller, conn: &Connection, database: &str) -> ApiResult<DbRow> {
     caller.require_operator()?;
-    conn.query_row(
-        "SELECT database_id, project_id, name, tenant, status, generation, created_at FROM databases
-         WHERE (database_id = ?1 OR tenant = ?1) AND deleted_at IS NULL",
-        [database],
-        |r| {
-            Ok(DbRow {
-                database_id: r.get(0)?,
-                project_id: r.get(1)?,
-                name: r.get(2)?,
-                tenant: r.get(3)?,
-                status: r.get(4)?,
-                generation: r.get(5)?,
-                created_at: r.get(6)?,
-            })
-        },
-    )
-    .optional()?
-    .ok_or_else(|| ApiError::not_found(format!("database {database} not found")))
+    load_database(conn, database)
 }
 
 /// Protected tenants refuse destructive and credential operations, even
@@ -322,10 +268,7 @@ pub async fn rotate_token(
     refuse_protected(&state, &db, "token rotation")?;
     state.upstream(Upstream::Louhi)?;
     let token = new_db_token("cwdb_");
-    conn.execute(
-        "UPDATE databases SET token_hash = ?2, generation = generation + 1 WHERE database_id = ?1",
-        params![db.database_id, hash_secret(&token)],
-    )?;
+    databases::rotate_token(&conn, &db.database_id, &token)?;
     Ok(axum::Json(RotatedToken {
         database_id: db.database_id,
         database_token: token,
@@ -352,17 +295,15 @@ pub async fn query_token(
     let ttl = req.ttl_seconds.unwrap_or(300).clamp(1, 3600);
     let expires_ms = now_millis() + ttl * 1000;
     let token = new_db_token("cwq_");
-    conn.execute(
-        "INSERT INTO query_tokens (token_hash, database_id, expires_at_ms, audience, reason, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            hash_secret(&token),
-            db.database_id,
-            expires_ms,
-            req.audience.unwrap_or_default(),
-            req.reason.unwrap_or_default(),
-            now_rfc3339()
-        ],
+    databases::insert_query_token(
+        &conn,
+        NewQueryToken {
+            token: &token,
+            database_id: &db.database_id,
+            expires_at_ms: expires_ms,
+            audience: req.audience.as_deref().unwrap_or_default(),
+            reason: req.reason.as_deref().unwrap_or_default(),
+        },
     )?;
     Ok(axum::Json(QueryToken {
         database_id: db.database_id,
@@ -384,10 +325,7 @@ fn set_status(
     let db = operator_target(caller, &conn, database)?;
     refuse_protected(state, &db, action)?;
     state.upstream(Upstream::Louhi)?;
-    conn.execute(
-        "UPDATE databases SET status = ?2 WHERE database_id = ?1",
-        [&db.database_id, to],
-    )?;
+    databases::set_status(&conn, &db.database_id, to)?;
     Ok(StateChange {
         database_id: db.database_id,
         status: to.into(),
@@ -436,20 +374,14 @@ pub async fn usage(
     let conn = state.store.lock();
     let db = operator_target(&caller, &conn, &database)?;
     state.upstream(Upstream::Louhi)?;
-    let usage = conn.query_row(
-        "SELECT rows_read, rows_written, storage_bytes, query_count FROM databases WHERE database_id = ?1",
-        [&db.database_id],
-        |r| {
-            Ok(Usage {
-                database_id: db.database_id.clone(),
-                rows_read: r.get(0)?,
-                rows_written: r.get(1)?,
-                storage_bytes: r.get(2)?,
-                query_count: r.get(3)?,
-            })
-        },
-    )?;
-    Ok(axum::Json(usage))
+    let c = databases::usage(&conn, &db.database_id)?;
+    Ok(axum::Json(Usage {
+        database_id: db.database_id,
+        rows_read: c.rows_read,
+        rows_written: c.rows_written,
+        storage_bytes: c.storage_bytes,
+        query_count: c.query_count,
+    }))
 }
 
 /// Delete permanently.
@@ -467,14 +399,7 @@ pub async fn delete_database(
     let db = operator_target(&caller, &conn, &database)?;
     refuse_protected(&state, &db, "delete")?;
     state.upstream(Upstream::Louhi)?;
-    conn.execute(
-        "UPDATE databases SET deleted_at = ?2 WHERE database_id = ?1",
-        [&db.database_id, &now_rfc3339()],
-    )?;
-    conn.execute(
-        "DELETE FROM query_tokens WHERE database_id = ?1",
-        [&db.database_id],
-    )?;
+    databases::delete_database(&conn, &db.database_id)?;
     drop(conn);
     // Permanent: the data goes too.
     state.streams.close_database(&db.database_id);

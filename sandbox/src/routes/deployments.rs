@@ -9,17 +9,19 @@ use crate::extract::ApiPath;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::apps::{activate, load_app, prune_builds};
-use super::hostnames;
 use crate::artifact::{self, Limits};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiQuery;
-use crate::ids::{new_id, now_rfc3339};
+use crate::ids::new_id;
+use crate::model::apps::load_app;
+use crate::model::builds::{NewBuild, activate, insert_build, prune_builds};
+use crate::model::hostnames;
 use crate::state::{AppState, Upstream};
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -39,6 +41,10 @@ pub struct DeployResult {
     pub build_id: String,
     pub hosts: Vec<String>,
     pub uploaded: bool,
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(deploy))
 }
 
 /// Upload a build artifact; the new build becomes active. Synchronous;
@@ -64,35 +70,14 @@ pub async fn deploy(
     body: Body,
 ) -> ApiResult<(StatusCode, axum::Json<DeployResult>)> {
     caller.require_project(&state, "app:deploy", &project_id)?;
-    let hosts = parse_hosts(opts.hosts.as_deref())?;
-    if let Some(n) = opts.max_concurrent_requests
-        && !(1..=10_000).contains(&n)
-    {
-        return Err(ApiError::bad_request(format!(
-            "max_concurrent_requests must be between 1 and 10000, got {n}"
-        )));
-    }
+    let hosts = check_options(&opts)?;
     state.upstream(Upstream::Brrrd)?;
     {
         let conn = state.store.lock();
         load_app(&conn, &project_id, &app_id)?;
         hostnames::check_bindable(&conn, &project_id, &app_id, &hosts)?;
     }
-    let limits = Limits {
-        max_upload_bytes: state.config.max_upload_bytes,
-        max_unpacked_bytes: state.config.max_unpacked_bytes,
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limits.max_upload_bytes) {
-        return Err(ApiError::payload_too_large(format!(
-            "artifact is larger than the {}-byte upload limit; make the build smaller",
-            limits.max_upload_bytes
-        )));
-    }
-
+    let limits = upload_limits(&state, &headers)?;
     let received = artifact::receive(body, &state.artifacts_dir, limits).await?;
     if state.take_fault(|f| &mut f.drop_deploy_requests) {
         // Fault injection: the whole body arrived, no build is made, and
@@ -116,42 +101,18 @@ pub async fn deploy(
         Err(e) => return Err(ApiError::internal("storing the artifact", e)),
     }
 
-    let committed = (|| -> ApiResult<Vec<String>> {
-        let mut conn = state.store.lock();
-        let tx = conn.transaction()?;
-        // The app may have been deleted, or a host taken, while we uploaded.
-        load_app(&tx, &project_id, &app_id)?;
-        hostnames::check_bindable(&tx, &project_id, &app_id, &hosts)?;
-        tx.execute(
-            "INSERT INTO builds (build_id, app_id, seq, created_at, size_bytes, sha256, file_count,
-                                 hosts, env_ref, max_concurrent_requests, artifact)
-             VALUES (?1, ?2, (SELECT COALESCE(MAX(seq), 0) + 1 FROM builds WHERE app_id = ?2),
-                     ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                build_id,
-                app_id,
-                now_rfc3339(),
-                size as i64,
-                sha256,
-                files as i64,
-                serde_json::to_string(&hosts).expect("strings serialise"),
-                opts.env_ref,
-                opts.max_concurrent_requests,
-                file_name
-            ],
-        )?;
-        activate(&tx, &app_id, &build_id)?;
-        let dns_failing = state.faults().managed_dns_failing;
-        for host in &hosts {
-            hostnames::bind(&tx, &project_id, &app_id, host, dns_failing)?;
-        }
-        let pruned = match state.config.keep_builds {
-            Some(keep) => prune_builds(&tx, &app_id, keep)?,
-            None => Vec::new(),
-        };
-        tx.commit()?;
-        Ok(pruned)
-    })();
+    let build = NewBuild {
+        build_id: &build_id,
+        app_id: &app_id,
+        size_bytes: size,
+        sha256: &sha256,
+        file_count: files,
+        hosts: &hosts,
+        env_ref: opts.env_ref.as_deref(),
+        max_concurrent_requests: opts.max_concurrent_requests,
+        artifact: &file_name,
+    };
+    let committed = commit_build(&state, &project_id, build);
     let pruned = match committed {
         Ok(pruned) => pruned,
         Err(err) => {
@@ -159,11 +120,7 @@ pub async fn deploy(
             return Err(err);
         }
     };
-    for file in pruned {
-        if let Err(e) = std::fs::remove_file(state.artifacts_dir.join(&file)) {
-            tracing::warn!(%e, %file, "could not remove a pruned build's artifact");
-        }
-    }
+    remove_pruned(&state, pruned);
     if state.take_fault(|f| &mut f.drop_deploy_responses) {
         // Fault injection: the build exists but the caller never hears of
         // it. Unwinding out of the handler makes hyper drop the connection
@@ -181,6 +138,70 @@ pub async fn deploy(
             uploaded: true,
         }),
     ))
+}
+
+/// The upload limits; 413 at once when the declared length is over them.
+fn upload_limits(state: &AppState, headers: &HeaderMap) -> ApiResult<Limits> {
+    let limits = Limits {
+        max_upload_bytes: state.config.max_upload_bytes,
+        max_unpacked_bytes: state.config.max_unpacked_bytes,
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_upload_bytes) {
+        return Err(ApiError::payload_too_large(format!(
+            "artifact is larger than the {}-byte upload limit; make the build smaller",
+            limits.max_upload_bytes
+        )));
+    }
+    Ok(limits)
+}
+
+/// The build row, the active pointer, host bindings and retention in one
+/// transaction; answers the pruned builds' artifact files.
+fn commit_build(state: &AppState, project_id: &str, build: NewBuild<'_>) -> ApiResult<Vec<String>> {
+    let (app_id, build_id, hosts) = (build.app_id, build.build_id, build.hosts);
+    let mut conn = state.store.lock();
+    let tx = conn.transaction()?;
+    // The app may have been deleted, or a host taken, while we uploaded.
+    load_app(&tx, project_id, app_id)?;
+    hostnames::check_bindable(&tx, project_id, app_id, hosts)?;
+    insert_build(&tx, build)?;
+    activate(&tx, app_id, build_id)?;
+    let dns_failing = state.faults().managed_dns_failing;
+    for host in hosts {
+        hostnames::bind(&tx, project_id, app_id, host, dns_failing)?;
+    }
+    let pruned = match state.config.keep_builds {
+        Some(keep) => prune_builds(&tx, app_id, keep)?,
+        None => Vec::new(),
+    };
+    tx.commit()?;
+    Ok(pruned)
+}
+
+/// Deletes pruned builds' artifacts (their rows are gone already).
+fn remove_pruned(state: &AppState, files: Vec<String>) {
+    for file in files {
+        if let Err(e) = std::fs::remove_file(state.artifacts_dir.join(&file)) {
+            tracing::warn!(%e, %file, "could not remove a pruned build's artifact");
+        }
+    }
+}
+
+/// The hosts to bind, after checking the concurrency cap (1–10000).
+fn check_options(opts: &DeployOptions) -> ApiResult<Vec<String>> {
+    let hosts = parse_hosts(opts.hosts.as_deref())?;
+    if let Some(n) = opts.max_concurrent_requests
+        && !(1..=10_000).contains(&n)
+    {
+        return Err(ApiError::bad_request(format!(
+            "max_concurrent_requests must be between 1 and 10000, got {n}"
+        )));
+    }
+    Ok(hosts)
 }
 
 fn parse_hosts(raw: Option<&str>) -> ApiResult<Vec<String>> {

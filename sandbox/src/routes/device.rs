@@ -1,7 +1,6 @@
 //! Device login (RFC 8628 style): start, then poll until approved.
 
 use axum::extract::State;
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -11,7 +10,8 @@ use crate::auth::LIVE_SCOPES;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
 use crate::ids::{hash_secret, new_db_token, new_user_code, now_millis};
-use crate::routes::sandbox_admin::insert_token;
+use crate::model::devices::{self, insert_device_login, load_device_login, record_poll};
+use crate::model::tokens::insert_token;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -51,15 +51,12 @@ pub async fn start(State(state): State<AppState>) -> ApiResult<axum::Json<Device
     let interval = state.config.device_interval_secs;
     let expires_in = state.config.device_expires_secs;
     let conn = state.store.lock();
-    conn.execute(
-        "INSERT INTO device_codes (device_code_hash, user_code, expires_at_ms, interval_secs, status)
-         VALUES (?1, ?2, ?3, ?4, 'pending')",
-        params![
-            hash_secret(&device_code),
-            user_code,
-            now_millis() + expires_in as i64 * 1000,
-            interval as i64
-        ],
+    insert_device_login(
+        &conn,
+        &device_code,
+        &user_code,
+        now_millis() + expires_in as i64 * 1000,
+        interval as i64,
     )?;
     let verification_uri = format!("{}/_sandbox/device", state.api_url);
     Ok(axum::Json(DeviceAuthorization {
@@ -84,35 +81,14 @@ pub async fn poll(
 ) -> ApiResult<axum::Json<DeviceToken>> {
     let hash = hash_secret(&req.device_code);
     let conn = state.store.lock();
-    type Row = (
-        i64,
-        i64,
-        Option<i64>,
-        String,
-        Option<String>,
-        Option<String>,
-    );
-    let row: Option<Row> = conn
-        .query_row(
-            "SELECT expires_at_ms, interval_secs, last_poll_ms, status, user_id, scopes
-             FROM device_codes WHERE device_code_hash = ?1",
-            [&hash],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            },
-        )
-        .optional()?;
+    let row = load_device_login(&conn, &hash)?;
     let now = now_millis();
-    let Some((expires_at, interval, last_poll, status, user_id, scopes)) = row else {
+    let Some(login) = row else {
         return Err(ApiError::bad_request("expired_token"));
     };
+    let (expires_at, interval, last_poll) =
+        (login.expires_at_ms, login.interval_secs, login.last_poll_ms);
+    let (status, user_id, scopes) = (login.status, login.user_id, login.scopes);
     if now >= expires_at || status == "used" {
         return Err(ApiError::bad_request("expired_token"));
     }
@@ -120,18 +96,10 @@ pub async fn poll(
         return Err(ApiError::bad_request("access_denied"));
     }
     let too_fast = last_poll.is_some_and(|t| now - t < interval * 1000);
+    record_poll(&conn, &hash, now, too_fast)?;
     if too_fast {
-        conn.execute(
-            "UPDATE device_codes SET interval_secs = interval_secs + 5, last_poll_ms = ?2
-             WHERE device_code_hash = ?1",
-            params![hash, now],
-        )?;
         return Err(ApiError::bad_request("slow_down"));
     }
-    conn.execute(
-        "UPDATE device_codes SET last_poll_ms = ?2 WHERE device_code_hash = ?1",
-        params![hash, now],
-    )?;
     if status != "approved" {
         return Err(ApiError::bad_request("authorization_pending"));
     }
@@ -141,9 +109,6 @@ pub async fn poll(
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or_else(|| LIVE_SCOPES.iter().map(|s| s.to_string()).collect());
     let token = insert_token(&conn, &user_id, &scopes)?;
-    conn.execute(
-        "UPDATE device_codes SET status = 'used' WHERE device_code_hash = ?1",
-        [&hash],
-    )?;
+    devices::mark_used(&conn, &hash)?;
     Ok(axum::Json(DeviceToken { token, scopes }))
 }

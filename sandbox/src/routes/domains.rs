@@ -3,7 +3,6 @@
 use crate::extract::ApiPath;
 use axum::extract::State;
 use axum::http::StatusCode;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -15,24 +14,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
 use crate::ids::{new_hosted_zone_id, new_nameservers, now_rfc3339};
+use crate::model::domains::{self, DELEGATED_MODE, Domain, MANAGED, PENDING, load_domain};
 use crate::state::AppState;
-
-pub const PENDING: &str = "pending_delegation";
-pub const MANAGED: &str = "managed";
-const DELEGATED_MODE: &str = "route53_delegated";
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Domain {
-    pub domain: String,
-    pub dns_mode: String,
-    /// `pending_delegation` or `managed`.
-    pub status: String,
-    pub hosted_zone_id: String,
-    pub nameservers: Vec<String>,
-    pub created_at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub checked_at: Option<String>,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct DomainEnvelope {
@@ -72,68 +55,11 @@ pub struct DeleteDomainResult {
     pub hosted_zone_id: String,
 }
 
-/// A live hosted zone.
-#[derive(Debug, Clone)]
-pub struct Zone {
-    pub domain: String,
-    pub hosted_zone_id: String,
-}
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_domains, create_domain))
         .routes(routes!(delete_domain))
         .routes(routes!(delegation_check))
-}
-
-const COLUMNS: &str =
-    "domain, dns_mode, status, hosted_zone_id, nameservers, created_at, checked_at";
-
-fn domain_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Domain> {
-    let ns: String = r.get(4)?;
-    Ok(Domain {
-        domain: r.get(0)?,
-        dns_mode: r.get(1)?,
-        status: r.get(2)?,
-        hosted_zone_id: r.get(3)?,
-        nameservers: serde_json::from_str(&ns).unwrap_or_default(),
-        created_at: r.get(5)?,
-        checked_at: r.get(6)?,
-    })
-}
-
-/// The live domain `domain` of a project, 404 otherwise.
-pub fn load_domain(conn: &Connection, project_id: &str, domain: &str) -> ApiResult<Domain> {
-    let name = crate::names::hostname(domain)?;
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM domains WHERE project_id = ?1 AND domain = ?2 AND deleted_at IS NULL"
-    ))?
-    .query_row([project_id, &name], domain_from_row)
-    .optional()?
-    .ok_or_else(|| ApiError::not_found(format!("domain {name} not found in project {project_id}")))
-}
-
-/// The most specific `managed` project domain that `host` is the apex or a
-/// subdomain of.
-pub fn managed_zone_for(
-    conn: &Connection,
-    project_id: &str,
-    host: &str,
-) -> ApiResult<Option<Zone>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT domain, hosted_zone_id FROM domains
-         WHERE project_id = ?1 AND deleted_at IS NULL AND status = 'managed'
-           AND (?2 = domain OR substr(?2, -length(domain) - 1) = '.' || domain)
-         ORDER BY length(domain) DESC LIMIT 1",
-    )?;
-    Ok(stmt
-        .query_row([project_id, host], |r| {
-            Ok(Zone {
-                domain: r.get(0)?,
-                hosted_zone_id: r.get(1)?,
-            })
-        })
-        .optional()?)
 }
 
 /// Project domains.
@@ -149,13 +75,7 @@ pub async fn list_domains(
 ) -> ApiResult<axum::Json<DomainList>> {
     caller.require_project(&state, "domain:read", &project_id)?;
     state.domains_enabled()?;
-    let conn = state.store.lock();
-    let domains = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM domains WHERE project_id = ?1 AND deleted_at IS NULL ORDER BY domain"
-        ))?
-        .query_map([&project_id], domain_from_row)?
-        .collect::<Result<_, _>>()?;
+    let domains = domains::domains_of(&state.store.lock(), &project_id)?;
     Ok(axum::Json(DomainList { domains }))
 }
 
@@ -186,31 +106,7 @@ pub async fn create_domain(
         )));
     }
     let mut conn = state.store.lock();
-    let existing: Option<(String, Domain)> = conn
-        .query_row(
-            &format!(
-                "SELECT project_id, {COLUMNS} FROM domains WHERE domain = ?1 AND deleted_at IS NULL"
-            ),
-            [&name],
-            |r| {
-                let project: String = r.get(0)?;
-                let ns: String = r.get(5)?;
-                Ok((
-                    project,
-                    Domain {
-                        domain: r.get(1)?,
-                        dns_mode: r.get(2)?,
-                        status: r.get(3)?,
-                        hosted_zone_id: r.get(4)?,
-                        nameservers: serde_json::from_str(&ns).unwrap_or_default(),
-                        created_at: r.get(6)?,
-                        checked_at: r.get(7)?,
-                    },
-                ))
-            },
-        )
-        .optional()?;
-    match existing {
+    match domains::onboarded(&conn, &name)? {
         Some((owner, domain)) if owner == project_id => {
             return Ok((StatusCode::OK, axum::Json(DomainEnvelope { domain })));
         }
@@ -222,11 +118,7 @@ pub async fn create_domain(
         None => {}
     }
     // The limit is checked before any zone exists, so nothing to roll back.
-    let active: u32 = conn.query_row(
-        "SELECT COUNT(*) FROM domains WHERE project_id = ?1 AND deleted_at IS NULL",
-        [&project_id],
-        |r| r.get(0),
-    )?;
+    let active = domains::live_domain_count(&conn, &project_id)?;
     let limit = state.config.max_domains_per_project;
     if active >= limit {
         return Err(ApiError::conflict(format!(
@@ -243,19 +135,7 @@ pub async fn create_domain(
         checked_at: None,
     };
     let tx = conn.transaction()?;
-    tx.execute(
-        "INSERT INTO domains (project_id, domain, dns_mode, status, hosted_zone_id, nameservers, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            project_id,
-            domain.domain,
-            domain.dns_mode,
-            domain.status,
-            domain.hosted_zone_id,
-            serde_json::to_string(&domain.nameservers).expect("strings serialise"),
-            domain.created_at
-        ],
-    )?;
+    domains::insert_domain(&tx, &project_id, &domain)?;
     tx.commit()?;
     Ok((StatusCode::CREATED, axum::Json(DomainEnvelope { domain })))
 }
@@ -295,9 +175,11 @@ pub async fn delegation_check(
     let matched = verdict == Verdict::Delegated.as_str();
     let status = if matched { MANAGED } else { PENDING };
     let checked_at = now_rfc3339();
-    state.store.lock().execute(
-        "UPDATE domains SET status = ?2, checked_at = ?3 WHERE hosted_zone_id = ?1",
-        params![dom.hosted_zone_id, status, checked_at],
+    domains::set_status(
+        &state.store.lock(),
+        &dom.hosted_zone_id,
+        status,
+        &checked_at,
     )?;
     Ok(axum::Json(DelegationCheck {
         domain: dom.domain,
@@ -328,20 +210,7 @@ pub async fn delete_domain(
     let mut conn = state.store.lock();
     let dom = load_domain(&conn, &project_id, &domain)?;
     let tx = conn.transaction()?;
-    let removed = tx.execute(
-        "DELETE FROM records WHERE hosted_zone_id = ?1",
-        [&dom.hosted_zone_id],
-    )?;
-    // Hostnames that relied on this zone lose their managed records.
-    tx.execute(
-        "UPDATE hostnames SET managed_dns = 'failed'
-         WHERE dns_mode = 'managed_project_domain' AND (domain = ?1 OR substr(domain, -length(?1) - 1) = '.' || ?1)",
-        [&dom.domain],
-    )?;
-    tx.execute(
-        "UPDATE domains SET deleted_at = ?2 WHERE hosted_zone_id = ?1",
-        params![dom.hosted_zone_id, now_rfc3339()],
-    )?;
+    let removed = domains::delete_domain(&tx, &dom)?;
     tx.commit()?;
     Ok(axum::Json(DeleteDomainResult {
         domain: dom.domain,

@@ -2,14 +2,16 @@
 
 use crate::extract::ApiPath;
 use axum::extract::State;
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::apps::load_app;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
+use crate::model::apps::load_app;
+use crate::model::environment::{self, EnvVar};
 use crate::state::{AppState, Upstream};
 
 /// The documented detail for `secret: true`, verbatim.
@@ -18,13 +20,6 @@ pub const SECRET_NOT_ENABLED: &str =
 
 /// Largest value accepted (*assumed*).
 const MAX_VALUE_BYTES: usize = 32 * 1024;
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EnvVar {
-    pub key: String,
-    pub value: String,
-    pub secret: bool,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct EnvList {
@@ -53,6 +48,12 @@ pub struct DeleteEnvResult {
     pub deleted: bool,
 }
 
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_env))
+        .routes(routes!(put_env, delete_env))
+}
+
 /// Environment values of an app, sorted by key.
 #[utoipa::path(get, path = "/v1/projects/{project_id}/apps/{app_id}/environment", tag = "environment",
     security(("bearer" = [])),
@@ -67,16 +68,7 @@ pub async fn list_env(
     caller.require_project(&state, "app:read", &project_id)?;
     let conn = state.store.lock();
     load_app(&conn, &project_id, &app_id)?;
-    let environment = conn
-        .prepare_cached("SELECT key, value FROM env WHERE app_id = ?1 ORDER BY key")?
-        .query_map([&app_id], |r| {
-            Ok(EnvVar {
-                key: r.get(0)?,
-                value: r.get(1)?,
-                secret: false,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let environment = environment::env_of(&conn, &app_id)?;
     Ok(axum::Json(EnvList { environment }))
 }
 
@@ -110,21 +102,12 @@ pub async fn put_env(
     state.upstream(Upstream::Brrrd)?;
     let conn = state.store.lock();
     load_app(&conn, &project_id, &app_id)?;
-    let existed = conn.execute(
-        "UPDATE env SET value = ?3 WHERE app_id = ?1 AND key = ?2",
-        params![app_id, key, req.value],
-    )? > 0;
-    if !existed {
-        conn.execute(
-            "INSERT INTO env (app_id, key, value) VALUES (?1, ?2, ?3)",
-            params![app_id, key, req.value],
-        )?;
-    }
+    let created = environment::put_env(&conn, &app_id, &key, &req.value)?;
     Ok(axum::Json(PutEnvResult {
         key,
         value: req.value,
         secret: false,
-        created: !existed,
+        created,
     }))
 }
 
@@ -144,11 +127,7 @@ pub async fn delete_env(
     state.upstream(Upstream::Brrrd)?;
     let conn = state.store.lock();
     load_app(&conn, &project_id, &app_id)?;
-    let removed = conn.execute(
-        "DELETE FROM env WHERE app_id = ?1 AND key = ?2",
-        [&app_id, &key],
-    )?;
-    if removed == 0 {
+    if !environment::delete_env(&conn, &app_id, &key)? {
         return Err(ApiError::not_found(format!(
             "environment key {key} is not set on app {app_id}"
         )));

@@ -1,5 +1,6 @@
 //! The HTTP surface: one router per resource, assembled here together with
-//! the OpenAPI document generated from the same typed routes.
+//! the OpenAPI document generated from the same typed routes. Route modules
+//! never import each other: what they share lives in `crate::model`.
 
 use std::sync::Arc;
 
@@ -83,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(health::status))
         .merge(projects::router())
         .merge(apps::router())
+        .merge(deployments::router())
+        .merge(environment::router())
         .merge(hostnames::router())
         .merge(databases::router())
         .merge(domains::router())

@@ -5,7 +5,6 @@ use crate::extract::ApiPath;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Html;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -15,12 +14,13 @@ use crate::auth::{Caller, LIVE_SCOPES, PLANNED_SCOPES, is_known_scope};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ApiJson;
 use crate::faults::Faults;
-use crate::ids::{hash_secret, new_id, new_user_token, now_rfc3339};
-use crate::routes::projects::Project;
+use crate::ids::new_id;
+use crate::model::audit::{AuditEntry, recent_audit};
+use crate::model::projects::{Project, add_member, insert_project, project_exists};
+use crate::model::tokens::insert_token;
+use crate::model::users::{SANDBOX_USER, insert_user, user_exists};
+use crate::model::{devices, registrar};
 use crate::state::AppState;
-
-/// The user every sandbox starts with; member of the seeded projects.
-pub const SANDBOX_USER: &str = "user-sandbox";
 
 #[derive(Deserialize, ToSchema)]
 pub struct MintToken {
@@ -96,15 +96,6 @@ pub struct Approved {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct AuditEntry {
-    pub at: String,
-    pub method: String,
-    pub path: String,
-    pub caller: String,
-    pub actor_user_id: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct AuditLog {
     pub entries: Vec<AuditEntry>,
 }
@@ -119,50 +110,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(device_page))
         .routes(routes!(get_faults, put_faults))
         .routes(routes!(audit))
-}
-
-pub fn insert_token(conn: &Connection, user_id: &str, scopes: &[String]) -> ApiResult<String> {
-    let token = new_user_token();
-    conn.execute(
-        "INSERT INTO tokens (token_hash, user_id, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            hash_secret(&token),
-            user_id,
-            serde_json::to_string(scopes).expect("serialises"),
-            now_rfc3339()
-        ],
-    )?;
-    Ok(token)
-}
-
-pub fn insert_project(conn: &Connection, name: &str, members: &[&str]) -> ApiResult<Project> {
-    let project = Project {
-        project_id: new_id("proj-"),
-        name: name.to_string(),
-        created_at: now_rfc3339(),
-    };
-    conn.execute(
-        "INSERT INTO projects (project_id, name, created_at) VALUES (?1, ?2, ?3)",
-        params![project.project_id, project.name, project.created_at],
-    )?;
-    for user in members {
-        conn.execute(
-            "INSERT OR IGNORE INTO memberships (user_id, project_id) VALUES (?1, ?2)",
-            [user, &project.project_id.as_str()],
-        )?;
-    }
-    Ok(project)
-}
-
-fn user_exists(conn: &Connection, user_id: &str) -> ApiResult<()> {
-    let found: Option<i64> = conn
-        .query_row("SELECT 1 FROM users WHERE user_id = ?1", [user_id], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| ApiError::not_found(format!("user {user_id} not found")))
 }
 
 /// Mint a `cwt_` token with chosen scopes and memberships.
@@ -188,14 +135,7 @@ pub async fn mint_token(
     let mut conn = state.store.lock();
     let tx = conn.transaction()?;
     for p in &req.projects {
-        let found: Option<i64> = tx
-            .query_row("SELECT 1 FROM projects WHERE project_id = ?1", [p], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if found.is_none() {
-            return Err(ApiError::not_found(format!("project {p} not found")));
-        }
+        project_exists(&tx, p)?;
     }
     let user_id = match req.user_id {
         Some(u) => {
@@ -204,18 +144,12 @@ pub async fn mint_token(
         }
         None => {
             let u = new_id("user-");
-            tx.execute(
-                "INSERT INTO users (user_id, name, created_at) VALUES (?1, ?1, ?2)",
-                [&u, &now_rfc3339()],
-            )?;
+            insert_user(&tx, &u, &u)?;
             u
         }
     };
     for p in &req.projects {
-        tx.execute(
-            "INSERT OR IGNORE INTO memberships (user_id, project_id) VALUES (?1, ?2)",
-            [&user_id, p],
-        )?;
+        add_member(&tx, &user_id, p)?;
     }
     let token = insert_token(&tx, &user_id, &req.scopes)?;
     tx.commit()?;
@@ -280,10 +214,7 @@ pub async fn create_user(
         user_id: new_id("user-"),
         name: name.to_string(),
     };
-    state.store.lock().execute(
-        "INSERT INTO users (user_id, name, created_at) VALUES (?1, ?2, ?3)",
-        params![user.user_id, user.name, now_rfc3339()],
-    )?;
+    insert_user(&state.store.lock(), &user.user_id, &user.name)?;
     Ok((StatusCode::CREATED, axum::Json(UserEnvelope { user })))
 }
 
@@ -306,19 +237,7 @@ pub async fn set_nameservers(
     for ns in &req.nameservers {
         nameservers.push(crate::names::hostname(ns)?);
     }
-    let conn = state.store.lock();
-    if nameservers.is_empty() {
-        conn.execute("DELETE FROM registrar WHERE domain = ?1", [&domain])?;
-    } else {
-        conn.execute(
-            "INSERT INTO registrar (domain, nameservers) VALUES (?1, ?2)
-             ON CONFLICT (domain) DO UPDATE SET nameservers = ?2",
-            [
-                &domain,
-                &serde_json::to_string(&nameservers).expect("serialises"),
-            ],
-        )?;
-    }
+    registrar::set_nameservers(&state.store.lock(), &domain, &nameservers)?;
     Ok(axum::Json(RegistrarEntry {
         domain,
         nameservers,
@@ -339,17 +258,8 @@ pub async fn approve_device(
     let code = req.user_code.trim().to_ascii_uppercase();
     let status = if req.deny { "denied" } else { "approved" };
     let scopes: Vec<&str> = LIVE_SCOPES.to_vec();
-    let changed = state.store.lock().execute(
-        "UPDATE device_codes SET status = ?2, user_id = ?3, scopes = ?4
-         WHERE user_code = ?1 AND status = 'pending'",
-        params![
-            code,
-            status,
-            SANDBOX_USER,
-            serde_json::to_string(&scopes).expect("serialises")
-        ],
-    )?;
-    if changed == 0 {
+    let decided = devices::decide(&state.store.lock(), &code, status, SANDBOX_USER, &scopes)?;
+    if !decided {
         return Err(ApiError::not_found(format!(
             "no pending device login with code {code}; start a new login"
         )));
@@ -424,20 +334,6 @@ pub async fn audit(
     State(state): State<AppState>,
 ) -> ApiResult<axum::Json<AuditLog>> {
     caller.require_operator()?;
-    let conn = state.store.lock();
-    let entries = conn
-        .prepare(
-            "SELECT at, method, path, caller, actor_user_id FROM audit ORDER BY id DESC LIMIT 1000",
-        )?
-        .query_map([], |r| {
-            Ok(AuditEntry {
-                at: r.get(0)?,
-                method: r.get(1)?,
-                path: r.get(2)?,
-                caller: r.get(3)?,
-                actor_user_id: r.get(4)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let entries = recent_audit(&state.store.lock())?;
     Ok(axum::Json(AuditLog { entries }))
 }
