@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use comwit_client::Client;
 use comwit_client::watch::{Control, WatchEvent, WatchOptions};
+use comwit_e2e::operator::Operator;
 use comwit_e2e::watch::{self, Watching};
 use comwit_sandbox::Sandbox;
 
@@ -118,14 +119,9 @@ async fn changes_during_a_deploy_queue_exactly_one_follow_up() {
         "path_prefix": format!("/v1/projects/{}/apps/{}/deployments", s.project, s.app),
         "delay_ms": 2500
     }]});
-    let resp = comwit_client::http::client()
-        .put(format!("{}/_sandbox/faults", info.api_url))
-        .bearer_auth(&info.operator_token)
-        .json(&slow)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success());
+    Operator::new(&info.api_url, &info.operator_token)
+        .put("/_sandbox/faults", slow)
+        .await;
 
     write(&s.path("dist/index.html"), "<h1>v2</h1>");
     s.until(|e| *e == WatchEvent::Phase(comwit_client::watch::Phase::Uploading))

@@ -17,6 +17,8 @@ use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::operator::Operator;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     User,
@@ -219,17 +221,15 @@ impl Harness {
             .project_id
     }
 
+    /// The sandbox's operator (`/_sandbox/*` routes).
+    pub fn operator(&self) -> Operator {
+        let info = self.sandbox.info();
+        Operator::new(&info.api_url, &info.operator_token)
+    }
+
     /// Switches sandbox faults on or off (`{"managed_dns_failing": true}`).
     pub async fn faults(&self, faults: serde_json::Value) {
-        let info = self.sandbox.info();
-        let resp = comwit_client::http::client()
-            .put(format!("{}/_sandbox/faults", info.api_url))
-            .bearer_auth(&info.operator_token)
-            .json(&faults)
-            .send()
-            .await
-            .expect("faults call");
-        assert!(resp.status().is_success(), "{}", resp.status());
+        self.operator().put("/_sandbox/faults", faults).await;
     }
 
     /// Waits for a toast containing `text`.

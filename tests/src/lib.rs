@@ -5,6 +5,8 @@
 
 #[cfg(feature = "dashboard")]
 pub mod dashboard;
+#[cfg(any(feature = "dashboard", feature = "watch"))]
+pub mod operator;
 pub mod readme;
 #[cfg(feature = "runner")]
 pub mod runner;

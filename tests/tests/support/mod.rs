@@ -10,11 +10,12 @@ use comwit_client::models::{Build, CreatedDatabase, Project};
 use comwit_client::package::{PackOptions, pack_to_file};
 use comwit_client::sql::{SqlSession, SqlValue};
 use comwit_e2e::dashboard::Harness;
+use comwit_e2e::operator::Operator;
 use comwit_e2e::runner::{Run, Runner};
 use comwit_e2e::watch::{self, Watching};
 use comwit_sandbox::{LIVE_SCOPES, Sandbox};
 use ratatui::crossterm::event::KeyCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// This package's `comwit-deploy` (src/bin/comwit-deploy-e2e.rs).
 const COMWIT_DEPLOY: &str = env!("CARGO_BIN_EXE_comwit-deploy-e2e");
@@ -38,22 +39,20 @@ impl Quickstart {
     pub async fn sign_in(project_name: &str) -> Self {
         let sandbox = Sandbox::builder().start().await.expect("sandbox starts");
         let mut info = sandbox.info().clone();
-        let created = operator_post(
-            &sandbox,
-            "/_sandbox/projects",
-            json!({ "name": project_name }),
-        )
-        .await;
+        let operator = Operator::new(&info.api_url, &info.operator_token);
+        let created = operator
+            .post("/_sandbox/projects", json!({ "name": project_name }))
+            .await;
         let project = created["project"]["project_id"]
             .as_str()
             .unwrap()
             .to_string();
-        let minted = operator_post(
-            &sandbox,
-            "/_sandbox/tokens",
-            json!({ "scopes": LIVE_SCOPES, "projects": [project] }),
-        )
-        .await;
+        let minted = operator
+            .post(
+                "/_sandbox/tokens",
+                json!({ "scopes": LIVE_SCOPES, "projects": [project] }),
+            )
+            .await;
         info.user_token = minted["token"].as_str().expect("a token").to_string();
         let client = Client::builder()
             .base_url(&info.api_url)
@@ -192,19 +191,4 @@ impl Quickstart {
 /// A build id as the dashboard's table shows it.
 pub fn short(build: &str) -> &str {
     &build[..build.len().min(14)]
-}
-
-async fn operator_post(sandbox: &Sandbox, path: &str, body: Value) -> Value {
-    let info = sandbox.info();
-    let resp = comwit_client::http::client()
-        .post(format!("{}{path}", info.api_url))
-        .bearer_auth(&info.operator_token)
-        .json(&body)
-        .send()
-        .await
-        .expect("the sandbox answers");
-    let status = resp.status();
-    let value: Value = resp.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "POST {path}: {status} {value}");
-    value
 }
