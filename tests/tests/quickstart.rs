@@ -55,6 +55,8 @@ async fn the_quickstart_from_token_to_rollback_on_one_sandbox() {
 
     // The dashboard shows v2 active and rolls back to v1 through its dialog.
     q.dashboard_builds("web", &v2).await;
+    let listed = q.dash.screen();
+    assert!(listed.contains(&format!("│  {}", short(&v1))), "{listed}");
     let dialog = q.ask_rollback_to(&v1);
     assert!(dialog.contains("Roll web back"), "{dialog}");
     assert!(dialog.contains(&format!("from {v2} (active)")), "{dialog}");
