@@ -17,7 +17,10 @@ use comwit_sandbox::{LIVE_SCOPES, Sandbox};
 use ratatui::crossterm::event::KeyCode;
 use serde_json::json;
 
-/// This package's `comwit-deploy` (src/bin/comwit-deploy-e2e.rs).
+/// This package's `comwit-deploy` (src/bin/comwit-deploy-e2e.rs): the
+/// action's `run()` as a process of its own, started by the runner with a
+/// clean environment, rather than in this process, whose environment (on a
+/// CI runner, `GITHUB_ACTIONS`, `GITHUB_OUTPUT`) the action would read.
 const COMWIT_DEPLOY: &str = env!("CARGO_BIN_EXE_comwit-deploy-e2e");
 
 pub struct Quickstart {
