@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Runner, noise, platform, sha256_and_size};
+use common::{BIN, Runner, noise, platform, sha256_and_size};
 use comwit_client::package::{PackOptions, pack_to_file};
 use serde_json::json;
 
@@ -17,7 +17,7 @@ const SITE: &[(&str, &[u8])] = &[
 async fn deploys_a_directory_with_outputs_summary_and_the_token_hidden() {
     let p = platform().await;
     let app = p.create_app("web").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let run = r
         .step(&[
@@ -100,7 +100,7 @@ async fn deploys_a_directory_with_outputs_summary_and_the_token_hidden() {
 async fn deploys_a_prebuilt_tar_zst_from_the_working_directory() {
     let p = platform().await;
     let app = p.create_app("prebuilt").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     let src = r.files("src-site", SITE);
     let archive = r.workspace.join("web/out/site.tar.zst");
     std::fs::create_dir_all(archive.parent().unwrap()).unwrap();
@@ -128,7 +128,7 @@ async fn deploys_a_prebuilt_tar_zst_from_the_working_directory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_app_creates_by_name_and_its_absence_fails_clearly() {
     let p = platform().await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let base = [
         ("token", p.user.as_str()),
@@ -171,7 +171,7 @@ async fn create_app_creates_by_name_and_its_absence_fails_clearly() {
 async fn env_is_set_before_the_deploy_and_credentials_are_warned_and_masked() {
     let p = platform().await;
     let app = p.create_app("envy").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let secret_value = "sk_live_51HxZq0v8Kp3Nw2Yt7";
     let env =
@@ -219,7 +219,7 @@ async fn env_is_set_before_the_deploy_and_credentials_are_warned_and_masked() {
 async fn finalize_hosts_with_external_records_outputs_the_records_to_publish() {
     let p = platform().await;
     let app = p.create_app("ext").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let run = r
         .step(&[
@@ -266,7 +266,7 @@ async fn finalize_hosts_under_a_managed_domain_lets_the_platform_write_records()
     let p = platform().await;
     p.managed_domain("managed.test").await;
     let app = p.create_app("managed").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let run = r
         .step(&[
@@ -321,7 +321,7 @@ async fn finalize_hosts_fails_the_step_when_managed_dns_is_not_applied() {
     p.managed_domain("flaky.test").await;
     let app = p.create_app("flaky").await;
     p.faults(json!({ "managed_dns_failing": true })).await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let run = r
         .step(&[
@@ -345,7 +345,7 @@ async fn finalize_hosts_fails_the_step_when_managed_dns_is_not_applied() {
 async fn rollback_mode_reactivates_the_previous_or_a_named_build() {
     let p = platform().await;
     let app = p.create_app("undo").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     let mut builds = Vec::new();
     for v in 1..=3 {
         r.files(
@@ -419,7 +419,7 @@ async fn rollback_mode_reactivates_the_previous_or_a_named_build() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_package_fails_before_anything_reaches_the_platform() {
     let p = platform().await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     let run = r
         .step(&[
             ("token", &p.user),
@@ -456,7 +456,7 @@ async fn a_missing_package_fails_before_anything_reaches_the_platform() {
 async fn an_empty_directory_fails_with_the_fix() {
     let p = platform().await;
     let app = p.create_app("empty").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     std::fs::create_dir_all(r.workspace.join("dist")).unwrap();
     let run = r
         .step(&[
@@ -480,7 +480,7 @@ async fn an_empty_directory_fails_with_the_fix() {
 async fn a_bad_token_fails_with_a_401_annotation() {
     let p = platform().await;
     let app = p.create_app("web").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let bad = "cwt_0000000000000000000000000000000000000000";
     let run = r
@@ -504,7 +504,7 @@ async fn an_out_of_scope_token_gets_an_annotation_naming_the_scope() {
     let p = platform().await;
     let app = p.create_app("web").await;
     let token = p.mint(&["app:read", "app:write"]).await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let run = r
         .step(&[
@@ -531,7 +531,7 @@ async fn an_out_of_scope_token_gets_an_annotation_naming_the_scope() {
 async fn an_operator_token_is_refused_and_never_printed() {
     let p = platform().await;
     let app = p.create_app("web").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let run = r
         .step(&[
@@ -552,7 +552,7 @@ async fn an_operator_token_is_refused_and_never_printed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fork_pull_request_without_a_token_skips_or_fails_on_request() {
     let p = platform().await;
-    let mut r = Runner::new();
+    let mut r = Runner::new(BIN);
     r.files("dist", SITE);
     r.pull_request(7, "abcdef1234567890abcdef1234567890abcdef12", true);
     let skipped = r
@@ -580,7 +580,7 @@ async fn a_fork_pull_request_without_a_token_skips_or_fails_on_request() {
     );
 
     // Not a fork: an empty token is an error that says how to pass one.
-    let mut same_repo = Runner::new();
+    let mut same_repo = Runner::new(BIN);
     same_repo.files("dist", SITE);
     same_repo.pull_request(8, "abcdef1234567890abcdef1234567890abcdef12", false);
     let missing = same_repo
@@ -595,7 +595,7 @@ async fn a_fork_pull_request_without_a_token_skips_or_fails_on_request() {
 async fn a_large_upload_prints_progress_lines() {
     let p = platform().await;
     let app = p.create_app("big").await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     let files: Vec<(String, Vec<u8>)> = (0..6)
         .map(|i| (format!("blob-{i}.bin"), noise(i + 1, 2 << 20)))
         .collect();
@@ -632,7 +632,7 @@ async fn a_lost_deploy_response_never_makes_a_second_build() {
     let p = platform().await;
     let app = p.create_app("lossy").await;
     p.faults(json!({ "drop_deploy_responses": 1 })).await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let run = r
         .step(&[
@@ -664,7 +664,7 @@ async fn a_deploy_whose_outcome_is_unknown_exits_3_without_a_second_upload() {
     let p = platform().await;
     let app = p.create_app("lost").await;
     p.faults(json!({ "drop_deploy_requests": 1 })).await;
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let run = r
         .step(&[
@@ -687,7 +687,7 @@ async fn a_deploy_whose_outcome_is_unknown_exits_3_without_a_second_upload() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_packs_into_runner_temp_without_a_token() {
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let run = r.step(&[("dry-run", "true"), ("app-name", "web")]).await;
     run.assert_ok();
@@ -708,7 +708,7 @@ async fn dry_run_packs_into_runner_temp_without_a_token() {
 async fn outside_github_flags_work_and_input_variables_are_ignored() {
     let p = platform().await;
     let app = p.create_app("cli").await;
-    let mut r = Runner::new();
+    let mut r = Runner::new(BIN);
     r.files("dist", SITE);
     // Set as if by a runner, but GITHUB_ACTIONS is not true here.
     r.set("INPUT_APP", "app-does-not-exist");
@@ -737,7 +737,7 @@ async fn outside_github_flags_work_and_input_variables_are_ignored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_input_is_a_usage_error_that_still_hides_the_token() {
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", SITE);
     let token = "cwt_1234567890abcdef1234567890abcdef12345678";
     let run = r

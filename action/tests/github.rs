@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{patch, post};
-use common::{Runner, platform};
+use common::{BIN, Runner, platform};
 use serde_json::{Value, json};
 
 const GH_TOKEN: &str = "ghs_stubInstallationToken0123456789";
@@ -230,7 +230,7 @@ async fn a_pull_request_gets_a_deployment_with_status_and_one_comment_updated_in
     let p = platform().await;
     let app = p.create_app("preview").await;
     let (api, stub) = github_stub().await;
-    let mut r = Runner::new();
+    let mut r = Runner::new(BIN);
     r.set("GITHUB_API_URL", &api);
     r.pull_request(7, HEAD_SHA, false);
     r.files("dist", &[("index.html", b"<h1>v1</h1>")]);
@@ -362,7 +362,7 @@ async fn a_github_permission_error_is_a_warning_and_the_deploy_still_succeeds() 
     let p = platform().await;
     let app = p.create_app("web").await;
     let (api, stub) = github_stub().await;
-    let mut r = Runner::new();
+    let mut r = Runner::new(BIN);
     r.set("GITHUB_API_URL", &api);
     r.set("GITHUB_REPOSITORY", "acme/locked");
     r.files("dist", &[("index.html", b"<h1>hi</h1>")]);

@@ -8,7 +8,7 @@ mod common;
 use std::collections::HashMap;
 use std::process::Command;
 
-use common::{Platform, Runner, platform, yaml_scalar as scalar};
+use common::{BIN, Platform, Runner, platform, yaml_scalar as scalar};
 use comwit_e2e::readme::{self, Example};
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -76,7 +76,7 @@ async fn the_workflow_example_deploys_binds_its_host_and_sets_the_outputs_it_ech
         .collect();
     // The workflow deploys to Comwit Cloud; this one to the sandbox.
     inputs.push(("api-url".into(), p.url.clone()));
-    let r = Runner::new();
+    let r = Runner::new(BIN);
     r.files("dist", &[("index.html", b"<h1>from the README</h1>")]);
     let given: Vec<(&str, &str)> = inputs
         .iter()
@@ -140,7 +140,7 @@ fn sh(command: &str, dir: &std::path::Path, p: &Platform) -> std::process::Outpu
     std::fs::create_dir_all(&bins).unwrap();
     let link = bins.join("comwit-deploy");
     if !link.exists() {
-        std::os::unix::fs::symlink(common::BIN, &link).unwrap();
+        std::os::unix::fs::symlink(BIN, &link).unwrap();
     }
     let path = format!(
         "{}:{}",

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use comwit_client::Client;
-use comwit_client::watch::{Control, WatchEvent, WatchOptions, run};
+use comwit_client::watch::{Control, WatchEvent, run};
 use comwit_sandbox::Sandbox;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
@@ -57,17 +57,7 @@ async fn start(
     tokio::sync::mpsc::UnboundedSender<Control>,
 ) {
     let app = client.apps(project).create(name).await.unwrap();
-    let options = WatchOptions {
-        project: project.to_string(),
-        app: app.app_id,
-        package: package.to_path_buf(),
-        build: None,
-        source: None,
-        hosts: Vec::new(),
-        ignore: Vec::new(),
-        debounce: WatchOptions::DEFAULT_DEBOUNCE,
-        max_wait: WatchOptions::DEFAULT_MAX_WAIT,
-    };
+    let options = comwit_e2e::watch::options(project, &app.app_id, package);
     let (tx, mut events) = unbounded_channel();
     let (control, rx) = unbounded_channel();
     tokio::spawn(run(client.clone(), options, tx, rx));

@@ -1,25 +1,40 @@
 //! Watch mode against an in-process sandbox: bursts, overlap, unchanged
 //! artifacts, a recreated root, ignored trees and a failing build.
 
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use comwit_client::Client;
-use comwit_client::watch::{Control, WatchEvent, WatchOptions, run};
+use comwit_client::watch::{Control, WatchEvent, WatchOptions};
+use comwit_e2e::operator::Operator;
+use comwit_e2e::watch::{self, Watching};
 use comwit_sandbox::Sandbox;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 const DEBOUNCE: Duration = Duration::from_millis(300);
 
+/// A sandbox app and watch mode on a temp dir's `dist/`; the events are
+/// collected by `comwit_e2e::watch` (`s.until`, `s.seen`, …).
 struct Session {
     sandbox: Sandbox,
     client: Client,
     project: String,
     app: String,
     dir: tempfile::TempDir,
-    events: UnboundedReceiver<WatchEvent>,
-    control: UnboundedSender<Control>,
-    seen: Vec<WatchEvent>,
+    watch: Watching,
+}
+
+impl Deref for Session {
+    type Target = Watching;
+    fn deref(&self) -> &Watching {
+        &self.watch
+    }
+}
+
+impl DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut Watching {
+        &mut self.watch
+    }
 }
 
 fn write(path: &Path, text: &str) {
@@ -47,69 +62,21 @@ impl Session {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         write(&dir.path().join("dist/index.html"), "<h1>v1</h1>");
-        let mut options = WatchOptions {
-            project: info.project_id.clone(),
-            app: app.app_id.clone(),
-            package: dir.path().join("dist"),
-            build: None,
-            source: None,
-            hosts: Vec::new(),
-            ignore: Vec::new(),
-            debounce: DEBOUNCE,
-            max_wait: WatchOptions::DEFAULT_MAX_WAIT,
-        };
+        let mut options = watch::options(&info.project_id, &app.app_id, dir.path().join("dist"));
+        options.debounce = DEBOUNCE;
         configure(dir.path(), &mut options);
-        let (tx, events) = unbounded_channel();
-        let (control, rx) = unbounded_channel();
-        tokio::spawn(run(client.clone(), options, tx, rx));
-        let mut s = Self {
+        Self {
+            watch: Watching::start(client.clone(), options).await,
             sandbox,
             client,
             project: info.project_id,
             app: app.app_id,
             dir,
-            events,
-            control,
-            seen: Vec::new(),
-        };
-        s.until(|e| matches!(e, WatchEvent::Phase(_))).await;
-        s
+        }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
-    }
-
-    /// Collects events until one matches (30 s at most); returns it.
-    async fn until(&mut self, want: impl Fn(&WatchEvent) -> bool) -> WatchEvent {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(e)) => {
-                    self.seen.push(e.clone());
-                    if want(&e) {
-                        return e;
-                    }
-                }
-                _ => panic!("no such event; seen: {:#?}", self.seen),
-            }
-        }
-    }
-
-    /// Collects events for `d` (to show that nothing else happens).
-    async fn quiet_for(&mut self, d: Duration) {
-        let end = tokio::time::Instant::now() + d;
-        while let Ok(Some(e)) = tokio::time::timeout_at(end, self.events.recv()).await {
-            self.seen.push(e);
-        }
-    }
-
-    fn count(&self, f: impl Fn(&WatchEvent) -> bool) -> usize {
-        self.seen.iter().filter(|e| f(e)).count()
-    }
-
-    fn deploys(&self) -> usize {
-        self.count(|e| matches!(e, WatchEvent::Deployed(_)))
     }
 
     async fn builds(&self) -> usize {
@@ -152,14 +119,9 @@ async fn changes_during_a_deploy_queue_exactly_one_follow_up() {
         "path_prefix": format!("/v1/projects/{}/apps/{}/deployments", s.project, s.app),
         "delay_ms": 2500
     }]});
-    let resp = comwit_client::http::client()
-        .put(format!("{}/_sandbox/faults", info.api_url))
-        .bearer_auth(&info.operator_token)
-        .json(&slow)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success());
+    Operator::new(&info.api_url, &info.operator_token)
+        .put("/_sandbox/faults", slow)
+        .await;
 
     write(&s.path("dist/index.html"), "<h1>v2</h1>");
     s.until(|e| *e == WatchEvent::Phase(comwit_client::watch::Phase::Uploading))

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use comwit_client::Client;
-use comwit_client::watch::{WatchEvent, WatchOptions, run};
+use comwit_client::watch::{WatchEvent, run};
 use comwit_sandbox::Sandbox;
 use tokio::sync::mpsc::unbounded_channel;
 
@@ -29,17 +29,8 @@ async fn a_relative_package_is_watched_and_deployed() {
             .unwrap();
         std::fs::create_dir_all("dist").unwrap();
         std::fs::write("dist/index.html", format!("<h1>{i}</h1>")).unwrap();
-        let options = WatchOptions {
-            project: info.project_id.clone(),
-            app: app.app_id.clone(),
-            package: package.into(),
-            build: None,
-            source: None,
-            hosts: Vec::new(),
-            ignore: Vec::new(),
-            debounce: Duration::from_millis(200),
-            max_wait: WatchOptions::DEFAULT_MAX_WAIT,
-        };
+        let mut options = comwit_e2e::watch::options(&info.project_id, &app.app_id, package);
+        options.debounce = Duration::from_millis(200);
         let (tx, mut events) = unbounded_channel();
         let (_control, rx) = unbounded_channel();
         tokio::spawn(run(client.clone(), options, tx, rx));

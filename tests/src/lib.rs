@@ -1,3 +1,14 @@
-//! Helpers for tests that span the workspace's crates.
+//! Helpers for tests that span the workspace's crates: the README's
+//! examples, the dashboard driven by keys (`dashboard`), `comwit-deploy`
+//! under a simulated GitHub runner (`runner`) and watch mode's events
+//! (`watch`).
 
+#[cfg(feature = "dashboard")]
+pub mod dashboard;
+#[cfg(any(feature = "dashboard", feature = "watch"))]
+pub mod operator;
 pub mod readme;
+#[cfg(feature = "runner")]
+pub mod runner;
+#[cfg(feature = "watch")]
+pub mod watch;

@@ -39,18 +39,12 @@ async fn nameservers(h: &Harness, domain: &str) -> Vec<String> {
 /// The sandbox's simulated registrar: what the parent zone publishes for
 /// `domain` (the user's step at their registrar).
 async fn set_registrar(h: &Harness, domain: &str, ns: &[String]) {
-    let info = h.sandbox.info();
-    let resp = comwit_client::http::client()
-        .put(format!(
-            "{}/_sandbox/registrar/{domain}/nameservers",
-            info.api_url
-        ))
-        .bearer_auth(&info.operator_token)
-        .json(&serde_json::json!({ "nameservers": ns }))
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "{}", resp.status());
+    h.operator()
+        .put(
+            &format!("/_sandbox/registrar/{domain}/nameservers"),
+            serde_json::json!({ "nameservers": ns }),
+        )
+        .await;
 }
 
 /// Makes a pending domain managed through the registrar and the platform.
