@@ -86,7 +86,7 @@ impl Builds {
     }
 
     fn deploy_prompt(&self) -> Modal<Intent> {
-        let mut modal = Modal::prompt(
+        Modal::prompt(
             format!("Deploy to {}", self.name()),
             vec![
                 "A build directory (packed and streamed as it uploads) or a prebuilt .tar.zst."
@@ -94,11 +94,8 @@ impl Builds {
             ],
             &self.last_path,
             Intent::Deploy,
-        );
-        if let Modal::Prompt { complete, .. } = &mut modal {
-            *complete = Some(complete_path);
-        }
-        modal
+        )
+        .with_completion(complete_path)
     }
 
     fn rollback_confirm(&self, target: &Build) -> Modal<Intent> {

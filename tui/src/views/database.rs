@@ -19,7 +19,6 @@ use crate::notice::Level;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
 use crate::widgets::bytes;
-use crate::widgets::input::LineInput;
 use crate::widgets::modal::{Modal, Outcome};
 
 /// The platform's default protected tenants (PLATFORM_API_PROTECTED_TENANTS).
@@ -127,16 +126,15 @@ impl DatabaseView {
             Intent::Resume => {
                 Modal::confirm("Resume", vec![format!("Resume {name}?")], Intent::Resume)
             }
-            Intent::Delete => Modal::TypeToConfirm {
-                title: "Delete database".into(),
-                lines: vec![
+            Intent::Delete => Modal::type_to_confirm(
+                "Delete database",
+                vec![
                     format!("Delete {name} permanently? Its data cannot be recovered."),
                     "Type its name to confirm.".into(),
                 ],
-                expected: name,
-                input: LineInput::default(),
-                intent: Intent::Delete,
-            },
+                name,
+                Intent::Delete,
+            ),
         });
     }
 
@@ -369,12 +367,11 @@ impl Update for DatabaseView {
                     self.name()
                 )];
                 lines.push(saved.unwrap_or_else(|why| format!("⚠ {why}")));
-                self.ui.modal = Some(Modal::Reveal {
-                    title: "New database token (shown once)".into(),
+                self.ui.modal = Some(Modal::reveal(
+                    "New database token (shown once)",
                     lines,
-                    secret: rotated.database_token,
-                    shown: false,
-                });
+                    rotated.database_token,
+                ));
             }
             Msg::Rotated(Err(e)) => cx.fail("Rotating the token", &e),
             Msg::State(what, Ok(state)) => {

@@ -148,12 +148,11 @@ impl Resource for Databases {
                     Err(why) => lines.push(format!("⚠ {why}")),
                 }
                 lines.push("The platform keeps no copy of this token:".into());
-                list.open(Modal::Reveal {
-                    title: "Database token (shown once)".into(),
+                list.open(Modal::reveal(
+                    "Database token (shown once)",
                     lines,
-                    secret: created.database_token,
-                    shown: false,
-                });
+                    created.database_token,
+                ));
                 cx.reload(NodeKey::Databases(self.project.clone()));
                 list.reload();
             }

@@ -20,7 +20,7 @@ use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
 use crate::widgets::bytes;
-use crate::widgets::modal::{Field, Modal, Outcome};
+use crate::widgets::modal::{Field, Modal, Outcome, Values};
 use crate::widgets::table::draw_rows;
 
 /// Build output and notices kept on screen.
@@ -105,8 +105,8 @@ impl DeployWatchView {
             ],
             vec![
                 Field::text("package", "./dist"),
-                Field::text("build command (optional)", ""),
-                Field::text("source dir (with a build)", "."),
+                Field::text("build", "").labelled("build command (optional)"),
+                Field::text("source", ".").labelled("source dir (with a build)"),
             ],
             Intent::Configure,
         ));
@@ -119,9 +119,9 @@ impl DeployWatchView {
         self.log.push_back(line);
     }
 
-    fn start(&mut self, values: Vec<String>, cx: &mut Ctx<'_>) {
-        let package = PathBuf::from(values[0].trim());
-        let build = Some(values[1].trim().to_string()).filter(|b| !b.is_empty());
+    fn start(&mut self, values: Values, cx: &mut Ctx<'_>) {
+        let package = PathBuf::from(values.get("package").trim());
+        let build = Some(values.get("build").trim().to_string()).filter(|b| !b.is_empty());
         if build.is_none() && !package.is_dir() {
             if let Some(m) = &mut self.ui.modal {
                 m.refuse(format!(
@@ -136,7 +136,9 @@ impl DeployWatchView {
             project: self.project.clone(),
             app: self.app.clone(),
             package,
-            source: build.as_ref().map(|_| PathBuf::from(values[2].trim())),
+            source: build
+                .as_ref()
+                .map(|_| PathBuf::from(values.get("source").trim())),
             build,
             hosts: Vec::new(),
             ignore: Vec::new(),

@@ -18,7 +18,6 @@ use crate::keymap::Binding;
 use crate::notice::Level;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
-use crate::widgets::input::LineInput;
 use crate::widgets::modal::{Modal, Outcome};
 
 #[derive(Debug, Clone)]
@@ -72,9 +71,9 @@ impl Domains {
     }
 
     fn delete_confirm(name: String) -> Modal<Intent> {
-        Modal::TypeToConfirm {
-            title: format!("Delete {name}"),
-            lines: vec![
+        Modal::type_to_confirm(
+            format!("Delete {name}"),
+            vec![
                 "⚠ Restore your original nameservers at the registrar first: once the zone \
                  is gone the registry still points at its nameservers, which stop answering, \
                  and the domain stops resolving."
@@ -85,10 +84,9 @@ impl Domains {
                      again later creates a new zone with new nameservers."
                 ),
             ],
-            expected: name.clone(),
-            input: LineInput::default(),
-            intent: Intent::Delete(name),
-        }
+            name.clone(),
+            Intent::Delete(name),
+        )
     }
 
     fn add(&mut self, list: &mut List<Self>, typed: String, cx: &mut Ctx<'_>) {
@@ -149,10 +147,10 @@ impl Domains {
                 .into(),
         );
         self.info_copy = Some(domain.nameservers.join("\n"));
-        list.open(Modal::Info {
-            title: format!("Nameservers for {}", domain.domain),
+        list.open(Modal::info(
+            format!("Nameservers for {}", domain.domain),
             lines,
-        });
+        ));
         cx.reload(NodeKey::Domains(self.project.clone()));
         list.reload();
     }

@@ -15,7 +15,7 @@ use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::Level;
 use crate::theme::Theme;
-use crate::widgets::modal::{Field, Modal, Outcome};
+use crate::widgets::modal::{Field, Modal, Outcome, Values};
 use ratatui::crossterm::event::KeyCode;
 
 #[derive(Clone)]
@@ -130,14 +130,11 @@ impl Env {
         )
     }
 
-    fn submit(
-        &mut self,
-        list: &mut List<Self>,
-        values: Vec<String>,
-        editing: bool,
-        cx: &mut Ctx<'_>,
-    ) {
-        let (key, value) = (values[0].trim().to_string(), values[1].clone());
+    fn submit(&mut self, list: &mut List<Self>, values: Values, editing: bool, cx: &mut Ctx<'_>) {
+        let (key, value) = (
+            values.get("key").trim().to_string(),
+            values.get("value").to_string(),
+        );
         if let Err(why) = super::checks::env_key(&key) {
             return list.refuse(why);
         }

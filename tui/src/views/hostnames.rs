@@ -12,7 +12,7 @@ use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::Level;
 use crate::theme::Theme;
-use crate::widgets::modal::{Field, Modal, Outcome};
+use crate::widgets::modal::{Field, Modal, Outcome, Values};
 
 const MODES: [&str; 2] = ["external_records", "managed_project_domain"];
 
@@ -102,10 +102,7 @@ impl Hostnames {
                     String::new(),
                 ];
                 lines.extend(records_text(&r.dns_records));
-                list.open(Modal::Info {
-                    title: "Records to publish".into(),
-                    lines,
-                });
+                list.open(Modal::info("Records to publish", lines));
             }
             Ok(r) => {
                 let zone = r.managed_dns.map(|m| m.project_domain).unwrap_or_default();
@@ -151,12 +148,12 @@ impl Hostnames {
         )
     }
 
-    fn submit_attach(&mut self, list: &mut List<Self>, values: Vec<String>, cx: &mut Ctx<'_>) {
-        let domain = match super::checks::hostname(&values[0]) {
+    fn submit_attach(&mut self, list: &mut List<Self>, values: Values, cx: &mut Ctx<'_>) {
+        let domain = match super::checks::hostname(values.get("hostname")) {
             Ok(domain) => domain,
             Err(why) => return list.refuse(why),
         };
-        let mode = if values[1] == MODES[1] {
+        let mode = if values.get("dns mode") == MODES[1] {
             DnsMode::ManagedProjectDomain
         } else {
             DnsMode::ExternalRecords

@@ -60,29 +60,14 @@ pub const fn write_hint(keys: &'static str, what: &'static str) -> Hint {
     }
 }
 
-/// The keys of an open dialog (the bar shows only these while it is open).
-pub fn modal_hints<I>(modal: &Modal<I>) -> Vec<Hint> {
-    match modal {
-        Modal::Confirm { .. } => vec![hint("y/enter", "confirm"), hint("n/esc", "cancel")],
-        Modal::TypeToConfirm { .. } => vec![
-            hint("type", "the name shown"),
-            hint("enter", "confirm"),
-            hint("esc", "cancel"),
-        ],
-        Modal::Prompt { .. } => vec![hint("enter", "ok"), hint("esc", "cancel")],
-        Modal::Form { .. } => vec![
-            hint("tab", "next field"),
-            hint("←/→", "choose"),
-            hint("enter/ctrl-s", "save"),
-            hint("esc", "cancel"),
-        ],
-        Modal::Info { .. } => vec![hint("y", "copy"), hint("enter/esc", "close")],
-        Modal::Reveal { .. } => vec![
-            hint("y", "copy"),
-            hint("v", "show/hide"),
-            hint("enter/esc", "close"),
-        ],
-    }
+/// The keys of an open dialog (the bar shows only these while it is open),
+/// as the dialog itself lists them.
+pub fn modal_hints<I: Clone>(modal: &Modal<I>) -> Vec<Hint> {
+    modal
+        .keys()
+        .into_iter()
+        .map(|k| hint(k.keys, k.what))
+        .collect()
 }
 
 /// The keys while typing a `/` filter.
@@ -161,7 +146,7 @@ impl<I> Default for ListUi<I> {
     }
 }
 
-impl<I> ListUi<I> {
+impl<I: Clone> ListUi<I> {
     /// Indices of the `items` the `/` filter keeps, matched on `text`.
     pub fn rows<T>(&self, items: &[T], text: impl Fn(&T) -> String) -> Vec<usize> {
         self.cursor.matches(items, text)

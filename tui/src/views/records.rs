@@ -22,7 +22,7 @@ use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::{Level, Notice};
 use crate::theme::Theme;
-use crate::widgets::modal::{Field, Modal, Outcome};
+use crate::widgets::modal::{Field, Modal, Outcome, Values};
 
 #[derive(Debug, Clone)]
 pub enum Intent {
@@ -238,14 +238,14 @@ impl Records {
     }
 
     /// The form's values as a checked draft, or why they are refused.
-    fn draft(
-        &self,
-        list: &List<Self>,
-        intent: &Intent,
-        values: &[String],
-    ) -> Result<Draft, String> {
-        let field = |i: usize| values.get(i).map(String::as_str).unwrap_or_default();
-        let draft = checks::record(&self.zone, field(0), field(1), field(2), field(3))?;
+    fn draft(&self, list: &List<Self>, intent: &Intent, values: &Values) -> Result<Draft, String> {
+        let draft = checks::record(
+            &self.zone,
+            values.get("name"),
+            values.get("type"),
+            values.get("TTL"),
+            values.get("values"),
+        )?;
         let editing = match intent {
             Intent::Edit(id) => Some(id.as_str()),
             _ => None,
@@ -256,13 +256,7 @@ impl Records {
         }
     }
 
-    fn submit(
-        &mut self,
-        list: &mut List<Self>,
-        intent: Intent,
-        values: Vec<String>,
-        cx: &mut Ctx<'_>,
-    ) {
+    fn submit(&mut self, list: &mut List<Self>, intent: Intent, values: Values, cx: &mut Ctx<'_>) {
         let draft = match self.draft(list, &intent, &values) {
             Ok(d) => d,
             Err(why) => return list.refuse(why),

@@ -289,7 +289,7 @@ impl SqlView {
             .last_export
             .clone()
             .unwrap_or_else(|| "result.csv".into());
-        let mut modal = Modal::prompt(
+        let modal = Modal::prompt(
             "Export result",
             vec![format!(
                 "{what} to a file; the extension picks the format: .csv or .json (blobs as {}).",
@@ -297,10 +297,8 @@ impl SqlView {
             )],
             &initial,
             (),
-        );
-        if let Modal::Prompt { complete, .. } = &mut modal {
-            *complete = Some(complete_path);
-        }
+        )
+        .with_completion(complete_path);
         self.popup = Some(Popup::Export(modal));
     }
 
@@ -662,11 +660,7 @@ impl View for SqlView {
                 hint("type", "filter"),
                 hint("esc", "close"),
             ],
-            (Some(Popup::Export(_)), _) => vec![
-                hint("enter", "export"),
-                hint("tab", "complete"),
-                hint("esc", "cancel"),
-            ],
+            (Some(Popup::Export(modal)), _) => super::modal_hints(modal),
             (None, Pane::Editor) => vec![
                 hint("ctrl-r/F5", "run"),
                 hint("ctrl-x/F6", "run all"),
