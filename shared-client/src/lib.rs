@@ -14,6 +14,7 @@ pub mod config;
 pub mod credentials;
 #[cfg(feature = "dns")]
 pub mod delegation;
+pub mod enums;
 pub mod error;
 pub mod excerpt;
 pub mod http;

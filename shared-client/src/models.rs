@@ -2,6 +2,7 @@
 //! the contract does not promise: unknown fields are ignored and every
 //! field beyond the documented ids defaults when missing.
 
+pub use crate::enums::{DomainStatus, ManagedDnsStatus, RecordOwner, RecordType};
 use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
@@ -148,9 +149,8 @@ pub enum DnsMode {
 pub struct ManagedDns {
     #[serde(default)]
     pub project_domain: String,
-    /// `applied` or `failed`.
     #[serde(default)]
-    pub status: String,
+    pub status: ManagedDnsStatus,
     #[serde(default)]
     pub records: Vec<DnsRecordToPublish>,
     #[serde(default)]
@@ -176,7 +176,7 @@ pub struct Hostname {
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
-    pub managed_dns_status: Option<String>,
+    pub managed_dns_status: Option<ManagedDnsStatus>,
     #[serde(default)]
     pub created_at: Option<String>,
 }
@@ -286,9 +286,8 @@ pub struct Domain {
     pub domain: String,
     #[serde(default)]
     pub dns_mode: Option<String>,
-    /// `pending_delegation` or `managed`.
     #[serde(default)]
-    pub status: String,
+    pub status: DomainStatus,
     #[serde(default)]
     pub hosted_zone_id: Option<String>,
     #[serde(default)]
@@ -301,7 +300,7 @@ pub struct Domain {
 
 impl Domain {
     pub fn is_managed(&self) -> bool {
-        self.status == "managed"
+        self.status == DomainStatus::Managed
     }
 }
 
@@ -311,7 +310,7 @@ pub struct DelegationCheck {
     #[serde(default)]
     pub matched: bool,
     #[serde(default)]
-    pub status: String,
+    pub status: DomainStatus,
     #[serde(default)]
     pub verdict: Option<String>,
     #[serde(default)]
@@ -328,14 +327,13 @@ pub struct Record {
     #[serde(default)]
     pub name: String,
     #[serde(default, rename = "type")]
-    pub kind: String,
+    pub kind: RecordType,
     #[serde(default)]
     pub ttl: Option<u32>,
     #[serde(default)]
     pub values: Vec<String>,
-    /// `user` or `platform_app`.
     #[serde(default)]
-    pub owner: Option<String>,
+    pub owner: Option<RecordOwner>,
     #[serde(default)]
     pub owner_resource_type: Option<String>,
     #[serde(default)]
@@ -349,7 +347,7 @@ pub struct Record {
 impl Record {
     /// Records the platform manages for an app hostname (user writes → 409).
     pub fn is_platform_owned(&self) -> bool {
-        self.owner.as_deref() == Some("platform_app")
+        self.owner == Some(RecordOwner::PlatformApp)
     }
 }
 

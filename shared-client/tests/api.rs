@@ -212,7 +212,10 @@ async fn environment_and_hostnames() {
         .attach("app.example.com", DnsMode::ManagedProjectDomain)
         .await
         .unwrap();
-    assert_eq!(m.managed_dns.unwrap().status, "applied");
+    assert_eq!(
+        m.managed_dns.unwrap().status,
+        comwit_client::models::ManagedDnsStatus::Applied
+    );
     let f = h.finalize("app.example.com").await.unwrap();
     assert_eq!(f.status.as_deref(), Some("active"));
     let hosts = h.hostnames().await.unwrap();
@@ -294,7 +297,10 @@ async fn domains_records_and_delegation() {
     let p = &env.info.project_id;
     let domains = env.user.domains(p);
     let d = domains.create("example.com").await.unwrap();
-    assert_eq!(d.status, "pending_delegation");
+    assert_eq!(
+        d.status,
+        comwit_client::models::DomainStatus::PendingDelegation
+    );
     assert_eq!(
         domains.create("example.com").await.unwrap(),
         d,
@@ -325,7 +331,7 @@ async fn domains_records_and_delegation() {
             .await
             .unwrap()
             .status,
-        "managed"
+        comwit_client::models::DomainStatus::Managed
     );
     let created = records.create(&rec).await.unwrap();
     assert_eq!(created.name, "www.example.com");

@@ -97,7 +97,7 @@ async fn fetch(client: &Client, key: &NodeKey) -> Result<Vec<Node>, String> {
                 label: format!("{} ({})", d.domain, d.status),
                 detail: facts(&[
                     ("domain", Some(d.domain.clone())),
-                    ("status", Some(d.status.clone())),
+                    ("status", Some(d.status.to_string())),
                     ("nameservers", Some(d.nameservers.join(", "))),
                 ]),
             })

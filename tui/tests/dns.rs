@@ -5,7 +5,7 @@
 mod support;
 
 use comwit_client::Client;
-use comwit_client::models::{NewRecord, Record};
+use comwit_client::models::{DomainStatus, NewRecord, Record};
 use comwit_tui::tree::NodeKey;
 use ratatui::crossterm::event::KeyCode;
 use support::{Harness, Mode, row_labels};
@@ -57,7 +57,7 @@ async fn delegate(h: &Harness, domain: &str) {
         .check_delegation(domain)
         .await
         .unwrap();
-    assert_eq!(check.status, "managed");
+    assert_eq!(check.status, DomainStatus::Managed);
 }
 
 /// storefront › domains, with the domains view focused.
@@ -602,7 +602,7 @@ async fn a_pending_domain_refuses_creating_and_editing_but_deletes() {
         .check_delegation("newbrand.example")
         .await
         .unwrap();
-    assert_eq!(check.status, "pending_delegation");
+    assert_eq!(check.status, DomainStatus::PendingDelegation);
 
     open_zone(&mut h, "newbrand.example (pending_delegation)").await;
     h.wait_for("192.0.2.80").await;

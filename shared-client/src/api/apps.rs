@@ -4,7 +4,8 @@ use serde_json::json;
 use crate::client::{Access, Call, Client, Retry, decode, seg};
 use crate::error::Error;
 use crate::models::{
-    App, AppDeletion, AttachResult, Build, DnsMode, EnvVar, Finalized, Hostname, Rollback,
+    App, AppDeletion, AttachResult, Build, DnsMode, EnvVar, Finalized, Hostname, ManagedDnsStatus,
+    Rollback,
 };
 
 /// `client.apps(project)`: the apps of one project.
@@ -165,7 +166,7 @@ impl AppHandle<'_> {
         let failed = result
             .managed_dns
             .as_ref()
-            .is_some_and(|m| m.status == "failed");
+            .is_some_and(|m| m.status == ManagedDnsStatus::Failed);
         if status == StatusCode::ACCEPTED || failed {
             return Err(Error::ManagedDnsFailed {
                 route,

@@ -10,7 +10,7 @@ use std::ops::RangeInclusive;
 use super::hostnames::{HostnameError, dns_target};
 
 /// Record types the platform accepts, in the order a form offers them.
-pub const TYPES: &[&str] = &["A", "AAAA", "CNAME", "MX", "TXT", "A_ALIAS"];
+pub const TYPES: &[&str] = crate::enums::RecordType::NAMES;
 
 /// *Assumed*: seconds.
 pub const TTL_RANGE: RangeInclusive<u32> = 60..=86_400;

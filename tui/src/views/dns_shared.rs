@@ -2,16 +2,15 @@
 //! of an open dialog or filter, a table that builds only its visible rows,
 //! and how domain states read on screen.
 
-pub const MANAGED: &str = "managed";
-pub const PENDING: &str = "pending_delegation";
+use comwit_client::models::DomainStatus;
 
 /// A domain's status as a short badge.
-pub fn status_badge(status: &str) -> String {
+pub fn status_badge(status: &DomainStatus) -> String {
     match status {
-        MANAGED => "✓ managed".to_string(),
-        PENDING => "… pending_delegation".to_string(),
-        "" => "? unknown".to_string(),
-        other => format!("! {other}"),
+        DomainStatus::Managed => "✓ managed".to_string(),
+        DomainStatus::PendingDelegation => "… pending_delegation".to_string(),
+        DomainStatus::Other(s) if s.is_empty() => "? unknown".to_string(),
+        DomainStatus::Other(other) => format!("! {other}"),
     }
 }
 
@@ -66,8 +65,14 @@ mod tests {
 
     #[test]
     fn statuses_get_badges() {
-        assert_eq!(status_badge("managed"), "✓ managed");
-        assert_eq!(status_badge("pending_delegation"), "… pending_delegation");
-        assert_eq!(status_badge("suspended"), "! suspended");
+        assert_eq!(status_badge(&DomainStatus::Managed), "✓ managed");
+        assert_eq!(
+            status_badge(&DomainStatus::PendingDelegation),
+            "… pending_delegation"
+        );
+        assert_eq!(
+            status_badge(&DomainStatus::from("suspended")),
+            "! suspended"
+        );
     }
 }

@@ -4,14 +4,14 @@
 
 use std::collections::HashMap;
 
-use comwit_client::models::{DelegationCheck, Domain, DomainDeletion};
+use comwit_client::models::{DelegationCheck, Domain, DomainDeletion, DomainStatus};
 use comwit_client::{Client, Error};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
-use super::dns_shared::{MANAGED, status_badge};
+use super::dns_shared::status_badge;
 use super::resource::{Column, KeyAction, List, Resource};
 use crate::context::Ctx;
 use crate::keymap::Binding;
@@ -168,7 +168,7 @@ impl Domains {
             .find(|d| d.domain == name)
             .map(|d| d.status.clone());
         let verdict = verdict(&check);
-        if check.status == MANAGED {
+        if check.status == DomainStatus::Managed {
             cx.toast(
                 Level::Success,
                 format!("{name}: {verdict}, the domain is managed"),
@@ -182,7 +182,7 @@ impl Domains {
                 ),
             );
         }
-        if before.as_deref() != Some(check.status.as_str()) {
+        if before.as_ref() != Some(&check.status) {
             cx.reload(NodeKey::Domains(self.project.clone()));
             list.reload();
         }

@@ -2,7 +2,9 @@
 //! publish for `external_records`, managed DNS status with a one-key
 //! retry when it failed, and finalize.
 
-use comwit_client::models::{AttachResult, DnsMode, DnsRecordToPublish, Finalized, Hostname};
+use comwit_client::models::{
+    AttachResult, DnsMode, DnsRecordToPublish, Finalized, Hostname, ManagedDnsStatus,
+};
 use comwit_client::{Client, Error};
 use ratatui::layout::Constraint;
 use ratatui::widgets::Cell;
@@ -164,7 +166,7 @@ impl Hostnames {
 }
 
 fn dns_failed(h: &Hostname) -> bool {
-    h.managed_dns_status.as_deref() == Some("failed")
+    h.managed_dns_status == Some(ManagedDnsStatus::Failed)
 }
 
 impl Resource for Hostnames {
@@ -246,22 +248,17 @@ impl Resource for Hostnames {
     }
 
     fn cells(&self, h: &Hostname, theme: &Theme) -> Vec<Cell<'static>> {
-        let dns = h.managed_dns_status.clone().unwrap_or_else(|| "–".into());
-        let dns_style = match dns.as_str() {
-            "failed" => theme.error,
-            "applied" => theme.ok,
-            _ => theme.dim,
+        let (dns, dns_style) = match &h.managed_dns_status {
+            Some(s @ ManagedDnsStatus::Failed) => (format!("{s} (t)"), theme.error),
+            Some(s @ ManagedDnsStatus::Applied) => (s.to_string(), theme.ok),
+            Some(other) => (other.to_string(), theme.dim),
+            None => ("–".to_string(), theme.dim),
         };
         vec![
             Cell::from(h.domain.clone()),
             Cell::from(mode_name(h.dns_mode)),
             Cell::from(h.status.clone().unwrap_or_default()),
-            Cell::from(if dns == "failed" {
-                "failed (t)".to_string()
-            } else {
-                dns
-            })
-            .style(dns_style),
+            Cell::from(dns).style(dns_style),
         ]
     }
 

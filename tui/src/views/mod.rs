@@ -26,6 +26,8 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
+use comwit_client::models::DomainStatus;
+
 use crate::context::{Ctx, EditorResult};
 use crate::theme::Theme;
 use crate::tree::{Node, NodeKey};
@@ -328,7 +330,7 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
             domain.clone(),
             // The tree row knows the status: gate writes before the API answers.
             node.and_then(|n| n.detail.iter().find(|(k, _)| k == "status"))
-                .map(|(_, v)| v.clone()),
+                .map(|(_, v)| DomainStatus::from(v.as_str())),
         ))),
         NodeKey::Watcher => Box::new(watcher::WatcherView::new()),
         _ => Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {

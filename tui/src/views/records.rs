@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
-use comwit_client::models::{App, Deleted, Domain, NewRecord, Record, RecordUpdate};
+use comwit_client::models::{
+    App, Deleted, Domain, DomainStatus, NewRecord, Record, RecordOwner, RecordUpdate,
+};
 use comwit_client::{Client, Error};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -16,7 +18,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use super::checks::{self, DEFAULT_TTL, Draft, TYPES};
-use super::dns_shared::{MANAGED, status_badge};
+use super::dns_shared::status_badge;
 use super::resource::{Column, KeyAction, List, Resource};
 use crate::context::Ctx;
 use crate::keymap::Binding;
@@ -52,7 +54,7 @@ pub struct Records {
     /// The project's domains, to know this one's status.
     domains: Option<Vec<Domain>>,
     /// The status the tree row showed, until the listing answers.
-    initial_status: Option<String>,
+    initial_status: Option<DomainStatus>,
     platform_owned: usize,
     /// App names by id, for the owner badge (empty if apps can't be read).
     apps: HashMap<String, String>,
@@ -64,7 +66,7 @@ const LOCKED_PENDING: &str = "disabled: domain not delegated yet";
 const LOCKED_PLATFORM: &str = "locked: platform_app record";
 
 impl Records {
-    pub fn new(project: String, zone: String, status: Option<String>) -> Self {
+    pub fn new(project: String, zone: String, status: Option<DomainStatus>) -> Self {
         Self {
             project,
             zone,
@@ -76,20 +78,20 @@ impl Records {
         }
     }
 
-    fn status(&self) -> Option<&str> {
+    fn status(&self) -> Option<&DomainStatus> {
         match &self.domains {
             Some(list) => list
                 .iter()
                 .find(|d| d.domain == self.zone)
-                .map(|d| d.status.as_str()),
-            None => self.initial_status.as_deref(),
+                .map(|d| &d.status),
+            None => self.initial_status.as_ref(),
         }
     }
 
     /// Why records can't be created or edited now, if they can't.
     fn write_lock(&self) -> Option<String> {
         match self.status() {
-            Some(MANAGED) | None => None,
+            Some(DomainStatus::Managed) | None => None,
             Some(status) => Some(format!(
                 "{} is {status}: records can be created or edited only once the domain is \
                  delegated (managed); point the registrar at the zone's nameservers and run a \
@@ -225,7 +227,7 @@ impl Records {
         records
             .iter()
             .filter(|r| r.is_platform_owned() && Some(r.id.as_str()) != editing)
-            .find(|r| checks::clashes(&draft.fqdn, &draft.kind, &r.name, &r.kind))
+            .find(|r| checks::clashes(&draft.fqdn, &draft.kind, &r.name, r.kind.as_str()))
             .map(|r| {
                 format!(
                     "{} is managed by the platform for {}: a {} record can't be written at {}",
@@ -346,7 +348,7 @@ impl Records {
         } else {
             String::new()
         };
-        let style = if status == Some(MANAGED) {
+        let style = if status == Some(&DomainStatus::Managed) {
             theme.ok
         } else {
             theme.warn
@@ -427,7 +429,7 @@ impl Resource for Records {
 
     fn facts(&self, list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {
         let mut lines = vec![self.badge(list, theme)];
-        if self.status().is_some_and(|s| s != MANAGED) {
+        if self.status().is_some_and(|s| *s != DomainStatus::Managed) {
             lines.push(Line::styled(
                 "create/edit disabled until the domain is delegated; delete still works",
                 theme.warn,
@@ -442,11 +444,11 @@ impl Resource for Records {
             let name = self.apps.get(app).map(String::as_str).unwrap_or(app);
             Cell::from(Line::styled(format!("🔒 {name}"), theme.locked))
         } else {
-            Cell::from(r.owner.clone().unwrap_or_else(|| "user".into()))
+            Cell::from(owner_name(r).to_string())
         };
         vec![
             Cell::from(checks::relative(&self.zone, &r.name)),
-            Cell::from(r.kind.clone()),
+            Cell::from(r.kind.to_string()),
             Cell::from(r.ttl.map(|t| t.to_string()).unwrap_or_default()),
             Cell::from(r.values.join(", ")),
             owner,
@@ -459,7 +461,7 @@ impl Resource for Records {
             checks::relative(&self.zone, &r.name),
             r.kind,
             r.values.join(" "),
-            r.owner.as_deref().unwrap_or_default()
+            r.owner.as_ref().map_or("", RecordOwner::as_str)
         )
     }
 
@@ -480,7 +482,7 @@ impl Resource for Records {
             (
                 r.name.trim_end_matches('.') != zone,
                 r.name.clone(),
-                r.kind.clone(),
+                r.kind.to_string(),
             )
         });
         self.platform_owned = records.iter().filter(|r| r.is_platform_owned()).count();
@@ -556,7 +558,7 @@ impl Resource for Records {
         let owner = if r.is_platform_owned() {
             format!("🔒 platform_app: {} (read-only here)", self.owner_app(r))
         } else {
-            r.owner.clone().unwrap_or_else(|| "user".into())
+            owner_name(r).to_string()
         };
         let mut lines = vec![
             Line::from(vec![
@@ -575,6 +577,13 @@ impl Resource for Records {
         lines.push(Line::raw(r.values.join(" · ")));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
     }
+}
+
+/// Who owns a record, as the owner column says it (`user` when unsaid).
+fn owner_name(r: &Record) -> &str {
+    r.owner
+        .as_ref()
+        .map_or(RecordOwner::User.as_str(), RecordOwner::as_str)
 }
 
 /// A 409 explained: which kinds of conflict the platform reports.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use comwit_client::delegation::{self, ServerAnswer, Verdict};
 
-use super::dns_shared::MANAGED;
+use comwit_client::models::DomainStatus;
 
 /// A pending domain is re-checked soon after it is added (the user is at
 /// the registrar right now), then less and less often.
@@ -21,8 +21,8 @@ pub const MANAGED_EVERY: Duration = Duration::from_secs(10 * 60);
 /// `attempt` checks in a row have already found it not managed (0 after
 /// the first one): 5 s, 10 s, 20 s, … capped at 5 min; managed domains
 /// every 10 min.
-pub fn next_delay(status: &str, attempt: u32) -> Duration {
-    if status == MANAGED {
+pub fn next_delay(status: &DomainStatus, attempt: u32) -> Duration {
+    if *status == DomainStatus::Managed {
         return MANAGED_EVERY;
     }
     // 2^6 × 5 s is past the cap already; clamping the shift avoids overflow.
@@ -40,8 +40,9 @@ pub enum Change {
     Lapsed,
 }
 
-pub fn change(before: &str, after: &str) -> Change {
-    match (before == MANAGED, after == MANAGED) {
+pub fn change(before: &DomainStatus, after: &DomainStatus) -> Change {
+    let managed = DomainStatus::Managed;
+    match (*before == managed, *after == managed) {
         (false, true) => Change::BecameManaged,
         (true, false) => Change::Lapsed,
         _ => Change::Unchanged,
@@ -51,8 +52,8 @@ pub fn change(before: &str, after: &str) -> Change {
 /// After a check that found `status`: how long to wait for the next one,
 /// and the back-off step to keep. `attempt` counts the checks in a row
 /// that found the domain not managed; a lapse starts again from 5 s.
-pub fn after_check(attempt: u32, status: &str, change: Change) -> (Duration, u32) {
-    if status == MANAGED {
+pub fn after_check(attempt: u32, status: &DomainStatus, change: Change) -> (Duration, u32) {
+    if *status == DomainStatus::Managed {
         return (MANAGED_EVERY, 0);
     }
     let step = if change == Change::Lapsed { 0 } else { attempt };
@@ -123,7 +124,8 @@ pub fn propagation(expected: &[String], answers: &[ServerAnswer]) -> Propagation
 mod tests {
     use super::*;
 
-    const PENDING: &str = "pending_delegation";
+    const PENDING: &DomainStatus = &DomainStatus::PendingDelegation;
+    const MANAGED: &DomainStatus = &DomainStatus::Managed;
 
     #[test]
     fn pending_domains_back_off_to_five_minutes() {
@@ -171,7 +173,10 @@ mod tests {
         assert_eq!(change(MANAGED, PENDING), Change::Lapsed);
         assert_eq!(change(MANAGED, MANAGED), Change::Unchanged);
         assert_eq!(change(PENDING, PENDING), Change::Unchanged);
-        assert_eq!(change("", MANAGED), Change::BecameManaged);
+        assert_eq!(
+            change(&DomainStatus::Other(String::new()), MANAGED),
+            Change::BecameManaged
+        );
     }
 
     fn answer(ns: Result<&[&str], &str>) -> ServerAnswer {

@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use comwit_client::delegation::{Delegation, Parents, Prober};
-use comwit_client::models::{Domain, Project};
+use comwit_client::models::{Domain, DomainStatus, Project};
 use comwit_client::{Client, Error};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -27,7 +27,7 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use tokio::task::AbortHandle;
 
 use super::detail::panel;
-use super::dns_shared::{MANAGED, compact_duration, status_badge};
+use super::dns_shared::{compact_duration, status_badge};
 use super::watch_rules::{self, Change, MANAGED_EVERY, PENDING_CAP, PENDING_FIRST, Propagation};
 use super::{Hint, Update, View, hint};
 use crate::context::{Ctx, Reporter};
@@ -45,7 +45,7 @@ type Listing = Vec<(Project, Result<Vec<Domain>, Error>)>;
 /// What the platform said about a domain's delegation.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct PlatformView {
-    status: String,
+    status: DomainStatus,
     /// `None` in read-only mode (the status comes from the listing then).
     matched: Option<bool>,
     verdict: Option<String>,
@@ -83,7 +83,7 @@ struct Watched {
     project: String,
     project_name: String,
     domain: String,
-    status: String,
+    status: DomainStatus,
     /// The zone's nameservers (what the registrar must publish).
     expected: Vec<String>,
     platform: Option<PlatformView>,
@@ -600,7 +600,11 @@ impl View for WatcherView {
             Constraint::Length(u16::from(filter.is_some())),
         ])
         .areas(inner);
-        let managed = self.entries.iter().filter(|e| e.status == MANAGED).count();
+        let managed = self
+            .entries
+            .iter()
+            .filter(|e| e.status == DomainStatus::Managed)
+            .count();
         let summary = if let Some(e) = &self.error {
             format!("✗ listing the projects failed: {e}")
         } else if self.loading && self.entries.is_empty() {
@@ -781,6 +785,8 @@ mod tests {
     use crate::views::AnyView;
     use crate::views::dns_shared::test_session as session;
 
+    const MANAGED: &str = "managed";
+
     fn pending_entry() -> Watched {
         Watched {
             project: "p1".into(),
@@ -924,7 +930,7 @@ mod tests {
         );
         assert!(cx.effects.iter().any(|e| matches!(e, Effect::Bell)));
         let e = &view.entries[0];
-        assert_eq!(e.status, MANAGED);
+        assert_eq!(e.status.as_str(), MANAGED);
         assert!(e.checking, "confirmed by a check at once");
     }
 
