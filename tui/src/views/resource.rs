@@ -21,11 +21,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row};
 
 use super::detail::panel;
-use super::{Hint, Interaction, Remote, Update, View, filter_hints, hint, modal_hints};
+use super::{Hint, Interaction, ListUi, Remote, Update, View, hint};
 use crate::context::{Ctx, Reporter};
 use crate::keymap::Binding;
 use crate::theme::Theme;
-use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::list::PickerKey;
 use crate::widgets::modal::{Modal, Outcome};
 use crate::widgets::table::{self, TableSpec};
 
@@ -146,10 +146,10 @@ pub struct List<R: Resource> {
     haystack: Vec<String>,
     /// Positions in the list that pass the filter.
     rows: Vec<usize>,
-    cursor: Picker,
+    /// The cursor with its filter, and the open dialog.
+    ui: ListUi<R::Intent>,
     /// Rows visible at once (page keys), measured at the last draw.
     page: usize,
-    dialog: Option<Modal<R::Intent>>,
     /// Reload once the current handler returns.
     reload: bool,
 }
@@ -160,9 +160,8 @@ impl<R: Resource> Default for List<R> {
             data: Remote::default(),
             haystack: Vec::new(),
             rows: Vec::new(),
-            cursor: Picker::default(),
+            ui: ListUi::default(),
             page: 10,
-            dialog: None,
             reload: false,
         }
     }
@@ -181,7 +180,8 @@ impl<R: Resource> List<R> {
 
     /// The row under the cursor, among those the filter keeps.
     pub fn selected(&self) -> Option<&R::Item> {
-        self.cursor
+        self.ui
+            .cursor
             .current(&self.rows)
             .and_then(|i| self.items().get(i))
     }
@@ -190,21 +190,21 @@ impl<R: Resource> List<R> {
     pub fn select(&mut self, is: impl Fn(&R::Item) -> bool) {
         let items = self.data.data.as_deref().unwrap_or_default();
         if let Some(pos) = self.rows.iter().position(|&i| is(&items[i])) {
-            self.cursor.selected = pos;
+            self.ui.cursor.selected = pos;
         }
     }
 
     pub fn open(&mut self, dialog: Modal<R::Intent>) {
-        self.dialog = Some(dialog);
+        self.ui.modal = Some(dialog);
     }
 
     pub fn close(&mut self) {
-        self.dialog = None;
+        self.ui.modal = None;
     }
 
     /// Keeps an open form up with the reason its values were refused.
     pub fn refuse(&mut self, why: impl Into<String>) {
-        if let Some(d) = &mut self.dialog {
+        if let Some(d) = &mut self.ui.modal {
             d.refuse(why);
         }
     }
@@ -250,13 +250,13 @@ impl<R: Resource> List<R> {
 
     /// Filters as if `text` was typed after `/`.
     pub fn filter_by(&mut self, text: &str) {
-        self.cursor.filter.set(text);
+        self.ui.cursor.filter.set(text);
         self.refilter();
     }
 
     /// The rows the filter keeps; only when the list or the filter changes.
     fn refilter(&mut self) {
-        let needle = self.cursor.filter.text().to_lowercase();
+        let needle = self.ui.cursor.filter.text().to_lowercase();
         self.rows = self
             .haystack
             .iter()
@@ -322,7 +322,7 @@ impl<R: Resource> ResourceView<R> {
     }
 
     fn on_dialog_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) {
-        let Some(dialog) = &mut self.list.dialog else {
+        let Some(dialog) = &mut self.list.ui.modal else {
             return;
         };
         match dialog.on_key(key) {
@@ -354,31 +354,28 @@ impl<R: Resource> ResourceView<R> {
     }
 }
 
+/// The cursor and dialog behave as every list's do ([`ListUi`]); only a
+/// pasted filter also narrows the cached rows.
 impl<R: Resource> Interaction for List<R> {
     fn captures_keys(&self) -> bool {
-        self.dialog.is_some() || self.cursor.filtering
+        self.ui.captures_keys()
     }
 
     fn start_filter(&mut self) {
-        self.cursor.start_filter();
+        self.ui.start_filter();
     }
 
     fn paste(&mut self, text: &str) -> bool {
-        match &mut self.dialog {
-            Some(d) => d.on_paste(text),
-            None if self.cursor.filtering => {
-                self.cursor.filter.insert_str(text);
-                self.refilter();
-            }
-            None => return false,
+        let filtering = self.ui.modal.is_none() && self.ui.cursor.filtering;
+        let used = self.ui.paste(text);
+        if filtering {
+            self.refilter();
         }
-        true
+        used
     }
 
     fn draw_dialog(&self, frame: &mut Frame<'_>, theme: &Theme) {
-        if let Some(d) = &self.dialog {
-            d.draw(frame, theme);
-        }
+        self.ui.draw_dialog(frame, theme);
     }
 }
 
@@ -410,28 +407,24 @@ impl<R: Resource> View for ResourceView<R> {
     }
 
     fn hints(&self) -> Vec<Hint> {
-        match &self.list.dialog {
-            Some(d) => modal_hints(d),
-            None if self.list.cursor.filtering => filter_hints(),
-            None => self.action_hints(),
-        }
+        self.list.ui.hints().unwrap_or_else(|| self.action_hints())
     }
 
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
-        let used = if self.list.dialog.is_some() {
+        let used = if self.list.ui.modal.is_some() {
             self.on_dialog_key(key, cx);
             true
         } else {
-            let filtering = self.list.cursor.filtering;
+            let filtering = self.list.ui.cursor.filtering;
             let list = &mut self.list;
-            match list.cursor.on_key(key, list.rows.len(), list.page) {
+            match list.ui.cursor.on_key(key, list.rows.len(), list.page) {
                 PickerKey::Used => {
                     if filtering {
                         list.refilter();
                     }
                     true
                 }
-                PickerKey::Ignored if key.code == KeyCode::Esc && list.cursor.clear_filter() => {
+                PickerKey::Ignored if key.code == KeyCode::Esc && list.ui.cursor.clear_filter() => {
                     list.refilter();
                     true
                 }
@@ -494,7 +487,7 @@ impl<R: Resource> View for ResourceView<R> {
                 detail: R::DETAIL,
                 focused,
             },
-            &mut list.cursor,
+            &mut list.ui.cursor,
             theme,
             |i| Row::new(resource.cells(&items[rows[i]], theme)),
         );
@@ -520,6 +513,7 @@ mod tests {
     use crate::tree::NodeKey;
     use crate::views::dns_shared::test_session;
     use crate::views::{builds, databases, domains, env, hostnames, records};
+    use crate::widgets::list::Picker;
 
     /// What the cursor takes on its own (the bar's "↑↓/jk move").
     fn moves(key: &KeyEvent) -> bool {
@@ -567,7 +561,7 @@ mod tests {
         for row in 0..rows {
             let fresh = || {
                 let mut view = make();
-                view.list.cursor.selected = row;
+                view.list.ui.cursor.selected = row;
                 view
             };
             let hints = fresh().hints();
