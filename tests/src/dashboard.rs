@@ -189,6 +189,15 @@ impl Harness {
         self.key(KeyCode::Tab);
     }
 
+    /// The demo's storefront selected, its overview loaded in every
+    /// section (apps, databases, domains).
+    pub async fn storefront_overview(&mut self) {
+        self.select("storefront").await;
+        for section in ["apps (2)", "databases (1)", "domains (2)"] {
+            self.wait_for(section).await;
+        }
+    }
+
     /// The demo's storefront › apps › web, `child` focused.
     pub async fn web(&mut self, child: &str) {
         self.app_view("storefront", "web", child).await;

@@ -231,6 +231,10 @@ impl App {
                     self.load(key);
                 }
                 Effect::Open(key) => self.open_fullscreen(key),
+                Effect::Goto(jump) => {
+                    self.pending_jump = Some(jump);
+                    self.advance_jump();
+                }
                 Effect::Edit { view, text } => self.terminal.edit = Some((view, text)),
             }
         }

@@ -9,6 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::action::Action;
 use crate::notice::{Level, Notice, Toast};
+use crate::palette::Jump;
 use crate::session::Session;
 use crate::tree::NodeKey;
 
@@ -26,6 +27,9 @@ pub enum Effect {
     Reload(NodeKey),
     /// Open a view in the body (the SQL console, the watcher).
     Open(NodeKey),
+    /// Walk the tree to a node and select it, as the palette does (a
+    /// list's `enter` opening its row where the tree shows it).
+    Goto(Jump),
     /// Suspend the screen and edit this text in `$EDITOR`; the result goes
     /// back to the view as an [`EditorResult`] message.
     Edit {
@@ -144,6 +148,12 @@ impl<'a> Ctx<'a> {
 
     pub fn open(&mut self, key: NodeKey) {
         self.effects.push(Effect::Open(key));
+    }
+
+    /// Selects the node at the end of `path` in the tree (expanding and
+    /// loading the steps on the way); its view then fills the body.
+    pub fn goto(&mut self, path: Vec<NodeKey>) {
+        self.effects.push(Effect::Goto(Jump { path, open: None }));
     }
 
     pub fn edit(&mut self, text: String) {

@@ -10,6 +10,7 @@ use support::{Harness, Mode};
 async fn main_screen_and_project() {
     let mut h = Harness::start().await;
     h.open("storefront").await;
+    h.storefront_overview().await;
     snap!("main_screen", h);
     h.open("apps").await;
     h.open("databases").await;
@@ -79,8 +80,9 @@ async fn database_views() {
 async fn overlays() {
     let mut h = Harness::start().await;
     h.open("storefront").await;
-    // A row whose detail holds no ids (the overlays cut through it).
-    h.select("apps").await;
+    // A pane whose ids the overlays do not cut through: the project's
+    // overview, loaded (its ids end before the overlays do).
+    h.storefront_overview().await;
     h.key(KeyCode::Char('?'));
     snap!("help", h);
     h.key(KeyCode::Esc);

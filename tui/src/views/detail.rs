@@ -1,12 +1,12 @@
-//! The facts of a node that has no richer view (projects, groups).
+//! The facts of a node that has no richer view of its own (every tree
+//! row has one now; this is what any other key falls back to).
 
 use ratatui::Frame;
-use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::{Hint, Update, View};
+use super::{Update, View};
 use crate::context::Ctx;
 use crate::theme::Theme;
 use crate::tree::Node;
@@ -24,14 +24,6 @@ impl DetailView {
 impl View for DetailView {
     fn title(&self) -> String {
         self.node.label.clone()
-    }
-
-    fn hints(&self) -> Vec<Hint> {
-        Vec::new()
-    }
-
-    fn on_key(&mut self, _key: &KeyEvent, _cx: &mut Ctx<'_>) -> bool {
-        false
     }
 
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {

@@ -3,6 +3,7 @@
 //! dialogs, spawn their network work through [`Ctx`], and get the results
 //! back in `on_msg`.
 
+mod apps;
 mod builds;
 pub mod checks;
 mod database;
@@ -13,6 +14,7 @@ mod dns_shared;
 mod domains;
 mod env;
 mod hostnames;
+mod overview;
 mod records;
 pub mod resource;
 mod sql;
@@ -211,10 +213,15 @@ impl<I: Clone> Interaction for ListUi<I> {
 
 pub trait View {
     fn title(&self) -> String;
-    /// The keys valid right now (the bar, and `?`).
-    fn hints(&self) -> Vec<Hint>;
-    /// True when the key was used.
-    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool;
+    /// The keys valid right now (the bar, and `?`); none for a pane that
+    /// is only read.
+    fn hints(&self) -> Vec<Hint> {
+        Vec::new()
+    }
+    /// True when the key was used (a pane that is only read uses none).
+    fn on_key(&mut self, _key: &KeyEvent, _cx: &mut Ctx<'_>) -> bool {
+        false
+    }
     /// The view's cursor and dialog, for the defaults below.
     fn interaction(&self) -> Option<&dyn Interaction> {
         None
@@ -305,6 +312,15 @@ pub fn view_key(key: &NodeKey) -> NodeKey {
 /// Makes the view for `key`; `node` is the tree row it came from, if any.
 pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
     match key {
+        NodeKey::Project(project) => Box::new(overview::Overview::new(
+            project,
+            node.cloned().unwrap_or_else(|| Node {
+                key: key.clone(),
+                label: project.clone(),
+                detail: Vec::new(),
+            }),
+        )),
+        NodeKey::Apps(project) => Box::new(ResourceView::new(apps::Apps::new(project))),
         NodeKey::Builds { project, app } => {
             Box::new(ResourceView::new(builds::Builds::new(project, app)))
         }

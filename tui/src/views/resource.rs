@@ -512,7 +512,7 @@ mod tests {
     use super::*;
     use crate::tree::NodeKey;
     use crate::views::dns_shared::test_session;
-    use crate::views::{builds, databases, domains, env, hostnames, records};
+    use crate::views::{apps, builds, databases, domains, env, hostnames, records};
     use crate::widgets::list::Picker;
 
     /// What the cursor takes on its own (the bar's "↑↓/jk move").
@@ -596,6 +596,22 @@ mod tests {
             owner: Some(owner.into()),
             ..Record::default()
         }
+    }
+
+    #[tokio::test]
+    async fn the_apps_list_takes_the_keys_it_hints() {
+        keys_agree(|| ResourceView::new(apps::Apps::new("p"))).await;
+        keys_agree(|| {
+            let app = App {
+                name: "web".into(),
+                app_id: "app-1".into(),
+                active_build_id: Some("b1".into()),
+                ..App::default()
+            };
+            let active = Some(build("b1", true));
+            ResourceView::loaded(apps::Apps::new("p"), vec![apps::AppRow { app, active }])
+        })
+        .await;
     }
 
     #[tokio::test]

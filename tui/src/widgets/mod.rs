@@ -1,6 +1,8 @@
 //! Reusable pieces the views share: a one-line input, a filterable list
-//! cursor, and modal dialogs (confirm, type-to-confirm, prompt, form).
+//! cursor, modal dialogs (confirm, type-to-confirm, prompt, form), and
+//! how times read (`age`).
 
+pub mod age;
 pub mod input;
 pub mod list;
 pub mod modal;

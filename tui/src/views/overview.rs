@@ -1,0 +1,221 @@
+//! What a selected project shows: its apps (active build and its age),
+//! databases (status) and domains (delegation state) on one screen, so
+//! the project row answers "how is this project doing" without opening
+//! each group. The three sections load separately and fail separately: a
+//! token without `domain:read` still sees its apps and databases, with
+//! the refusal written where the domains would be.
+
+use comwit_client::models::{Database, Domain};
+use comwit_client::{Client, Error};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::apps::{self, AppRow};
+use super::detail::panel;
+use super::dns_shared::status_badge;
+use super::{Remote, Update, View};
+use crate::context::Ctx;
+use crate::theme::Theme;
+use crate::tree::Node;
+use crate::widgets::short_time;
+
+pub enum Msg {
+    Apps(Result<Vec<AppRow>, Error>),
+    Databases(Result<Vec<Database>, Error>),
+    Domains(Result<Vec<Domain>, Error>),
+}
+
+pub struct Overview {
+    project: String,
+    /// The tree row: the project's name and facts (id, created).
+    node: Node,
+    apps: Remote<Vec<AppRow>>,
+    databases: Remote<Vec<Database>>,
+    domains: Remote<Vec<Domain>>,
+}
+
+impl Overview {
+    pub fn new(project: &str, node: Node) -> Self {
+        Self {
+            project: project.to_string(),
+            node,
+            apps: Remote::default(),
+            databases: Remote::default(),
+            domains: Remote::default(),
+        }
+    }
+
+    /// The project's id and age, on one line.
+    fn facts(&self, theme: &Theme) -> Line<'static> {
+        let fact = |k: &str| self.node.detail.iter().find(|(key, _)| key == k);
+        let mut text = fact("project").map_or(self.project.clone(), |(_, v)| v.clone());
+        if let Some((_, at)) = fact("created") {
+            text.push_str(&format!(" · created {}", short_time(at)));
+        }
+        Line::styled(text, theme.dim)
+    }
+}
+
+/// A section: its heading with a count, then its rows, or where the load
+/// stands (loading, or the error in place of the rows).
+fn section<T>(
+    title: &str,
+    remote: &Remote<T>,
+    len: impl Fn(&T) -> usize,
+    rows: impl Fn(&T) -> Vec<(String, Span<'static>)>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let count = remote.data.as_ref().map(|d| format!(" ({})", len(d)));
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(
+            format!("{title}{}", count.unwrap_or_default()),
+            theme.accent,
+        ),
+    ];
+    if let Some(status) = remote.status() {
+        let style = if remote.error.is_some() {
+            theme.error
+        } else {
+            theme.dim
+        };
+        lines.push(Line::styled(format!("  {status}"), style));
+    }
+    let Some(data) = &remote.data else {
+        return lines;
+    };
+    let rows = rows(data);
+    if rows.is_empty() {
+        lines.push(Line::styled("  none yet", theme.dim));
+    }
+    let width = rows
+        .iter()
+        .map(|(name, _)| name.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (name, what) in rows {
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {name:width$}  ")),
+            what,
+        ]));
+    }
+    lines
+}
+
+fn app_rows(apps: &[AppRow], theme: &Theme) -> Vec<(String, Span<'static>)> {
+    apps.iter()
+        .map(|row| {
+            let style = if row.app.active_build().is_some() {
+                theme.ok
+            } else {
+                theme.dim
+            };
+            (row.app.name.clone(), Span::styled(row.build_text(), style))
+        })
+        .collect()
+}
+
+fn database_rows(databases: &[Database], theme: &Theme) -> Vec<(String, Span<'static>)> {
+    databases
+        .iter()
+        .map(|d| {
+            let status = d.status.clone().unwrap_or_else(|| "unknown".into());
+            let style = if status == "running" {
+                theme.ok
+            } else {
+                theme.warn
+            };
+            (d.name.clone(), Span::styled(status, style))
+        })
+        .collect()
+}
+
+fn domain_rows(domains: &[Domain], theme: &Theme) -> Vec<(String, Span<'static>)> {
+    domains
+        .iter()
+        .map(|d| {
+            let style = if d.is_managed() { theme.ok } else { theme.warn };
+            (
+                d.domain.clone(),
+                Span::styled(status_badge(&d.status), style),
+            )
+        })
+        .collect()
+}
+
+impl View for Overview {
+    fn title(&self) -> String {
+        self.node.label.clone()
+    }
+
+    fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
+        let mut lines = vec![self.facts(theme)];
+        lines.extend(section(
+            "apps",
+            &self.apps,
+            Vec::len,
+            |a| app_rows(a, theme),
+            theme,
+        ));
+        let dbs = |d: &Vec<Database>| database_rows(d, theme);
+        lines.extend(section("databases", &self.databases, Vec::len, dbs, theme));
+        let domains = |d: &Vec<Domain>| domain_rows(d, theme);
+        lines.extend(section("domains", &self.domains, Vec::len, domains, theme));
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(panel(&self.title(), theme, focused)),
+            area,
+        );
+    }
+
+    /// Each section loads on its own, so one refusal blanks only itself.
+    fn refresh(&mut self, cx: &mut Ctx<'_>) {
+        self.apps.start();
+        self.databases.start();
+        self.domains.start();
+        let load = |cx: &Ctx<'_>| (cx.client().clone(), self.project.clone());
+        let (client, project) = load(cx);
+        cx.spawn(async move { Msg::Apps(apps::load(&client, &project).await) });
+        let (client, project) = load(cx);
+        cx.spawn(async move { Msg::Databases(databases(&client, &project).await) });
+        let (client, project) = load(cx);
+        cx.spawn(async move { Msg::Domains(domains(&client, &project).await) });
+    }
+
+    fn copy(&self) -> Option<(String, String)> {
+        Some(("the project id".into(), self.project.clone()))
+    }
+}
+
+async fn databases(client: &Client, project: &str) -> Result<Vec<Database>, Error> {
+    let mut list = client.databases(project).list().await?;
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(list)
+}
+
+async fn domains(client: &Client, project: &str) -> Result<Vec<Domain>, Error> {
+    let mut list = client.domains(project).list().await?;
+    list.sort_by(|a, b| a.domain.cmp(&b.domain));
+    Ok(list)
+}
+
+impl Update for Overview {
+    type Msg = Msg;
+
+    /// Failures stay in their section (no error dialog): the rest of the
+    /// overview is still worth reading.
+    fn update(&mut self, msg: Msg, _cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Apps(result) => self.apps.finish(result),
+            Msg::Databases(result) => self.databases.finish(result),
+            Msg::Domains(Err(e)) if e.is_disabled() => {
+                self.domains.finish(Err(e));
+                self.domains.error = Some("domain management is switched off here (501)".into());
+            }
+            Msg::Domains(result) => self.domains.finish(result),
+        }
+    }
+}
