@@ -49,6 +49,8 @@ enum Stage {
         error: Option<String>,
     },
     Sandbox,
+    /// Signed in; the token is being saved (off the UI task).
+    Saving,
     Failed(String),
 }
 
@@ -61,6 +63,12 @@ enum Msg {
     SignedIn(Result<(Secret, Vec<String>), String>),
     Pasted(Result<Secret, String>),
     SandboxReady(Box<Result<comwit_sandbox::Sandbox, String>>),
+    /// The token was saved; the notice says where (or why not).
+    Saved {
+        token: Secret,
+        scopes: Option<Vec<String>>,
+        notice: String,
+    },
 }
 
 /// How the first run ended.
@@ -194,6 +202,7 @@ impl FirstRun {
                     *error = None;
                 }
             },
+            Stage::Saving => {}
             Stage::Device { .. } | Stage::Sandbox => {
                 if key.code == KeyCode::Esc {
                     self.stage = Stage::Menu(0);
@@ -286,9 +295,9 @@ impl FirstRun {
                     },
                 }
             }
-            Msg::SignedIn(Ok((token, scopes))) => self.finish(token, Some(scopes)),
+            Msg::SignedIn(Ok((token, scopes))) => self.save(token, Some(scopes)),
             Msg::SignedIn(Err(e)) => self.stage = Stage::Failed(format!("Sign-in failed: {e}")),
-            Msg::Pasted(Ok(token)) => self.finish(token, None),
+            Msg::Pasted(Ok(token)) => self.save(token, None),
             Msg::Pasted(Err(e)) => {
                 if let Stage::Paste {
                     checking, error, ..
@@ -308,21 +317,45 @@ impl FirstRun {
                 },
                 Err(e) => self.stage = Stage::Failed(format!("The sandbox did not start: {e}")),
             },
+            Msg::Saved {
+                token,
+                scopes,
+                notice,
+            } => {
+                self.saved_notice = Some(notice);
+                self.finish(token, scopes);
+            }
         }
     }
 
-    /// Saves the token (keyring, else the config file with a notice) and
-    /// ends with a session using it.
-    fn finish(&mut self, token: Secret, scopes: Option<Vec<String>>) {
-        let saved = match token.kind() {
-            TokenKind::User => self.credentials.save_user_token(&token),
-            TokenKind::Operator => self.credentials.save_operator_token(&token),
-        };
-        self.saved_notice = Some(match saved {
-            Ok(Saved::Keyring) => "signed in; the token is saved in your keyring".into(),
-            Ok(Saved::File { notice, .. }) => notice,
-            Err(e) => format!("signed in for this session only: saving the token failed ({e})"),
+    /// Saves the token (keyring, else the config file with a notice) on a
+    /// blocking thread; [`Self::finish`] follows when it answers.
+    fn save(&mut self, token: Secret, scopes: Option<Vec<String>>) {
+        self.stage = Stage::Saving;
+        let credentials = self.credentials.clone();
+        self.spawn(async move {
+            let saving = token.clone();
+            let saved = crate::blocking::run(move || match saving.kind() {
+                TokenKind::User => credentials.save_user_token(&saving),
+                TokenKind::Operator => credentials.save_operator_token(&saving),
+            })
+            .await
+            .and_then(|saved| saved.map_err(|e| e.to_string()));
+            let notice = match saved {
+                Ok(Saved::Keyring) => "signed in; the token is saved in your keyring".into(),
+                Ok(Saved::File { notice, .. }) => notice,
+                Err(e) => format!("signed in for this session only: saving the token failed ({e})"),
+            };
+            Msg::Saved {
+                token,
+                scopes,
+                notice,
+            }
         });
+    }
+
+    /// Ends with a session using the token (saved by now).
+    fn finish(&mut self, token: Secret, scopes: Option<Vec<String>>) {
         let client = match self.client(Some(token)) {
             Ok(c) => c,
             Err(e) => {
@@ -410,6 +443,7 @@ impl FirstRun {
                 lines.push(Line::styled("enter check and save   esc back", theme.dim));
             }
             Stage::Sandbox => lines.push(Line::raw("starting a local sandbox with demo data…")),
+            Stage::Saving => lines.push(Line::raw("signed in; saving the token…")),
             Stage::Failed(e) => {
                 lines.push(Line::styled(e.clone(), theme.error));
                 lines.push(Line::raw(""));
@@ -447,4 +481,30 @@ fn open_browser(url: &str) -> bool {
         .stderr(std::process::Stdio::null())
         .spawn()
         .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_token_is_saved_off_the_ui_task_before_the_dashboard_opens() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let creds = Arc::new(Credentials::in_memory().unwrap());
+        let api = Some("http://127.0.0.1:9".to_string());
+        let mut first = FirstRun::new(api, creds.clone(), false, None, tx);
+        let token = Secret::new(format!("cwt_{}", "0".repeat(40)));
+        first.on_msg(Box::new(Msg::Pasted(Ok(token))));
+        assert!(first.ending.is_none(), "not before the save answers");
+        assert!(matches!(first.stage, Stage::Saving));
+
+        let saved = rx.recv().await.expect("the save reports back");
+        first.update(saved);
+        assert!(matches!(first.ending, Some(Ending::Ready(..))));
+        assert_eq!(
+            first.saved_notice.as_deref(),
+            Some("signed in; the token is saved in your keyring")
+        );
+        assert!(creds.user_token().unwrap().is_some(), "and it was saved");
+    }
 }

@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+pub mod blocking;
 pub mod cli;
 pub mod clipboard;
 pub mod context;

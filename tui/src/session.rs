@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use comwit_client::credentials::Credentials;
 use comwit_client::delegation::Parents;
-use comwit_client::{Client, TokenKind};
+use comwit_client::{Client, Secret, TokenKind};
 
 pub struct Session {
     pub client: Client,
@@ -31,24 +31,49 @@ pub struct Session {
     pub resolvers: Vec<std::net::SocketAddr>,
 }
 
-impl Session {
-    /// Saves a one-time database token before it is shown, and says where.
-    pub fn save_database_token(
-        &self,
-        database_id: &str,
-        token: &comwit_client::Secret,
-    ) -> Result<String, String> {
+/// Where one-time database tokens go, apart from the session so a save
+/// can run on a blocking thread (a keyring call may wait on an unlock
+/// prompt; the screen keeps drawing).
+#[derive(Clone)]
+pub struct TokenStore {
+    credentials: Arc<Credentials>,
+    in_memory: bool,
+}
+
+impl TokenStore {
+    /// Saves a one-time database token before it is shown, off the UI
+    /// task, and says where it went (or why it did not, with what to do).
+    pub async fn save(self, database_id: String, token: Secret) -> Result<String, String> {
+        crate::blocking::run(move || self.save_now(&database_id, &token))
+            .await
+            .unwrap_or_else(|e| Err(not_saved(&e)))
+    }
+
+    /// Blocks on the keyring or the token file: only through [`Self::save`].
+    fn save_now(&self, database_id: &str, token: &Secret) -> Result<String, String> {
         match self.credentials.store_database_token(database_id, token) {
-            Ok(_) if self.secrets_in_memory => {
+            Ok(_) if self.in_memory => {
                 Ok("Saved in memory for this sandbox session (never written to disk).".into())
             }
             Ok(comwit_client::credentials::Saved::Keyring) => {
                 Ok("Saved to your keyring: the SQL console will use it.".into())
             }
             Ok(comwit_client::credentials::Saved::File { notice, .. }) => Ok(notice),
-            Err(e) => Err(format!(
-                "could not save the token ({e}): copy it now, it is shown only once"
-            )),
+            Err(e) => Err(not_saved(&e)),
+        }
+    }
+}
+
+fn not_saved(why: &dyn std::fmt::Display) -> String {
+    format!("could not save the token ({why}): copy it now, it is shown only once")
+}
+
+impl Session {
+    /// Where database tokens are saved (see [`TokenStore::save`]).
+    pub fn token_store(&self) -> TokenStore {
+        TokenStore {
+            credentials: self.credentials.clone(),
+            in_memory: self.secrets_in_memory,
         }
     }
 

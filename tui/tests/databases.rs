@@ -64,6 +64,13 @@ async fn operators_see_internals_rotate_suspend_and_delete_by_name() {
     );
     h.key(KeyCode::Char('y'));
     h.wait_for("New database token (shown once)").await;
+    // Shown only once the save (off the UI task) said where it went.
+    assert!(
+        h.screen()
+            .contains("Saved in memory for this sandbox session"),
+        "{}",
+        h.screen()
+    );
     h.key(KeyCode::Esc);
 
     h.key(KeyCode::Char('S'));

@@ -315,6 +315,19 @@ async fn the_whole_buffer_runs_with_ctrl_x_and_stops_at_an_error() {
     assert_eq!(n, "1", "what ran before the error stays done");
 }
 
+/// The history file once it holds `lines` lines (its writes happen in the
+/// background).
+async fn written(file: &std::path::Path, lines: usize) -> String {
+    for _ in 0..200 {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        if text.lines().count() >= lines {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("{} never held {lines} lines", file.display());
+}
+
 #[tokio::test]
 async fn history_is_saved_per_database_and_searchable() {
     let mut h = console().await;
@@ -324,7 +337,8 @@ async fn history_is_saved_per_database_and_searchable() {
         panic!("an SQL key")
     };
     let file = state_dir().join(format!("sql-history/{database}.jsonl"));
-    let saved = std::fs::read_to_string(&file).expect("history file");
+    // Written off the UI task, in the order the runs were made.
+    let saved = written(&file, 2).await;
     let lines: Vec<serde_json::Value> = saved
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

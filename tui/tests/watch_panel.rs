@@ -49,3 +49,27 @@ async fn the_watch_panel_deploys_on_change_pauses_and_rolls_back() {
     h.key(KeyCode::Char('s'));
     h.wait_for(" stopped ").await;
 }
+
+/// The package is looked at off the UI task; a path that is not a
+/// directory keeps the form up with the reason, once the check answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_that_is_not_a_directory_is_refused_in_the_form() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    let site = tempfile::tempdir().unwrap();
+    let file = site.path().join("index.html");
+    std::fs::write(&file, "<h1>one</h1>").unwrap();
+
+    h.key(KeyCode::Char(':'));
+    h.chars("watch web");
+    h.key(KeyCode::Enter);
+    h.wait_for("Watch and redeploy").await;
+    h.ctrl('u');
+    h.paste(&file.display().to_string());
+    h.key(KeyCode::Enter);
+    h.wait_for("is not a directory").await;
+    assert!(
+        h.screen().contains("Watch and redeploy"),
+        "the form stays up"
+    );
+}

@@ -43,6 +43,8 @@ pub enum Msg {
     Loaded(Result<Database, Error>),
     Internals(Result<Internals, Error>),
     Rotated(Result<RotatedToken, Error>),
+    /// The new token was saved (where) or not (why): only now is it shown.
+    TokenSaved(RotatedToken, Result<String, String>),
     State(&'static str, Result<DatabaseState, Error>),
     Deleted(Result<Deleted, Error>),
 }
@@ -359,9 +361,15 @@ impl Update for DatabaseView {
             }
             Msg::Internals(result) => self.internals.finish(result),
             Msg::Rotated(Ok(rotated)) => {
-                let saved = cx
-                    .session
-                    .save_database_token(&rotated.database_id, &rotated.database_token);
+                // Saved before it is shown, off the UI task.
+                let store = cx.session.token_store();
+                cx.spawn(async move {
+                    let (id, token) = (rotated.database_id.clone(), rotated.database_token.clone());
+                    let saved = store.save(id, token).await;
+                    Msg::TokenSaved(rotated, saved)
+                });
+            }
+            Msg::TokenSaved(rotated, saved) => {
                 let mut lines = vec![format!(
                     "{} has a new token; the old one no longer works.",
                     self.name()

@@ -1,5 +1,6 @@
 //! A project's databases: list and create. The one-time token from create
-//! is saved (keyring, or memory in the sandbox) before it is shown.
+//! is saved (keyring, or memory in the sandbox) before it is shown; the
+//! save runs off the UI task and the dialog opens when it answers.
 
 use comwit_client::models::{CreatedDatabase, Database};
 use comwit_client::{Client, Error};
@@ -34,6 +35,9 @@ pub enum Intent {
 
 pub enum Msg {
     Created(String, Result<CreatedDatabase, Error>),
+    /// The created database's token was saved (where) or not (why): only
+    /// now may it be shown.
+    Saved(String, CreatedDatabase, Result<String, String>),
 }
 
 impl Resource for Databases {
@@ -136,9 +140,15 @@ impl Resource for Databases {
         match msg {
             Msg::Created(name, Ok(created)) => {
                 // Saved first: if the screen dies now, the token is kept.
-                let saved = cx
-                    .session
-                    .save_database_token(&created.database_id, &created.database_token);
+                // The save runs off the UI task; the dialog waits for it.
+                let store = cx.session.token_store();
+                list.spawn(cx, async move {
+                    let (id, token) = (created.database_id.clone(), created.database_token.clone());
+                    let saved = store.save(id, token).await;
+                    Msg::Saved(name, created, saved)
+                });
+            }
+            Msg::Saved(name, created, saved) => {
                 let mut lines = vec![
                     format!("{name} ({}) is ready.", created.database_id),
                     format!("URL: {}", created.database_url),
@@ -166,5 +176,94 @@ impl Resource for Databases {
         d.database_url
             .clone()
             .map(|u| ("the database URL".to_string(), u))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The one-time token is saved off the UI task and shown only when
+    //! the save has answered, saying where it went (or that it did not).
+
+    use std::sync::Arc;
+
+    use comwit_client::credentials::Credentials;
+
+    use super::*;
+    use crate::action::Action;
+    use crate::session::Session;
+    use crate::theme::Theme;
+    use crate::views::dns_shared::test_session;
+    use crate::views::resource::{Event, ResourceView};
+    use crate::views::{AnyView, Update, View};
+
+    fn created() -> CreatedDatabase {
+        serde_json::from_value(serde_json::json!({
+            "database_id": "db-1",
+            "database_url": "libsql://db-1.example",
+            "database_token": "cwdb_0123secret",
+        }))
+        .unwrap()
+    }
+
+    /// The open dialog as text.
+    fn dialog(view: &dyn View) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+        terminal
+            .draw(|f| view.draw_modal(f, &Theme::monochrome()))
+            .unwrap();
+        format!("{:?}", terminal.backend().buffer())
+    }
+
+    /// Creates `orders`, and returns the view once the save has answered.
+    async fn create(session: &Session) -> ResourceView<Databases> {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut view = ResourceView::new(Databases::new("p"));
+        let mut cx = Ctx::new(session, NodeKey::Databases("p".into()), &tx);
+        let msg = Event::Own(Msg::Created("orders".into(), Ok(created())));
+        view.update(msg, &mut cx);
+        assert!(!view.captures_keys(), "no dialog before the save answers");
+        let Some(Action::View(_, saved)) = rx.recv().await else {
+            panic!("the save reports back");
+        };
+        view.on_msg(saved, &mut cx);
+        assert!(view.captures_keys(), "the dialog opens once it has");
+        view
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_token_is_shown_after_it_is_saved_with_where() {
+        let session = test_session();
+        let view = create(&session).await;
+        let stored = session.credentials.database_token("db-1").unwrap();
+        assert_eq!(
+            stored.map(|t| t.expose().to_string()).as_deref(),
+            Some("cwdb_0123secret")
+        );
+        let text = dialog(&view);
+        assert!(text.contains("Database token (shown once)"), "{text}");
+        assert!(text.contains("Saved in memory"), "{text}");
+    }
+
+    struct NoVars;
+
+    impl comwit_client::config::Env for NoVars {
+        fn var(&self, _key: &str) -> Option<String> {
+            None
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_save_is_said_in_the_dialog() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "").unwrap();
+        // No keyring, and a token file under a plain file: the save fails.
+        let path = blocker.join("config.json");
+        let mut session = test_session();
+        session.credentials = Arc::new(Credentials::new(path, None, Box::new(NoVars)));
+        session.secrets_in_memory = false;
+        let text = dialog(&create(&session).await);
+        assert!(text.contains("could not save the token"), "{text}");
     }
 }

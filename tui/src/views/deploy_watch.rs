@@ -33,6 +33,9 @@ enum Intent {
 }
 
 pub enum Msg {
+    /// The form's package path was looked at (off the UI task): whether
+    /// it is a directory.
+    Checked(Values, bool),
     Event(WatchEvent),
     /// The engine could not start (or ended with an error).
     Ended(Result<(), String>),
@@ -119,18 +122,41 @@ impl DeployWatchView {
         self.log.push_back(line);
     }
 
+    /// Without a build command the package must be a directory: looked
+    /// at on a blocking thread (a stat can hang on a network mount), the
+    /// form open meanwhile; [`Self::checked`] goes on.
+    fn check(&mut self, values: Values, cx: &mut Ctx<'_>) {
+        if !values.get("build").trim().is_empty() {
+            return self.start(values, cx);
+        }
+        let package = PathBuf::from(values.get("package").trim());
+        cx.spawn(async move {
+            let is_dir = crate::blocking::run(move || package.is_dir()).await;
+            Msg::Checked(values, is_dir.unwrap_or(false))
+        });
+    }
+
+    /// The package was looked at: start, or keep the form up saying why
+    /// not (unless it was closed, or watching started, meanwhile).
+    fn checked(&mut self, values: Values, is_dir: bool, cx: &mut Ctx<'_>) {
+        if self.control.is_some() {
+            return;
+        }
+        let Some(modal) = &mut self.ui.modal else {
+            return;
+        };
+        if is_dir {
+            return self.start(values, cx);
+        }
+        modal.refuse(format!(
+            "{} is not a directory: give the build directory (or a build command)",
+            values.get("package").trim()
+        ));
+    }
+
     fn start(&mut self, values: Values, cx: &mut Ctx<'_>) {
         let package = PathBuf::from(values.get("package").trim());
         let build = Some(values.get("build").trim().to_string()).filter(|b| !b.is_empty());
-        if build.is_none() && !package.is_dir() {
-            if let Some(m) = &mut self.ui.modal {
-                m.refuse(format!(
-                    "{} is not a directory: give the build directory (or a build command)",
-                    package.display()
-                ));
-            }
-            return;
-        }
         self.ui.modal = None;
         let options = WatchOptions {
             project: self.project.clone(),
@@ -240,7 +266,7 @@ impl View for DeployWatchView {
                 Outcome::Open => {}
                 Outcome::Submitted(Intent::Configure, values) => {
                     if cx.may_write() {
-                        self.start(values, cx);
+                        self.check(values, cx);
                     } else {
                         self.ui.modal = None;
                     }
@@ -439,6 +465,7 @@ impl Update for DeployWatchView {
 
     fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
+            Msg::Checked(values, is_dir) => self.checked(values, is_dir, cx),
             Msg::Event(e) => match e {
                 WatchEvent::Watching { root, directories } => {
                     self.note(format!(

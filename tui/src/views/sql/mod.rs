@@ -10,6 +10,7 @@ mod export;
 mod grid;
 mod highlight;
 mod history;
+mod journal;
 mod runner;
 mod statement;
 
@@ -29,7 +30,8 @@ use tokio::sync::Mutex;
 
 use self::export::Format;
 use self::grid::Grid;
-use self::history::History;
+use self::history::{History, HistoryFile};
+use self::journal::{Journal, Report};
 use self::runner::{ConnectError, Connected, ResultSet, RunError, RunReport};
 use super::{Hint, Update, View, hint};
 use crate::context::Ctx;
@@ -52,6 +54,8 @@ pub enum Msg {
         report: RunReport,
     },
     Exported(Result<(String, Format, usize), String>),
+    /// The history file was read, or a write to it failed.
+    History(Report),
 }
 
 enum Conn {
@@ -113,6 +117,10 @@ pub struct SqlView {
     pane: Pane,
     popup: Option<Popup>,
     history: History,
+    /// The history file until the journal takes it (at the first refresh).
+    history_file: Option<HistoryFile>,
+    /// Reads and appends the history file off the UI task.
+    journal: Option<Journal>,
     running: Option<Running>,
     /// Id of the latest run (progress from older ones is ignored).
     run_id: u64,
@@ -131,8 +139,9 @@ impl SqlView {
         let mut editor = TextArea::default();
         editor
             .set_placeholder_text("type SQL here; ctrl-r (or F5) runs the statement at the cursor");
-        // The state directory is read once, when the console opens.
-        let history = History::open(
+        // The state directory is looked up once, when the console opens;
+        // the file is read by the journal, off the UI task.
+        let history_file = HistoryFile::for_database(
             comwit_client::places::process_state_dir().as_deref(),
             database,
         );
@@ -144,7 +153,9 @@ impl SqlView {
             editor,
             pane: Pane::Editor,
             popup: None,
-            history,
+            history: History::default(),
+            history_file,
+            journal: None,
             running: None,
             run_id: 0,
             shown: Shown::Nothing,
@@ -165,6 +176,24 @@ impl SqlView {
         self.editor.select_all();
         self.editor.insert_str(text);
         self.pane = Pane::Editor;
+    }
+
+    /// Starts the history's journal (once): it reads the file, and writes
+    /// each run's statements in order, off the UI task.
+    fn start_journal(&mut self, cx: &Ctx<'_>) {
+        if let Some(file) = self.history_file.take() {
+            let report = cx.reporter::<Msg>();
+            self.journal = Some(Journal::start(file, move |r| report.send(Msg::History(r))));
+        }
+    }
+
+    /// The file's entries arrived: they go before this session's, and an
+    /// open history list shows them.
+    fn history_loaded(&mut self, older: Vec<history::Entry>) {
+        self.history.loaded(older);
+        if let Some(Popup::History { picker, matches }) = &mut self.popup {
+            *matches = self.history.search(picker.filter.text());
+        }
     }
 
     fn connect(&mut self, cx: &mut Ctx<'_>) {
@@ -214,11 +243,10 @@ impl SqlView {
             cx.toast(Level::Info, "a statement is still running");
             return;
         }
-        for sql in &statements {
-            if let Err(e) = self.history.append(sql) {
-                cx.toast(Level::Warning, e);
-                break;
-            }
+        let recorded = statements.iter().filter_map(|sql| self.history.record(sql));
+        let recorded: Vec<_> = recorded.collect();
+        if let Some(journal) = &self.journal {
+            journal.append(recorded);
         }
         self.run_id += 1;
         let id = self.run_id;
@@ -792,6 +820,7 @@ impl View for SqlView {
     /// reconnects after a failure or re-runs the last query. Writes are
     /// never repeated by a refresh.
     fn refresh(&mut self, cx: &mut Ctx<'_>) {
+        self.start_journal(cx);
         match &self.conn {
             Conn::Idle | Conn::Failed(_) => self.connect(cx),
             Conn::Connecting => {}
@@ -870,6 +899,8 @@ impl Update for SqlView {
                 ),
             ),
             Msg::Exported(Err(e)) => cx.toast(Level::Warning, e),
+            Msg::History(Report::Loaded(older)) => self.history_loaded(older),
+            Msg::History(Report::Failed(why)) => cx.toast(Level::Warning, why),
         }
     }
 }
