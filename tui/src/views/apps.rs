@@ -29,14 +29,17 @@ pub struct AppRow {
 }
 
 impl AppRow {
-    /// "build-… · just now", or why there is none.
+    /// How long ago the active build was made, when known.
+    pub fn deployed(&self, now: SystemTime) -> Option<String> {
+        let at = self.active.as_ref()?.created_at.as_deref()?;
+        Some(ago(at, now))
+    }
+
+    /// "build-… · just now", or that there is none yet.
     pub fn build_text(&self) -> String {
-        match (self.app.active_build(), &self.active) {
+        match (self.app.active_build(), self.deployed(SystemTime::now())) {
             (None, _) => "no deploy yet".into(),
-            (Some(id), Some(b)) => match &b.created_at {
-                Some(at) => format!("{id} · {}", ago(at, SystemTime::now())),
-                None => id.to_string(),
-            },
+            (Some(id), Some(age)) => format!("{id} · {age}"),
             (Some(id), None) => id.to_string(),
         }
     }
@@ -117,22 +120,12 @@ impl Resource for Apps {
 
     fn cells(&self, row: &AppRow, _theme: &Theme) -> Vec<Cell<'static>> {
         let now = SystemTime::now();
-        let age = |b: Option<&Build>| {
-            b.and_then(|b| b.created_at.as_deref())
-                .map(|at| ago(at, now))
-                .unwrap_or_default()
-        };
+        let created = row.app.created_at.as_deref().map(|at| ago(at, now));
         vec![
             Cell::from(row.app.name.clone()),
             Cell::from(row.app.active_build().unwrap_or("none yet").to_string()),
-            Cell::from(age(row.active.as_ref())),
-            Cell::from(
-                row.app
-                    .created_at
-                    .as_deref()
-                    .map(|at| ago(at, now))
-                    .unwrap_or_default(),
-            ),
+            Cell::from(row.deployed(now).unwrap_or_default()),
+            Cell::from(created.unwrap_or_default()),
         ]
     }
 

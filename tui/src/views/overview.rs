@@ -62,12 +62,11 @@ impl Overview {
 /// stands (loading, or the error in place of the rows).
 fn section<T>(
     title: &str,
-    remote: &Remote<T>,
-    len: impl Fn(&T) -> usize,
-    rows: impl Fn(&T) -> Vec<(String, Span<'static>)>,
+    remote: &Remote<Vec<T>>,
+    rows: impl Fn(&[T], &Theme) -> Vec<(String, Span<'static>)>,
     theme: &Theme,
 ) -> Vec<Line<'static>> {
-    let count = remote.data.as_ref().map(|d| format!(" ({})", len(d)));
+    let count = remote.data.as_ref().map(|d| format!(" ({})", d.len()));
     let mut lines = vec![
         Line::raw(""),
         Line::styled(
@@ -86,7 +85,7 @@ fn section<T>(
     let Some(data) = &remote.data else {
         return lines;
     };
-    let rows = rows(data);
+    let rows = rows(data, theme);
     if rows.is_empty() {
         lines.push(Line::styled("  none yet", theme.dim));
     }
@@ -152,17 +151,9 @@ impl View for Overview {
 
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
         let mut lines = vec![self.facts(theme)];
-        lines.extend(section(
-            "apps",
-            &self.apps,
-            Vec::len,
-            |a| app_rows(a, theme),
-            theme,
-        ));
-        let dbs = |d: &Vec<Database>| database_rows(d, theme);
-        lines.extend(section("databases", &self.databases, Vec::len, dbs, theme));
-        let domains = |d: &Vec<Domain>| domain_rows(d, theme);
-        lines.extend(section("domains", &self.domains, Vec::len, domains, theme));
+        lines.extend(section("apps", &self.apps, app_rows, theme));
+        lines.extend(section("databases", &self.databases, database_rows, theme));
+        lines.extend(section("domains", &self.domains, domain_rows, theme));
         frame.render_widget(
             Paragraph::new(lines)
                 .wrap(Wrap { trim: false })
