@@ -72,7 +72,7 @@ pub async fn connect(
             "query token (operator)",
         ),
         None => (
-            SqlSession::connect(&client, &credentials, &db.database_id, &url, REASON).await,
+            with_stored_token(client, credentials, db.database_id.clone(), url).await,
             "database token",
         ),
     };
@@ -82,6 +82,33 @@ pub async fn connect(
         .await
         .map_err(|e| connect_error(&e))?;
     Ok(Connected { name, session, how })
+}
+
+/// A session on the database token kept at create or rotate. Reading it
+/// from the keyring (or its file) blocks, so the session is made on the
+/// blocking pool, with the runtime's handle for anything it awaits.
+async fn with_stored_token(
+    client: Client,
+    credentials: Arc<Credentials>,
+    database_id: String,
+    url: String,
+) -> Result<SqlSession, SqlError> {
+    let runtime = tokio::runtime::Handle::current();
+    crate::blocking::run(move || {
+        runtime.block_on(SqlSession::connect(
+            &client,
+            &credentials,
+            &database_id,
+            &url,
+            REASON,
+        ))
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(SqlError::Credentials(format!(
+            "reading the database token: {e}"
+        )))
+    })
 }
 
 fn connect_error(e: &SqlError) -> ConnectError {
