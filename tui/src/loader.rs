@@ -3,14 +3,7 @@
 
 use comwit_client::Client;
 
-use crate::tree::{Node, NodeKey};
-
-fn facts(pairs: &[(&str, Option<String>)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), v.clone())))
-        .collect()
-}
+use crate::tree::{Facts, Node, NodeKey};
 
 /// The children of `key`, or the error to show in their place. Fetched
 /// lists are sorted by label so the tree does not reorder between loads.
@@ -34,7 +27,7 @@ async fn fetch(client: &Client, key: &NodeKey) -> Result<Vec<Node>, String> {
             .map(|p| Node {
                 key: NodeKey::Project(p.project_id.clone()),
                 label: p.name.clone(),
-                detail: facts(&[("project", Some(p.project_id)), ("created", p.created_at)]),
+                facts: Facts::Project(Box::new(p)),
             })
             .collect(),
         NodeKey::Project(p) => vec![
@@ -54,14 +47,7 @@ async fn fetch(client: &Client, key: &NodeKey) -> Result<Vec<Node>, String> {
                     app: a.app_id.clone(),
                 },
                 label: a.name.clone(),
-                detail: facts(&[
-                    ("app", Some(a.app_id.clone())),
-                    (
-                        "active build",
-                        Some(a.active_build().unwrap_or("none yet").to_string()),
-                    ),
-                    ("created", a.created_at),
-                ]),
+                facts: Facts::App(Box::new(a)),
             })
             .collect(),
         NodeKey::Databases(p) => client
@@ -76,11 +62,7 @@ async fn fetch(client: &Client, key: &NodeKey) -> Result<Vec<Node>, String> {
                     database: d.database_id.clone(),
                 },
                 label: d.name.clone(),
-                detail: facts(&[
-                    ("database", Some(d.database_id)),
-                    ("status", d.status),
-                    ("url", d.database_url),
-                ]),
+                facts: Facts::Database(Box::new(d)),
             })
             .collect(),
         NodeKey::Domains(p) => client
@@ -95,11 +77,7 @@ async fn fetch(client: &Client, key: &NodeKey) -> Result<Vec<Node>, String> {
                     domain: d.domain.clone(),
                 },
                 label: format!("{} ({})", d.domain, d.status),
-                detail: facts(&[
-                    ("domain", Some(d.domain.clone())),
-                    ("status", Some(d.status.to_string())),
-                    ("nameservers", Some(d.nameservers.join(", "))),
-                ]),
+                facts: Facts::Domain(Box::new(d)),
             })
             .collect(),
         NodeKey::App { project, app } => {
@@ -130,6 +108,6 @@ fn group(key: NodeKey, label: &str) -> Node {
     Node {
         key,
         label: label.to_string(),
-        detail: Vec::new(),
+        facts: Facts::None,
     }
 }

@@ -310,7 +310,7 @@ mod tests {
                 database: "db_1".into(),
             },
             label: "app-db".into(),
-            detail: vec![],
+            facts: Default::default(),
         }];
         assert_eq!(complete("sql a", nodes.iter()), vec!["sql app-db"]);
         assert!(complete("app a", nodes.iter()).is_empty());

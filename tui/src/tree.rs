@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use comwit_client::models::{App, Database, Domain, Project};
+
 /// What a row stands for; also the key children are loaded under.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NodeKey {
@@ -88,7 +90,57 @@ impl NodeKey {
 pub struct Node {
     pub key: NodeKey,
     pub label: String,
-    pub detail: Vec<(String, String)>,
+    /// What the parent's listing said about it.
+    pub facts: Facts,
+}
+
+/// What the tree knows about a node from its parent's listing, typed: the
+/// listed resource itself (groups know nothing).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Facts {
+    #[default]
+    None,
+    // Boxed: a tree row stays small whatever the resource's size.
+    Project(Box<Project>),
+    App(Box<App>),
+    Database(Box<Database>),
+    Domain(Box<Domain>),
+}
+
+impl Facts {
+    /// The facts worth reading, as (label, value) lines; the first one is
+    /// what `y` copies.
+    pub fn lines(&self) -> Vec<(&'static str, String)> {
+        let mut lines = Vec::new();
+        let mut push = |label, value: Option<&str>| {
+            if let Some(v) = value {
+                lines.push((label, v.to_string()));
+            }
+        };
+        match self {
+            Facts::None => {}
+            Facts::Project(p) => {
+                push("project", Some(&p.project_id));
+                push("created", p.created_at.as_deref());
+            }
+            Facts::App(a) => {
+                push("app", Some(&a.app_id));
+                push("active build", Some(a.active_build().unwrap_or("none yet")));
+                push("created", a.created_at.as_deref());
+            }
+            Facts::Database(d) => {
+                push("database", Some(&d.database_id));
+                push("status", d.status.as_deref());
+                push("url", d.database_url.as_deref());
+            }
+            Facts::Domain(d) => {
+                push("domain", Some(&d.domain));
+                push("status", Some(d.status.as_str()));
+                push("nameservers", Some(&d.nameservers.join(", ")));
+            }
+        }
+        lines
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -204,7 +256,7 @@ mod tests {
         Node {
             key,
             label: label.into(),
-            detail: Vec::new(),
+            facts: Facts::None,
         }
     }
 

@@ -27,19 +27,19 @@ impl View for DetailView {
     }
 
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
-        let lines: Vec<Line<'_>> = if self.node.detail.is_empty() {
+        let facts = self.node.facts.lines();
+        let lines: Vec<Line<'_>> = if facts.is_empty() {
             vec![Line::raw(format!(
                 "{}: press enter to open",
                 self.node.label
             ))]
         } else {
-            self.node
-                .detail
-                .iter()
+            facts
+                .into_iter()
                 .map(|(k, v)| {
                     Line::from(vec![
                         Span::styled(format!("{k:>12}  "), theme.accent),
-                        Span::raw(v.clone()),
+                        Span::raw(v),
                     ])
                 })
                 .collect()
@@ -55,10 +55,8 @@ impl View for DetailView {
     fn refresh(&mut self, _cx: &mut Ctx<'_>) {}
 
     fn copy(&self) -> Option<(String, String)> {
-        self.node
-            .detail
-            .first()
-            .map(|(k, v)| (k.clone(), v.clone()))
+        let (label, value) = self.node.facts.lines().into_iter().next()?;
+        Some((label.to_string(), value))
     }
 }
 

@@ -28,11 +28,9 @@ use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
-use comwit_client::models::DomainStatus;
-
 use crate::context::{Ctx, EditorResult};
 use crate::theme::Theme;
-use crate::tree::{Node, NodeKey};
+use crate::tree::{Facts, Node, NodeKey};
 use crate::widgets::list::Picker;
 use crate::widgets::modal::Modal;
 
@@ -317,7 +315,7 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
             node.cloned().unwrap_or_else(|| Node {
                 key: key.clone(),
                 label: project.clone(),
-                detail: Vec::new(),
+                facts: Facts::None,
             }),
         )),
         NodeKey::Apps(project) => Box::new(ResourceView::new(apps::Apps::new(project))),
@@ -345,14 +343,16 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
             project.clone(),
             domain.clone(),
             // The tree row knows the status: gate writes before the API answers.
-            node.and_then(|n| n.detail.iter().find(|(k, _)| k == "status"))
-                .map(|(_, v)| DomainStatus::from(v.as_str())),
+            node.and_then(|n| match &n.facts {
+                Facts::Domain(d) => Some(d.status.clone()),
+                _ => None,
+            }),
         ))),
         NodeKey::Watcher => Box::new(watcher::WatcherView::new()),
         _ => Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
             key: key.clone(),
             label: String::new(),
-            detail: Vec::new(),
+            facts: Facts::None,
         }))),
     }
 }

@@ -18,7 +18,7 @@ use super::dns_shared::status_badge;
 use super::{Remote, Update, View};
 use crate::context::Ctx;
 use crate::theme::Theme;
-use crate::tree::Node;
+use crate::tree::{Facts, Node};
 use crate::widgets::short_time;
 
 pub enum Msg {
@@ -49,9 +49,10 @@ impl Overview {
 
     /// The project's id and age, on one line.
     fn facts(&self, theme: &Theme) -> Line<'static> {
-        let fact = |k: &str| self.node.detail.iter().find(|(key, _)| key == k);
-        let mut text = fact("project").map_or(self.project.clone(), |(_, v)| v.clone());
-        if let Some((_, at)) = fact("created") {
+        let mut text = self.project.clone();
+        if let Facts::Project(p) = &self.node.facts
+            && let Some(at) = &p.created_at
+        {
             text.push_str(&format!(" · created {}", short_time(at)));
         }
         Line::styled(text, theme.dim)
