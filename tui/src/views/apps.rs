@@ -18,7 +18,6 @@ use crate::keymap::Binding;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
 use crate::widgets::age::ago;
-use crate::widgets::modal::Outcome;
 use crate::widgets::short_time;
 
 /// An app and the details of its active build (`None` before the first
@@ -145,10 +144,6 @@ impl Resource for Apps {
 
     fn accept(&mut self, rows: Vec<AppRow>) -> Vec<AppRow> {
         rows
-    }
-
-    fn dialog(&mut self, list: &mut List<Self>, _outcome: Outcome<()>, _cx: &mut Ctx<'_>) {
-        list.close();
     }
 
     fn update(&mut self, _list: &mut List<Self>, msg: Self::Msg, _cx: &mut Ctx<'_>) {

@@ -92,8 +92,16 @@ pub trait Resource: Sized + 'static {
 
     /// A dialog the resource opened was answered (anything but typing,
     /// which the dialog keeps, and esc, which closes it). The dialog stays
-    /// open until the resource closes it, so a form can refuse its values.
-    fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Self::Intent>, cx: &mut Ctx<'_>);
+    /// open until the resource closes it, so a form can refuse its values;
+    /// a resource that opens none keeps this default.
+    fn dialog(
+        &mut self,
+        list: &mut List<Self>,
+        _outcome: Outcome<Self::Intent>,
+        _cx: &mut Ctx<'_>,
+    ) {
+        list.close();
+    }
     /// A result of work the resource spawned through [`List::spawn`].
     fn update(&mut self, list: &mut List<Self>, msg: Self::Msg, cx: &mut Ctx<'_>);
 
