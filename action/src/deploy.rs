@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use comwit_client::models::DeployOptions;
+use comwit_client::api::apps::AppHandle;
+use comwit_client::models::{App, DeployOptions};
 use comwit_client::package::{self, PackError, PackOptions};
-use comwit_client::{ArtifactSource, DirectorySource, Error, PrebuiltSource};
+use comwit_client::{ArtifactSource, Client, DirectorySource, Error, PrebuiltSource, Secret};
 
 use crate::failure::Failure;
 use crate::github::{Event, Runner};
@@ -57,6 +58,30 @@ async fn steps(
     let runner = session.runner;
     let started = Instant::now();
 
+    let Some(package) = package_step(inputs, runner, outcome)? else {
+        return Ok(());
+    };
+    let (client, _token, project, app) = resolve_step(inputs, runner, outcome).await?;
+    let handle = client.apps(&project).app(&app.app_id);
+    if !env.is_empty() {
+        environment_step(env, &handle, runner, outcome).await?;
+    }
+    session.start_deployment(outcome).await;
+    upload_step(&package, inputs, &handle, runner, outcome).await?;
+    if !outcome.hosts.is_empty() {
+        hosts_step(inputs, &client, &project, &app.app_id, runner, outcome).await?;
+    }
+    outcome.timings.push(("total", started.elapsed()));
+    Ok(())
+}
+
+/// `package`: checks the package on disk. On a dry run it is packed here
+/// and nothing else happens (`None`).
+fn package_step(
+    inputs: &Inputs,
+    runner: &Runner,
+    outcome: &mut Outcome,
+) -> Result<Option<Package>, Failure> {
     runner.group("package");
     let t = Instant::now();
     let package = check_package(&inputs.package_path())?;
@@ -93,13 +118,21 @@ async fn steps(
         ));
         outcome.artifact = Some(artifact);
         outcome.timings.push(("package", t.elapsed()));
-        return Ok(());
+        return Ok(None);
     }
     outcome.timings.push(("package", t.elapsed()));
+    Ok(Some(package))
+}
 
+/// `resolve`: the client (and the token it holds), the project and the app.
+async fn resolve_step(
+    inputs: &Inputs,
+    runner: &Runner,
+    outcome: &mut Outcome,
+) -> Result<(Client, Secret, String, App), Failure> {
     runner.group("resolve");
     let t = Instant::now();
-    let (client, _token) = resolve::client(inputs)?;
+    let (client, token) = resolve::client(inputs)?;
     runner.info(&format!("API {}", client.base_url()));
     let project = resolve::project(&client, inputs).await?;
     outcome.project = Some(project.clone());
@@ -114,36 +147,50 @@ async fn steps(
     outcome.app_name = Some(app.name.clone()).filter(|n| !n.is_empty());
     outcome.created_app = created;
     outcome.previous_build_id = app.active_build().map(str::to_string);
-    let handle = client.apps(&project).app(&app.app_id);
     outcome.timings.push(("resolve", t.elapsed()));
+    Ok((client, token, project, app))
+}
 
-    if !env.is_empty() {
-        runner.group("environment");
-        let t = Instant::now();
-        for entry in env {
-            if looks_like_credential(entry) {
-                runner.warning(
-                    "Credential-looking env value",
-                    &format!(
-                        "{} looks like a credential, but Comwit app environment values are stored and shown in plain text \
-                         (secret values are not enabled on the platform yet) — keep credentials out of `env`, or accept \
-                         that anyone with app:read can read it",
-                        entry.key
-                    ),
-                );
-            }
-            handle
-                .set_env(&entry.key, &entry.value)
-                .await
-                .map_err(|e| Failure::api(&format!("setting env {}", entry.key), &e))?;
-            runner.info(&format!("set {}", entry.key));
-            outcome.env_keys.push(entry.key.clone());
+/// `environment`: sets each `env` entry on the app.
+async fn environment_step(
+    env: &[EnvEntry],
+    handle: &AppHandle<'_>,
+    runner: &Runner,
+    outcome: &mut Outcome,
+) -> Result<(), Failure> {
+    runner.group("environment");
+    let t = Instant::now();
+    for entry in env {
+        if looks_like_credential(entry) {
+            runner.warning(
+                "Credential-looking env value",
+                &format!(
+                    "{} looks like a credential, but Comwit app environment values are stored and shown in plain text \
+                     (secret values are not enabled on the platform yet) — keep credentials out of `env`, or accept \
+                     that anyone with app:read can read it",
+                    entry.key
+                ),
+            );
         }
-        outcome.timings.push(("environment", t.elapsed()));
+        handle
+            .set_env(&entry.key, &entry.value)
+            .await
+            .map_err(|e| Failure::api(&format!("setting env {}", entry.key), &e))?;
+        runner.info(&format!("set {}", entry.key));
+        outcome.env_keys.push(entry.key.clone());
     }
+    outcome.timings.push(("environment", t.elapsed()));
+    Ok(())
+}
 
-    session.start_deployment(outcome).await;
-
+/// `upload`: packs (or streams the prebuilt archive) and deploys it.
+async fn upload_step(
+    package: &Package,
+    inputs: &Inputs,
+    handle: &AppHandle<'_>,
+    runner: &Runner,
+    outcome: &mut Outcome,
+) -> Result<(), Failure> {
     runner.group("upload");
     let t = Instant::now();
     let options = DeployOptions {
@@ -151,23 +198,7 @@ async fn steps(
         env_ref: inputs.env_ref.clone(),
         max_concurrent_requests: inputs.max_concurrent_requests,
     };
-    let source: Box<dyn ArtifactSource> = match &package {
-        Package::Directory { root, bytes, .. } => {
-            let mut s = DirectorySource::new(root);
-            if let Some(p) = progress::printer(*bytes, true) {
-                s.options = PackOptions::new().with_progress(p);
-            }
-            Box::new(s)
-        }
-        Package::Prebuilt { path, size, .. } => {
-            let s = PrebuiltSource::open_checked(path)
-                .map_err(|e| Failure::api("checking the prebuilt archive", &e))?;
-            Box::new(match progress::printer(*size, false) {
-                Some(p) => s.with_progress(p),
-                None => s,
-            })
-        }
-    };
+    let source = artifact_source(package)?;
     let deployed = handle
         .deploy_safely(source.as_ref(), &options)
         .await
@@ -199,18 +230,48 @@ async fn steps(
         deployed.deployment.hosts.clone()
     };
     outcome.timings.push(("upload", t.elapsed()));
+    Ok(())
+}
 
-    if !outcome.hosts.is_empty() {
-        runner.group("hosts");
-        let t = Instant::now();
-        runner.info(&format!("bound: {}", outcome.hosts.join(", ")));
-        if inputs.finalize_hosts {
-            let hosts = outcome.hosts.clone();
-            outcome.bound = hosts::finalize(&client, &project, &app.app_id, &hosts, runner).await?;
+/// What the upload reads: the directory packed on the fly, or the checked
+/// prebuilt archive.
+fn artifact_source(package: &Package) -> Result<Box<dyn ArtifactSource>, Failure> {
+    Ok(match package {
+        Package::Directory { root, bytes, .. } => {
+            let mut s = DirectorySource::new(root);
+            if let Some(p) = progress::printer(*bytes, true) {
+                s.options = PackOptions::new().with_progress(p);
+            }
+            Box::new(s)
         }
-        outcome.timings.push(("hosts", t.elapsed()));
+        Package::Prebuilt { path, size, .. } => {
+            let s = PrebuiltSource::open_checked(path)
+                .map_err(|e| Failure::api("checking the prebuilt archive", &e))?;
+            Box::new(match progress::printer(*size, false) {
+                Some(p) => s.with_progress(p),
+                None => s,
+            })
+        }
+    })
+}
+
+/// `hosts`: reports the bound hosts and, when asked, finalizes them.
+async fn hosts_step(
+    inputs: &Inputs,
+    client: &Client,
+    project: &str,
+    app_id: &str,
+    runner: &Runner,
+    outcome: &mut Outcome,
+) -> Result<(), Failure> {
+    runner.group("hosts");
+    let t = Instant::now();
+    runner.info(&format!("bound: {}", outcome.hosts.join(", ")));
+    if inputs.finalize_hosts {
+        let hosts = outcome.hosts.clone();
+        outcome.bound = hosts::finalize(client, project, app_id, &hosts, runner).await?;
     }
-    outcome.timings.push(("total", started.elapsed()));
+    outcome.timings.push(("hosts", t.elapsed()));
     Ok(())
 }
 

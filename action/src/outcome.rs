@@ -164,6 +164,25 @@ impl Outcome {
             ""
         };
         let _ = writeln!(md, "| App | {}{created} |", self.app_label());
+        self.write_build_row(&mut md);
+        self.write_hosts_row(&mut md);
+        self.write_artifact_rows(&mut md);
+        if !self.env_keys.is_empty() {
+            let _ = writeln!(md, "| Environment set | `{}` |", self.env_keys.join("`, `"));
+        }
+        if let Some(sha) = &self.sha {
+            let _ = writeln!(md, "| Commit | `{}` |", &sha[..sha.len().min(12)]);
+        }
+        self.write_timings_row(&mut md);
+        self.write_records(&mut md);
+        if let Some(hint) = self.rollback_hint() {
+            let _ = writeln!(md, "\n{hint}");
+        }
+        md
+    }
+
+    /// The build row: the build, the one it replaced, and how it was found.
+    fn write_build_row(&self, md: &mut String) {
         if let Some(b) = &self.build_id {
             let prev = self
                 .previous_build_id
@@ -182,6 +201,10 @@ impl Outcome {
             };
             let _ = writeln!(md, "| {label} | `{b}`{prev}{recovered} |");
         }
+    }
+
+    /// The hosts row, each with its binding's status when it was finalized.
+    fn write_hosts_row(&self, md: &mut String) {
         if !self.hosts.is_empty() {
             let hosts = self
                 .hosts
@@ -194,6 +217,10 @@ impl Outcome {
                 .join("<br>");
             let _ = writeln!(md, "| Hosts | {hosts} |");
         }
+    }
+
+    /// The artifact's size and digest, and its path when it was on disk.
+    fn write_artifact_rows(&self, md: &mut String) {
         if let Some(a) = &self.artifact {
             let _ = writeln!(
                 md,
@@ -205,12 +232,10 @@ impl Outcome {
                 let _ = writeln!(md, "| Artifact path | `{}` |", p.display());
             }
         }
-        if !self.env_keys.is_empty() {
-            let _ = writeln!(md, "| Environment set | `{}` |", self.env_keys.join("`, `"));
-        }
-        if let Some(sha) = &self.sha {
-            let _ = writeln!(md, "| Commit | `{}` |", &sha[..sha.len().min(12)]);
-        }
+    }
+
+    /// How long each step took.
+    fn write_timings_row(&self, md: &mut String) {
         if !self.timings.is_empty() {
             let t = self
                 .timings
@@ -220,6 +245,10 @@ impl Outcome {
                 .join(" · ");
             let _ = writeln!(md, "| Timings | {t} |");
         }
+    }
+
+    /// The DNS records left for the user to publish, as a table of their own.
+    fn write_records(&self, md: &mut String) {
         let records: Vec<_> = self.bound.iter().flat_map(|b| b.records.iter()).collect();
         if !records.is_empty() {
             let _ = writeln!(
@@ -230,10 +259,6 @@ impl Outcome {
                 let _ = writeln!(md, "| {} | `{}` | `{}` |", r.record_type, r.name, r.value);
             }
         }
-        if let Some(hint) = self.rollback_hint() {
-            let _ = writeln!(md, "\n{hint}");
-        }
-        md
     }
 
     /// How to undo this run.

@@ -115,6 +115,28 @@ fn artifact(app: &str, version: u32) -> Vec<u8> {
 }
 
 pub async fn seed(state: &AppState, app: Router) -> Result<(), String> {
+    if seeded(state)? {
+        return Ok(());
+    }
+    let s = Seeder {
+        app,
+        token: state.operator_token().to_string(),
+    };
+    let (shop, tools) = seed_projects(&s).await?;
+    let web = seed_apps(&s, &shop, &tools).await?;
+    s.json(
+        Method::POST,
+        &format!("/v1/projects/{shop}/databases"),
+        json!({"name": "shop-db"}),
+    )
+    .await?;
+
+    seed_domains(&s, &shop, &web).await?;
+    mark_seeded(state)
+}
+
+/// Whether this data dir was seeded already (the seed runs once).
+fn seeded(state: &AppState) -> Result<bool, String> {
     let done: Option<String> = state
         .store
         .lock()
@@ -123,13 +145,11 @@ pub async fn seed(state: &AppState, app: Router) -> Result<(), String> {
         })
         .optional()
         .map_err(|e| e.to_string())?;
-    if done.is_some() {
-        return Ok(());
-    }
-    let s = Seeder {
-        app,
-        token: state.operator_token().to_string(),
-    };
+    Ok(done.is_some())
+}
+
+/// The two projects; returns their ids (storefront, internal-tools).
+async fn seed_projects(s: &Seeder) -> Result<(String, String), String> {
     let shop = s
         .json(
             Method::POST,
@@ -146,7 +166,11 @@ pub async fn seed(state: &AppState, app: Router) -> Result<(), String> {
         )
         .await?;
     let tools = id(&tools, "/project/project_id")?;
+    Ok((shop, tools))
+}
 
+/// The apps, their builds and environment; returns the id of `web`.
+async fn seed_apps(s: &Seeder, shop: &str, tools: &str) -> Result<String, String> {
     // Apps with several builds and environment values.
     let web = s
         .json(
@@ -158,7 +182,7 @@ pub async fn seed(state: &AppState, app: Router) -> Result<(), String> {
     let web = id(&web, "/app/app_id")?;
     for v in 1..=3 {
         s.deploy(
-            &shop,
+            shop,
             &web,
             v,
             if v == 3 {
@@ -190,7 +214,7 @@ pub async fn seed(state: &AppState, app: Router) -> Result<(), String> {
         .await?;
     let api = id(&api, "/app/app_id")?;
     for v in 1..=2 {
-        s.deploy(&shop, &api, v, "?env_ref=production").await?;
+        s.deploy(shop, &api, v, "?env_ref=production").await?;
     }
     let admin = s
         .json(
@@ -200,15 +224,11 @@ pub async fn seed(state: &AppState, app: Router) -> Result<(), String> {
         )
         .await?;
     let admin = id(&admin, "/app/app_id")?;
-    s.deploy(&tools, &admin, 1, "").await?;
+    s.deploy(tools, &admin, 1, "").await?;
+    Ok(web)
+}
 
-    s.json(
-        Method::POST,
-        &format!("/v1/projects/{shop}/databases"),
-        json!({"name": "shop-db"}),
-    )
-    .await?;
-
+async fn seed_domains(s: &Seeder, shop: &str, web: &str) -> Result<(), String> {
     // A managed domain with records and a hostname, and a pending one.
     let dom = s
         .json(
@@ -266,7 +286,10 @@ pub async fn seed(state: &AppState, app: Router) -> Result<(), String> {
         json!({"domain": "newbrand.example"}),
     )
     .await?;
+    Ok(())
+}
 
+fn mark_seeded(state: &AppState) -> Result<(), String> {
     state
         .store
         .lock()

@@ -144,7 +144,6 @@ pub async fn resolve(
             .clone()
             .ok_or_else(|| "no project selected: pick one in the tree or use :project".to_string())
     };
-    let err = |e: comwit_client::Error| e.to_string();
     match command {
         Command::Apps => {
             let p = in_project()?;
@@ -155,106 +154,130 @@ pub async fn resolve(
             Ok(jump(vec![NodeKey::Project(p.clone()), NodeKey::Domains(p)]))
         }
         Command::App(ref name) | Command::Watch(Some(ref name)) => {
-            for (i, p) in search_order(client, project.clone())
-                .await?
-                .into_iter()
-                .enumerate()
-            {
-                match client.apps(&p).find(name).await {
-                    Ok(Some(app)) => {
-                        let open =
-                            matches!(command, Command::Watch(_)).then(|| NodeKey::WatchMode {
-                                project: p.clone(),
-                                app: app.app_id.clone(),
-                            });
-                        return Ok(Jump {
-                            path: vec![
-                                NodeKey::Project(p.clone()),
-                                NodeKey::Apps(p.clone()),
-                                NodeKey::App {
-                                    project: p,
-                                    app: app.app_id,
-                                },
-                            ],
-                            open,
-                        });
-                    }
-                    Ok(None) => {}
-                    // Only the project in focus must answer; others may be
-                    // out of the token's reach.
-                    Err(e) if i == 0 => return Err(err(e)),
-                    Err(_) => {}
-                }
-            }
-            Err(format!("no app {name:?} in any of your projects"))
+            let watch = matches!(command, Command::Watch(_));
+            resolve_app(client, project.clone(), name, watch).await
         }
         Command::Db(ref name) | Command::Sql(ref name) => {
-            for (i, p) in search_order(client, project.clone())
-                .await?
-                .into_iter()
-                .enumerate()
-            {
-                let found = match client.databases(&p).list().await {
-                    Ok(list) => list
-                        .into_iter()
-                        .find(|d| &d.name == name || &d.database_id == name),
-                    Err(e) if i == 0 => return Err(err(e)),
-                    Err(_) => None,
-                };
-                if let Some(db) = found {
-                    let open = matches!(command, Command::Sql(_)).then(|| NodeKey::Sql {
-                        project: p.clone(),
-                        database: db.database_id.clone(),
-                    });
-                    return Ok(Jump {
-                        path: vec![
-                            NodeKey::Project(p.clone()),
-                            NodeKey::Databases(p.clone()),
-                            NodeKey::Database {
-                                project: p,
-                                database: db.database_id,
-                            },
-                        ],
-                        open,
-                    });
-                }
-            }
-            Err(format!("no database {name:?} in any of your projects"))
+            let sql = matches!(command, Command::Sql(_));
+            resolve_database(client, project.clone(), name, sql).await
         }
-        Command::Dns(domain) => {
-            let wanted = domain.trim_end_matches('.').to_ascii_lowercase();
-            for p in search_order(client, project.clone()).await? {
-                let Ok(domains) = client.domains(&p).list().await else {
-                    continue;
-                };
-                if domains.iter().any(|d| d.domain == wanted) {
-                    return Ok(jump(vec![
-                        NodeKey::Project(p.clone()),
-                        NodeKey::Domains(p.clone()),
-                        NodeKey::Domain {
-                            project: p,
-                            domain: wanted,
-                        },
-                    ]));
-                }
-            }
-            Err(format!("no project of yours has the domain {wanted}"))
-        }
-        Command::Project(id) => {
-            let p = client
-                .projects()
-                .list()
-                .await
-                .map_err(err)?
-                .into_iter()
-                .find(|p| p.project_id == id || p.name == id)
-                .ok_or_else(|| format!("no project {id:?} (or you are not a member)"))?;
-            Ok(jump(vec![NodeKey::Project(p.project_id)]))
-        }
+        Command::Dns(domain) => resolve_domain(client, project.clone(), &domain).await,
+        Command::Project(id) => resolve_project(client, &id).await,
         Command::Watch(None) | Command::Delegation | Command::Help | Command::Quit => {
             Err("handled locally".into())
         }
     }
+}
+
+/// `:app` and `:watch <app>`: the app's builds, and for `:watch` its
+/// watcher opened.
+async fn resolve_app(
+    client: &Client,
+    project: Option<String>,
+    name: &str,
+    watch: bool,
+) -> Result<Jump, String> {
+    for (i, p) in search_order(client, project).await?.into_iter().enumerate() {
+        match client.apps(&p).find(name).await {
+            Ok(Some(app)) => {
+                let open = watch.then(|| NodeKey::WatchMode {
+                    project: p.clone(),
+                    app: app.app_id.clone(),
+                });
+                return Ok(Jump {
+                    path: vec![
+                        NodeKey::Project(p.clone()),
+                        NodeKey::Apps(p.clone()),
+                        NodeKey::App {
+                            project: p,
+                            app: app.app_id,
+                        },
+                    ],
+                    open,
+                });
+            }
+            Ok(None) => {}
+            // Only the project in focus must answer; others may be
+            // out of the token's reach.
+            Err(e) if i == 0 => return Err(e.to_string()),
+            Err(_) => {}
+        }
+    }
+    Err(format!("no app {name:?} in any of your projects"))
+}
+
+/// `:db` and `:sql`: the database, and for `:sql` its console opened.
+async fn resolve_database(
+    client: &Client,
+    project: Option<String>,
+    name: &str,
+    sql: bool,
+) -> Result<Jump, String> {
+    for (i, p) in search_order(client, project).await?.into_iter().enumerate() {
+        let found = match client.databases(&p).list().await {
+            Ok(list) => list
+                .into_iter()
+                .find(|d| d.name == name || d.database_id == name),
+            Err(e) if i == 0 => return Err(e.to_string()),
+            Err(_) => None,
+        };
+        if let Some(db) = found {
+            let open = sql.then(|| NodeKey::Sql {
+                project: p.clone(),
+                database: db.database_id.clone(),
+            });
+            return Ok(Jump {
+                path: vec![
+                    NodeKey::Project(p.clone()),
+                    NodeKey::Databases(p.clone()),
+                    NodeKey::Database {
+                        project: p,
+                        database: db.database_id,
+                    },
+                ],
+                open,
+            });
+        }
+    }
+    Err(format!("no database {name:?} in any of your projects"))
+}
+
+/// `:dns`: the domain's records, in whichever project has it.
+async fn resolve_domain(
+    client: &Client,
+    project: Option<String>,
+    domain: &str,
+) -> Result<Jump, String> {
+    let wanted = domain.trim_end_matches('.').to_ascii_lowercase();
+    for p in search_order(client, project).await? {
+        let Ok(domains) = client.domains(&p).list().await else {
+            continue;
+        };
+        if domains.iter().any(|d| d.domain == wanted) {
+            return Ok(jump(vec![
+                NodeKey::Project(p.clone()),
+                NodeKey::Domains(p.clone()),
+                NodeKey::Domain {
+                    project: p,
+                    domain: wanted,
+                },
+            ]));
+        }
+    }
+    Err(format!("no project of yours has the domain {wanted}"))
+}
+
+/// `:project`: a project of the caller's, by id or name.
+async fn resolve_project(client: &Client, id: &str) -> Result<Jump, String> {
+    let p = client
+        .projects()
+        .list()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|p| p.project_id == id || p.name == id)
+        .ok_or_else(|| format!("no project {id:?} (or you are not a member)"))?;
+    Ok(jump(vec![NodeKey::Project(p.project_id)]))
 }
 
 /// Every project of the caller, the one in focus first.

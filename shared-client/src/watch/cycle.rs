@@ -1,7 +1,7 @@
 //! One watch cycle: the optional build command, packing to a temporary
 //! file (its sha256 decides whether anything changed), and the upload.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Instant;
@@ -130,41 +130,15 @@ pub async fn run(
             };
         }
     };
-    let package_path = options.package.clone();
-    let artifact = if package_path.is_dir() {
-        let dest = staging.path().join("artifact.tar.zst");
-        let dest2 = dest.clone();
-        let packed = tokio::task::spawn_blocking(move || {
-            package::pack_to_file(&package_path, &dest2, &PackOptions::new())
-        })
-        .await;
-        match packed {
-            Ok(Ok(summary)) => (dest, summary.sha256, summary.size),
-            Ok(Err(e)) => {
-                return Outcome::Failed {
-                    stage: "package",
-                    error: e.to_string(),
-                };
-            }
-            Err(e) => {
-                return Outcome::Failed {
-                    stage: "package",
-                    error: e.to_string(),
-                };
-            }
-        }
-    } else {
-        match package::check_prebuilt(&package_path) {
-            Ok(info) => (package_path.clone(), info.sha256, info.size),
-            Err(e) => {
-                return Outcome::Failed {
-                    stage: "package",
-                    error: e.to_string(),
-                };
-            }
+    let (path, sha256, size) = match pack(&options.package, staging.path()).await {
+        Ok(artifact) => artifact,
+        Err(error) => {
+            return Outcome::Failed {
+                stage: "package",
+                error,
+            };
         }
     };
-    let (path, sha256, size) = artifact;
     if last_sha.as_deref() == Some(sha256.as_str()) {
         return Outcome::Unchanged { sha256 };
     }
@@ -177,6 +151,84 @@ pub async fn run(
             total: size,
         },
     );
+    let source = match upload_source(&path, size, &events) {
+        Ok(s) => s,
+        Err(error) => {
+            return Outcome::Failed {
+                stage: "package",
+                error,
+            };
+        }
+    };
+    match deploy(&client, &options, &source).await {
+        Ok((build_id, previous_build_id)) => Outcome::Deployed(DeployRecord {
+            build_id,
+            previous_build_id,
+            sha256,
+            size,
+            changes,
+            duration: started.elapsed(),
+        }),
+        Err(error) => Outcome::Failed {
+            stage: "deploy",
+            error,
+        },
+    }
+}
+
+/// Uploads the artifact: the build it became, and the build it replaced.
+async fn deploy(
+    client: &Client,
+    options: &WatchOptions,
+    source: &PrebuiltSource,
+) -> Result<(String, Option<String>), String> {
+    let deploy = DeployOptions {
+        hosts: options.hosts.clone(),
+        ..DeployOptions::default()
+    };
+    let apps = client.apps(&options.project);
+    let app = apps.app(&options.app);
+    let previous = app
+        .get()
+        .await
+        .ok()
+        .and_then(|a| a.active_build().map(str::to_string));
+    match app.deploy_safely(source, &deploy).await {
+        Ok(outcome) => Ok((outcome.deployment.build_id, previous)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The artifact to upload (its path, sha256 and size): a directory is
+/// packed into `staging`, a prebuilt archive is checked where it is.
+async fn pack(package_path: &Path, staging: &Path) -> Result<(PathBuf, String, u64), String> {
+    let package_path = package_path.to_path_buf();
+    if package_path.is_dir() {
+        let dest = staging.join("artifact.tar.zst");
+        let dest2 = dest.clone();
+        let packed = tokio::task::spawn_blocking(move || {
+            package::pack_to_file(&package_path, &dest2, &PackOptions::new())
+        })
+        .await;
+        match packed {
+            Ok(Ok(summary)) => Ok((dest, summary.sha256, summary.size)),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    } else {
+        match package::check_prebuilt(&package_path) {
+            Ok(info) => Ok((package_path.clone(), info.sha256, info.size)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// The packed artifact opened for upload, reporting its progress.
+fn upload_source(
+    path: &Path,
+    size: u64,
+    events: &UnboundedSender<WatchEvent>,
+) -> Result<PrebuiltSource, String> {
     let progress_events = events.clone();
     let progress: ProgressFn = Arc::new(move |e: &ProgressEvent| {
         if let ProgressEvent::Progress(p) = e {
@@ -189,38 +241,8 @@ pub async fn run(
             );
         }
     });
-    let source = match PrebuiltSource::open_checked(&path) {
-        Ok(s) => s.with_progress(progress),
-        Err(e) => {
-            return Outcome::Failed {
-                stage: "package",
-                error: e.to_string(),
-            };
-        }
-    };
-    let deploy = DeployOptions {
-        hosts: options.hosts.clone(),
-        ..DeployOptions::default()
-    };
-    let apps = client.apps(&options.project);
-    let app = apps.app(&options.app);
-    let previous = app
-        .get()
-        .await
-        .ok()
-        .and_then(|a| a.active_build().map(str::to_string));
-    match app.deploy_safely(&source, &deploy).await {
-        Ok(outcome) => Outcome::Deployed(DeployRecord {
-            build_id: outcome.deployment.build_id,
-            previous_build_id: previous,
-            sha256,
-            size,
-            changes,
-            duration: started.elapsed(),
-        }),
-        Err(e) => Outcome::Failed {
-            stage: "deploy",
-            error: e.to_string(),
-        },
+    match PrebuiltSource::open_checked(path) {
+        Ok(s) => Ok(s.with_progress(progress)),
+        Err(e) => Err(e.to_string()),
     }
 }

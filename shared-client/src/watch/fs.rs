@@ -126,22 +126,11 @@ impl FsWatcher {
     }
 
     fn interpret(&mut self, raw: DebounceEventResult) -> Vec<Signal> {
-        let mut out = Vec::new();
         let events = match raw {
             Ok(events) => events,
-            Err(errors) => {
-                for e in errors {
-                    out.push(Signal::Error(
-                        if matches!(e.kind, ErrorKind::MaxFilesWatch) {
-                            limit_error(self.watched.len())
-                        } else {
-                            e.to_string()
-                        },
-                    ));
-                }
-                return out;
-            }
+            Err(errors) => return self.error_signals(errors),
         };
+        let mut out = Vec::new();
         let mut count = 0;
         let mut first: Option<Instant> = None;
         let mut rescan = false;
@@ -156,53 +145,15 @@ impl FsWatcher {
                 continue;
             }
             for path in &ev.paths {
-                if *path == self.root && !self.root.exists() {
-                    if !self.root_missing {
-                        self.root_missing = true;
-                        self.watched.clear();
-                        if let Some(parent) = self.root.parent().map(Path::to_path_buf) {
-                            let _ = self.watch_dir(&parent);
-                        }
-                        out.push(Signal::Notice(format!(
-                            "{} was removed; waiting for it to come back",
-                            self.root.display()
-                        )));
-                    }
-                    continue;
+                if self.path_changed(path, &ev.kind, &mut out) {
+                    count += 1;
+                    first = Some(first.map_or(ev.time, |f| f.min(ev.time)));
                 }
-                if !path.starts_with(&self.root) {
-                    continue; // the parent's other entries
-                }
-                let is_dir = path.is_dir();
-                if self.ignores.ignored(path, is_dir) {
-                    continue;
-                }
-                let appeared = matches!(
-                    ev.kind,
-                    EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_))
-                );
-                if is_dir
-                    && appeared
-                    && let Err(e) = self.watch_tree(&path.clone())
-                {
-                    out.push(Signal::Error(e));
-                }
-                count += 1;
-                first = Some(first.map_or(ev.time, |f| f.min(ev.time)));
             }
         }
-        if self.root_missing && self.root.is_dir() {
-            self.root_missing = false;
-            if let Some(parent) = self.root.parent().map(Path::to_path_buf) {
-                let _ = self.debouncer.unwatch(&parent);
-                self.watched.remove(&parent);
-            }
+        if self.root_returned(&mut out) {
             rescan = true;
             first = Some(first.unwrap_or_else(Instant::now));
-            out.push(Signal::Notice(format!(
-                "{} is back; watching it again",
-                self.root.display()
-            )));
         }
         if rescan {
             if let Err(e) = self.rewatch() {
@@ -217,5 +168,78 @@ impl FsWatcher {
             });
         }
         out
+    }
+
+    fn error_signals(&self, errors: Vec<notify::Error>) -> Vec<Signal> {
+        let mut out = Vec::new();
+        for e in errors {
+            out.push(Signal::Error(
+                if matches!(e.kind, ErrorKind::MaxFilesWatch) {
+                    limit_error(self.watched.len())
+                } else {
+                    e.to_string()
+                },
+            ));
+        }
+        out
+    }
+
+    /// One path of an event: notices the root removed, watches a new
+    /// directory; true when it counts as a change.
+    fn path_changed(&mut self, path: &Path, kind: &EventKind, out: &mut Vec<Signal>) -> bool {
+        if path == self.root && !self.root.exists() {
+            self.root_removed(out);
+            return false;
+        }
+        if !path.starts_with(&self.root) {
+            return false; // the parent's other entries
+        }
+        let is_dir = path.is_dir();
+        if self.ignores.ignored(path, is_dir) {
+            return false;
+        }
+        let appeared = matches!(
+            kind,
+            EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(_))
+        );
+        if is_dir
+            && appeared
+            && let Err(e) = self.watch_tree(path)
+        {
+            out.push(Signal::Error(e));
+        }
+        true
+    }
+
+    /// The root was deleted: its parent is watched until it comes back.
+    fn root_removed(&mut self, out: &mut Vec<Signal>) {
+        if !self.root_missing {
+            self.root_missing = true;
+            self.watched.clear();
+            if let Some(parent) = self.root.parent().map(Path::to_path_buf) {
+                let _ = self.watch_dir(&parent);
+            }
+            out.push(Signal::Notice(format!(
+                "{} was removed; waiting for it to come back",
+                self.root.display()
+            )));
+        }
+    }
+
+    /// Whether the deleted root is back; its parent is no longer watched.
+    fn root_returned(&mut self, out: &mut Vec<Signal>) -> bool {
+        if !(self.root_missing && self.root.is_dir()) {
+            return false;
+        }
+        self.root_missing = false;
+        if let Some(parent) = self.root.parent().map(Path::to_path_buf) {
+            let _ = self.debouncer.unwatch(&parent);
+            self.watched.remove(&parent);
+        }
+        out.push(Signal::Notice(format!(
+            "{} is back; watching it again",
+            self.root.display()
+        )));
+        true
     }
 }

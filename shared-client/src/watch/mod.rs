@@ -13,7 +13,7 @@ pub mod fs;
 pub mod ignore;
 pub mod policy;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -165,24 +165,9 @@ pub async fn run(
     events: UnboundedSender<WatchEvent>,
     mut control: UnboundedReceiver<Control>,
 ) -> crate::Result<()> {
-    let options = options.absolute().map_err(|e| {
-        crate::Error::Config(format!(
-            "cannot resolve the watched paths against the current directory: {e}"
-        ))
-    })?;
+    let options = absolute(options)?;
     let root = options.watched_root();
-    // A build that writes into the watched source must not trigger itself.
-    let mut extra = Vec::new();
-    if options.build.is_some()
-        && let (Ok(pkg), Ok(src)) = (options.package.canonicalize(), root.canonicalize())
-        && pkg.starts_with(&src)
-        && pkg != src
-    {
-        extra.push(root.join(pkg.strip_prefix(&src).unwrap_or(&pkg)));
-    }
-    let ignores =
-        ignore::Ignores::new(&root, &options.ignore, extra).map_err(crate::Error::Config)?;
-    let mut watcher = fs::FsWatcher::start(&root, ignores).map_err(crate::Error::Config)?;
+    let mut watcher = start_watcher(&options, &root)?;
     let emit = |e: WatchEvent| {
         let _ = events.send(e);
     };
@@ -190,15 +175,7 @@ pub async fn run(
         root: root.clone(),
         directories: watcher.watched_dirs(),
     });
-    // The active build's digest: an unchanged artifact is not uploaded.
-    let mut last_sha = client
-        .apps(&options.project)
-        .app(&options.app)
-        .builds()
-        .await
-        .ok()
-        .and_then(|b| b.into_iter().find(|b| b.active))
-        .and_then(|b| b.sha256);
+    let mut last_sha = active_sha(&client, &options).await;
     let options = Arc::new(options);
     let mut batch = Batcher::new(options.debounce, options.max_wait);
     let mut queue = Queue::default();
@@ -223,13 +200,7 @@ pub async fn run(
         tokio::select! {
             signals = watcher.next() => {
                 let Some(signals) = signals else { break };
-                for s in signals {
-                    match s {
-                        fs::Signal::Changes { count, at } => batch.change(at, count),
-                        fs::Signal::Notice(n) => emit(WatchEvent::Notice(n)),
-                        fs::Signal::Error(e) => emit(WatchEvent::Notice(format!("watcher: {e}"))),
-                    }
-                }
+                forward_signals(signals, &mut batch, &emit);
             }
             _ = sleep_until(deadline), if deadline.is_some() && !paused => {
                 let Some(changes) = batch.fire(std::time::Instant::now()) else { continue };
@@ -245,26 +216,8 @@ pub async fn run(
             }
             outcome = async { running.as_mut().expect("guarded").await }, if running.is_some() => {
                 running = None;
-                match outcome {
-                    Ok(Outcome::Deployed(record)) => {
-                        last_sha = Some(record.sha256.clone());
-                        emit(WatchEvent::Deployed(record));
-                        emit(WatchEvent::Phase(Phase::Deployed));
-                    }
-                    Ok(Outcome::Unchanged { sha256 }) => {
-                        emit(WatchEvent::Skipped {
-                            reason: format!("unchanged: the artifact (sha256 {}) is the active build", &sha256[..12.min(sha256.len())]),
-                        });
-                        emit(WatchEvent::Phase(Phase::Idle));
-                    }
-                    Ok(Outcome::Failed { stage, error }) => {
-                        emit(WatchEvent::Failed { stage, error });
-                        emit(WatchEvent::Phase(Phase::Failed));
-                    }
-                    Err(e) => {
-                        emit(WatchEvent::Failed { stage: "deploy", error: format!("the deploy task stopped: {e}") });
-                        emit(WatchEvent::Phase(Phase::Failed));
-                    }
+                if let Some(sha) = report_outcome(outcome, &emit) {
+                    last_sha = Some(sha);
                 }
                 if stopping {
                     break;
@@ -274,36 +227,138 @@ pub async fn run(
                     running = Some(start(changes, last_sha.clone()));
                 }
             }
-            c = control.recv() => match c {
-                Some(Control::Pause) => {
-                    paused = true;
-                    emit(WatchEvent::Paused(true));
-                }
-                Some(Control::Resume) => {
-                    paused = false;
-                    emit(WatchEvent::Paused(false));
-                }
-                Some(Control::Stop) | None => {
-                    if running.is_none() {
-                        break;
-                    }
-                    stopping = true;
-                    emit(WatchEvent::Notice("stopping after the running deploy".into()));
-                }
-                Some(Control::Abort) => {
-                    if let Some(task) = running.take() {
-                        task.abort();
-                        emit(WatchEvent::Notice(
-                            "deploy aborted: it may or may not have landed; list builds before deploying again".into(),
-                        ));
-                    }
+            c = control.recv() => {
+                if on_control(c, &mut running, &mut paused, &mut stopping, &emit) {
                     break;
                 }
-            },
+            }
         }
     }
     emit(WatchEvent::Stopped);
     Ok(())
+}
+
+/// The options with their paths resolved against the current directory.
+fn absolute(options: WatchOptions) -> crate::Result<WatchOptions> {
+    options.absolute().map_err(|e| {
+        crate::Error::Config(format!(
+            "cannot resolve the watched paths against the current directory: {e}"
+        ))
+    })
+}
+
+/// Starts watching `root`, leaving alone what the options ignore.
+fn start_watcher(options: &WatchOptions, root: &Path) -> crate::Result<fs::FsWatcher> {
+    // A build that writes into the watched source must not trigger itself.
+    let mut extra = Vec::new();
+    if options.build.is_some()
+        && let (Ok(pkg), Ok(src)) = (options.package.canonicalize(), root.canonicalize())
+        && pkg.starts_with(&src)
+        && pkg != src
+    {
+        extra.push(root.join(pkg.strip_prefix(&src).unwrap_or(&pkg)));
+    }
+    let ignores =
+        ignore::Ignores::new(root, &options.ignore, extra).map_err(crate::Error::Config)?;
+    fs::FsWatcher::start(root, ignores).map_err(crate::Error::Config)
+}
+
+/// The active build's digest: an unchanged artifact is not uploaded.
+async fn active_sha(client: &Client, options: &WatchOptions) -> Option<String> {
+    client
+        .apps(&options.project)
+        .app(&options.app)
+        .builds()
+        .await
+        .ok()
+        .and_then(|b| b.into_iter().find(|b| b.active))
+        .and_then(|b| b.sha256)
+}
+
+/// Feeds the watcher's changes to the batcher and reports the rest.
+fn forward_signals(signals: Vec<fs::Signal>, batch: &mut Batcher, emit: &impl Fn(WatchEvent)) {
+    for s in signals {
+        match s {
+            fs::Signal::Changes { count, at } => batch.change(at, count),
+            fs::Signal::Notice(n) => emit(WatchEvent::Notice(n)),
+            fs::Signal::Error(e) => emit(WatchEvent::Notice(format!("watcher: {e}"))),
+        }
+    }
+}
+
+/// Reports how a cycle ended; the digest it deployed, if it did.
+fn report_outcome(
+    outcome: Result<Outcome, tokio::task::JoinError>,
+    emit: &impl Fn(WatchEvent),
+) -> Option<String> {
+    match outcome {
+        Ok(Outcome::Deployed(record)) => {
+            let sha = record.sha256.clone();
+            emit(WatchEvent::Deployed(record));
+            emit(WatchEvent::Phase(Phase::Deployed));
+            return Some(sha);
+        }
+        Ok(Outcome::Unchanged { sha256 }) => {
+            emit(WatchEvent::Skipped {
+                reason: format!(
+                    "unchanged: the artifact (sha256 {}) is the active build",
+                    &sha256[..12.min(sha256.len())]
+                ),
+            });
+            emit(WatchEvent::Phase(Phase::Idle));
+        }
+        Ok(Outcome::Failed { stage, error }) => {
+            emit(WatchEvent::Failed { stage, error });
+            emit(WatchEvent::Phase(Phase::Failed));
+        }
+        Err(e) => {
+            emit(WatchEvent::Failed {
+                stage: "deploy",
+                error: format!("the deploy task stopped: {e}"),
+            });
+            emit(WatchEvent::Phase(Phase::Failed));
+        }
+    }
+    None
+}
+
+/// Applies a control message; true when watching must end now.
+fn on_control(
+    c: Option<Control>,
+    running: &mut Option<JoinHandle<Outcome>>,
+    paused: &mut bool,
+    stopping: &mut bool,
+    emit: &impl Fn(WatchEvent),
+) -> bool {
+    match c {
+        Some(Control::Pause) => {
+            *paused = true;
+            emit(WatchEvent::Paused(true));
+        }
+        Some(Control::Resume) => {
+            *paused = false;
+            emit(WatchEvent::Paused(false));
+        }
+        Some(Control::Stop) | None => {
+            if running.is_none() {
+                return true;
+            }
+            *stopping = true;
+            emit(WatchEvent::Notice(
+                "stopping after the running deploy".into(),
+            ));
+        }
+        Some(Control::Abort) => {
+            if let Some(task) = running.take() {
+                task.abort();
+                emit(WatchEvent::Notice(
+                    "deploy aborted: it may or may not have landed; list builds before deploying again".into(),
+                ));
+            }
+            return true;
+        }
+    }
+    false
 }
 
 async fn sleep_until(deadline: Option<std::time::Instant>) {

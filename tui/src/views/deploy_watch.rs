@@ -216,6 +216,121 @@ impl DeployWatchView {
             (p, _) => p.as_str().to_string(),
         }
     }
+
+    /// The state and the counts, and the watched root.
+    fn draw_head(&self, frame: &mut Frame<'_>, head: Rect, theme: &Theme) {
+        let state = self.state_text();
+        let state_style = match state.as_str() {
+            "failed" => theme.error,
+            "deployed" => theme.ok,
+            "stopped" | "paused" => theme.warn,
+            _ => theme.accent,
+        };
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from(vec![
+                    Span::raw("state "),
+                    Span::styled(format!(" {state} "), state_style),
+                    Span::raw(format!(
+                        "  deploys {}  skipped {}  failed {}",
+                        self.history
+                            .iter()
+                            .filter(|e| matches!(e.what, Happened::Deployed(_)))
+                            .count(),
+                        self.history
+                            .iter()
+                            .filter(|e| matches!(e.what, Happened::Skipped(_)))
+                            .count(),
+                        self.history
+                            .iter()
+                            .filter(|e| matches!(e.what, Happened::Failed(_)))
+                            .count(),
+                    )),
+                ]),
+                Line::styled(
+                    match &self.root {
+                        Some(r) => format!("watching {}", r.display()),
+                        None => "not watching".into(),
+                    },
+                    theme.dim,
+                ),
+            ]),
+            head,
+        );
+    }
+
+    /// The history, newest first.
+    fn draw_history(&mut self, frame: &mut Frame<'_>, table: Rect, theme: &Theme) {
+        let history = &self.history;
+        let len = history.len();
+        draw_rows(
+            frame,
+            table,
+            &mut self.ui.cursor,
+            len,
+            &[
+                "time",
+                "outcome",
+                "build",
+                "took",
+                "size",
+                "changes / reason",
+            ],
+            &[
+                Constraint::Length(8),
+                Constraint::Length(8),
+                Constraint::Length(22),
+                Constraint::Length(6),
+                Constraint::Length(9),
+                Constraint::Fill(1),
+            ],
+            |i| history_row(&history[len - 1 - i], theme),
+            theme,
+            false,
+        );
+    }
+
+    /// The tail of the build output and notices.
+    fn draw_log(&self, frame: &mut Frame<'_>, log: Rect, theme: &Theme) {
+        let shown = log.height as usize;
+        let lines: Vec<Line<'_>> = self
+            .log
+            .iter()
+            .skip(self.log.len().saturating_sub(shown))
+            .map(|l| Line::styled(l.clone(), theme.dim))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), log);
+    }
+}
+
+/// One history entry as a table row.
+fn history_row(e: &Entry, theme: &Theme) -> Row<'static> {
+    match &e.what {
+        Happened::Deployed(r) => Row::new(vec![
+            Cell::from(e.at.clone()),
+            Cell::from("deployed").style(theme.ok),
+            Cell::from(r.build_id.clone()),
+            Cell::from(format!("{:.1}s", r.duration.as_secs_f64())),
+            Cell::from(bytes(r.size)),
+            Cell::from(format!("{} change(s)", r.changes)),
+        ]),
+        Happened::Skipped(why) => Row::new(vec![
+            Cell::from(e.at.clone()),
+            Cell::from("skipped").style(theme.dim),
+            Cell::from(""),
+            Cell::from(""),
+            Cell::from(""),
+            Cell::from(why.clone()),
+        ]),
+        Happened::Failed(why) => Row::new(vec![
+            Cell::from(e.at.clone()),
+            Cell::from("failed").style(theme.error),
+            Cell::from(""),
+            Cell::from(""),
+            Cell::from(""),
+            Cell::from(why.clone()),
+        ]),
+    }
 }
 
 impl View for DeployWatchView {
@@ -355,108 +470,9 @@ impl View for DeployWatchView {
             Constraint::Length(8),
         ])
         .areas(inner);
-        let state = self.state_text();
-        let state_style = match state.as_str() {
-            "failed" => theme.error,
-            "deployed" => theme.ok,
-            "stopped" | "paused" => theme.warn,
-            _ => theme.accent,
-        };
-        frame.render_widget(
-            Paragraph::new(vec![
-                Line::from(vec![
-                    Span::raw("state "),
-                    Span::styled(format!(" {state} "), state_style),
-                    Span::raw(format!(
-                        "  deploys {}  skipped {}  failed {}",
-                        self.history
-                            .iter()
-                            .filter(|e| matches!(e.what, Happened::Deployed(_)))
-                            .count(),
-                        self.history
-                            .iter()
-                            .filter(|e| matches!(e.what, Happened::Skipped(_)))
-                            .count(),
-                        self.history
-                            .iter()
-                            .filter(|e| matches!(e.what, Happened::Failed(_)))
-                            .count(),
-                    )),
-                ]),
-                Line::styled(
-                    match &self.root {
-                        Some(r) => format!("watching {}", r.display()),
-                        None => "not watching".into(),
-                    },
-                    theme.dim,
-                ),
-            ]),
-            head,
-        );
-        let history = &self.history;
-        let len = history.len();
-        // Newest first.
-        draw_rows(
-            frame,
-            table,
-            &mut self.ui.cursor,
-            len,
-            &[
-                "time",
-                "outcome",
-                "build",
-                "took",
-                "size",
-                "changes / reason",
-            ],
-            &[
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(22),
-                Constraint::Length(6),
-                Constraint::Length(9),
-                Constraint::Fill(1),
-            ],
-            |i| {
-                let e = &history[len - 1 - i];
-                match &e.what {
-                    Happened::Deployed(r) => Row::new(vec![
-                        Cell::from(e.at.clone()),
-                        Cell::from("deployed").style(theme.ok),
-                        Cell::from(r.build_id.clone()),
-                        Cell::from(format!("{:.1}s", r.duration.as_secs_f64())),
-                        Cell::from(bytes(r.size)),
-                        Cell::from(format!("{} change(s)", r.changes)),
-                    ]),
-                    Happened::Skipped(why) => Row::new(vec![
-                        Cell::from(e.at.clone()),
-                        Cell::from("skipped").style(theme.dim),
-                        Cell::from(""),
-                        Cell::from(""),
-                        Cell::from(""),
-                        Cell::from(why.clone()),
-                    ]),
-                    Happened::Failed(why) => Row::new(vec![
-                        Cell::from(e.at.clone()),
-                        Cell::from("failed").style(theme.error),
-                        Cell::from(""),
-                        Cell::from(""),
-                        Cell::from(""),
-                        Cell::from(why.clone()),
-                    ]),
-                }
-            },
-            theme,
-            false,
-        );
-        let shown = log.height as usize;
-        let lines: Vec<Line<'_>> = self
-            .log
-            .iter()
-            .skip(self.log.len().saturating_sub(shown))
-            .map(|l| Line::styled(l.clone(), theme.dim))
-            .collect();
-        frame.render_widget(Paragraph::new(lines), log);
+        self.draw_head(frame, head, theme);
+        self.draw_history(frame, table, theme);
+        self.draw_log(frame, log, theme);
     }
 }
 

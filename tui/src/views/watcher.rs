@@ -371,6 +371,67 @@ impl WatcherView {
         });
     }
 
+    /// The summary line, and the projects whose domains could not be listed.
+    fn draw_head(&self, frame: &mut Frame<'_>, head: Rect, theme: &Theme) {
+        let managed = self
+            .entries
+            .iter()
+            .filter(|e| e.status == DomainStatus::Managed)
+            .count();
+        let summary = if let Some(e) = &self.error {
+            format!("✗ listing the projects failed: {e}")
+        } else if self.loading && self.entries.is_empty() {
+            "⟳ listing every project's domains…".into()
+        } else {
+            format!(
+                "{managed} managed, {} waiting · pending re-checked after {}, doubling to {}; \
+                 managed every {}",
+                self.entries.len() - managed,
+                compact_duration(PENDING_FIRST),
+                compact_duration(PENDING_CAP),
+                compact_duration(MANAGED_EVERY)
+            )
+        };
+        let mut head_text = vec![Line::styled(summary, theme.dim)];
+        head_text.extend(
+            self.project_errors
+                .iter()
+                .take(3)
+                .map(|e| Line::styled(format!("✗ {e}"), theme.error)),
+        );
+        frame.render_widget(Paragraph::new(head_text), head);
+    }
+
+    fn draw_table(&mut self, frame: &mut Frame<'_>, table: Rect, theme: &Theme, focused: bool) {
+        let now = Instant::now();
+        let (entries, rows) = (&self.entries, &self.rows);
+        crate::widgets::table::draw_rows(
+            frame,
+            table,
+            &mut self.cursor,
+            rows.len(),
+            &[
+                "PROJECT",
+                "DOMAIN",
+                "STATUS",
+                "VERDICT",
+                "RESOLVERS",
+                "NEXT",
+            ],
+            &[
+                Constraint::Length(12),
+                Constraint::Fill(1),
+                Constraint::Length(21),
+                Constraint::Length(16),
+                Constraint::Length(9),
+                Constraint::Length(9),
+            ],
+            |i| domain_row(&entries[rows[i]], now),
+            theme,
+            focused,
+        );
+    }
+
     fn draw_detail(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
         let Some(e) = self.selected() else {
             return;
@@ -600,33 +661,7 @@ impl View for WatcherView {
             Constraint::Length(u16::from(filter.is_some())),
         ])
         .areas(inner);
-        let managed = self
-            .entries
-            .iter()
-            .filter(|e| e.status == DomainStatus::Managed)
-            .count();
-        let summary = if let Some(e) = &self.error {
-            format!("✗ listing the projects failed: {e}")
-        } else if self.loading && self.entries.is_empty() {
-            "⟳ listing every project's domains…".into()
-        } else {
-            format!(
-                "{managed} managed, {} waiting · pending re-checked after {}, doubling to {}; \
-                 managed every {}",
-                self.entries.len() - managed,
-                compact_duration(PENDING_FIRST),
-                compact_duration(PENDING_CAP),
-                compact_duration(MANAGED_EVERY)
-            )
-        };
-        let mut head_text = vec![Line::styled(summary, theme.dim)];
-        head_text.extend(
-            self.project_errors
-                .iter()
-                .take(3)
-                .map(|e| Line::styled(format!("✗ {e}"), theme.error)),
-        );
-        frame.render_widget(Paragraph::new(head_text), head);
+        self.draw_head(frame, head, theme);
         self.page = table.height.saturating_sub(1).max(1) as usize;
         if !self.loading && self.entries.is_empty() && self.error.is_none() {
             frame.render_widget(
@@ -635,56 +670,7 @@ impl View for WatcherView {
             );
             return;
         }
-        let now = Instant::now();
-        let (entries, rows) = (&self.entries, &self.rows);
-        crate::widgets::table::draw_rows(
-            frame,
-            table,
-            &mut self.cursor,
-            rows.len(),
-            &[
-                "PROJECT",
-                "DOMAIN",
-                "STATUS",
-                "VERDICT",
-                "RESOLVERS",
-                "NEXT",
-            ],
-            &[
-                Constraint::Length(12),
-                Constraint::Fill(1),
-                Constraint::Length(21),
-                Constraint::Length(16),
-                Constraint::Length(9),
-                Constraint::Length(9),
-            ],
-            |i| {
-                let e = &entries[rows[i]];
-                Row::new(vec![
-                    Cell::from(e.project_name.clone()),
-                    Cell::from(e.domain.clone()),
-                    Cell::from(status_badge(&e.status)),
-                    Cell::from(verdict_cell(e)),
-                    Cell::from(
-                        e.propagation
-                            .as_ref()
-                            .map(|p| format!("{}/{}", p.seeing, p.total))
-                            .unwrap_or_default(),
-                    ),
-                    Cell::from(if e.checking {
-                        "checking…".to_string()
-                    } else {
-                        e.next
-                            .map(|t| {
-                                format!("in {}", compact_duration(t.saturating_duration_since(now)))
-                            })
-                            .unwrap_or_else(|| "-".into())
-                    }),
-                ])
-            },
-            theme,
-            focused,
-        );
+        self.draw_table(frame, table, theme, focused);
         self.draw_detail(frame, detail, theme);
         if let Some(f) = filter {
             frame.render_widget(Line::styled(f, theme.accent), filter_area);
@@ -758,6 +744,29 @@ impl Update for WatcherView {
             }
         }
     }
+}
+
+/// One watched domain as a table row.
+fn domain_row(e: &Watched, now: Instant) -> Row<'static> {
+    Row::new(vec![
+        Cell::from(e.project_name.clone()),
+        Cell::from(e.domain.clone()),
+        Cell::from(status_badge(&e.status)),
+        Cell::from(verdict_cell(e)),
+        Cell::from(
+            e.propagation
+                .as_ref()
+                .map(|p| format!("{}/{}", p.seeing, p.total))
+                .unwrap_or_default(),
+        ),
+        Cell::from(if e.checking {
+            "checking…".to_string()
+        } else {
+            e.next
+                .map(|t| format!("in {}", compact_duration(t.saturating_duration_since(now))))
+                .unwrap_or_else(|| "-".into())
+        }),
+    ])
 }
 
 /// The verdict column: the parent zone's verdict, flagged when the

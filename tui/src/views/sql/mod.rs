@@ -498,13 +498,28 @@ impl SqlView {
 
     fn draw_results(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
         let mut area = area;
-        let note = |frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>| {
-            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
-        };
+        if let Some(lines) = self.connection_lines(theme) {
+            return note(frame, area, lines);
+        }
+        if let Some(lines) = self.error_lines(theme) {
+            // Long messages wrap: count the rows they take, plus a blank.
+            let width = usize::from(area.width.max(1));
+            let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+            let height = (rows as u16 + 1).min(area.height);
+            let [banner, rest] =
+                Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+            note(frame, banner, lines);
+            area = rest;
+        }
+        self.draw_shown(frame, area, theme);
+    }
+
+    /// What to show instead of results while the session is not ready.
+    fn connection_lines(&self, theme: &Theme) -> Option<Vec<Line<'static>>> {
         match &self.conn {
             Conn::Idle | Conn::Connecting => {
                 let text = format!("⟳ connecting to {}…", self.name);
-                return note(frame, area, vec![Line::styled(text, theme.dim)]);
+                Some(vec![Line::styled(text, theme.dim)])
             }
             Conn::Failed(e) => {
                 let mut lines = vec![Line::styled(
@@ -515,43 +530,43 @@ impl SqlView {
                     lines.push(Line::raw(format!("  fix: {fix}")));
                 }
                 lines.push(Line::styled("  press esc, then r to try again", theme.dim));
-                return note(frame, area, lines);
+                Some(lines)
             }
-            Conn::Ready { .. } => {}
+            Conn::Ready { .. } => None,
         }
-        if let Some(e) = &self.error {
-            let mut lines = vec![Line::styled(
-                match &e.code {
-                    Some(code) => format!("✗ {code}: {}", e.message),
-                    None => format!("✗ {}", e.message),
-                },
-                theme.error,
-            )];
+    }
+
+    /// The banner of the last statement's error, if it failed.
+    fn error_lines(&self, theme: &Theme) -> Option<Vec<Line<'static>>> {
+        let e = self.error.as_ref()?;
+        let mut lines = vec![Line::styled(
+            match &e.code {
+                Some(code) => format!("✗ {code}: {}", e.message),
+                None => format!("✗ {}", e.message),
+            },
+            theme.error,
+        )];
+        lines.push(Line::styled(
+            format!("  in: {}", short(&e.sql, 200)),
+            theme.dim,
+        ));
+        if e.stream_lost {
             lines.push(Line::styled(
-                format!("  in: {}", short(&e.sql, 200)),
+                "  the SQL session was reset: an open transaction was rolled back",
+                theme.warn,
+            ));
+        }
+        if !matches!(self.shown, Shown::Nothing) {
+            lines.push(Line::styled(
+                "  (the previous result is kept below)",
                 theme.dim,
             ));
-            if e.stream_lost {
-                lines.push(Line::styled(
-                    "  the SQL session was reset: an open transaction was rolled back",
-                    theme.warn,
-                ));
-            }
-            if !matches!(self.shown, Shown::Nothing) {
-                lines.push(Line::styled(
-                    "  (the previous result is kept below)",
-                    theme.dim,
-                ));
-            }
-            // Long messages wrap: count the rows they take, plus a blank.
-            let width = usize::from(area.width.max(1));
-            let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
-            let height = (rows as u16 + 1).min(area.height);
-            let [banner, rest] =
-                Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
-            note(frame, banner, lines);
-            area = rest;
         }
+        Some(lines)
+    }
+
+    /// The result (or the hint that there is none yet) below the banner.
+    fn draw_shown(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
         match &mut self.shown {
             Shown::Nothing => {
                 if self.error.is_none() {
@@ -638,6 +653,11 @@ impl SqlView {
         }
         frame.render_widget(Paragraph::new(lines), inner);
     }
+}
+
+/// A note in the results pane, wrapped.
+fn note(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>) {
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
 
 /// A statement on one line, cut to `max` characters.
