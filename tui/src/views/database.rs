@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Remote, Update, View, hint, write_hint};
+use super::{Hint, ListUi, Remote, Update, View, hint, interaction_in, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -64,7 +64,7 @@ impl DatabaseView {
             database: database.to_string(),
             data: Remote::default(),
             internals: Remote::default(),
-            ui: ListUi::default(),
+            ui: ListUi::without_filter(),
         }
     }
 
@@ -175,18 +175,7 @@ impl View for DatabaseView {
         self.name().to_string()
     }
 
-    fn interaction(&self) -> Option<&dyn Interaction> {
-        Some(&self.ui)
-    }
-
-    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
-        Some(&mut self.ui)
-    }
-
-    /// Nothing to filter here.
-    fn filter(&mut self) -> bool {
-        false
-    }
+    interaction_in!(ui);
 
     fn hints(&self) -> Vec<Hint> {
         if let Some(h) = self.ui.hints() {

@@ -15,7 +15,7 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Update, View, hint, write_hint};
+use super::{Hint, ListUi, Update, View, hint, interaction_in, write_hint};
 use crate::context::Ctx;
 use crate::notice::Level;
 use crate::theme::Theme;
@@ -93,7 +93,7 @@ impl DeployWatchView {
             upload: None,
             history: Vec::new(),
             log: VecDeque::new(),
-            ui: ListUi::default(),
+            ui: ListUi::without_filter(),
         };
         view.configure();
         view
@@ -338,18 +338,7 @@ impl View for DeployWatchView {
         "watch mode".into()
     }
 
-    fn interaction(&self) -> Option<&dyn Interaction> {
-        Some(&self.ui)
-    }
-
-    fn interaction_mut(&mut self) -> Option<&mut dyn Interaction> {
-        Some(&mut self.ui)
-    }
-
-    /// Nothing to filter here.
-    fn filter(&mut self) -> bool {
-        false
-    }
+    interaction_in!(ui);
 
     fn fullscreen(&self) -> bool {
         true

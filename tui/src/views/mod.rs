@@ -137,6 +137,8 @@ impl<T> Remote<T> {
 pub struct ListUi<I> {
     pub cursor: Picker,
     pub modal: Option<Modal<I>>,
+    /// `/` filters (views that show no list have nothing to filter).
+    filterable: bool,
 }
 
 impl<I> Default for ListUi<I> {
@@ -144,9 +146,35 @@ impl<I> Default for ListUi<I> {
         Self {
             cursor: Picker::default(),
             modal: None,
+            filterable: true,
         }
     }
 }
+
+impl<I> ListUi<I> {
+    /// Dialogs only: `/` has nothing to filter.
+    pub fn without_filter() -> Self {
+        Self {
+            filterable: false,
+            ..Self::default()
+        }
+    }
+}
+
+/// The [`View::interaction`] pair of a view that keeps its [`ListUi`] in
+/// the field `$ui`.
+macro_rules! interaction_in {
+    ($ui:ident) => {
+        fn interaction(&self) -> Option<&dyn $crate::views::Interaction> {
+            Some(&self.$ui)
+        }
+
+        fn interaction_mut(&mut self) -> Option<&mut dyn $crate::views::Interaction> {
+            Some(&mut self.$ui)
+        }
+    };
+}
+pub(crate) use interaction_in;
 
 impl<I: Clone> ListUi<I> {
     /// Indices of the `items` the `/` filter keeps, matched on `text`.
@@ -174,7 +202,8 @@ impl<I: Clone> ListUi<I> {
 /// [`ListUi`] as the trait's defaults see it (whatever the intent type).
 pub trait Interaction {
     fn captures_keys(&self) -> bool;
-    fn start_filter(&mut self);
+    /// Starts a `/` filter; false when there is nothing to filter.
+    fn start_filter(&mut self) -> bool;
     fn paste(&mut self, text: &str) -> bool;
     fn draw_dialog(&self, frame: &mut Frame<'_>, theme: &Theme);
 }
@@ -184,8 +213,11 @@ impl<I: Clone> Interaction for ListUi<I> {
         self.modal.is_some() || self.cursor.filtering
     }
 
-    fn start_filter(&mut self) {
-        self.cursor.start_filter();
+    fn start_filter(&mut self) -> bool {
+        if self.filterable {
+            self.cursor.start_filter();
+        }
+        self.filterable
     }
 
     fn paste(&mut self, text: &str) -> bool {
@@ -251,13 +283,7 @@ pub trait View {
     }
     /// `/`: start filtering the view's list (false if it has none).
     fn filter(&mut self) -> bool {
-        match self.interaction_mut() {
-            Some(i) => {
-                i.start_filter();
-                true
-            }
-            None => false,
-        }
+        self.interaction_mut().is_some_and(|i| i.start_filter())
     }
     /// `y`: what to copy from the selection (label, text).
     fn copy(&self) -> Option<(String, String)> {

@@ -369,8 +369,8 @@ impl<R: Resource> Interaction for List<R> {
         self.ui.captures_keys()
     }
 
-    fn start_filter(&mut self) {
-        self.ui.start_filter();
+    fn start_filter(&mut self) -> bool {
+        self.ui.start_filter()
     }
 
     fn paste(&mut self, text: &str) -> bool {
