@@ -55,6 +55,9 @@ pub struct DatabaseView {
     data: Remote<Database>,
     internals: Remote<Internals>,
     ui: ListUi<Intent>,
+    /// A delete was sent: a reload that finds the database gone is its
+    /// answer arriving first, not an error.
+    deleting: bool,
 }
 
 impl DatabaseView {
@@ -65,6 +68,7 @@ impl DatabaseView {
             data: Remote::default(),
             internals: Remote::default(),
             ui: ListUi::without_filter(),
+            deleting: false,
         }
     }
 
@@ -157,6 +161,7 @@ impl DatabaseView {
                 )
             }
             Intent::Delete => {
+                self.deleting = true;
                 cx.spawn(async move { Msg::Deleted(client.database_admin(&db).delete().await) })
             }
         }
@@ -342,6 +347,7 @@ impl Update for DatabaseView {
 
     fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
+            Msg::Loaded(Err(e)) if self.deleting && e.is_not_found() => {}
             Msg::Loaded(result) => {
                 if let Err(e) = &result {
                     cx.fail("Loading the database", e);
@@ -387,7 +393,50 @@ impl Update for DatabaseView {
                 cx.toast(Level::Success, format!("deleted {}", self.name()));
                 cx.reload(NodeKey::Databases(self.project.clone()));
             }
-            Msg::Deleted(Err(e)) => cx.fail("Deleting the database", &e),
+            Msg::Deleted(Err(e)) => {
+                self.deleting = false;
+                cx.fail("Deleting the database", &e);
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use comwit_client::Problem;
+
+    use super::*;
+    use crate::context::Effect;
+    use crate::views::dns_shared::test_session;
+
+    fn gone() -> Error {
+        Error::Api {
+            route: "GET /v1/projects/p/databases/db_1".into(),
+            status: 404,
+            problem: Box::new(Problem::default()),
+            hint: None,
+        }
+    }
+
+    fn dialogs(effects: &[Effect]) -> usize {
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Notice(_)))
+            .count()
+    }
+
+    #[tokio::test]
+    async fn a_reload_that_finds_the_database_deleted_from_here_is_no_error() {
+        let session = test_session();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut cx = Ctx::new(&session, NodeKey::Root, &tx);
+        let mut view = DatabaseView::new("p", "db_1");
+        view.update(Msg::Loaded(Err(gone())), &mut cx);
+        assert_eq!(dialogs(&cx.effects), 1, "gone while nobody deleted it");
+
+        let mut cx = Ctx::new(&session, NodeKey::Root, &tx);
+        view.run(Intent::Delete, &mut cx);
+        view.update(Msg::Loaded(Err(gone())), &mut cx);
+        assert_eq!(dialogs(&cx.effects), 0, "the delete's answer is on its way");
     }
 }
