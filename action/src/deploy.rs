@@ -390,16 +390,7 @@ fn dry_run(package: &Package, inputs: &Inputs) -> Result<Artifact, Failure> {
                 .as_deref()
                 .or(inputs.app.as_deref())
                 .unwrap_or("site");
-            let safe: String = name
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
+            let safe = comwit_client::places::safe_file_stem(name);
             let dest = dir.join(format!("{safe}.tar.zst"));
             let summary =
                 package::pack_to_file(root, &dest, &PackOptions::new()).map_err(package_failure)?;

@@ -87,6 +87,22 @@ pub fn expand_home_in(typed: &str, env: &dyn Env, platform: Platform) -> PathBuf
     }
 }
 
+/// A file name made from `name` (an app or database name, an id),
+/// whatever characters it holds: anything but ASCII letters, digits, `-`
+/// and `_` becomes `_`, so it can neither leave the directory nor clash
+/// with the platform's path rules.
+pub fn safe_file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 fn xdg_or_home(
     env: &dyn Env,
     platform: Platform,
@@ -108,6 +124,13 @@ fn xdg_or_home(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn file_stems_keep_only_safe_characters() {
+        assert_eq!(safe_file_stem("web-1_a"), "web-1_a");
+        assert_eq!(safe_file_stem("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(safe_file_stem(r"db:名\x"), "db___x");
+    }
     use super::*;
 
     fn env(vars: &'static [(&'static str, &'static str)]) -> impl Env {

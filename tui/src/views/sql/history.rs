@@ -94,17 +94,10 @@ impl History {
 
 /// A file name from a database id, whatever characters the id holds.
 fn file_name(database_id: &str) -> String {
-    let safe: String = database_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{safe}.jsonl")
+    format!(
+        "{}.jsonl",
+        comwit_client::places::safe_file_stem(database_id)
+    )
 }
 
 /// The history file of one database. Its reads and writes block.
