@@ -9,7 +9,10 @@
 //! tree in the page cache. "The limit" is the zstd CLI at the same level with
 //! one worker per core, reading the uncompressed tar from tmpfs and writing a
 //! file beside ours; the zstd crate compressing the same tar from a buffer
-//! into nothing is printed too, for reference. Peak memory is measured in a
+//! into nothing is printed too, for reference. So is a floor: the CPU of
+//! that in-memory compression, of reading every file once and of hashing an
+//! archive-sized buffer, spread over the cores as well as the CLI spreads
+//! its own work; what we take beyond it is the pipeline's overhead. Peak memory is measured in a
 //! child process (this binary re-executed), so generating the tree does not
 //! count towards it.
 //!
@@ -23,6 +26,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use comwit_client::package::{COMPRESSION_LEVEL, PackOptions, pack_to_file, pack_to_writer};
+use sha2::{Digest, Sha256};
 
 #[path = "support/tree.rs"]
 mod tree;
@@ -87,6 +91,8 @@ fn main() {
     let tar_file = work.path().join("tar.tar.zst");
     let limit_file = work.path().join("limit.tar.zst");
     let mut lib_size = 0;
+    // The hash floor covers as many bytes as the archive will have.
+    let archive_estimate = in_memory.len() * 29 / 100;
     let mut tasks: Vec<(String, Box<dyn FnMut() + '_>)> = vec![
         (
             "ours  pack_to_file".to_owned(),
@@ -140,16 +146,28 @@ fn main() {
                 lib_size = counter.0;
             }),
         ),
+        (
+            "floor: walk and read every file (one thread)".to_owned(),
+            Box::new(|| warm(&tree)),
+        ),
+        (
+            "floor: SHA-256 of an archive-sized buffer".to_owned(),
+            Box::new(|| {
+                std::hint::black_box(Sha256::digest(&in_memory[..archive_estimate]));
+            }),
+        ),
     ];
     // Rounds interleave the contenders, so a burst of load from elsewhere on
     // the machine hits all of them alike. A contender's previous output is
     // deleted first (untimed): replacing a large file that is still being
     // written back costs tens of milliseconds on ext4, whoever does it.
-    let outputs: [Option<&Path>; 5] = [
+    let outputs: [Option<&Path>; 7] = [
         Some(&ours_file),
         None,
         Some(&tar_file),
         Some(&limit_file),
+        None,
+        None,
         None,
     ];
     let labels: Vec<String> = tasks.iter().map(|(label, _)| label.clone()).collect();
@@ -170,6 +188,8 @@ fn main() {
         file_size(&tar_file),
         file_size(&limit_file),
         lib_size,
+        shape.bytes,
+        archive_estimate as u64,
     ];
     for ((label, runs), size) in labels.iter().zip(&runs).zip(sizes) {
         report(label, runs, size, shape.bytes);
@@ -210,6 +230,7 @@ fn main() {
     let tar_zstd = median_wall(&runs[2]);
     let cli = median_wall(&runs[3]);
     let lib = median_wall(&runs[4]);
+    print_floor(&runs, cli, cores);
     println!(
         "limit used below: the zstd CLI (same output path as ours); the crate on an in-memory buffer writes no file and is shown for reference"
     );
@@ -230,6 +251,29 @@ fn main() {
         sizes[0] as f64 / sizes[2] as f64,
         ratio(ours, cli),
         peak_full
+    );
+}
+
+/// The least wall time any packer of this tree could take here: the CPU of
+/// compressing (the crate, in memory), reading every file and hashing the
+/// output, spread over the cores as well as the zstd CLI spreads its own
+/// work. What our packer takes beyond it is overhead of ours.
+fn print_floor(runs: &[Vec<Run>], cli: Duration, cores: usize) {
+    let cpu = |i: usize| median_cpu(&runs[i]);
+    let floor_cpu = cpu(4) + cpu(5) + cpu(6);
+    let cli_use = (cpu(3) / cli.as_secs_f64()).min(cores as f64);
+    let floor_wall = floor_cpu / cli_use;
+    println!(
+        "floor: CPU {:.3} s (compress {:.3} + read {:.3} + hash {:.3}) over {:.2} cores (the limit's use of them) = {:.3} s wall, {:.3}x the limit; ours uses {:.3} s CPU, {:.3}x the floor",
+        floor_cpu,
+        cpu(4),
+        cpu(5),
+        cpu(6),
+        cli_use,
+        floor_wall,
+        floor_wall / cli.as_secs_f64(),
+        cpu(0),
+        median_wall(&runs[0]).as_secs_f64() / floor_wall,
     );
 }
 
@@ -318,6 +362,12 @@ fn median_wall(runs: &[Run]) -> Duration {
     walls[walls.len() / 2]
 }
 
+fn median_cpu(runs: &[Run]) -> f64 {
+    let mut cpus: Vec<f64> = runs.iter().map(|r| r.cpu).collect();
+    cpus.sort_by(f64::total_cmp);
+    cpus[cpus.len() / 2]
+}
+
 fn best_wall(runs: &[Run]) -> Duration {
     runs.iter().map(|r| r.wall).min().unwrap_or_default()
 }
@@ -335,15 +385,13 @@ fn report(label: &str, runs: &[Run], size: u64, input: u64) {
         .iter()
         .map(|r| format!("{:.3}", r.wall.as_secs_f64()))
         .collect();
-    let mut cpus: Vec<f64> = runs.iter().map(|r| r.cpu).collect();
-    cpus.sort_by(f64::total_cmp);
     let median = median_wall(runs);
     println!(
         "{label}: median {:.3} s, best {:.3} s (runs {}), median CPU {:.2} s, {:.0} MB/s, size {} ({:.3}x)",
         median.as_secs_f64(),
         best_wall(runs).as_secs_f64(),
         walls.join(" "),
-        cpus[cpus.len() / 2],
+        median_cpu(runs),
         mb(input) / median.as_secs_f64(),
         size,
         input as f64 / size as f64
