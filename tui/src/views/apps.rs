@@ -12,9 +12,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph};
 
-use super::resource::{Column, KeyAction, List, Resource};
+use super::resource::{Column, Detail, KeyAction, List, Resource};
 use crate::context::Ctx;
-use crate::keymap::Binding;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
 use crate::widgets::age::ago;
@@ -90,24 +89,8 @@ impl Resource for Apps {
         ("created", Constraint::Length(9)),
     ];
     const DETAIL: u16 = 1;
-    const ACTIONS: &'static [KeyAction<Self>] = &[KeyAction {
-        keys: &[Binding::key(ratatui::crossterm::event::KeyCode::Enter)],
-        write: false,
-        hint: |_, list| list.selected().map(|_| "open"),
-        run: |apps, list, cx| {
-            if let Some(row) = list.selected() {
-                let project = apps.project.clone();
-                cx.goto(vec![
-                    NodeKey::Project(project.clone()),
-                    NodeKey::Apps(project.clone()),
-                    NodeKey::App {
-                        project,
-                        app: row.app.app_id.clone(),
-                    },
-                ]);
-            }
-        },
-    }];
+    /// Enter opens the app ([`Resource::detail`]); nothing else here.
+    const ACTIONS: &'static [KeyAction<Self>] = &[];
 
     fn title(&self) -> String {
         "apps".into()
@@ -115,6 +98,19 @@ impl Resource for Apps {
 
     fn empty(&self) -> &'static str {
         "no apps in this project yet"
+    }
+
+    /// The app's own view (its builds), as the tree shows it.
+    fn detail(&self, row: &AppRow) -> Detail {
+        let project = self.project.clone();
+        Detail::Goto(vec![
+            NodeKey::Project(project.clone()),
+            NodeKey::Apps(project.clone()),
+            NodeKey::App {
+                project,
+                app: row.app.app_id.clone(),
+            },
+        ])
     }
 
     fn cells(&self, row: &AppRow, _theme: &Theme) -> Vec<Cell<'static>> {

@@ -16,7 +16,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Gauge};
 
 use super::detail::panel;
-use super::resource::{Column, KeyAction, List, Resource};
+use super::resource::{Column, Detail, KeyAction, List, Resource, reported};
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::{Level, Notice};
@@ -308,6 +308,36 @@ impl Resource for Builds {
 
     fn empty(&self) -> &'static str {
         "no builds yet: press d to deploy a directory"
+    }
+
+    fn detail(&self, b: &Build) -> Detail {
+        let state = if b.active {
+            "active (serving)"
+        } else {
+            "not active (b rolls back to it)"
+        };
+        // An empty list is an answer (bound to none); only absent fields
+        // are unreported.
+        let hosts = if b.hosts.is_empty() {
+            "none".to_string()
+        } else {
+            b.hosts.join(", ")
+        };
+        Detail::Facts {
+            title: format!("build {}", b.build_id),
+            facts: vec![
+                ("build", b.build_id.clone()),
+                ("app", self.name().to_string()),
+                ("state", state.into()),
+                ("created", reported(b.created_at.as_deref())),
+                ("size", reported(b.size_bytes.map(bytes))),
+                ("files", reported(b.file_count)),
+                ("sha256", reported(b.sha256.as_deref())),
+                ("hosts", hosts),
+                ("env ref", reported(b.env_ref.as_deref())),
+                ("max concurrent", reported(b.max_concurrent_requests)),
+            ],
+        }
     }
 
     fn facts(&self, _list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {

@@ -24,6 +24,17 @@ use crate::widgets::modal::{Modal, Outcome};
 /// The platform's default protected tenants (PLATFORM_API_PROTECTED_TENANTS).
 const DEFAULT_PROTECTED: [&str; 2] = ["louhi-app", "comwit-db-synthetic"];
 
+/// The status the platform gives a paused database (the sandbox's
+/// `suspend` answer; `resume` gives `running`).
+const SUSPENDED: &str = "suspended";
+
+/// Whether the SQL console can work on `d`, from the list alone: a
+/// protected tenant refuses query tokens (and rotation, so no database
+/// token can be had either), and a suspended database refuses SQL.
+pub fn sql_allowed(d: &Database) -> bool {
+    !DEFAULT_PROTECTED.contains(&d.name.as_str()) && d.status.as_deref() != Some(SUSPENDED)
+}
+
 #[derive(Clone)]
 enum Intent {
     Rotate,
@@ -58,6 +69,9 @@ pub struct DatabaseView {
     /// A delete was sent: a reload that finds the database gone is its
     /// answer arriving first, not an error.
     deleting: bool,
+    /// The session holds an operator token (the keys of the operator
+    /// routes are offered only then).
+    operator: bool,
 }
 
 impl DatabaseView {
@@ -69,6 +83,40 @@ impl DatabaseView {
             internals: Remote::default(),
             ui: ListUi::without_filter(),
             deleting: false,
+            operator: false,
+        }
+    }
+
+    /// Paused: SQL is refused and only resume applies.
+    fn suspended(&self) -> bool {
+        let internal = self
+            .internals
+            .data
+            .as_ref()
+            .and_then(|i| i.status.as_ref())
+            .and_then(|s| s.status.as_deref());
+        let listed = self.data.data.as_ref().and_then(|d| d.status.as_deref());
+        internal.or(listed) == Some(SUSPENDED)
+    }
+
+    /// Why the SQL console cannot work here, if it cannot.
+    fn sql_refused(&self) -> Option<String> {
+        if self.protected().is_some() {
+            Some("no SQL console: a protected tenant refuses query tokens".into())
+        } else if self.suspended() {
+            Some("no SQL console while suspended: the database refuses SQL until resumed".into())
+        } else {
+            None
+        }
+    }
+
+    fn open_sql(&self, cx: &mut Ctx<'_>) {
+        match self.sql_refused() {
+            Some(why) => cx.toast(Level::Warning, why),
+            None => cx.open(NodeKey::Sql {
+                project: self.project.clone(),
+                database: self.database.clone(),
+            }),
         }
     }
 
@@ -186,14 +234,18 @@ impl View for DatabaseView {
         if let Some(h) = self.ui.hints() {
             return h;
         }
-        let mut h = vec![hint("s", "SQL console")];
-        if self.data.data.is_some() && self.protected().is_none() {
-            h.extend([
-                write_hint("R", "rotate token"),
-                write_hint("S", "suspend"),
-                write_hint("U", "resume"),
-                write_hint("D", "delete"),
-            ]);
+        let mut h = Vec::new();
+        if self.data.data.is_some() && self.sql_refused().is_none() {
+            h.push(hint("s/enter", "SQL console"));
+        }
+        if self.operator && self.data.data.is_some() && self.protected().is_none() {
+            h.push(write_hint("R", "rotate token"));
+            h.push(if self.suspended() {
+                write_hint("U", "resume")
+            } else {
+                write_hint("S", "suspend")
+            });
+            h.push(write_hint("D", "delete"));
         }
         h
     }
@@ -212,13 +264,10 @@ impl View for DatabaseView {
             return true;
         }
         match key.code {
-            KeyCode::Char('s') | KeyCode::Enter => cx.open(NodeKey::Sql {
-                project: self.project.clone(),
-                database: self.database.clone(),
-            }),
+            KeyCode::Char('s') | KeyCode::Enter => self.open_sql(cx),
             KeyCode::Char('R') => self.operator_action(Intent::Rotate, cx),
-            KeyCode::Char('S') => self.operator_action(Intent::Suspend, cx),
-            KeyCode::Char('U') => self.operator_action(Intent::Resume, cx),
+            KeyCode::Char('S') if !self.suspended() => self.operator_action(Intent::Suspend, cx),
+            KeyCode::Char('U') if self.suspended() => self.operator_action(Intent::Resume, cx),
             KeyCode::Char('D') => self.operator_action(Intent::Delete, cx),
             _ => return false,
         }
@@ -226,6 +275,7 @@ impl View for DatabaseView {
     }
 
     fn refresh(&mut self, cx: &mut Ctx<'_>) {
+        self.operator = cx.session.is_operator();
         self.data.start();
         let (client, project, db) = (
             cx.client().clone(),
@@ -290,6 +340,9 @@ impl View for DatabaseView {
         if let Some(why) = self.protected() {
             lines.push(Line::raw(""));
             lines.push(Line::styled(format!("🔒 {why}"), theme.locked));
+        } else if let Some(why) = self.sql_refused() {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(format!("⏸ {why}"), theme.warn));
         }
         lines.push(Line::raw(""));
         match (&self.internals.data, self.internals.status()) {

@@ -7,7 +7,8 @@ use comwit_client::{Client, Error};
 use ratatui::layout::Constraint;
 use ratatui::widgets::Cell;
 
-use super::resource::{Column, KeyAction, List, Resource};
+use super::database::sql_allowed;
+use super::resource::{Column, Detail, KeyAction, List, Resource};
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::{Level, Notice};
@@ -69,7 +70,11 @@ impl Resource for Databases {
         KeyAction {
             keys: &[Binding::plain('s')],
             write: false,
-            hint: |_, list| list.selected().map(|_| "SQL console"),
+            hint: |_, list| {
+                list.selected()
+                    .filter(|d| sql_allowed(d))
+                    .map(|_| "SQL console")
+            },
             run: |db, list, cx| {
                 if let Some(d) = list.selected() {
                     cx.open(NodeKey::Sql {
@@ -87,6 +92,19 @@ impl Resource for Databases {
 
     fn empty(&self) -> &'static str {
         "no databases: press n to create one"
+    }
+
+    /// The database's own view: its facts, and the operator's actions.
+    fn detail(&self, d: &Database) -> Detail {
+        let project = self.project.clone();
+        Detail::Goto(vec![
+            NodeKey::Project(project.clone()),
+            NodeKey::Databases(project.clone()),
+            NodeKey::Database {
+                project,
+                database: d.database_id.clone(),
+            },
+        ])
     }
 
     fn cells(&self, d: &Database, _theme: &Theme) -> Vec<Cell<'static>> {

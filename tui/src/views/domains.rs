@@ -12,7 +12,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use super::dns_shared::status_badge;
-use super::resource::{Column, KeyAction, List, Resource};
+use super::resource::{Column, Detail, KeyAction, List, Resource};
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::Level;
@@ -270,6 +270,19 @@ impl Resource for Domains {
         } else {
             "No domains yet: press n to add one."
         }
+    }
+
+    /// The domain's own view: its records, as the tree shows it.
+    fn detail(&self, d: &Domain) -> Detail {
+        let project = self.project.clone();
+        Detail::Goto(vec![
+            NodeKey::Project(project.clone()),
+            NodeKey::Domains(project.clone()),
+            NodeKey::Domain {
+                project,
+                domain: d.domain.clone(),
+            },
+        ])
     }
 
     fn facts(&self, list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {

@@ -10,7 +10,7 @@ use ratatui::layout::Constraint;
 use ratatui::text::Line;
 use ratatui::widgets::Cell;
 
-use super::resource::{Column, KeyAction, List, Resource};
+use super::resource::{Column, Detail, KeyAction, List, Resource};
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::Level;
@@ -176,6 +176,15 @@ fn masked(env: &Env, v: &EnvVar) -> bool {
     credential_warning(&v.key, &v.value).is_some() && !env.revealed.contains(&v.key)
 }
 
+/// The value as the screen may show it: masked until revealed.
+fn shown_value(env: &Env, v: &EnvVar) -> String {
+    if masked(env, v) {
+        "•••••••• (v reveals)".to_string()
+    } else {
+        v.value.clone()
+    }
+}
+
 impl Resource for Env {
     type Item = EnvVar;
     type Intent = Intent;
@@ -195,7 +204,7 @@ impl Resource for Env {
             run: |_, list, _| list.open(Env::form(None)),
         },
         KeyAction {
-            keys: &[Binding::plain('e'), Binding::key(KeyCode::Enter)],
+            keys: &[Binding::plain('e')],
             write: true,
             hint: |_, list| list.selected().map(|_| "edit"),
             run: |_, list, _| {
@@ -223,10 +232,10 @@ impl Resource for Env {
         KeyAction {
             keys: &[Binding::plain('v')],
             write: false,
-            hint: |_, list| {
-                list.selected()
-                    .filter(|v| credential_warning(&v.key, &v.value).is_some())
-                    .map(|_| "reveal/hide")
+            hint: |env, list| {
+                let v = list.selected()?;
+                credential_warning(&v.key, &v.value)?;
+                Some(if masked(env, v) { "reveal" } else { "hide" })
             },
             run: |env, list, _| {
                 if let Some(key) = list.selected().map(|v| v.key.clone())
@@ -246,6 +255,19 @@ impl Resource for Env {
         "no variables: press n to add one"
     }
 
+    /// The value stays masked in the details until `v` reveals it.
+    fn detail(&self, v: &EnvVar) -> Detail {
+        let mut facts = vec![("key", v.key.clone()), ("value", shown_value(self, v))];
+        if let Some(why) = credential_warning(&v.key, &v.value) {
+            facts.push(("⚠", format!("{why}; stored in plain text")));
+        }
+        facts.push(("stored", "plain text, readable with app:read".into()));
+        Detail::Facts {
+            title: v.key.clone(),
+            facts,
+        }
+    }
+
     fn facts(&self, _list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {
         vec![Line::styled(
             "Plain text on the platform (no secret flag; see ?). ⚠ = looks like a credential.",
@@ -255,11 +277,7 @@ impl Resource for Env {
 
     fn cells(&self, v: &EnvVar, theme: &Theme) -> Vec<Cell<'static>> {
         let flagged = credential_warning(&v.key, &v.value).is_some();
-        let value = if masked(self, v) {
-            "•••••••• (v reveals)".to_string()
-        } else {
-            v.value.clone()
-        };
+        let value = shown_value(self, v);
         vec![
             Cell::from(if flagged { "⚠" } else { " " }).style(theme.warn),
             Cell::from(v.key.clone()),

@@ -3,13 +3,13 @@
 //! retry when it failed, and finalize.
 
 use comwit_client::models::{
-    AttachResult, DnsMode, DnsRecordToPublish, Finalized, Hostname, ManagedDnsStatus,
+    AttachResult, DnsMode, DnsRecordToPublish, Finalized, Hostname, ManagedDnsStatus, Record,
 };
 use comwit_client::{Client, Error};
 use ratatui::layout::Constraint;
 use ratatui::widgets::Cell;
 
-use super::resource::{Column, KeyAction, List, Resource};
+use super::resource::{Column, Detail, KeyAction, List, Resource, reported};
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::Level;
@@ -39,6 +39,39 @@ pub struct Hostnames {
     app: String,
     /// The last attach, repeated by the error dialog's retry.
     last_attach: Option<(String, DnsMode)>,
+    /// The records the platform wrote for this app in the project's
+    /// managed zones, or why they could not be read.
+    zone_records: Result<Vec<Record>, String>,
+}
+
+/// The status the platform gives a finalized hostname.
+const ACTIVE: &str = "active";
+
+/// The records the platform keeps for `app` in the project's managed
+/// domains (`platform_app`, owned by the app). Read only to describe the
+/// hostnames: a token without `domain:read` still gets its hostnames.
+async fn app_zone_records(client: &Client, project: &str, app: &str) -> Result<Vec<Record>, String> {
+    let domains = client.domains(project);
+    let mut found = Vec::new();
+    for d in domains.list().await.map_err(|e| e.to_string())? {
+        if !d.is_managed() {
+            continue;
+        }
+        let records = domains.records(&d.domain).list().await.map_err(|e| e.to_string())?;
+        found.extend(
+            records
+                .into_iter()
+                .filter(|r| r.is_platform_owned() && r.owner_resource_id.as_deref() == Some(app)),
+        );
+    }
+    Ok(found)
+}
+
+/// Whether `record` is one of `host`'s (the host itself or a name under
+/// it, like the `_cf-challenge` TXT).
+fn belongs_to(record: &Record, host: &str) -> bool {
+    let name = record.name.trim_end_matches('.');
+    name == host || name.ends_with(&format!(".{host}"))
 }
 
 /// Short names for the table (the attach form spells them out).
@@ -46,6 +79,14 @@ fn mode_name(mode: Option<DnsMode>) -> &'static str {
     match mode {
         Some(DnsMode::ManagedProjectDomain) => "managed",
         Some(DnsMode::ExternalRecords) | None => "external",
+    }
+}
+
+/// A mode as the platform spells it (the attach form's choices).
+fn wire_mode(mode: DnsMode) -> &'static str {
+    match mode {
+        DnsMode::ExternalRecords => MODES[0],
+        DnsMode::ManagedProjectDomain => MODES[1],
     }
 }
 
@@ -63,6 +104,31 @@ impl Hostnames {
             project: project.to_string(),
             app: app.to_string(),
             last_attach: None,
+            zone_records: Ok(Vec::new()),
+        }
+    }
+
+    /// The DNS side of a hostname, as lines of its details.
+    fn dns_facts(&self, h: &Hostname) -> Vec<(&'static str, String)> {
+        if h.dns_mode != Some(DnsMode::ManagedProjectDomain) {
+            return vec![(
+                "records",
+                "published by you at your DNS provider; p shows them".into(),
+            )];
+        }
+        match &self.zone_records {
+            Err(why) => vec![("records", format!("could not be read: {why}"))],
+            Ok(all) => {
+                let mine: Vec<String> = all
+                    .iter()
+                    .filter(|r| belongs_to(r, &h.domain))
+                    .map(|r| format!("{} {} {}", r.kind, r.name, r.values.join(", ")))
+                    .collect();
+                if mine.is_empty() {
+                    return vec![("records", "none in the project's managed zones".into())];
+                }
+                mine.into_iter().map(|line| ("record", line)).collect()
+            }
         }
     }
 
@@ -169,6 +235,11 @@ fn dns_failed(h: &Hostname) -> bool {
     h.managed_dns_status == Some(ManagedDnsStatus::Failed)
 }
 
+/// Finalized already: finalize has nothing left to do.
+fn is_active(h: &Hostname) -> bool {
+    h.status.as_deref() == Some(ACTIVE)
+}
+
 impl Resource for Hostnames {
     type Item = Hostname;
     type Intent = Intent;
@@ -223,7 +294,11 @@ impl Resource for Hostnames {
         KeyAction {
             keys: &[Binding::plain('f')],
             write: true,
-            hint: |_, list| list.selected().map(|_| "finalize"),
+            hint: |_, list| {
+                list.selected()
+                    .filter(|h| !is_active(h))
+                    .map(|_| "finalize")
+            },
             run: |_, list, _| {
                 let Some(domain) = list.selected().map(|h| h.domain.clone()) else {
                     return;
@@ -247,6 +322,26 @@ impl Resource for Hostnames {
         "no hostnames: press a to attach one"
     }
 
+    fn detail(&self, h: &Hostname) -> Detail {
+        let dns = match &h.managed_dns_status {
+            Some(s) if dns_failed(h) => format!("{s}: t retries the same attach"),
+            Some(s) => s.to_string(),
+            None => "– (external records: not managed by the platform)".into(),
+        };
+        let mut facts = vec![
+            ("hostname", h.domain.clone()),
+            ("dns mode", reported(h.dns_mode.map(wire_mode))),
+            ("status", reported(h.status.as_deref())),
+            ("managed dns", dns),
+            ("attached", reported(h.created_at.as_deref())),
+        ];
+        facts.extend(self.dns_facts(h));
+        Detail::Facts {
+            title: h.domain.clone(),
+            facts,
+        }
+    }
+
     fn cells(&self, h: &Hostname, theme: &Theme) -> Vec<Cell<'static>> {
         let (dns, dns_style) = match &h.managed_dns_status {
             Some(s @ ManagedDnsStatus::Failed) => (format!("{s} (t)"), theme.error),
@@ -266,18 +361,25 @@ impl Resource for Hostnames {
         h.domain.clone()
     }
 
-    type Loaded = Vec<Hostname>;
+    /// The hostnames, and the records the platform wrote for them.
+    type Loaded = (Vec<Hostname>, Result<Vec<Record>, String>);
 
-    fn load(
-        &self,
-        client: Client,
-    ) -> impl Future<Output = Result<Vec<Hostname>, Error>> + Send + 'static {
+    fn load(&self, client: Client) -> impl Future<Output = Result<Self::Loaded, Error>> + Send + 'static {
         let (project, app) = (self.project.clone(), self.app.clone());
-        async move { client.apps(&project).app(&app).hostnames().await }
+        async move {
+            let hosts = client.apps(&project).app(&app).hostnames().await?;
+            let records = if hosts.iter().any(|h| h.dns_mode == Some(DnsMode::ManagedProjectDomain)) {
+                app_zone_records(&client, &project, &app).await
+            } else {
+                Ok(Vec::new())
+            };
+            Ok((hosts, records))
+        }
     }
 
-    fn accept(&mut self, list: Vec<Hostname>) -> Vec<Hostname> {
-        list
+    fn accept(&mut self, (hosts, records): Self::Loaded) -> Vec<Hostname> {
+        self.zone_records = records;
+        hosts
     }
 
     fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {

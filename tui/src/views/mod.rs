@@ -293,6 +293,11 @@ pub trait View {
     fn fullscreen(&self) -> bool {
         false
     }
+    /// Where the view stands below its place in the tree, for the
+    /// breadcrumbs (the row whose details are open).
+    fn crumbs(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A view's background results, typed: what its spawned work returns

@@ -19,7 +19,7 @@ use ratatui::widgets::{Cell, Paragraph, Wrap};
 
 use super::checks::{self, DEFAULT_TTL, Draft, TYPES};
 use super::dns_shared::status_badge;
-use super::resource::{Column, KeyAction, List, Resource};
+use super::resource::{Column, Detail, KeyAction, List, Resource, reported};
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::{Level, Notice};
@@ -64,6 +64,13 @@ pub struct Records {
 
 const LOCKED_PENDING: &str = "disabled: domain not delegated yet";
 const LOCKED_PLATFORM: &str = "locked: platform_app record";
+/// What removes a record the platform wrote for an app hostname. The
+/// contract has attach and finalize for hostnames but no call to detach
+/// one, so the only ways are the two it documents: deleting the app
+/// (its cleanup covers hostnames and their records) or the domain (which
+/// deletes every record in its zone).
+const PLATFORM_RECORD_LIFETIME: &str = "It is removed when that app is deleted or when this \
+    domain is deleted; the platform offers no way to detach a single hostname.";
 
 impl Records {
     pub fn new(project: String, zone: String, status: Option<DomainStatus>) -> Self {
@@ -123,9 +130,10 @@ impl Records {
             Level::Warning,
             format!(
                 "🔒 {} is managed by the platform for {} (platform_app): it can't be edited or \
-                 deleted here; change or detach that app's hostname instead",
+                 deleted here. {}",
                 self.label(r),
-                self.owner_app(r)
+                self.owner_app(r),
+                PLATFORM_RECORD_LIFETIME
             ),
         );
         true
@@ -425,6 +433,29 @@ impl Resource for Records {
 
     fn empty(&self) -> &'static str {
         "No records yet."
+    }
+
+    fn detail(&self, r: &Record) -> Detail {
+        let mut facts = vec![
+            ("name", r.name.clone()),
+            ("type", r.kind.to_string()),
+            ("ttl", reported(r.ttl)),
+            ("values", r.values.join(" · ")),
+            ("owner", owner_name(r).to_string()),
+            ("status", reported(r.status.as_deref())),
+        ];
+        if let Some(e) = &r.last_error {
+            facts.push(("last error", e.clone()));
+        }
+        if r.is_platform_owned() {
+            facts.push(("owned by", format!("{}'s hostname", self.owner_app(r))));
+            facts.push(("removed", PLATFORM_RECORD_LIFETIME.to_string()));
+        }
+        facts.push(("id", r.id.clone()));
+        Detail::Facts {
+            title: self.label(r),
+            facts,
+        }
     }
 
     fn facts(&self, list: &List<Self>, theme: &Theme) -> Vec<Line<'static>> {

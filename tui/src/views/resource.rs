@@ -10,6 +10,10 @@
 //! text, how to load, and one list of [`KeyAction`]s from which both the
 //! key bar and the key dispatch are made, so a hint cannot drift from the
 //! key it names.
+//!
+//! Enter on a row always leads somewhere ([`Resource::detail`]): to the
+//! row's own view in the tree, or to a dialog of its facts. A resource
+//! cannot leave it out, so no list has a row that Enter ignores.
 
 use std::future::Future;
 
@@ -25,6 +29,7 @@ use super::{Hint, Interaction, ListUi, Remote, Update, View, hint};
 use crate::context::{Ctx, Reporter};
 use crate::keymap::Binding;
 use crate::theme::Theme;
+use crate::tree::NodeKey;
 use crate::widgets::list::PickerKey;
 use crate::widgets::modal::{Modal, Outcome};
 use crate::widgets::table::{self, TableSpec};
@@ -57,6 +62,41 @@ impl<R: Resource> KeyAction<R> {
 
     fn matches(&self, key: &KeyEvent) -> bool {
         self.keys.iter().any(|b| b.matches(key))
+    }
+}
+
+/// What Enter on a row opens.
+pub enum Detail {
+    /// The row's own view, where the tree shows it (an app, a database, a
+    /// domain): the path down the tree to its node.
+    Goto(Vec<NodeKey>),
+    /// A dialog of the row's facts, one (label, value) a line. A fact the
+    /// platform does not give is listed with [`NOT_REPORTED`], so a reader
+    /// knows it was not forgotten.
+    Facts {
+        title: String,
+        facts: Vec<(&'static str, String)>,
+    },
+}
+
+/// The key that opens a row's [`Detail`].
+const ENTER: Binding = Binding::key(KeyCode::Enter);
+
+/// What a detail says of a fact the platform does not report.
+pub const NOT_REPORTED: &str = "not reported by the platform";
+
+/// A fact that may be missing: its value, or [`NOT_REPORTED`].
+pub fn reported(value: Option<impl ToString>) -> String {
+    value.map_or_else(|| NOT_REPORTED.to_string(), |v| v.to_string())
+}
+
+impl Detail {
+    /// What the key bar calls Enter for this detail.
+    fn hint(&self) -> &'static str {
+        match self {
+            Detail::Goto(_) => "open",
+            Detail::Facts { .. } => "details",
+        }
     }
 }
 
@@ -107,6 +147,8 @@ pub trait Resource: Sized + 'static {
 
     /// Shown when the list is empty (says how to add one).
     fn empty(&self) -> &'static str;
+    /// What Enter opens for a row (required: no row is a dead end).
+    fn detail(&self, item: &Self::Item) -> Detail;
     /// Lines kept under the table for [`Resource::draw_detail`].
     const DETAIL: u16 = 0;
     /// The selected row in full, under the table.
@@ -160,6 +202,9 @@ pub struct List<R: Resource> {
     page: usize,
     /// Reload once the current handler returns.
     reload: bool,
+    /// The title of the open dialog when it is a row's details (the view
+    /// answers that dialog itself; the resource never sees it).
+    detail: Option<String>,
 }
 
 impl<R: Resource> Default for List<R> {
@@ -171,6 +216,7 @@ impl<R: Resource> Default for List<R> {
             ui: ListUi::default(),
             page: 10,
             reload: false,
+            detail: None,
         }
     }
 }
@@ -204,10 +250,28 @@ impl<R: Resource> List<R> {
 
     pub fn open(&mut self, dialog: Modal<R::Intent>) {
         self.ui.modal = Some(dialog);
+        self.detail = None;
     }
 
     pub fn close(&mut self) {
         self.ui.modal = None;
+        self.detail = None;
+    }
+
+    /// The title of the row details dialog, while one is open.
+    pub fn detail_open(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// Opens a dialog of a row's facts, labels aligned.
+    fn open_facts(&mut self, title: String, facts: Vec<(&'static str, String)>) {
+        let width = facts.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+        let lines = facts
+            .into_iter()
+            .map(|(label, value)| format!("{label:>width$}  {value}"))
+            .collect();
+        self.open(Modal::info(title.clone(), lines));
+        self.detail = Some(title);
     }
 
     /// Keeps an open form up with the reason its values were refused.
@@ -324,9 +388,38 @@ impl<R: Resource> ResourceView<R> {
                 write: a.write,
             })
         });
+        let enter = self.enter_detail().map(|d| Hint {
+            keys: "enter".into(),
+            what: d.hint(),
+            write: false,
+        });
         std::iter::once(hint("↑↓/jk", "move"))
             .chain(actions)
+            .chain(enter)
             .collect()
+    }
+
+    /// What Enter opens on the selected row, unless one of the
+    /// resource's own actions takes Enter there.
+    fn enter_detail(&self) -> Option<Detail> {
+        let enter = KeyEvent::new(ENTER.code, ENTER.modifiers);
+        let taken = R::ACTIONS
+            .iter()
+            .any(|a| a.matches(&enter) && (a.hint)(&self.resource, &self.list).is_some());
+        if taken {
+            return None;
+        }
+        self.list.selected().map(|item| self.resource.detail(item))
+    }
+
+    /// Enter: the row's view, or its facts.
+    fn open_detail(&mut self, cx: &mut Ctx<'_>) -> bool {
+        match self.enter_detail() {
+            Some(Detail::Goto(path)) => cx.goto(path),
+            Some(Detail::Facts { title, facts }) => self.list.open_facts(title, facts),
+            None => return false,
+        }
+        true
     }
 
     fn on_dialog_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) {
@@ -336,6 +429,8 @@ impl<R: Resource> ResourceView<R> {
         match dialog.on_key(key) {
             Outcome::Open => {}
             Outcome::Cancelled => self.list.close(),
+            Outcome::Copy(text) if self.list.detail.is_some() => cx.copy("the details", text),
+            _ if self.list.detail.is_some() => {}
             answered => self.resource.dialog(&mut self.list, answered, cx),
         }
     }
@@ -346,7 +441,7 @@ impl<R: Resource> ResourceView<R> {
             .iter()
             .find(|a| a.matches(key) && (a.hint)(&self.resource, &self.list).is_some())
         else {
-            return false;
+            return ENTER.matches(key) && self.open_detail(cx);
         };
         if !action.write || cx.may_write() {
             (action.run)(&mut self.resource, &mut self.list, cx);
@@ -466,6 +561,10 @@ impl<R: Resource> View for ResourceView<R> {
 
     fn copy(&self) -> Option<(String, String)> {
         self.list.selected().and_then(|i| self.resource.copy(i))
+    }
+
+    fn crumbs(&self) -> Vec<String> {
+        self.list.detail.iter().cloned().collect()
     }
 
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
@@ -664,7 +763,7 @@ mod tests {
                     ..Hostname::default()
                 },
             ];
-            ResourceView::loaded(hostnames::Hostnames::new("p", "web"), hosts)
+            ResourceView::loaded(hostnames::Hostnames::new("p", "web"), (hosts, Ok(Vec::new())))
         })
         .await;
         keys_agree(|| {
