@@ -131,8 +131,29 @@ impl App {
         }
     }
 
-    /// Labels from the top of the tree down to the selection.
+    /// Where the body stands, from the top: the tree's labels down to the
+    /// selection (or, for a full-width view, down to what it belongs to),
+    /// the view the body shows when the row opens another (an app shows
+    /// its builds), then the view's own place (a row's open details).
     pub fn breadcrumbs(&self) -> Vec<String> {
+        let mut crumbs = match &self.fullscreen {
+            Some(key) => self.place_crumbs(key),
+            None => {
+                let mut tree = self.tree_crumbs();
+                if let Some(NodeKey::App { .. }) = self.selected_node().map(|n| n.key) {
+                    tree.push("builds".into());
+                }
+                tree
+            }
+        };
+        if let Some(view) = self.active_view_key().and_then(|k| self.views.get(&k)) {
+            crumbs.extend(view.crumbs());
+        }
+        crumbs
+    }
+
+    /// Labels from the top of the tree down to the selection.
+    fn tree_crumbs(&self) -> Vec<String> {
         let rows = self.visible_rows();
         let at = self.tree_cursor.selected.min(rows.len().saturating_sub(1));
         let mut crumbs = Vec::new();
@@ -147,6 +168,46 @@ impl App {
         }
         crumbs.reverse();
         crumbs
+    }
+
+    /// The path of a full-width view: its project, group and owner, named
+    /// as the tree names them (the id until the tree has loaded them).
+    fn place_crumbs(&self, key: &NodeKey) -> Vec<String> {
+        let label = |key: NodeKey, id: &str| {
+            self.tree
+                .nodes()
+                .find(|n| n.key == key)
+                .map_or_else(|| id.to_string(), |n| n.label.clone())
+        };
+        let project = |p: &str| label(NodeKey::Project(p.to_string()), p);
+        match key {
+            NodeKey::Sql { project: p, database } => vec![
+                project(p),
+                "databases".into(),
+                label(
+                    NodeKey::Database {
+                        project: p.clone(),
+                        database: database.clone(),
+                    },
+                    database,
+                ),
+                "SQL console".into(),
+            ],
+            NodeKey::WatchMode { project: p, app } => vec![
+                project(p),
+                "apps".into(),
+                label(
+                    NodeKey::App {
+                        project: p.clone(),
+                        app: app.clone(),
+                    },
+                    app,
+                ),
+                "watch mode".into(),
+            ],
+            NodeKey::Watcher => vec!["delegation watcher".into()],
+            _ => self.tree_crumbs(),
+        }
     }
 
     /// The project in focus: the selection's, else the configured one,
@@ -563,7 +624,7 @@ impl App {
                         self.palette = None;
                         self.run_command(command);
                     }
-                    Err(e) => p.error = Some(e),
+                    Err(e) => p.refuse(e),
                 }
             }
             _ => {

@@ -77,6 +77,12 @@ pub fn parse(text: &str) -> Result<Command, String> {
     })
 }
 
+/// Whether `name` is a command (aliases included): given an argument,
+/// every command parses.
+fn is_command(name: &str) -> bool {
+    !name.is_empty() && parse(&format!("{name} x")).is_ok()
+}
+
 fn example(command: &str) -> &'static str {
     match command {
         "app" => "web",
@@ -311,6 +317,20 @@ pub struct Palette {
     pub error: Option<String>,
 }
 
+impl Palette {
+    /// What was typed could not be run: show why. An unknown command is
+    /// cleared so the next one starts fresh (the error names the known
+    /// ones); a known command missing its argument is kept, to finish.
+    pub fn refuse(&mut self, error: String) {
+        let name = self.input.text().split_whitespace().next().unwrap_or("");
+        if !is_command(name) {
+            self.input.set(String::new());
+            self.candidates.clear();
+        }
+        self.error = Some(error);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +342,19 @@ mod tests {
         assert_eq!(parse("quit").unwrap(), Command::Quit);
         assert!(parse("app").unwrap_err().contains(":app web"));
         assert!(parse("deploy").unwrap_err().contains(":apps"));
+    }
+
+    #[test]
+    fn an_unknown_command_is_cleared_and_a_known_one_kept() {
+        let mut p = Palette::default();
+        p.input.set("deploy web".into());
+        p.refuse(parse("deploy web").unwrap_err());
+        assert_eq!(p.input.text(), "");
+        assert!(p.error.as_deref().unwrap().contains("no command :deploy"));
+
+        p.input.set("app".into());
+        p.refuse(parse("app").unwrap_err());
+        assert_eq!(p.input.text(), "app", "kept to add the name");
     }
 
     #[test]

@@ -99,6 +99,17 @@ impl DatabaseView {
         internal.or(listed) == Some(SUSPENDED)
     }
 
+    /// The state a suspend or resume answered, kept until the reload it
+    /// starts arrives (the keys offered follow it at once).
+    fn set_status(&mut self, status: Option<String>) {
+        if let Some(d) = &mut self.data.data {
+            d.status = status.clone();
+        }
+        if let Some(s) = self.internals.data.as_mut().and_then(|i| i.status.as_mut()) {
+            s.status = status;
+        }
+    }
+
     /// Why the SQL console cannot work here, if it cannot.
     fn sql_refused(&self) -> Option<String> {
         if self.protected().is_some() {
@@ -431,6 +442,7 @@ impl Update for DatabaseView {
             }
             Msg::Rotated(Err(e)) => cx.fail("Rotating the token", &e),
             Msg::State(what, Ok(state)) => {
+                self.set_status(state.status.clone());
                 cx.toast(
                     Level::Success,
                     format!(

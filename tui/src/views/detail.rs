@@ -30,7 +30,7 @@ impl View for DetailView {
         let facts = self.node.facts.lines();
         let lines: Vec<Line<'_>> = if facts.is_empty() {
             vec![Line::raw(format!(
-                "{}: press enter to open",
+                "{}: the platform listed nothing more about it",
                 self.node.label
             ))]
         } else {

@@ -13,6 +13,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::apps::{self, AppRow};
+use super::databases::Databases;
+use super::domains::Domains;
+use super::resource::create_keys;
 use super::detail::panel;
 use super::dns_shared::status_badge;
 use super::{Remote, Update, View};
@@ -145,13 +148,59 @@ fn domain_rows(domains: &[Domain], theme: &Theme) -> Vec<(String, Span<'static>)
         .collect()
 }
 
+impl Overview {
+    /// Every section answered, and with nothing.
+    fn is_empty(&self) -> bool {
+        let none = |loaded: Option<usize>| loaded == Some(0);
+        none(self.apps.data.as_ref().map(Vec::len))
+            && none(self.databases.data.as_ref().map(Vec::len))
+            && none(self.domains.data.as_ref().map(Vec::len))
+    }
+
+    /// An empty project says so, and what can be created from here: each
+    /// group's own create keys (a group whose list creates nothing is
+    /// not offered).
+    fn empty_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let groups = [
+            ("apps", create_keys(&apps::Apps::new(&self.project))),
+            ("databases", create_keys(&Databases::new(&self.project))),
+            ("domains", create_keys(&Domains::new(self.project.clone()))),
+        ];
+        let mut lines = vec![
+            Line::raw(""),
+            Line::styled(
+                format!("{} is empty: no apps, databases or domains yet.", self.node.label),
+                theme.warn,
+            ),
+            Line::raw("Create one in its group (select the group in the tree, tab to its list):"),
+        ];
+        for (group, keys) in groups {
+            for (key, what) in keys {
+                lines.push(Line::from(vec![
+                    Span::raw(format!("  {group:<10} ")),
+                    Span::styled(format!("{key:<4}"), theme.key),
+                    Span::raw(what),
+                ]));
+            }
+        }
+        lines
+    }
+}
+
 impl View for Overview {
     fn title(&self) -> String {
         self.node.label.clone()
     }
 
+    fn crumbs(&self) -> Vec<String> {
+        vec!["overview".into()]
+    }
+
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
         let mut lines = vec![self.facts(theme)];
+        if self.is_empty() {
+            lines.extend(self.empty_lines(theme));
+        }
         lines.extend(section("apps", &self.apps, app_rows, theme));
         lines.extend(section("databases", &self.databases, database_rows, theme));
         lines.extend(section("domains", &self.domains, domain_rows, theme));

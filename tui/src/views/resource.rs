@@ -183,6 +183,18 @@ pub trait Resource: Sized + 'static {
     fn draw_below(&self, _frame: &mut Frame<'_>, _area: Rect, _theme: &Theme) {}
 }
 
+/// The keys that add something to an empty list of `resource` (its write
+/// actions offered with nothing selected), as (keys, what): how a view
+/// elsewhere can say what may be created here, from the list's own keys.
+pub fn create_keys<R: Resource>(resource: &R) -> Vec<(String, &'static str)> {
+    let empty = List::<R>::default();
+    R::ACTIONS
+        .iter()
+        .filter(|a| a.write)
+        .filter_map(|a| (a.hint)(resource, &empty).map(|what| (a.keys_label(), what)))
+        .collect()
+}
+
 /// What the list view reports to itself: its load, or the resource's own.
 pub enum Event<R: Resource> {
     Loaded(Result<R::Loaded, Error>),
