@@ -324,7 +324,7 @@ impl Palette {
     pub fn refuse(&mut self, error: String) {
         let name = self.input.text().split_whitespace().next().unwrap_or("");
         if !is_command(name) {
-            self.input.set(String::new());
+            self.input.set("");
             self.candidates.clear();
         }
         self.error = Some(error);
@@ -347,12 +347,12 @@ mod tests {
     #[test]
     fn an_unknown_command_is_cleared_and_a_known_one_kept() {
         let mut p = Palette::default();
-        p.input.set("deploy web".into());
+        p.input.set("deploy web");
         p.refuse(parse("deploy web").unwrap_err());
         assert_eq!(p.input.text(), "");
         assert!(p.error.as_deref().unwrap().contains("no command :deploy"));
 
-        p.input.set("app".into());
+        p.input.set("app");
         p.refuse(parse("app").unwrap_err());
         assert_eq!(p.input.text(), "app", "kept to add the name");
     }

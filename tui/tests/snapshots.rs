@@ -112,3 +112,38 @@ async fn an_error_dialog_names_the_upstream_failure_and_offers_retry() {
     assert!(h.app.notices.is_empty(), "r retries and dismisses");
     h.toast("saved REGION").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_and_an_empty_project() {
+    let mut h = Harness::start().await;
+    let project = h.storefront().await;
+    let apps = h.app.session.client.apps(&project);
+    let web = apps.find("web").await.unwrap().unwrap();
+    h.web("builds").await;
+    h.wait_for("● build-").await;
+    // The active build alone: the dialog would cut other rows' digests.
+    h.key(KeyCode::Char('/'));
+    h.chars(web.active_build().unwrap());
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    snap!("build_details", h);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    h.select("hostnames").await;
+    h.key(KeyCode::Tab);
+    h.wait_for("www.shop.example").await;
+    h.key(KeyCode::Enter);
+    snap!("hostname_details", h);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+
+    h.operator()
+        .post("/_sandbox/projects", serde_json::json!({"name": "blank"}))
+        .await;
+    h.key(KeyCode::Char('g'));
+    h.key(KeyCode::Char('r'));
+    h.select("blank").await;
+    h.wait_for("blank is empty").await;
+    snap!("empty_project", h);
+}

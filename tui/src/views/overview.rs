@@ -172,7 +172,7 @@ impl Overview {
                 format!("{} is empty: no apps, databases or domains yet.", self.node.label),
                 theme.warn,
             ),
-            Line::raw("Create one in its group (select the group in the tree, tab to its list):"),
+            Line::raw("To create one, select its group in the tree, press tab, then:"),
         ];
         for (group, keys) in groups {
             for (key, what) in keys {

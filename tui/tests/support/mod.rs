@@ -20,6 +20,9 @@ macro_rules! snap {
             (r"/tmp/\.tmp\w+", "[tmp]"),
             // Demo artifacts carry their project's id: sizes and digests vary.
             (r"\b[0-9a-f]{8}\b", "[sha]"),
+            // Full digests, challenge tokens and CDN names in details.
+            (r"\b[0-9a-f]{32,64}\b", "[hex]"),
+            (r"\b[0-9a-f]{15}\.cloudfront\.net\b", "[cdn].cloudfront.net"),
             (r"\b\d{3} B\b", "[size]"),
         ], prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!($name, screen);
