@@ -181,7 +181,10 @@ impl App {
         };
         let project = |p: &str| label(NodeKey::Project(p.to_string()), p);
         match key {
-            NodeKey::Sql { project: p, database } => vec![
+            NodeKey::Sql {
+                project: p,
+                database,
+            } => vec![
                 project(p),
                 "databases".into(),
                 label(

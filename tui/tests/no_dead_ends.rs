@@ -82,7 +82,10 @@ async fn enter_on_an_env_entry_shows_it_masked_until_revealed() {
     let project = h.storefront().await;
     let apps = h.app.session.client.apps(&project);
     let web = apps.find("web").await.unwrap().unwrap().app_id;
-    apps.app(&web).set_env("API_TOKEN", "tok-12345").await.unwrap();
+    apps.app(&web)
+        .set_env("API_TOKEN", "tok-12345")
+        .await
+        .unwrap();
     h.web("environment").await;
     h.wait_for("API_TOKEN").await;
     h.key(KeyCode::Char('/'));
@@ -92,7 +95,14 @@ async fn enter_on_an_env_entry_shows_it_masked_until_revealed() {
     assert!(!offers(&h, "hide"), "{:?}", offered(&h));
 
     h.key(KeyCode::Enter);
-    shows(&mut h, &["key  API_TOKEN", "•••••••• (v reveals)", "the name suggests a credential"]);
+    shows(
+        &mut h,
+        &[
+            "key  API_TOKEN",
+            "•••••••• (v reveals)",
+            "the name suggests a credential",
+        ],
+    );
     assert!(!h.screen().contains("tok-12345"), "masked until asked");
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('v'));
@@ -141,7 +151,10 @@ async fn enter_on_a_hostname_shows_its_dns_and_finalize_is_offered_only_until_ac
     h.key(KeyCode::Enter);
     assert!(offers(&h, "finalize"), "{:?}", offered(&h));
     h.key(KeyCode::Enter);
-    shows(&mut h, &["external_records", "published by you at your DNS provider"]);
+    shows(
+        &mut h,
+        &["external_records", "published by you at your DNS provider"],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,8 +173,18 @@ async fn enter_on_a_record_shows_it_and_a_platform_record_says_what_removes_it()
     h.chars("www");
     h.key(KeyCode::Enter);
     h.key(KeyCode::Enter);
-    shows(&mut h, &["owner  platform_app", "owned by  app web's hostname", "when that app is deleted"]);
-    assert!(!h.screen().contains("detach that"), "no call to detach exists");
+    shows(
+        &mut h,
+        &[
+            "owner  platform_app",
+            "owned by  app web's hostname",
+            "when that app is deleted",
+        ],
+    );
+    assert!(
+        !h.screen().contains("detach that"),
+        "no call to detach exists"
+    );
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('x'));
     h.toast("no way to detach a single hostname").await;
@@ -236,19 +259,33 @@ async fn database_keys_follow_its_state_and_protection() {
     h.select("shop-db").await;
     h.key(KeyCode::Tab);
     h.wait_for("Operator view").await;
-    assert!(offers(&h, "suspend") && !offers(&h, "resume"), "{:?}", offered(&h));
+    assert!(
+        offers(&h, "suspend") && !offers(&h, "resume"),
+        "{:?}",
+        offered(&h)
+    );
     h.key(KeyCode::Char('S'));
     h.key(KeyCode::Char('y'));
     h.toast("suspended").await;
-    assert!(offers(&h, "resume") && !offers(&h, "suspend"), "{:?}", offered(&h));
-    assert!(!offers(&h, "SQL console"), "a suspended database refuses SQL");
+    assert!(
+        offers(&h, "resume") && !offers(&h, "suspend"),
+        "{:?}",
+        offered(&h)
+    );
+    assert!(
+        !offers(&h, "SQL console"),
+        "a suspended database refuses SQL"
+    );
     h.wait_for("no SQL console while suspended").await;
 
     // The list agrees once it has the new state.
     h.key(KeyCode::Esc);
     h.select("databases").await;
     h.key(KeyCode::Tab);
-    assert!(offers(&h, "SQL console"), "listed as running before the reload");
+    assert!(
+        offers(&h, "SQL console"),
+        "listed as running before the reload"
+    );
     h.key(KeyCode::Char('r'));
     until(&mut h, |h| !offers(h, "SQL console")).await;
 
@@ -258,7 +295,11 @@ async fn database_keys_follow_its_state_and_protection() {
     h.select("louhi-app").await;
     h.key(KeyCode::Tab);
     h.wait_for("protected tenant").await;
-    assert!(!offers(&h, "SQL console"), "query tokens are refused: {:?}", offered(&h));
+    assert!(
+        !offers(&h, "SQL console"),
+        "query tokens are refused: {:?}",
+        offered(&h)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,8 +310,18 @@ async fn the_palette_is_cleared_after_an_unknown_command() {
     h.key(KeyCode::Enter);
     let palette = h.app.palette.as_ref().expect("still open, with the error");
     assert_eq!(palette.input.text(), "");
-    assert!(palette.error.as_deref().unwrap().contains("no command :deploy"));
-    assert!(h.screen().contains("✗ no command :deploy"), "{}", h.screen());
+    assert!(
+        palette
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no command :deploy")
+    );
+    assert!(
+        h.screen().contains("✗ no command :deploy"),
+        "{}",
+        h.screen()
+    );
     // The next command starts from nothing.
     h.chars("apps");
     h.key(KeyCode::Enter);
@@ -286,13 +337,20 @@ async fn breadcrumbs_follow_every_view() {
     assert_eq!(crumbs(&h), "storefront › apps › web › builds");
     h.key(KeyCode::Esc);
     h.select("web").await;
-    assert_eq!(crumbs(&h), "storefront › apps › web › builds", "an app shows its builds");
+    assert_eq!(
+        crumbs(&h),
+        "storefront › apps › web › builds",
+        "an app shows its builds"
+    );
     h.select("hostnames").await;
     assert_eq!(crumbs(&h), "storefront › apps › web › hostnames");
     assert!(h.screen().contains("storefront › apps › web › hostnames"));
 
     for (command, want) in [
-        ("sql shop-db", "storefront › databases › shop-db › SQL console"),
+        (
+            "sql shop-db",
+            "storefront › databases › shop-db › SQL console",
+        ),
         ("watch web", "storefront › apps › web › watch mode"),
         ("delegation", "delegation watcher"),
     ] {

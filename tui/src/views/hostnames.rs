@@ -50,14 +50,22 @@ const ACTIVE: &str = "active";
 /// The records the platform keeps for `app` in the project's managed
 /// domains (`platform_app`, owned by the app). Read only to describe the
 /// hostnames: a token without `domain:read` still gets its hostnames.
-async fn app_zone_records(client: &Client, project: &str, app: &str) -> Result<Vec<Record>, String> {
+async fn app_zone_records(
+    client: &Client,
+    project: &str,
+    app: &str,
+) -> Result<Vec<Record>, String> {
     let domains = client.domains(project);
     let mut found = Vec::new();
     for d in domains.list().await.map_err(|e| e.to_string())? {
         if !d.is_managed() {
             continue;
         }
-        let records = domains.records(&d.domain).list().await.map_err(|e| e.to_string())?;
+        let records = domains
+            .records(&d.domain)
+            .list()
+            .await
+            .map_err(|e| e.to_string())?;
         found.extend(
             records
                 .into_iter()
@@ -364,11 +372,17 @@ impl Resource for Hostnames {
     /// The hostnames, and the records the platform wrote for them.
     type Loaded = (Vec<Hostname>, Result<Vec<Record>, String>);
 
-    fn load(&self, client: Client) -> impl Future<Output = Result<Self::Loaded, Error>> + Send + 'static {
+    fn load(
+        &self,
+        client: Client,
+    ) -> impl Future<Output = Result<Self::Loaded, Error>> + Send + 'static {
         let (project, app) = (self.project.clone(), self.app.clone());
         async move {
             let hosts = client.apps(&project).app(&app).hostnames().await?;
-            let records = if hosts.iter().any(|h| h.dns_mode == Some(DnsMode::ManagedProjectDomain)) {
+            let records = if hosts
+                .iter()
+                .any(|h| h.dns_mode == Some(DnsMode::ManagedProjectDomain))
+            {
                 app_zone_records(&client, &project, &app).await
             } else {
                 Ok(Vec::new())

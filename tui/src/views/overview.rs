@@ -14,10 +14,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::apps::{self, AppRow};
 use super::databases::Databases;
-use super::domains::Domains;
-use super::resource::create_keys;
 use super::detail::panel;
 use super::dns_shared::status_badge;
+use super::domains::Domains;
+use super::resource::create_keys;
 use super::{Remote, Update, View};
 use crate::context::Ctx;
 use crate::theme::Theme;
@@ -169,7 +169,10 @@ impl Overview {
         let mut lines = vec![
             Line::raw(""),
             Line::styled(
-                format!("{} is empty: no apps, databases or domains yet.", self.node.label),
+                format!(
+                    "{} is empty: no apps, databases or domains yet.",
+                    self.node.label
+                ),
                 theme.warn,
             ),
             Line::raw("To create one, select its group in the tree, press tab, then:"),

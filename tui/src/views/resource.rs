@@ -775,7 +775,10 @@ mod tests {
                     ..Hostname::default()
                 },
             ];
-            ResourceView::loaded(hostnames::Hostnames::new("p", "web"), (hosts, Ok(Vec::new())))
+            ResourceView::loaded(
+                hostnames::Hostnames::new("p", "web"),
+                (hosts, Ok(Vec::new())),
+            )
         })
         .await;
         keys_agree(|| {
