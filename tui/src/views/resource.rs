@@ -733,6 +733,94 @@ mod tests {
         .await;
     }
 
+    /// Enter on `view`'s selected row: what the bar calls it, and what
+    /// it did (the details dialog's title, or the path it went to).
+    fn press_enter<R: Resource>(mut view: ResourceView<R>) -> (String, String) {
+        let session = test_session();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let named = view
+            .hints()
+            .into_iter()
+            .find(|h| h.keys == "enter")
+            .map(|h| h.what.to_string())
+            .unwrap_or_default();
+        let mut cx = Ctx::new(&session, NodeKey::Root, &tx);
+        assert!(view.on_key(&KeyEvent::from(KeyCode::Enter), &mut cx));
+        let went = cx.effects.iter().find_map(|e| match e {
+            crate::context::Effect::Goto(jump) => Some(format!("{:?}", jump.path.last())),
+            _ => None,
+        });
+        let opened = view.list.detail_open().map(str::to_string);
+        (named, went.or(opened).unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn enter_on_any_row_opens_its_view_or_its_details() {
+        let loaded = (App::default(), vec![build("b2", true)]);
+        let (what, did) = press_enter(ResourceView::loaded(
+            builds::Builds::new("p", "web"),
+            loaded,
+        ));
+        assert_eq!((what.as_str(), did.as_str()), ("details", "build b2"));
+
+        let var = EnvVar {
+            key: "LOG_LEVEL".into(),
+            value: "info".into(),
+            ..EnvVar::default()
+        };
+        let (what, did) = press_enter(ResourceView::loaded(env::Env::new("p", "web"), vec![var]));
+        assert_eq!((what.as_str(), did.as_str()), ("details", "LOG_LEVEL"));
+
+        let host = Hostname {
+            domain: "a.example".into(),
+            ..Hostname::default()
+        };
+        let hosts = (vec![host], Ok(Vec::new()));
+        let (what, did) = press_enter(ResourceView::loaded(
+            hostnames::Hostnames::new("p", "web"),
+            hosts,
+        ));
+        assert_eq!((what.as_str(), did.as_str()), ("details", "a.example"));
+
+        let zone = records::Records::new("p".into(), "shop.example".into(), Some("managed".into()));
+        let list = vec![record("r1", "www.shop.example", "user")];
+        let (what, did) = press_enter(ResourceView::loaded(zone, list));
+        assert_eq!((what.as_str(), did.as_str()), ("details", "www A"));
+
+        let db = Database {
+            name: "shop-db".into(),
+            database_id: "db_1".into(),
+            ..Database::default()
+        };
+        let (what, did) = press_enter(ResourceView::loaded(
+            databases::Databases::new("p"),
+            vec![db],
+        ));
+        assert_eq!(what, "open");
+        assert!(did.contains("db_1"), "{did}");
+
+        let domain = Domain {
+            domain: "shop.example".into(),
+            ..Domain::default()
+        };
+        let (what, did) = press_enter(ResourceView::loaded(
+            domains::Domains::new("p".into()),
+            vec![domain],
+        ));
+        assert_eq!(what, "open");
+        assert!(did.contains("shop.example"), "{did}");
+
+        let app = App {
+            name: "web".into(),
+            app_id: "app-1".into(),
+            ..App::default()
+        };
+        let rows = vec![apps::AppRow { app, active: None }];
+        let (what, did) = press_enter(ResourceView::loaded(apps::Apps::new("p"), rows));
+        assert_eq!(what, "open");
+        assert!(did.contains("app-1"), "{did}");
+    }
+
     #[tokio::test]
     async fn every_hinted_key_is_handled_and_every_handled_key_is_hinted() {
         keys_agree(|| ResourceView::new(databases::Databases::new("p"))).await;
