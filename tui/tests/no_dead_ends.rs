@@ -169,9 +169,27 @@ async fn enter_on_a_record_shows_it_and_a_platform_record_says_what_removes_it()
     shows(&mut h, &["owner  user", "ttl", "status"]);
     h.key(KeyCode::Esc);
 
+    assert!(
+        offers(&h, "edit") && offers(&h, "delete"),
+        "{:?}",
+        offered(&h)
+    );
     h.key(KeyCode::Char('/'));
     h.chars("www");
     h.key(KeyCode::Enter);
+    // The owner is named once the project's apps are listed.
+    h.wait_for("🔒  web").await;
+    // A platform record: its keys say it is locked, nothing more.
+    assert!(
+        offers(&h, "locked: platform_app record"),
+        "{:?}",
+        offered(&h)
+    );
+    assert!(
+        !offers(&h, "edit") && !offers(&h, "delete"),
+        "{:?}",
+        offered(&h)
+    );
     h.key(KeyCode::Enter);
     shows(
         &mut h,
@@ -259,6 +277,8 @@ async fn database_keys_follow_its_state_and_protection() {
     h.select("shop-db").await;
     h.key(KeyCode::Tab);
     h.wait_for("Operator view").await;
+    // The keys come with the listing, which may answer after internals.
+    until(&mut h, |h| offers(h, "SQL console")).await;
     assert!(
         offers(&h, "suspend") && !offers(&h, "resume"),
         "{:?}",

@@ -151,7 +151,7 @@ impl DatabaseView {
             .unwrap_or(false);
         (flagged || DEFAULT_PROTECTED.contains(&self.name())).then(|| {
             format!(
-                "{} is a protected tenant: suspend, resume, delete, rotate and query tokens are refused (PLATFORM_API_PROTECTED_TENANTS)",
+                "{} is a protected tenant: suspend, resume, delete, rotate and query tokens are refused, so the SQL console cannot connect either (PLATFORM_API_PROTECTED_TENANTS)",
                 self.name()
             )
         })

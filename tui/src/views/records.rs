@@ -414,7 +414,7 @@ impl Resource for Records {
             write: true,
             hint: |rec, list| {
                 list.selected()
-                    .filter(|_| rec.write_lock().is_none())
+                    .filter(|r| rec.write_lock().is_none() && !r.is_platform_owned())
                     .map(|_| "edit")
             },
             run: |rec, list, cx| rec.start_edit(list, cx),
@@ -422,7 +422,11 @@ impl Resource for Records {
         KeyAction {
             keys: &[Binding::plain('x')],
             write: true,
-            hint: |_, list| list.selected().map(|_| "delete"),
+            hint: |_, list| {
+                list.selected()
+                    .filter(|r| !r.is_platform_owned())
+                    .map(|_| "delete")
+            },
             run: |rec, list, cx| rec.start_delete(list, cx),
         },
     ];
