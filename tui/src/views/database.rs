@@ -32,7 +32,12 @@ const SUSPENDED: &str = "suspended";
 /// protected tenant refuses query tokens (and rotation, so no database
 /// token can be had either), and a suspended database refuses SQL.
 pub fn sql_allowed(d: &Database) -> bool {
-    !DEFAULT_PROTECTED.contains(&d.name.as_str()) && d.status.as_deref() != Some(SUSPENDED)
+    !protected_by_name(&d.name) && d.status.as_deref() != Some(SUSPENDED)
+}
+
+/// One of the platform's default protected tenants.
+fn protected_by_name(name: &str) -> bool {
+    DEFAULT_PROTECTED.contains(&name)
 }
 
 #[derive(Clone)]
@@ -149,7 +154,7 @@ impl DatabaseView {
             .and_then(|s| s.other.get("protected"))
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
-        (flagged || DEFAULT_PROTECTED.contains(&self.name())).then(|| {
+        (flagged || protected_by_name(self.name())).then(|| {
             format!(
                 "{} is a protected tenant: suspend, resume, delete, rotate and query tokens are refused, so the SQL console cannot connect either (PLATFORM_API_PROTECTED_TENANTS)",
                 self.name()

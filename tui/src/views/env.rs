@@ -259,7 +259,7 @@ impl Resource for Env {
     fn detail(&self, v: &EnvVar) -> Detail {
         let mut facts = vec![("key", v.key.clone()), ("value", shown_value(self, v))];
         if let Some(why) = credential_warning(&v.key, &v.value) {
-            facts.push(("⚠", format!("{why}; stored in plain text")));
+            facts.push(("⚠ warning", format!("{why}; stored in plain text")));
         }
         facts.push(("stored", "plain text, readable with app:read".into()));
         Detail::Facts {

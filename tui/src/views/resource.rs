@@ -277,7 +277,11 @@ impl<R: Resource> List<R> {
 
     /// Opens a dialog of a row's facts, labels aligned.
     fn open_facts(&mut self, title: String, facts: Vec<(&'static str, String)>) {
-        let width = facts.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
+        let width = facts
+            .iter()
+            .map(|(l, _)| l.chars().count())
+            .max()
+            .unwrap_or(0);
         let lines = facts
             .into_iter()
             .map(|(label, value)| format!("{label:>width$}  {value}"))
