@@ -96,6 +96,11 @@ impl Hostnames {
         lookup: bool,
         cx: &mut Ctx<'_>,
     ) {
+        // The attach form (if it is waiting) closes on any answer that
+        // attached the host, and stays with the reason on a refusal.
+        if !matches!(&result, Err(e) if !e.is_accepted_with_failure()) {
+            list.accepted();
+        }
         match result {
             Ok(r) if !r.dns_records.is_empty() => {
                 let mut lines = vec![
@@ -129,7 +134,11 @@ impl Hostnames {
                     ),
                 );
             }
-            Err(e) => cx.fail(&format!("Attaching {domain}"), &e),
+            Err(e) => {
+                if !list.refused(&e) {
+                    cx.fail(&format!("Attaching {domain}"), &e);
+                }
+            }
         }
         list.reload();
     }
@@ -160,7 +169,7 @@ impl Hostnames {
         } else {
             DnsMode::ExternalRecords
         };
-        list.close();
+        list.wait();
         self.attach(list, domain, mode, false, cx);
     }
 }
