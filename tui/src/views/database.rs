@@ -21,6 +21,12 @@ use crate::tree::NodeKey;
 use crate::widgets::bytes;
 use crate::widgets::modal::{Modal, Outcome};
 
+/// Rotating the token breaks every app using it at once, so its key is
+/// nowhere near refresh (`r`, and `R` one shift away): `T` for token, and
+/// its confirm focuses No.
+const ROTATE: char = 'T';
+const ROTATE_LABEL: &str = "T";
+
 /// The platform's default protected tenants (PLATFORM_API_PROTECTED_TENANTS).
 const DEFAULT_PROTECTED: [&str; 2] = ["louhi-app", "comwit-db-synthetic"];
 
@@ -121,6 +127,7 @@ impl DatabaseView {
                     format!("Rotate the token of {name}?"),
                     "The old token stops working at once: every app using it fails until updated."
                         .into(),
+                    "y rotates; enter alone keeps the current token.".into(),
                 ],
                 Intent::Rotate,
             ),
@@ -189,7 +196,7 @@ impl View for DatabaseView {
         let mut h = vec![hint("s", "SQL console")];
         if self.data.data.is_some() && self.protected().is_none() {
             h.extend([
-                write_hint("R", "rotate token"),
+                write_hint(ROTATE_LABEL, "rotate token"),
                 write_hint("S", "suspend"),
                 write_hint("U", "resume"),
                 write_hint("D", "delete"),
@@ -203,6 +210,12 @@ impl View for DatabaseView {
             match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Copy(text) => cx.copy("the database token", text),
+                // Deleting by name waits in its dialog: a refusal shows
+                // there, with the name still typed.
+                Outcome::Confirmed(Intent::Delete, _) => {
+                    self.ui.wait();
+                    self.run(Intent::Delete, cx);
+                }
                 Outcome::Confirmed(intent, _) => {
                     self.ui.modal = None;
                     self.run(intent, cx);
@@ -216,7 +229,7 @@ impl View for DatabaseView {
                 project: self.project.clone(),
                 database: self.database.clone(),
             }),
-            KeyCode::Char('R') => self.operator_action(Intent::Rotate, cx),
+            KeyCode::Char(ROTATE) => self.operator_action(Intent::Rotate, cx),
             KeyCode::Char('S') => self.operator_action(Intent::Suspend, cx),
             KeyCode::Char('U') => self.operator_action(Intent::Resume, cx),
             KeyCode::Char('D') => self.operator_action(Intent::Delete, cx),
@@ -390,12 +403,15 @@ impl Update for DatabaseView {
             }
             Msg::State(what, Err(e)) => cx.fail(&format!("Database {what}"), &e),
             Msg::Deleted(Ok(_)) => {
+                self.ui.accepted();
                 cx.toast(Level::Success, format!("deleted {}", self.name()));
                 cx.reload(NodeKey::Databases(self.project.clone()));
             }
             Msg::Deleted(Err(e)) => {
                 self.deleting = false;
-                cx.fail("Deleting the database", &e);
+                if !self.ui.refused(&e) {
+                    cx.fail("Deleting the database", &e);
+                }
             }
         }
     }

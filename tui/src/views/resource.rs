@@ -225,6 +225,12 @@ impl<R: Resource> List<R> {
         }
     }
 
+    /// Whether the open dialog shows a caution about what it holds now:
+    /// answered again unchanged, the user has read it.
+    pub fn cautioned(&self) -> bool {
+        self.ui.modal.as_ref().is_some_and(Modal::is_cautioned)
+    }
+
     /// The open dialog's answer was sent: it stays up, waiting for the
     /// platform, and takes no second answer (see [`ListUi::wait`]).
     pub fn wait(&mut self) {

@@ -286,6 +286,10 @@ impl<I: Clone> Body<I> for Form<I> {
         Outcome::Submitted(self.intent.clone(), self.values())
     }
 
+    fn typed(&self) -> String {
+        self.fields.iter().map(Field::value).collect::<Vec<_>>().join("\0")
+    }
+
     fn on_paste(&mut self, text: &str) {
         match &mut self.fields[self.focus].kind {
             FieldKind::Text(i) => i.insert_str(text),

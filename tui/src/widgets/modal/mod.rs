@@ -71,6 +71,10 @@ trait Body<I> {
     /// `text` is the dialog's text (what `y` copies from an info box).
     fn on_key(&mut self, key: &KeyEvent, text: &[String]) -> Outcome<I>;
     fn on_paste(&mut self, _text: &str) {}
+    /// What was typed so far (a changed answer clears a note about it).
+    fn typed(&self) -> String {
+        String::new()
+    }
     /// Rows it needs under the text (a blank row before the key line
     /// included where it wants one).
     fn height(&self) -> u16;
@@ -231,7 +235,7 @@ impl<I: Clone> Modal<I> {
     }
 
     /// Keeps the dialog open with something to read before answering
-    /// again; typing clears it.
+    /// again; changing the answer clears it.
     pub fn caution(&mut self, text: impl Into<String>) {
         self.waiting = false;
         self.note = Some(Note::Caution(text.into()));
@@ -270,10 +274,18 @@ impl<I: Clone> Modal<I> {
         if self.waiting {
             return Outcome::Open;
         }
-        if edits(key) {
+        let before = self.kind.body().typed();
+        let outcome = self.kind.body_mut().on_key(key, &self.lines);
+        if self.kind.body().typed() != before {
             self.note = None;
         }
-        self.kind.body_mut().on_key(key, &self.lines)
+        outcome
+    }
+
+    /// Whether the dialog shows a caution about exactly what it holds now
+    /// (typing clears it): answering again means "yes, I read it".
+    pub fn is_cautioned(&self) -> bool {
+        matches!(self.note, Some(Note::Caution(_)))
     }
 
     /// What shows under the body: that it is waiting, or the view's note.
@@ -336,15 +348,7 @@ impl<I: Clone> Modal<I> {
     }
 }
 
-/// Keys that change what was typed (which clears a refusal or caution
-/// about it); moving between fields keeps it in view.
-fn edits(key: &KeyEvent) -> bool {
-    let ctrl = key.modifiers.contains(ratatui::crossterm::event::KeyModifiers::CONTROL);
-    matches!(key.code, KeyCode::Char(_) if !ctrl)
-        || matches!(key.code, KeyCode::Backspace | KeyCode::Delete)
-}
-
-/// `y/enter: confirm   n/esc: cancel`.
+/// `y: yes   n/esc: no`.
 fn key_line(keys: &[KeyHelp]) -> String {
     keys.iter()
         .map(|k| format!("{}: {}", k.keys, k.what))

@@ -45,6 +45,10 @@ impl<I: Clone> Body<I> for TypeToConfirm<I> {
         }
     }
 
+    fn typed(&self) -> String {
+        self.input.text().to_string()
+    }
+
     fn on_paste(&mut self, text: &str) {
         self.input.insert_str(text);
     }
