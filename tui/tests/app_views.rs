@@ -87,6 +87,7 @@ async fn add_edit_and_delete_an_environment_variable() {
     assert!(h.screen().contains("plain text"), "warned first: {}", h.screen());
     h.key(KeyCode::Enter);
     h.toast("saved STRIPE_SECRET").await;
+    h.key(KeyCode::Esc);
     h.wait_for("│⚠ STRIPE_SECRET").await;
     assert!(
         !h.screen().contains("sk_live_abc"),

@@ -391,3 +391,29 @@ async fn a_new_credential_is_warned_about_before_it_is_saved() {
     h.key(KeyCode::Enter);
     h.toast("saved GITHUB").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_that_fails_upstream_keeps_the_form_to_send_again() {
+    let mut h = Harness::start().await;
+    h.web("environment").await;
+    h.wait_for("LOG_LEVEL").await;
+    h.faults(serde_json::json!({"brrrd_unreachable": true}))
+        .await;
+    h.key(KeyCode::Char('n'));
+    h.chars("REGION");
+    h.key(KeyCode::Tab);
+    h.chars("eu-north");
+    h.key(KeyCode::Enter);
+    h.wait_for("✗ a control plane behind").await;
+    let text = dialog(&mut h);
+    assert!(
+        text.contains("key: REGION value: eu-north"),
+        "input intact: {text}"
+    );
+    assert!(text.contains("this may pass: send again"), "{text}");
+
+    h.faults(serde_json::json!({})).await;
+    h.key(KeyCode::Enter);
+    h.toast("saved REGION").await;
+    assert!(dialog(&mut h).is_empty(), "closed once saved");
+}

@@ -141,11 +141,19 @@ const WAITING_KEYS: [KeyHelp; 2] = [
     key("esc", "close (the request still runs)"),
 ];
 
-/// The platform's reason for refusing a request, as a dialog shows it: the
-/// problem detail with the status (and the hint, e.g. a missing scope), or
-/// what went wrong on the way.
+/// Why a dialog's request failed, as the dialog shows it: the platform's
+/// problem detail with the status (and the hint, e.g. a missing scope); a
+/// failure on the way says whether sending again is safe.
 pub fn refusal(err: &Error) -> String {
     match err {
+        Error::Api {
+            status: 502,
+            problem,
+            ..
+        } => format!(
+            "a control plane behind the platform failed (502): {}; this may pass: send again",
+            problem.message()
+        ),
         Error::Api {
             status,
             problem,
@@ -155,6 +163,10 @@ pub fn refusal(err: &Error) -> String {
             let hint = hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
             format!("the platform refused it ({status}): {}{hint}", problem.message())
         }
+        e if e.is_ambiguous() => format!(
+            "{e}; it may have taken effect: close this, refresh (r) and check before sending again"
+        ),
+        e if e.is_transport() => format!("{e}; nothing was changed: send again"),
         other => other.to_string(),
     }
 }
