@@ -597,7 +597,7 @@ async fn a_pending_domain_refuses_creating_and_editing_but_deletes() {
 
     h.key(KeyCode::Char('x'));
     assert!(h.screen().contains("Delete www A"));
-    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('y'));
     h.settle(|a| a.toasts.iter().any(|t| t.text == "deleted www A"))
         .await;
     assert!(records(&h, "newbrand.example").await.is_empty());
