@@ -122,7 +122,10 @@ async fn a_hostname_the_platform_refuses_keeps_the_form_with_the_reason() {
     // Fix the one field and send again.
     h.ctrl('u');
     h.chars("mail.elsewhere.example");
-    assert!(!dialog(&mut h).contains("refused"), "typing clears the reason");
+    assert!(
+        !dialog(&mut h).contains("refused"),
+        "typing clears the reason"
+    );
     h.key(KeyCode::Enter);
     h.wait_for("Records to publish").await;
 }
@@ -325,10 +328,16 @@ async fn editing_a_masked_value_keeps_it_masked_and_warns_before_saving() {
     h.key(KeyCode::Char('e'));
     let text = h.screen();
     assert!(text.contains("Edit variable"), "{text}");
-    assert!(!text.contains("sk_live_oldsecret"), "masked in the form: {text}");
+    assert!(
+        !text.contains("sk_live_oldsecret"),
+        "masked in the form: {text}"
+    );
     assert!(text.contains("ctrl-r show/hide value"), "{text}");
     h.ctrl('r');
-    assert!(h.screen().contains("sk_live_oldsecret"), "revealed on ctrl-r");
+    assert!(
+        h.screen().contains("sk_live_oldsecret"),
+        "revealed on ctrl-r"
+    );
     h.ctrl('r');
     h.ctrl('u');
     h.chars("sk_live_newsecret");
@@ -385,7 +394,10 @@ async fn a_new_credential_is_warned_about_before_it_is_saved() {
 
     // Changing the value asks again: the warning was about other text.
     h.chars("4");
-    assert!(!dialog(&mut h).contains("Press enter again"), "typing clears it");
+    assert!(
+        !dialog(&mut h).contains("Press enter again"),
+        "typing clears it"
+    );
     h.key(KeyCode::Enter);
     assert!(dialog(&mut h).contains("Press enter again"), "warned again");
     h.key(KeyCode::Enter);

@@ -270,7 +270,8 @@ pub fn clash(fqdn: &str, kind: &str, other_name: &str, other_kind: &str) -> Opti
         Some(Clash::SameType)
     } else if kind == "CNAME" || other_kind == "CNAME" {
         Some(Clash::Cname)
-    } else if (kind == "A_ALIAS" && address(other_kind)) || (other_kind == "A_ALIAS" && address(kind))
+    } else if (kind == "A_ALIAS" && address(other_kind))
+        || (other_kind == "A_ALIAS" && address(kind))
     {
         Some(Clash::AliasBesideAddress)
     } else {
@@ -423,8 +424,16 @@ mod tests {
                 "{address} where the alias is"
             );
         }
-        assert_eq!(clash(apex, "A_ALIAS", apex, "TXT"), None, "TXT and MX live beside it");
+        assert_eq!(
+            clash(apex, "A_ALIAS", apex, "TXT"),
+            None,
+            "TXT and MX live beside it"
+        );
         assert_eq!(clash(apex, "MX", apex, "A_ALIAS"), None);
-        assert!(Clash::AliasBesideAddress.to_string().contains("delete the A/AAAA"));
+        assert!(
+            Clash::AliasBesideAddress
+                .to_string()
+                .contains("delete the A/AAAA")
+        );
     }
 }

@@ -130,10 +130,7 @@ impl Env {
                 "Add variable"
             },
             vec!["Stored in plain text: readable by anyone with app:read on the project.".into()],
-            vec![
-                if editing { key.locked() } else { key },
-                value,
-            ],
+            vec![if editing { key.locked() } else { key }, value],
             Intent::Set { editing },
         )
     }

@@ -287,7 +287,11 @@ impl<I: Clone> Body<I> for Form<I> {
     }
 
     fn typed(&self) -> String {
-        self.fields.iter().map(Field::value).collect::<Vec<_>>().join("\0")
+        self.fields
+            .iter()
+            .map(Field::value)
+            .collect::<Vec<_>>()
+            .join("\0")
     }
 
     fn on_paste(&mut self, text: &str) {
@@ -360,7 +364,10 @@ mod tests {
         let mut m = Modal::form(
             "Variable",
             vec![],
-            vec![Field::text("key", "K").locked(), Field::secret("value", "hunter2")],
+            vec![
+                Field::text("key", "K").locked(),
+                Field::secret("value", "hunter2"),
+            ],
             (),
         );
         assert!(!screen(&m).contains("hunter2"), "masked: {}", screen(&m));
@@ -375,15 +382,31 @@ mod tests {
     fn a_waiting_form_takes_no_second_submit_and_keeps_its_input_when_refused() {
         let mut m = Modal::form("Attach", vec![], vec![Field::text("hostname", "")], ());
         m.on_key(&k(KeyCode::Char('a')));
-        assert!(matches!(m.on_key(&k(KeyCode::Enter)), Outcome::Submitted(..)));
+        assert!(matches!(
+            m.on_key(&k(KeyCode::Enter)),
+            Outcome::Submitted(..)
+        ));
         m.wait();
-        assert!(matches!(m.on_key(&k(KeyCode::Enter)), Outcome::Open), "no double submit");
+        assert!(
+            matches!(m.on_key(&k(KeyCode::Enter)), Outcome::Open),
+            "no double submit"
+        );
         m.on_key(&k(KeyCode::Char('b')));
-        assert!(screen(&m).contains("waiting for the platform"), "{}", screen(&m));
+        assert!(
+            screen(&m).contains("waiting for the platform"),
+            "{}",
+            screen(&m)
+        );
         m.refuse("the platform refused it (409): hostname a is bound to another app; detach it there first");
         let text = screen(&m);
-        assert!(text.contains("hostname: a"), "input intact, typing ignored while waiting: {text}");
-        assert!(text.contains("detach it there first"), "the reason wraps into view: {text}");
+        assert!(
+            text.contains("hostname: a"),
+            "input intact, typing ignored while waiting: {text}"
+        );
+        assert!(
+            text.contains("detach it there first"),
+            "the reason wraps into view: {text}"
+        );
         match m.on_key(&k(KeyCode::Enter)) {
             Outcome::Submitted((), values) => assert_eq!(values.get("hostname"), "a"),
             _ => panic!("submits again once refused"),
@@ -397,7 +420,11 @@ mod tests {
         terminal.draw(|f| m.draw(f, &Theme::monochrome())).unwrap();
         let buffer = terminal.backend().buffer().clone();
         (0..buffer.area.height)
-            .map(|y| (0..buffer.area.width).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+            })
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -413,7 +440,10 @@ mod tests {
         m.refuse("no");
         assert!(screen(&m).contains("✗ no"));
         m.on_key(&k(KeyCode::Tab));
-        assert!(screen(&m).contains("✗ no"), "moving keeps the reason in view");
+        assert!(
+            screen(&m).contains("✗ no"),
+            "moving keeps the reason in view"
+        );
         m.on_key(&k(KeyCode::Char('v')));
         assert!(!screen(&m).contains("✗ no"), "typing clears it");
         match m.on_key(&k(KeyCode::Enter)) {

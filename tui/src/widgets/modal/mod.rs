@@ -160,8 +160,14 @@ pub fn refusal(err: &Error) -> String {
             hint,
             ..
         } => {
-            let hint = hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
-            format!("the platform refused it ({status}): {}{hint}", problem.message())
+            let hint = hint
+                .as_deref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            format!(
+                "the platform refused it ({status}): {}{hint}",
+                problem.message()
+            )
         }
         e if e.is_ambiguous() => format!(
             "{e}; it may have taken effect: close this, refresh (r) and check before sending again"
@@ -329,11 +335,7 @@ impl<I: Clone> Modal<I> {
         let status = self.status(theme);
         let status_height = status.as_ref().map_or(0, |(s, _)| wrapped(&[s]) + 1);
         let body = self.kind.body();
-        let rect = centered(
-            area,
-            width,
-            text_height + body.height() + status_height + 4,
-        );
+        let rect = centered(area, width, text_height + body.height() + status_height + 4);
         frame.render_widget(Clear, rect);
         let block = Block::default()
             .borders(Borders::ALL)
