@@ -96,9 +96,14 @@ impl Hostnames {
         lookup: bool,
         cx: &mut Ctx<'_>,
     ) {
-        // The attach form (if it is waiting) closes on any answer that
-        // attached the host, and stays with the reason on a refusal.
-        if !matches!(&result, Err(e) if !e.is_accepted_with_failure()) {
+        // The attach form (if it is waiting) closes once the host is
+        // bound (a 202 with failed managed DNS included), and stays with
+        // the reason on a refusal.
+        let bound = match &result {
+            Ok(_) => true,
+            Err(e) => e.is_accepted_with_failure(),
+        };
+        if bound {
             list.accepted();
         }
         match result {
