@@ -84,7 +84,13 @@ async fn add_edit_and_delete_an_environment_variable() {
     h.key(KeyCode::Tab);
     h.chars("sk_live_abc");
     h.key(KeyCode::Enter);
-    h.toast("plain text").await;
+    assert!(
+        h.screen().contains("plain text"),
+        "warned first: {}",
+        h.screen()
+    );
+    h.key(KeyCode::Enter);
+    h.toast("saved STRIPE_SECRET").await;
     h.key(KeyCode::Esc);
     h.wait_for("│⚠ STRIPE_SECRET").await;
     assert!(

@@ -188,8 +188,9 @@ pub fn require_managed(dom: &Domain) -> ApiResult<()> {
     }
 }
 
-/// Conflicts with existing records at `name`: platform-owned ones, a same
-/// type record of the user's, and CNAME exclusivity.
+/// Conflicts with existing records at `name` (by the platform's rule,
+/// [`rules::clash`]): platform-owned ones, a same type record of the
+/// user's, CNAME exclusivity, and the apex alias beside addresses.
 pub fn check_conflicts(
     conn: &Connection,
     zone_id: &str,
@@ -207,22 +208,20 @@ pub fn check_conflicts(
         if Some(id.as_str()) == except {
             continue;
         }
-        let clash = other_kind == kind || kind == "CNAME" || other_kind == "CNAME";
-        if !clash {
+        let Some(clash) = rules::clash(name, kind, name, &other_kind) else {
             continue;
-        }
+        };
         if owner == "platform_app" {
             return Err(ApiError::conflict(format!(
                 "{name} {other_kind} is managed by the platform for an app hostname ({id}); \
                  detach the hostname from the app instead"
             )));
         }
-        return Err(ApiError::conflict(if other_kind == kind {
-            format!("a {kind} record for {name} already exists ({id}); update it instead")
-        } else {
-            format!(
-                "{name} already has a {other_kind} record ({id}); a CNAME cannot share its name with other records"
-            )
+        return Err(ApiError::conflict(match clash {
+            rules::Clash::SameType => {
+                format!("a {kind} record for {name} already exists ({id}); update it instead")
+            }
+            other => format!("{name} already has a {other_kind} record ({id}); {other}"),
         }));
     }
     Ok(())

@@ -243,6 +243,28 @@ async fn records_locked_while_pending_and_validated_when_managed() {
     )
     .await
     .expect(409);
+    // The apex alias and plain addresses at the apex exclude each other.
+    let aaaa = env
+        .post(
+            &base,
+            &env.user,
+            json!({"name": "@", "type": "AAAA", "values": ["2001:db8::1"]}),
+        )
+        .await
+        .expect(201);
+    let aaaa = aaaa.body["record"]["id"].as_str().unwrap().to_string();
+    let r = env
+        .post(
+            &base,
+            &env.user,
+            json!({"name": "@", "type": "A_ALIAS", "values": ["d1.cloudfront.net"]}),
+        )
+        .await
+        .expect(409);
+    assert!(r.detail().contains("apex alias"), "{}", r.detail());
+    env.delete(&format!("{base}/{aaaa}"), &env.user)
+        .await
+        .expect(200);
 
     // Partial update keeps what is omitted; values replace all.
     let u = env

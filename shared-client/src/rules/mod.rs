@@ -17,7 +17,8 @@ mod resources;
 
 pub use hostnames::{HostnameError, dns_target, hostname};
 pub use records::{
-    DEFAULT_TTL, MAX_TXT_CHARS, MAX_VALUES, RecordError, TTL_RANGE, TYPES, ValueError, check_ttl,
-    check_value, check_values, clashes, is_single, qualify, record_type, relative,
+    Clash, DEFAULT_TTL, MAX_TXT_CHARS, MAX_VALUES, RecordError, TTL_RANGE, TYPES, ValueError,
+    check_ttl, check_value, check_values, clash, clashes, is_single, qualify, record_type,
+    relative,
 };
 pub use resources::{EnvKeyError, NameError, env_key, resource_name};

@@ -236,12 +236,53 @@ pub fn relative(zone: &str, fqdn: &str) -> String {
     }
 }
 
-/// Would a record of `kind` at `fqdn` collide with an existing one? Same
-/// name and same type, or a CNAME on either side (a CNAME cannot share its
-/// name). The platform answers such writes with 409.
+/// Why two records cannot share a name. The platform answers a write
+/// that would make such a pair with 409; each reason reads as the rule and
+/// its fix, after the name of the record already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Clash {
+    #[error("a name holds one record of each type: edit that record instead")]
+    SameType,
+    #[error(
+        "a CNAME shares its name with no other record: delete one of the two first, \
+         or use A/AAAA records instead of the CNAME"
+    )]
+    Cname,
+    /// The apex alias answers the apex's addresses itself (it is served
+    /// as the addresses of its target), so plain addresses beside it
+    /// would contradict it.
+    #[error(
+        "the apex alias (A_ALIAS) answers the apex's addresses itself, so A and AAAA \
+         records cannot sit beside it: delete the A/AAAA records at @ first, or drop the alias"
+    )]
+    AliasBesideAddress,
+}
+
+/// Whether a record of `kind` at `fqdn` collides with an existing record
+/// `other_kind` at `other_name`, and why: same name and type, a CNAME on
+/// either side, or the apex alias beside an A or AAAA record.
+pub fn clash(fqdn: &str, kind: &str, other_name: &str, other_kind: &str) -> Option<Clash> {
+    if !other_name.trim_end_matches('.').eq_ignore_ascii_case(fqdn) {
+        return None;
+    }
+    let address = |k: &str| matches!(k, "A" | "AAAA");
+    if other_kind == kind {
+        Some(Clash::SameType)
+    } else if kind == "CNAME" || other_kind == "CNAME" {
+        Some(Clash::Cname)
+    } else if (kind == "A_ALIAS" && address(other_kind))
+        || (other_kind == "A_ALIAS" && address(kind))
+    {
+        Some(Clash::AliasBesideAddress)
+    } else {
+        None
+    }
+}
+
+/// Would a record of `kind` at `fqdn` collide with an existing one? See
+/// [`clash`] for why.
 pub fn clashes(fqdn: &str, kind: &str, other_name: &str, other_kind: &str) -> bool {
-    other_name.trim_end_matches('.').eq_ignore_ascii_case(fqdn)
-        && (other_kind == kind || kind == "CNAME" || other_kind == "CNAME")
+    clash(fqdn, kind, other_name, other_kind).is_some()
 }
 
 #[cfg(test)]
@@ -363,5 +404,36 @@ mod tests {
         assert!(clashes(www, "CNAME", www, "TXT"));
         assert!(!clashes(www, "TXT", www, "A"), "different types coexist");
         assert!(!clashes(www, "A", "api.shop.example", "A"));
+    }
+
+    #[test]
+    fn each_clash_has_its_reason_in_either_direction() {
+        let (www, apex) = ("www.shop.example", "shop.example");
+        assert_eq!(clash(www, "A", www, "A"), Some(Clash::SameType));
+        assert_eq!(clash(www, "CNAME", www, "A"), Some(Clash::Cname));
+        assert_eq!(clash(www, "MX", www, "CNAME"), Some(Clash::Cname));
+        for address in ["A", "AAAA"] {
+            assert_eq!(
+                clash(apex, "A_ALIAS", "shop.example.", address),
+                Some(Clash::AliasBesideAddress),
+                "an alias where {address} records are"
+            );
+            assert_eq!(
+                clash(apex, address, apex, "A_ALIAS"),
+                Some(Clash::AliasBesideAddress),
+                "{address} where the alias is"
+            );
+        }
+        assert_eq!(
+            clash(apex, "A_ALIAS", apex, "TXT"),
+            None,
+            "TXT and MX live beside it"
+        );
+        assert_eq!(clash(apex, "MX", apex, "A_ALIAS"), None);
+        assert!(
+            Clash::AliasBesideAddress
+                .to_string()
+                .contains("delete the A/AAAA")
+        );
     }
 }

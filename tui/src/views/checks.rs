@@ -8,7 +8,7 @@
 use comwit_client::excerpt::quoted;
 use comwit_client::rules::{self, RecordError};
 
-pub use comwit_client::rules::{DEFAULT_TTL, TTL_RANGE, TYPES, clashes, relative};
+pub use comwit_client::rules::{DEFAULT_TTL, TTL_RANGE, TYPES, clash, relative};
 
 /// A record the form accepted, ready to send.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,6 +21,12 @@ use crate::tree::NodeKey;
 use crate::widgets::bytes;
 use crate::widgets::modal::{Modal, Outcome};
 
+/// Rotating the token breaks every app using it at once, so its key is
+/// nowhere near refresh (`r`, and `R` one shift away): `T` for token, and
+/// its confirm focuses No.
+const ROTATE: char = 'T';
+const ROTATE_LABEL: &str = "T";
+
 /// The platform's default protected tenants (PLATFORM_API_PROTECTED_TENANTS).
 const DEFAULT_PROTECTED: [&str; 2] = ["louhi-app", "comwit-db-synthetic"];
 
@@ -185,6 +191,7 @@ impl DatabaseView {
                     format!("Rotate the token of {name}?"),
                     "The old token stops working at once: every app using it fails until updated."
                         .into(),
+                    "y rotates; enter alone keeps the current token.".into(),
                 ],
                 Intent::Rotate,
             ),
@@ -255,7 +262,7 @@ impl View for DatabaseView {
             h.push(hint("s/enter", "SQL console"));
         }
         if self.operator && self.data.data.is_some() && self.protected().is_none() {
-            h.push(write_hint("R", "rotate token"));
+            h.push(write_hint(ROTATE_LABEL, "rotate token"));
             h.push(if self.suspended() {
                 write_hint("U", "resume")
             } else {
@@ -271,6 +278,12 @@ impl View for DatabaseView {
             match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Copy(text) => cx.copy("the database token", text),
+                // Deleting by name waits in its dialog: a refusal shows
+                // there, with the name still typed.
+                Outcome::Confirmed(Intent::Delete, _) => {
+                    self.ui.wait();
+                    self.run(Intent::Delete, cx);
+                }
                 Outcome::Confirmed(intent, _) => {
                     self.ui.modal = None;
                     self.run(intent, cx);
@@ -281,7 +294,7 @@ impl View for DatabaseView {
         }
         match key.code {
             KeyCode::Char('s') | KeyCode::Enter => self.open_sql(cx),
-            KeyCode::Char('R') => self.operator_action(Intent::Rotate, cx),
+            KeyCode::Char(ROTATE) => self.operator_action(Intent::Rotate, cx),
             KeyCode::Char('S') if !self.suspended() => self.operator_action(Intent::Suspend, cx),
             KeyCode::Char('U') if self.suspended() => self.operator_action(Intent::Resume, cx),
             KeyCode::Char('D') => self.operator_action(Intent::Delete, cx),
@@ -460,12 +473,15 @@ impl Update for DatabaseView {
             }
             Msg::State(what, Err(e)) => cx.fail(&format!("Database {what}"), &e),
             Msg::Deleted(Ok(_)) => {
+                self.ui.accepted();
                 cx.toast(Level::Success, format!("deleted {}", self.name()));
                 cx.reload(NodeKey::Databases(self.project.clone()));
             }
             Msg::Deleted(Err(e)) => {
                 self.deleting = false;
-                cx.fail("Deleting the database", &e);
+                if !self.ui.refused(&e) {
+                    cx.fail("Deleting the database", &e);
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ use super::database::sql_allowed;
 use super::resource::{Column, Detail, KeyAction, List, Resource};
 use crate::context::Ctx;
 use crate::keymap::Binding;
-use crate::notice::{Level, Notice};
+use crate::notice::Notice;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
 use crate::widgets::modal::{Modal, Outcome};
@@ -140,10 +140,9 @@ impl Resource for Databases {
             Outcome::Confirmed(Intent::Create, name) => {
                 let name = name.trim().to_string();
                 if let Err(why) = super::checks::database_name(&name) {
-                    cx.toast(Level::Warning, why);
-                    return;
+                    return list.refuse(why);
                 }
-                list.close();
+                list.wait();
                 let (client, project) = (cx.client().clone(), self.project.clone());
                 list.spawn(cx, async move {
                     let result = client.databases(&project).create(&name).await;
@@ -157,6 +156,7 @@ impl Resource for Databases {
     fn update(&mut self, list: &mut List<Self>, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
             Msg::Created(name, Ok(created)) => {
+                list.accepted();
                 // Saved first: if the screen dies now, the token is kept.
                 // The save runs off the UI task; the dialog waits for it.
                 let store = cx.session.token_store();
@@ -185,7 +185,9 @@ impl Resource for Databases {
                 list.reload();
             }
             Msg::Created(name, Err(e)) => {
-                cx.notice(Notice::from_error(&format!("Creating {name}"), &e, None))
+                if !list.refused(&e) {
+                    cx.notice(Notice::from_error(&format!("Creating {name}"), &e, None));
+                }
             }
         }
     }

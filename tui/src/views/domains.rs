@@ -92,13 +92,10 @@ impl Domains {
     fn add(&mut self, list: &mut List<Self>, typed: String, cx: &mut Ctx<'_>) {
         let name = match super::checks::hostname(&typed) {
             Ok(n) => n,
-            Err(why) => {
-                // Keep the prompt open so the name can be fixed.
-                cx.toast(Level::Warning, why);
-                return;
-            }
+            // The prompt stays open so the name can be fixed.
+            Err(why) => return list.refuse(why),
         };
-        list.close();
+        list.wait();
         let (client, project) = (cx.client().clone(), self.project.clone());
         list.spawn(cx, async move {
             let result = client.domains(&project).create(&name).await;
@@ -341,7 +338,7 @@ impl Resource for Domains {
             }
             Outcome::Confirmed(Intent::Add, typed) => self.add(list, typed, cx),
             Outcome::Confirmed(Intent::Delete(name), _) => {
-                list.close();
+                list.wait();
                 self.delete(list, name, cx);
             }
             _ => {}
@@ -350,9 +347,17 @@ impl Resource for Domains {
 
     fn update(&mut self, list: &mut List<Self>, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
-            Msg::Added(_, Ok(domain)) => self.added(list, domain, cx),
-            Msg::Added(name, Err(e)) => cx.fail(&format!("Adding {name}"), &e),
+            Msg::Added(_, Ok(domain)) => {
+                list.accepted();
+                self.added(list, domain, cx)
+            }
+            Msg::Added(name, Err(e)) => {
+                if !list.refused(&e) {
+                    cx.fail(&format!("Adding {name}"), &e);
+                }
+            }
             Msg::Deleted(name, Ok(gone)) => {
+                list.accepted();
                 let records = gone
                     .records_deleted
                     .map(|n| format!(" and {n} records"))
@@ -362,7 +367,11 @@ impl Resource for Domains {
                 cx.reload(NodeKey::Domains(self.project.clone()));
                 list.reload();
             }
-            Msg::Deleted(name, Err(e)) => cx.fail(&format!("Deleting {name}"), &e),
+            Msg::Deleted(name, Err(e)) => {
+                if !list.refused(&e) {
+                    cx.fail(&format!("Deleting {name}"), &e);
+                }
+            }
             Msg::Checked(name, result) => {
                 self.checking.retain(|d| d != &name);
                 match result {

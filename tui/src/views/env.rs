@@ -112,9 +112,17 @@ impl Env {
         }
     }
 
-    fn form(var: Option<&EnvVar>) -> Modal<Intent> {
+    /// The add or edit form. A value the list masks stays masked in the
+    /// form (ctrl-r shows it), so editing it does not print it.
+    fn form(&self, var: Option<&EnvVar>) -> Modal<Intent> {
         let editing = var.is_some();
         let key = Field::text("key", var.map(|v| v.key.as_str()).unwrap_or(""));
+        let value = var.map(|v| v.value.as_str()).unwrap_or("");
+        let value = if var.is_some_and(|v| masked(self, v)) {
+            Field::secret("value", value)
+        } else {
+            Field::text("value", value)
+        };
         Modal::form(
             if editing {
                 "Edit variable"
@@ -122,10 +130,7 @@ impl Env {
                 "Add variable"
             },
             vec!["Stored in plain text: readable by anyone with app:read on the project.".into()],
-            vec![
-                if editing { key.locked() } else { key },
-                Field::text("value", var.map(|v| v.value.as_str()).unwrap_or("")),
-            ],
+            vec![if editing { key.locked() } else { key }, value],
             Intent::Set { editing },
         )
     }
@@ -141,13 +146,18 @@ impl Env {
         if !editing && list.items().iter().any(|v| v.key == key) {
             return list.refuse(format!("{key} exists: select it and press e to edit"));
         }
-        list.close();
-        if let Some(why) = credential_warning(&key, &value) {
-            cx.toast(
-                Level::Warning,
-                format!("⚠ {key}: {why}; env values are stored in plain text"),
-            );
+        // Warned before it is sent: once the value is stored, it is
+        // readable; a second submit, unchanged, means "store it anyway".
+        if let Some(why) = credential_warning(&key, &value)
+            && !list.cautioned()
+        {
+            return list.caution(format!(
+                "{key}: {why}. The platform stores env values in plain text (there is no \
+                 secret flag): anyone with app:read on the project can read it. Press enter \
+                 again to save anyway, or esc to keep it out."
+            ));
         }
+        list.wait();
         self.write(list, Write::Set(key, value), cx);
     }
 
@@ -201,14 +211,14 @@ impl Resource for Env {
             keys: &[Binding::plain('n')],
             write: true,
             hint: |_, _| Some("add"),
-            run: |_, list, _| list.open(Env::form(None)),
+            run: |env, list, _| list.open(env.form(None)),
         },
         KeyAction {
             keys: &[Binding::plain('e')],
             write: true,
             hint: |_, list| list.selected().map(|_| "edit"),
-            run: |_, list, _| {
-                let form = Env::form(list.selected());
+            run: |env, list, _| {
+                let form = env.form(list.selected());
                 list.open(form);
             },
         },
@@ -319,6 +329,7 @@ impl Resource for Env {
     fn update(&mut self, list: &mut List<Self>, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
             Msg::Saved(key, Ok(())) => {
+                list.accepted();
                 self.failed = None;
                 cx.toast(Level::Success, format!("saved {key}"));
                 list.reload();
@@ -328,7 +339,11 @@ impl Resource for Env {
                 cx.toast(Level::Success, format!("deleted {key}"));
                 list.reload();
             }
-            Msg::Saved(key, Err(e)) => cx.fail(&format!("Saving {key}"), &e),
+            Msg::Saved(key, Err(e)) => {
+                if !list.refused(&e) {
+                    cx.fail(&format!("Saving {key}"), &e);
+                }
+            }
             Msg::Deleted(key, Err(e)) => cx.fail(&format!("Deleting {key}"), &e),
         }
     }

@@ -170,6 +170,16 @@ impl Hostnames {
         lookup: bool,
         cx: &mut Ctx<'_>,
     ) {
+        // The attach form (if it is waiting) closes once the host is
+        // bound (a 202 with failed managed DNS included), and stays with
+        // the reason on a refusal.
+        let bound = match &result {
+            Ok(_) => true,
+            Err(e) => e.is_accepted_with_failure(),
+        };
+        if bound {
+            list.accepted();
+        }
         match result {
             Ok(r) if !r.dns_records.is_empty() => {
                 let mut lines = vec![
@@ -203,7 +213,11 @@ impl Hostnames {
                     ),
                 );
             }
-            Err(e) => cx.fail(&format!("Attaching {domain}"), &e),
+            Err(e) => {
+                if !list.refused(&e) {
+                    cx.fail(&format!("Attaching {domain}"), &e);
+                }
+            }
         }
         list.reload();
     }
@@ -234,7 +248,7 @@ impl Hostnames {
         } else {
             DnsMode::ExternalRecords
         };
-        list.close();
+        list.wait();
         self.attach(list, domain, mode, false, cx);
     }
 }

@@ -32,7 +32,7 @@ use crate::context::{Ctx, EditorResult};
 use crate::theme::Theme;
 use crate::tree::{Facts, Node, NodeKey};
 use crate::widgets::list::Picker;
-use crate::widgets::modal::Modal;
+use crate::widgets::modal::{Modal, refusal};
 
 pub use detail::DetailView;
 use resource::ResourceView;
@@ -176,7 +176,37 @@ macro_rules! interaction_in {
 }
 pub(crate) use interaction_in;
 
+/// A dialog's request and its answer: the dialog waits while the request
+/// runs, closes when it succeeds, and shows the platform's reason (with
+/// what was typed intact) when it is refused.
 impl<I: Clone> ListUi<I> {
+    /// The open dialog's answer was sent: it stays up, waiting.
+    pub fn wait(&mut self) {
+        if let Some(m) = &mut self.modal {
+            m.wait();
+        }
+    }
+
+    /// The platform took what a waiting dialog sent: the dialog closes.
+    pub fn accepted(&mut self) {
+        if self.modal.as_ref().is_some_and(Modal::is_waiting) {
+            self.modal = None;
+        }
+    }
+
+    /// The platform refused what a waiting dialog sent: the dialog shows
+    /// why. False when no dialog waits (closed with esc while the request
+    /// ran): the caller reports the error its own way.
+    pub fn refused(&mut self, err: &comwit_client::Error) -> bool {
+        match &mut self.modal {
+            Some(m) if m.is_waiting() => {
+                m.refuse(refusal(err));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Indices of the `items` the `/` filter keeps, matched on `text`.
     pub fn rows<T>(&self, items: &[T], text: impl Fn(&T) -> String) -> Vec<usize> {
         self.cursor.matches(items, text)

@@ -224,27 +224,33 @@ impl Records {
         list.open(confirm);
     }
 
-    /// A platform-owned record the draft would collide with (the API
-    /// answers 409; saying so in the form is faster and clearer).
-    fn platform_clash(
-        &self,
-        records: &[Record],
-        draft: &Draft,
-        editing: Option<&str>,
-    ) -> Option<String> {
-        records
+    /// A loaded record the draft would collide with, and why (the API
+    /// answers such writes 409; saying so in the form, naming the record
+    /// and the fix, is faster and clearer). The record being edited does
+    /// not count.
+    fn clash(&self, records: &[Record], draft: &Draft, editing: Option<&str>) -> Option<String> {
+        let (record, clash) = records
             .iter()
-            .filter(|r| r.is_platform_owned() && Some(r.id.as_str()) != editing)
-            .find(|r| checks::clashes(&draft.fqdn, &draft.kind, &r.name, r.kind.as_str()))
-            .map(|r| {
-                format!(
-                    "{} is managed by the platform for {}: a {} record can't be written at {}",
-                    self.label(r),
-                    self.owner_app(r),
-                    draft.kind,
-                    draft.fqdn
-                )
-            })
+            .filter(|r| Some(r.id.as_str()) != editing)
+            .find_map(|r| {
+                checks::clash(&draft.fqdn, &draft.kind, &r.name, r.kind.as_str()).map(|c| (r, c))
+            })?;
+        Some(if record.is_platform_owned() {
+            format!(
+                "{} is managed by the platform for {}: a {} record can't be written at {}; \
+                 change or detach that app's hostname instead",
+                self.label(record),
+                self.owner_app(record),
+                draft.kind,
+                draft.fqdn
+            )
+        } else {
+            format!(
+                "{} is already there ({}): {clash}",
+                self.label(record),
+                record.values.join(", ")
+            )
+        })
     }
 
     /// The form's values as a checked draft, or why they are refused.
@@ -260,7 +266,7 @@ impl Records {
             Intent::Edit(id) => Some(id.as_str()),
             _ => None,
         };
-        match self.platform_clash(list.items(), &draft, editing) {
+        match self.clash(list.items(), &draft, editing) {
             Some(why) => Err(why),
             None => Ok(draft),
         }
@@ -271,7 +277,7 @@ impl Records {
             Ok(d) => d,
             Err(why) => return list.refuse(why),
         };
-        list.close();
+        list.wait();
         let client = cx.client().clone();
         let (project, zone) = (self.project.clone(), self.zone.clone());
         let label = format!(
@@ -321,22 +327,35 @@ impl Records {
         });
     }
 
-    /// A write came back: a 409 is explained, anything else goes to the
-    /// error dialog; the list reloads unless the write simply failed.
+    /// A write came back. A save answers its waiting form: it closes, or
+    /// shows the platform's reason with the values intact. Otherwise a 409
+    /// is explained and anything else goes to the error dialog. The list
+    /// reloads after a success or a conflict (it was out of date).
     fn written(
         &self,
         list: &mut List<Self>,
         what: String,
         result: Result<(), Error>,
+        saving: bool,
         cx: &mut Ctx<'_>,
     ) {
-        match result {
-            Ok(()) => list.reload(),
-            Err(e) if e.is_conflict() => {
-                cx.notice(conflict_notice(&what, &e));
-                list.reload();
+        let err = match result {
+            Ok(()) => {
+                if saving {
+                    list.accepted();
+                }
+                return list.reload();
             }
-            Err(e) => cx.fail(&what, &e),
+            Err(e) => e,
+        };
+        let shown = saving && list.refused(&err);
+        if err.is_conflict() {
+            if !shown {
+                cx.notice(conflict_notice(&what, &err));
+            }
+            list.reload();
+        } else if !shown {
+            cx.fail(&what, &err);
         }
     }
 
@@ -571,13 +590,15 @@ impl Resource for Records {
                     cx.toast(Level::Success, format!("saved {label}"));
                     self.select_after_load = Some(record.id.clone());
                 }
-                self.written(list, format!("Saving {label}"), result.map(|_| ()), cx);
+                let result = result.map(|_| ());
+                self.written(list, format!("Saving {label}"), result, true, cx);
             }
             Msg::Deleted { label, result } => {
                 if result.is_ok() {
                     cx.toast(Level::Success, format!("deleted {label}"));
                 }
-                self.written(list, format!("Deleting {label}"), result.map(|_| ()), cx);
+                let result = result.map(|_| ());
+                self.written(list, format!("Deleting {label}"), result, false, cx);
             }
         }
     }
@@ -741,11 +762,11 @@ mod tests {
         let (rec, list) = (v.resource(), v.list());
         let draft = checks::record("shop.example", "www", "TXT", "300", "x").unwrap();
         let why = rec
-            .platform_clash(list.items(), &draft, None)
+            .clash(list.items(), &draft, None)
             .expect("a CNAME owns its name");
         assert!(why.contains("app web"), "{why}");
         let other = checks::record("shop.example", "api", "A", "300", "192.0.2.1").unwrap();
-        assert!(rec.platform_clash(list.items(), &other, None).is_none());
+        assert!(rec.clash(list.items(), &other, None).is_none());
 
         let pending = Records::new(
             "p".into(),

@@ -290,11 +290,42 @@ impl<R: Resource> List<R> {
         self.detail = Some(title);
     }
 
-    /// Keeps an open form up with the reason its values were refused.
+    /// Keeps an open dialog up with the reason its answer was refused.
     pub fn refuse(&mut self, why: impl Into<String>) {
         if let Some(d) = &mut self.ui.modal {
             d.refuse(why);
         }
+    }
+
+    /// Keeps an open dialog up with something to read before answering
+    /// again (it was not sent).
+    pub fn caution(&mut self, text: impl Into<String>) {
+        if let Some(d) = &mut self.ui.modal {
+            d.caution(text);
+        }
+    }
+
+    /// Whether the open dialog shows a caution about what it holds now:
+    /// answered again unchanged, the user has read it.
+    pub fn cautioned(&self) -> bool {
+        self.ui.modal.as_ref().is_some_and(Modal::is_cautioned)
+    }
+
+    /// The open dialog's answer was sent: it stays up, waiting for the
+    /// platform, and takes no second answer (see [`ListUi::wait`]).
+    pub fn wait(&mut self) {
+        self.ui.wait();
+    }
+
+    /// The platform took what the waiting dialog sent: it closes.
+    pub fn accepted(&mut self) {
+        self.ui.accepted();
+    }
+
+    /// The platform refused what the waiting dialog sent: it shows why.
+    /// False when no dialog waits: report the error another way.
+    pub fn refused(&mut self, err: &Error) -> bool {
+        self.ui.refused(err)
     }
 
     /// Reloads the list once the current handler returns.

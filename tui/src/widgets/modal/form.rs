@@ -1,6 +1,8 @@
 //! A form: labelled fields (text, a choice, a list of lines) moved
 //! through with tab; submitting hands the view its values by field name,
-//! and the view either closes it or says in it why the values are refused.
+//! and the view either closes it or says in it why the values are refused
+//! (see [`super::Modal::refuse`]). A secret field shows bullets until
+//! ctrl-r reveals it.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -31,6 +33,8 @@ pub struct Field {
     kind: FieldKind,
     /// Shown read-only (e.g. the key of an env var being edited).
     locked: bool,
+    /// Masked until the user reveals it (a credential being edited).
+    secret: bool,
 }
 
 impl Field {
@@ -40,11 +44,22 @@ impl Field {
             label: name,
             kind,
             locked: false,
+            secret: false,
         }
     }
 
     pub fn text(name: &'static str, value: &str) -> Self {
         Self::new(name, FieldKind::Text(LineInput::new(value)))
+    }
+
+    /// A text field shown as bullets until ctrl-r reveals it.
+    pub fn secret(name: &'static str, value: &str) -> Self {
+        let mut input = LineInput::new(value);
+        input.masked = true;
+        Self {
+            secret: true,
+            ..Self::new(name, FieldKind::Text(input))
+        }
     }
 
     pub fn choice(name: &'static str, options: &[&str], selected: &str) -> Self {
@@ -107,8 +122,6 @@ impl Values {
 pub struct Form<I> {
     fields: Vec<Field>,
     focus: usize,
-    /// Why the last submit was refused (validation), shown in the form.
-    pub error: Option<String>,
     intent: I,
 }
 
@@ -118,8 +131,20 @@ impl<I> Form<I> {
         Self {
             fields,
             focus,
-            error: None,
             intent,
+        }
+    }
+
+    fn has_secret(&self) -> bool {
+        self.fields.iter().any(|f| f.secret)
+    }
+
+    /// ctrl-r: shows or hides every secret field.
+    fn toggle_secrets(&mut self) {
+        for field in self.fields.iter_mut().filter(|f| f.secret) {
+            if let FieldKind::Text(input) = &mut field.kind {
+                input.masked = !input.masked;
+            }
         }
     }
 
@@ -142,7 +167,6 @@ impl<I> Form<I> {
 
     /// Typing into the focused field.
     fn edit(&mut self, key: &KeyEvent) {
-        self.error = None;
         match &mut self.fields[self.focus].kind {
             FieldKind::Text(i) => {
                 i.on_key(key);
@@ -175,7 +199,7 @@ impl<I> Form<I> {
             FieldKind::Text(input) if field.locked => {
                 let line = Line::from(vec![
                     Span::styled(format!("{}: ", field.label), theme.dim),
-                    Span::styled(input.text().to_string(), theme.dim),
+                    Span::styled(input.display().0, theme.dim),
                 ]);
                 frame.render_widget(line, row);
             }
@@ -220,6 +244,9 @@ impl<I: Clone> Body<I> for Form<I> {
         {
             keys.push(key("←/→", "choose"));
         }
+        if self.has_secret() {
+            keys.push(key("ctrl-r", "show/hide value"));
+        }
         keys.extend([key("enter/ctrl-s", "save"), CANCEL]);
         keys
     }
@@ -230,6 +257,10 @@ impl<I: Clone> Body<I> for Form<I> {
         match key.code {
             // ctrl-s submits from anywhere (enter adds lines in a list).
             KeyCode::Char('s') if ctrl => {}
+            KeyCode::Char('r') if ctrl && self.has_secret() => {
+                self.toggle_secrets();
+                return Outcome::Open;
+            }
             KeyCode::Enter if !in_lines => {}
             KeyCode::Tab => {
                 self.focus = self.next(1);
@@ -255,6 +286,14 @@ impl<I: Clone> Body<I> for Form<I> {
         Outcome::Submitted(self.intent.clone(), self.values())
     }
 
+    fn typed(&self) -> String {
+        self.fields
+            .iter()
+            .map(Field::value)
+            .collect::<Vec<_>>()
+            .join("\0")
+    }
+
     fn on_paste(&mut self, text: &str) {
         match &mut self.fields[self.focus].kind {
             FieldKind::Text(i) => i.insert_str(text),
@@ -265,9 +304,9 @@ impl<I: Clone> Body<I> for Form<I> {
         }
     }
 
-    /// The fields, a line for the refusal, and a blank line.
+    /// The fields and a blank line.
     fn height(&self) -> u16 {
-        self.fields.iter().map(Field::height).sum::<u16>() + 2
+        self.fields.iter().map(Field::height).sum::<u16>() + 1
     }
 
     fn draw(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
@@ -283,16 +322,6 @@ impl<I: Clone> Body<I> for Form<I> {
                 self.draw_field(frame, field, row, i == self.focus, theme);
             }
             y += field.height();
-        }
-        if let Some(e) = &self.error
-            && y < area.bottom()
-        {
-            let row = Rect {
-                y,
-                height: 1,
-                ..area
-            };
-            frame.render_widget(Line::styled(format!("✗ {e}"), theme.error), row);
         }
     }
 }
@@ -331,6 +360,76 @@ mod tests {
     }
 
     #[test]
+    fn secret_fields_show_bullets_until_revealed() {
+        let mut m = Modal::form(
+            "Variable",
+            vec![],
+            vec![
+                Field::text("key", "K").locked(),
+                Field::secret("value", "hunter2"),
+            ],
+            (),
+        );
+        assert!(!screen(&m).contains("hunter2"), "masked: {}", screen(&m));
+        assert!(screen(&m).contains("•••••••"));
+        m.on_key(&KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+        assert!(screen(&m).contains("hunter2"), "ctrl-r reveals it");
+        m.on_key(&KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+        assert!(!screen(&m).contains("hunter2"), "and hides it again");
+    }
+
+    #[test]
+    fn a_waiting_form_takes_no_second_submit_and_keeps_its_input_when_refused() {
+        let mut m = Modal::form("Attach", vec![], vec![Field::text("hostname", "")], ());
+        m.on_key(&k(KeyCode::Char('a')));
+        assert!(matches!(
+            m.on_key(&k(KeyCode::Enter)),
+            Outcome::Submitted(..)
+        ));
+        m.wait();
+        assert!(
+            matches!(m.on_key(&k(KeyCode::Enter)), Outcome::Open),
+            "no double submit"
+        );
+        m.on_key(&k(KeyCode::Char('b')));
+        assert!(
+            screen(&m).contains("waiting for the platform"),
+            "{}",
+            screen(&m)
+        );
+        m.refuse("the platform refused it (409): hostname a is bound to another app; detach it there first");
+        let text = screen(&m);
+        assert!(
+            text.contains("hostname: a"),
+            "input intact, typing ignored while waiting: {text}"
+        );
+        assert!(
+            text.contains("detach it there first"),
+            "the reason wraps into view: {text}"
+        );
+        match m.on_key(&k(KeyCode::Enter)) {
+            Outcome::Submitted((), values) => assert_eq!(values.get("hostname"), "a"),
+            _ => panic!("submits again once refused"),
+        }
+    }
+
+    /// The dialog as text, 60 columns wide.
+    fn screen(m: &Modal<()>) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(60, 20)).unwrap();
+        terminal.draw(|f| m.draw(f, &Theme::monochrome())).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
     fn locked_fields_are_skipped_and_refusals_clear_on_typing() {
         let mut m = Modal::form(
             "Variable",
@@ -339,8 +438,14 @@ mod tests {
             (),
         );
         m.refuse("no");
-        m.on_key(&k(KeyCode::Char('v')));
+        assert!(screen(&m).contains("✗ no"));
         m.on_key(&k(KeyCode::Tab));
+        assert!(
+            screen(&m).contains("✗ no"),
+            "moving keeps the reason in view"
+        );
+        m.on_key(&k(KeyCode::Char('v')));
+        assert!(!screen(&m).contains("✗ no"), "typing clears it");
         match m.on_key(&k(KeyCode::Enter)) {
             Outcome::Submitted((), values) => {
                 assert_eq!(values.get("key"), "K", "locked, never focused");

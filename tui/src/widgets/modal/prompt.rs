@@ -70,6 +70,10 @@ impl<I: Clone> Body<I> for Prompt<I> {
         Outcome::Open
     }
 
+    fn typed(&self) -> String {
+        self.input.text().to_string()
+    }
+
     fn on_paste(&mut self, text: &str) {
         self.input.insert_str(text);
     }

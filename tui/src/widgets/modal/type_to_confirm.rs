@@ -3,6 +3,7 @@
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
+use ratatui::text::Line;
 
 use super::{Body, CANCEL, KeyHelp, Outcome, draw_input, key};
 use crate::theme::Theme;
@@ -12,6 +13,9 @@ pub struct TypeToConfirm<I> {
     expected: String,
     input: LineInput,
     intent: I,
+    /// Enter was pressed on another name: said under the input until the
+    /// next key.
+    mismatch: bool,
 }
 
 impl<I> TypeToConfirm<I> {
@@ -20,6 +24,7 @@ impl<I> TypeToConfirm<I> {
             expected,
             input: LineInput::default(),
             intent,
+            mismatch: false,
         }
     }
 }
@@ -34,6 +39,7 @@ impl<I: Clone> Body<I> for TypeToConfirm<I> {
     }
 
     fn on_key(&mut self, key: &KeyEvent, _text: &[String]) -> Outcome<I> {
+        self.mismatch = false;
         if key.code != KeyCode::Enter {
             self.input.on_key(key);
             return Outcome::Open;
@@ -41,21 +47,36 @@ impl<I: Clone> Body<I> for TypeToConfirm<I> {
         if self.input.text() == self.expected {
             Outcome::Confirmed(self.intent.clone(), self.expected.clone())
         } else {
+            self.mismatch = true;
             Outcome::Open
         }
+    }
+
+    fn typed(&self) -> String {
+        self.input.text().to_string()
     }
 
     fn on_paste(&mut self, text: &str) {
         self.input.insert_str(text);
     }
 
+    /// The input, the mismatch if there is one, and a blank line.
     fn height(&self) -> u16 {
-        2
+        2 + u16::from(self.mismatch)
     }
 
     fn draw(&self, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
         let label = format!("type {}", self.expected);
         draw_input(frame, area, &label, &self.input, true, theme);
+        if self.mismatch && area.height > 1 {
+            let row = Rect {
+                y: area.y + 1,
+                height: 1,
+                ..area
+            };
+            let why = format!("✗ that is not the name: type {} exactly", self.expected);
+            frame.render_widget(Line::styled(why, theme.error), row);
+        }
     }
 }
 
@@ -75,6 +96,11 @@ mod tests {
         let mut m = Modal::type_to_confirm("Delete", vec![], "shop-db", 7);
         m.on_paste("shop-d");
         assert!(matches!(m.on_key(&k(KeyCode::Enter)), Outcome::Open));
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 12)).unwrap();
+        terminal.draw(|f| m.draw(f, &Theme::monochrome())).unwrap();
+        let screen = format!("{:?}", terminal.backend().buffer());
+        assert!(screen.contains("type shop-db exactly"), "{screen}");
         m.on_key(&k(KeyCode::Char('b')));
         assert!(matches!(
             m.on_key(&k(KeyCode::Enter)),
