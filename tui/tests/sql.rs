@@ -28,15 +28,27 @@ fn state_dir() -> &'static PathBuf {
 }
 
 async fn console_with(read_only: bool) -> Harness {
-    state_dir();
     let mode = if read_only {
         Mode::ReadOnly
     } else {
         Mode::User
     };
-    let mut h = Harness::start_with(|b| b, mode).await;
+    console_on(|b| b, mode).await
+}
+
+/// The console as the demo user on a sandbox `configure`d so, running SQL
+/// on the sandbox operator's query tokens (the user has no database token
+/// and says yes when asked).
+async fn console_on(
+    configure: impl FnOnce(comwit_sandbox::SandboxBuilder) -> comwit_sandbox::SandboxBuilder,
+    mode: Mode,
+) -> Harness {
+    state_dir();
+    let mut h = Harness::start_with(configure, mode).await;
     h.open("storefront").await;
     open_sql(&mut h).await;
+    h.wait_for("Run SQL as the sandbox operator?").await;
+    h.key(KeyCode::Char('y'));
     h.wait_for("· autocommit").await;
     h
 }
@@ -124,7 +136,7 @@ async fn the_palette_opens_the_console_and_select_1_runs() {
     let mut h = console().await;
     let text = h.screen();
     assert!(text.contains("SQL · shop-db"), "{text}");
-    assert!(text.contains("query token (operator)"), "{text}");
+    assert!(text.contains("sandbox operator's query token"), "{text}");
     assert!(
         h.app.view(&sql_key(&h)).unwrap().captures_keys(),
         "the editor has the keys: q types, it does not quit"
@@ -480,7 +492,7 @@ async fn a_missing_database_token_says_how_to_fix_it_then_reconnects() {
         .expect("store");
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('r'));
-    h.wait_for("database token · autocommit").await;
+    h.wait_for("stored database token · autocommit").await;
     let screen = h.screen();
     assert!(
         !screen.contains(rotated.database_token.expose()),
@@ -526,4 +538,167 @@ async fn pasted_text_goes_into_the_editor() {
         "the last result is shown"
     );
     assert!(h.screen().contains("2 statements in"));
+}
+
+/// A console whose sandbox closes SQL streams after 1 s idle.
+async fn expiring_console() -> Harness {
+    let mut h = console_on(|b| b.stream_idle_secs(1), Mode::User).await;
+    // Room for the longer messages on one line each.
+    h.width = 180;
+    h
+}
+
+/// Sits idle past the sandbox's 1 s stream expiry (and its sweep).
+async fn idle_until_the_stream_expires() {
+    tokio::time::sleep(std::time::Duration::from_millis(1_800)).await;
+}
+
+#[tokio::test]
+async fn an_idle_console_runs_the_next_statement_on_a_new_stream() {
+    let mut h = expiring_console().await;
+    idle_until_the_stream_expires().await;
+    // A write (pipeline) and a query (cursor), each after an expiry.
+    run(&mut h, "create table after_idle (n)", "0 rows affected").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("new SQL stream (the idle one had expired)"),
+        "a quiet note says why: {screen}"
+    );
+    idle_until_the_stream_expires().await;
+    let n = query(&mut h, "select count(*) as idle_rows from after_idle", "idle_rows").await;
+    assert_eq!(n, "0");
+    let screen = h.screen();
+    for scary in ["✗", "rolled back", "lost", "expired (idle"] {
+        assert!(!screen.contains(scary), "{scary:?} shown: {screen}");
+    }
+    assert!(screen.contains("· autocommit"), "{screen}");
+}
+
+#[tokio::test]
+async fn an_expired_stream_with_an_open_transaction_says_its_changes_are_lost() {
+    let mut h = expiring_console().await;
+    run(&mut h, "create table kept (n)", "0 rows affected").await;
+    run(&mut h, "begin", "in transaction").await;
+    run(&mut h, "insert into kept values (1)", "1 row affected").await;
+    idle_until_the_stream_expires().await;
+    run(&mut h, "insert into kept values (2)", "uncommitted changes are lost").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("the server closed the SQL stream, which had been idle"),
+        "{screen}"
+    );
+    assert!(screen.contains("statement was not run again"), "{screen}");
+    assert!(
+        screen.contains("· autocommit"),
+        "the header no longer claims a transaction: {screen}"
+    );
+    // Neither the lost insert nor the refused one is in the table.
+    let n = query(&mut h, "select count(*) as kept_rows from kept", "kept_rows").await;
+    assert_eq!(n, "0");
+}
+
+/// Starts a transaction and moves to the results (where q is not typed).
+async fn open_transaction(h: &mut Harness) {
+    run(h, "begin", "in transaction").await;
+    h.key(KeyCode::Esc);
+}
+
+#[tokio::test]
+async fn q_with_an_open_transaction_asks_and_stays_unless_confirmed() {
+    let mut h = console().await;
+    open_transaction(&mut h).await;
+    h.key(KeyCode::Char('q'));
+    let screen = h.screen();
+    assert!(screen.contains("Quit anyway?"), "{screen}");
+    assert!(screen.contains("A transaction is open"), "{screen}");
+    assert!(screen.contains("y yes") && screen.contains("n/enter/esc no"), "{screen}");
+    // Enter is no.
+    h.key(KeyCode::Enter);
+    assert!(!h.app.should_quit, "enter keeps the dashboard open");
+    assert!(!h.screen().contains("Quit anyway?"));
+    h.key(KeyCode::Char('q'));
+    h.key(KeyCode::Char('n'));
+    assert!(!h.app.should_quit);
+    h.key(KeyCode::Char('q'));
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.should_quit, "y quits");
+}
+
+#[tokio::test]
+async fn quitting_from_the_palette_asks_too() {
+    let mut h = console().await;
+    open_transaction(&mut h).await;
+    h.key(KeyCode::Char(':'));
+    h.chars("quit");
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("Quit anyway?"));
+    h.key(KeyCode::Esc);
+    assert!(!h.app.should_quit);
+}
+
+#[tokio::test]
+async fn esc_out_of_the_console_with_an_open_transaction_asks_first() {
+    let mut h = console().await;
+    open_transaction(&mut h).await;
+    h.key(KeyCode::Esc);
+    let screen = h.screen();
+    assert!(screen.contains("Leave anyway?"), "{screen}");
+    h.key(KeyCode::Char('n'));
+    assert!(h.app.fullscreen.is_some(), "no keeps the console open");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.fullscreen.is_none(), "yes leaves it");
+    // Back in the tree, q still knows about the transaction.
+    h.key(KeyCode::Char('q'));
+    assert!(h.screen().contains("Quit anyway?"));
+
+    // Once committed, nothing is lost: esc and q act at once.
+    h.key(KeyCode::Esc);
+    open_sql(&mut h).await;
+    run(&mut h, "commit", "· autocommit").await;
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    assert!(h.app.fullscreen.is_none());
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.should_quit);
+}
+
+#[tokio::test]
+async fn a_user_without_a_database_token_is_asked_before_sql_runs_as_the_operator() {
+    state_dir();
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    open_sql(&mut h).await;
+    h.wait_for("Run SQL as the sandbox operator?").await;
+    let screen = h.screen();
+    assert!(screen.contains("signed in as a user"), "{screen}");
+    assert!(screen.contains("operator rights"), "{screen}");
+    // Enter answers no: no SQL runs, and the fix is named.
+    h.key(KeyCode::Enter);
+    h.wait_for("chose not to run SQL").await;
+    let screen = h.screen();
+    assert!(screen.contains("fix: rotate the database token"), "{screen}");
+    assert!(screen.contains("not connected"), "{screen}");
+    type_sql(&mut h, "select 1");
+    h.ctrl('r');
+    assert!(!h.screen().contains("autocommit"));
+
+    // r asks again; yes connects, and the header names the credential.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('r'));
+    h.wait_for("Run SQL as the sandbox operator?").await;
+    h.key(KeyCode::Char('y'));
+    h.wait_for("sandbox operator's query token · autocommit").await;
+    let operator = h.sandbox.info().operator_token.clone();
+    assert!(!h.screen().contains(operator.as_str()), "never the token");
+}
+
+#[tokio::test]
+async fn an_operator_session_says_it_uses_operator_query_tokens() {
+    state_dir();
+    let mut h = Harness::start_with(|b| b, Mode::Operator).await;
+    h.open("storefront").await;
+    open_sql(&mut h).await;
+    h.wait_for("● operator query token · autocommit").await;
+    assert!(!h.screen().contains("Run SQL as"), "an operator is not asked");
 }

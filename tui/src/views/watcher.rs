@@ -617,6 +617,22 @@ impl View for WatcherView {
         vec![hint("↑↓/jk", "move"), hint("c", "check now")]
     }
 
+    /// Quitting stops the checks still scheduled; esc leaves them running.
+    fn leave_warning(&self, leave: super::Leave) -> Option<String> {
+        let waiting = self
+            .entries
+            .iter()
+            .filter(|e| e.checking || e.next.is_some())
+            .count();
+        (leave == super::Leave::Quit && waiting > 0).then(|| {
+            format!(
+                "The delegation watcher is still watching {waiting} domain{}: quitting stops \
+                 its checks.",
+                if waiting == 1 { "" } else { "s" }
+            )
+        })
+    }
+
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
         let filtering = self.cursor.filtering;
         if let PickerKey::Used = self.cursor.on_key(key, self.rows.len(), self.page) {

@@ -97,6 +97,8 @@ enum Shown {
 struct RunSummary {
     statements: usize,
     elapsed: Duration,
+    /// The idle stream had expired and a new one was opened (a quiet note).
+    reopened: bool,
 }
 
 enum Popup {
@@ -105,6 +107,8 @@ enum Popup {
         matches: Vec<String>,
     },
     Export(Modal<()>),
+    /// Run SQL as the sandbox operator? (a user without a database token)
+    Operator(Modal<()>),
 }
 
 pub struct SqlView {
@@ -113,6 +117,8 @@ pub struct SqlView {
     /// The database's name once found (its id until then).
     name: String,
     conn: Conn,
+    /// The user said yes to running SQL on the sandbox operator's tokens.
+    use_operator: bool,
     editor: TextArea<'static>,
     pane: Pane,
     popup: Option<Popup>,
@@ -150,6 +156,7 @@ impl SqlView {
             database: database.to_string(),
             name: database.to_string(),
             conn: Conn::Idle,
+            use_operator: false,
             editor,
             pane: Pane::Editor,
             popup: None,
@@ -200,10 +207,62 @@ impl SqlView {
         self.conn = Conn::Connecting;
         let client = cx.client().clone();
         let operator = cx.session.sql_operator.clone();
+        let use_operator = self.use_operator;
         let credentials = cx.session.credentials.clone();
         let (project, database) = (self.project.clone(), self.database.clone());
         cx.spawn(async move {
-            Msg::Connected(runner::connect(client, operator, credentials, project, database).await)
+            let connected = runner::connect(
+                client,
+                operator,
+                use_operator,
+                credentials,
+                project,
+                database,
+            );
+            Msg::Connected(connected.await)
+        });
+    }
+
+    /// A user without a database token: ask before the sandbox operator's
+    /// query tokens run the SQL (no is the default), else say the fix.
+    fn ask_operator(&mut self) {
+        self.popup = Some(Popup::Operator(Modal::ask(
+            "Run SQL as the sandbox operator?",
+            vec![
+                format!(
+                    "You are signed in as a user, and no database token of yours is stored for {}.",
+                    self.name
+                ),
+                "The console can run your SQL on query tokens minted with the sandbox's \
+                 operator token: with operator rights, not your user's."
+                    .into(),
+                "No: rotate the database token on the database's view (it is kept for this \
+                 session), then press r here."
+                    .into(),
+            ],
+            (),
+        )));
+    }
+
+    /// The answer to [`Self::ask_operator`].
+    fn answered_operator(&mut self, yes: bool, cx: &mut Ctx<'_>) {
+        self.popup = None;
+        if yes {
+            self.use_operator = true;
+            return self.connect(cx);
+        }
+        self.conn = Conn::Failed(ConnectError {
+            message: format!(
+                "no database token of yours is stored for {}, and you chose not to run SQL \
+                 as the sandbox operator",
+                self.name
+            ),
+            fix: Some(
+                "rotate the database token on the database's view (it is kept for this \
+                 session), then press r here; or press r and answer y to run as the operator"
+                    .into(),
+            ),
+            operator_fallback: false,
         });
     }
 
@@ -276,6 +335,7 @@ impl SqlView {
         self.summary = Some(RunSummary {
             statements: report.results.len() + usize::from(report.error.is_some()),
             elapsed: report.elapsed,
+            reopened: report.reopened,
         });
         // The last statement that completed is what the pane shows; a run
         // that failed before any completed leaves the previous result up.
@@ -381,6 +441,11 @@ impl SqlView {
                         picker.selected = 0;
                     }
                 }
+            },
+            Popup::Operator(modal) => match modal.on_key(key) {
+                Outcome::Open => {}
+                Outcome::Confirmed(..) => self.answered_operator(true, cx),
+                _ => self.answered_operator(false, cx),
             },
             Popup::Export(modal) => match modal.on_key(key) {
                 Outcome::Open => {}
@@ -493,6 +558,9 @@ impl SqlView {
             // The cursor protocol's step end carries no server counts.
             _ => parts.push("streamed, no server counts".into()),
         }
+        if self.summary.as_ref().is_some_and(|s| s.reopened) {
+            parts.push("new SQL stream (the idle one had expired)".into());
+        }
         Some(format!(" {} ", parts.join(" · ")))
     }
 
@@ -550,10 +618,16 @@ impl SqlView {
             format!("  in: {}", short(&e.sql, 200)),
             theme.dim,
         ));
-        if e.stream_lost {
+        if e.transaction_lost {
             lines.push(Line::styled(
-                "  the SQL session was reset: an open transaction was rolled back",
+                "  the transaction that was open went with the stream: its uncommitted changes \
+                 are lost, and the statement was not run again; start over from BEGIN",
                 theme.warn,
+            ));
+        } else if e.stream_lost {
+            lines.push(Line::styled(
+                "  the SQL stream was reset: the next statement opens a new one",
+                theme.dim,
             ));
         }
         if !matches!(self.shown, Shown::Nothing) {
@@ -708,7 +782,7 @@ impl View for SqlView {
                 hint("type", "filter"),
                 hint("esc", "close"),
             ],
-            (Some(Popup::Export(modal)), _) => super::modal_hints(modal),
+            (Some(Popup::Export(modal) | Popup::Operator(modal)), _) => super::modal_hints(modal),
             (None, Pane::Editor) => vec![
                 hint("ctrl-r/F5", "run"),
                 hint("ctrl-x/F6", "run all"),
@@ -766,7 +840,7 @@ impl View for SqlView {
                 *matches = self.history.search(picker.filter.text());
                 picker.selected = 0;
             }
-            Some(Popup::Export(modal)) => modal.on_paste(text),
+            Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.on_paste(text),
             None => {
                 self.pane = Pane::Editor;
                 self.editor.insert_str(text.replace("\r\n", "\n"));
@@ -831,7 +905,7 @@ impl View for SqlView {
             Some(Popup::History { picker, matches }) => {
                 self.draw_history(frame, theme, picker, matches)
             }
-            Some(Popup::Export(modal)) => modal.draw(frame, theme),
+            Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.draw(frame, theme),
             None => {}
         }
     }
@@ -882,6 +956,21 @@ impl View for SqlView {
     fn fullscreen(&self) -> bool {
         true
     }
+
+    /// An open transaction: quitting ends the stream (rolling it back),
+    /// and a console left idle loses it when the server closes the stream.
+    fn leave_warning(&self, _leave: super::Leave) -> Option<String> {
+        match &self.conn {
+            Conn::Ready {
+                autocommit: false, ..
+            } => Some(format!(
+                "A transaction is open in the SQL console on {}: its uncommitted changes are \
+                 lost if you quit, or if the console sits idle until the server closes the stream.",
+                self.name
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl Update for SqlView {
@@ -896,6 +985,10 @@ impl Update for SqlView {
                     how: c.how,
                     autocommit: true,
                 };
+            }
+            Msg::Connected(Err(e)) if e.operator_fallback => {
+                self.conn = Conn::Failed(e);
+                self.ask_operator();
             }
             Msg::Connected(Err(e)) => self.conn = Conn::Failed(e),
             Msg::Progress { run, rows } => {

@@ -118,7 +118,22 @@ impl<I: Clone> Modal<I> {
 
     /// y / enter confirms.
     pub fn confirm(title: impl Into<String>, lines: Vec<String>, intent: I) -> Self {
-        Self::new(title, lines, Kind::Confirm(confirm::Confirm { intent }))
+        let body = confirm::Confirm {
+            intent,
+            enter_confirms: true,
+        };
+        Self::new(title, lines, Kind::Confirm(body))
+    }
+
+    /// A question whose safe answer is no: only y confirms; enter, like n
+    /// and esc, keeps things as they are (leaving with work in progress,
+    /// acting with more rights than the session has).
+    pub fn ask(title: impl Into<String>, lines: Vec<String>, intent: I) -> Self {
+        let body = confirm::Confirm {
+            intent,
+            enter_confirms: false,
+        };
+        Self::new(title, lines, Kind::Confirm(body))
     }
 
     /// Confirmed only once `expected` (a name) is typed.
