@@ -702,3 +702,118 @@ async fn an_operator_session_says_it_uses_operator_query_tokens() {
     h.wait_for("● operator query token · autocommit").await;
     assert!(!h.screen().contains("Run SQL as"), "an operator is not asked");
 }
+
+/// The editor's rows on screen: the lines between the console's top border
+/// and the results' (gutter and text, without the side borders).
+fn editor_rows(h: &mut Harness) -> Vec<String> {
+    h.screen()
+        .lines()
+        .skip_while(|l| !l.contains("SQL · shop-db"))
+        .skip(1)
+        .take_while(|l| !l.contains(" results "))
+        .map(|l| l.trim_start_matches('│').trim_end_matches('│').to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_long_line_scrolls_the_text_but_not_the_line_numbers() {
+    let mut h = console().await;
+    let long = format!("select '{}' as far_right", "x".repeat(200));
+    set_buffer(&mut h, &format!("select 1;\n{long}"));
+    let rows = editor_rows(&mut h);
+    assert!(
+        rows[1].starts_with(" 2 ") && rows[1].contains("as far_right"),
+        "the end of the long line is shown after its number: {rows:?}"
+    );
+    assert!(
+        rows[0].starts_with(" 1 "),
+        "line 1 keeps its number: {rows:?}"
+    );
+    assert!(!rows[1].contains("select '"), "scrolled: {rows:?}");
+    // Back at the start of the line, the text scrolls back too.
+    h.key(KeyCode::Home);
+    let rows = editor_rows(&mut h);
+    assert!(rows[0].starts_with(" 1 select 1;"), "{rows:?}");
+    assert!(rows[1].starts_with(" 2 select 'xxx"), "{rows:?}");
+}
+
+#[tokio::test]
+async fn choosing_a_history_entry_is_undone_with_ctrl_u() {
+    let mut h = console().await;
+    query(&mut h, "select 'old' as from_history", "from_history").await;
+    set_buffer(&mut h, "");
+    type_sql(&mut h, "select 'my draft',\n  2");
+    h.ctrl('o');
+    h.key(KeyCode::Enter);
+    let rows = editor_rows(&mut h);
+    assert!(rows[0].contains("select 'old' as from_history"), "{rows:?}");
+    h.ctrl('u');
+    let rows = editor_rows(&mut h);
+    assert!(rows[0].contains("select 'my draft',"), "{rows:?}");
+    assert!(rows[1].contains("2"), "both lines are back: {rows:?}");
+    assert!(!h.screen().contains("as from_history"), "one undo: {rows:?}");
+    // Typing keeps the text area's own undo: one undo, one character.
+    h.key(KeyCode::Char('3'));
+    h.ctrl('u');
+    let rows = editor_rows(&mut h);
+    assert!(rows[1].ends_with("2") || rows[1].trim_end().ends_with('2'), "{rows:?}");
+    assert!(rows[0].contains("select 'my draft',"), "{rows:?}");
+}
+
+#[tokio::test]
+async fn ctrl_l_clears_the_buffer_and_ctrl_u_brings_it_back() {
+    let mut h = console().await;
+    type_sql(&mut h, "select 'keep me'");
+    let bar = h.screen().lines().last().unwrap().to_string();
+    assert!(bar.contains("ctrl-l clear"), "{bar}");
+    h.width = 140;
+    let bar = h.screen().lines().last().unwrap().to_string();
+    assert!(bar.contains("ctrl-u undo"), "on a wider screen: {bar}");
+    h.ctrl('l');
+    assert!(h.screen().contains("type SQL here"), "the placeholder is back");
+    assert!(!h.screen().contains("keep me"));
+    h.ctrl('u');
+    assert!(h.screen().contains("select 'keep me'"));
+    // From the results too: the editor gets the keys again.
+    h.key(KeyCode::Esc);
+    h.ctrl('l');
+    assert!(h.screen().contains("type SQL here"));
+    assert!(h.app.view(&sql_key(&h)).unwrap().captures_keys());
+}
+
+#[tokio::test]
+async fn column_widths_hold_while_paging_through_narrower_rows() {
+    let mut h = console().await;
+    // The first rows have the widest text; later pages narrower and narrower.
+    run(
+        &mut h,
+        "create table shrinking as with recursive c(x) as (select 1 union all select x + 1 \
+         from c where x < 3000) select x as n, substr('wwwwwwwwwwwwwwwwwwwwwwwwwwwwww', 1, \
+         30 - x / 100) as word, 'end' as tail from c",
+        "0 rows affected",
+    )
+    .await;
+    run(&mut h, "select n, word, tail from shrinking order by n", "3,000 rows").await;
+    let header = |h: &mut Harness| -> Vec<String> {
+        let screen = h.screen();
+        let lines: Vec<&str> = screen.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("word") && l.contains("tail") && !l.contains("select"))
+            .expect("the header");
+        vec![lines[at].to_string(), lines[at + 1].to_string()]
+    };
+    h.key(KeyCode::Esc);
+    let first = header(&mut h);
+    // Each page drawn, as a user sees it, down to the last row.
+    for _ in 0..400 {
+        if selected_cell(&h).as_deref() == Some("3000") {
+            break;
+        }
+        h.key(KeyCode::PageDown);
+        assert_eq!(header(&mut h), first, "the header and its rule did not move");
+    }
+    assert_eq!(selected_cell(&h).as_deref(), Some("3000"), "at the last row");
+    let screen = h.screen();
+    assert!(screen.contains("│ end"), "{screen}");
+}

@@ -117,6 +117,10 @@ pub struct SqlView {
     /// The database's name once found (its id until then).
     name: String,
     conn: Conn,
+    /// Steps the last whole-buffer replacement (a history entry, `$EDITOR`,
+    /// clear) put on the text area's undo history: one undo takes them
+    /// all back. Zero once the buffer is edited otherwise.
+    replaced_steps: usize,
     /// The user said yes to running SQL on the sandbox operator's tokens.
     use_operator: bool,
     editor: TextArea<'static>,
@@ -156,6 +160,7 @@ impl SqlView {
             database: database.to_string(),
             name: database.to_string(),
             conn: Conn::Idle,
+            replaced_steps: 0,
             use_operator: false,
             editor,
             pane: Pane::Editor,
@@ -180,8 +185,22 @@ impl SqlView {
 
     /// Replaces the buffer, as one undoable edit (ctrl-u brings it back).
     fn replace_text(&mut self, text: &str) {
+        // The text area records deleting the old text and inserting the
+        // new as two edits, each only when there is text.
+        self.replaced_steps = usize::from(!self.text().is_empty()) + usize::from(!text.is_empty());
         self.editor.select_all();
         self.editor.insert_str(text);
+        self.editor.cancel_selection();
+        self.pane = Pane::Editor;
+    }
+
+    /// ctrl-u: a whole-buffer replacement comes back in one step, any
+    /// other edit as the text area keeps it.
+    fn undo(&mut self) {
+        let steps = std::mem::take(&mut self.replaced_steps).max(1);
+        for _ in 0..steps {
+            self.editor.undo();
+        }
         self.pane = Pane::Editor;
     }
 
@@ -462,7 +481,9 @@ impl SqlView {
         match key.code {
             KeyCode::Esc | KeyCode::Tab => self.pane = Pane::Grid,
             _ => {
-                self.editor.input(*key);
+                if self.editor.input(*key) {
+                    self.replaced_steps = 0;
+                }
             }
         }
     }
@@ -670,6 +691,40 @@ impl SqlView {
         }
     }
 
+    /// The text with its line numbers. The gutter is drawn here, beside
+    /// the text area, not by it: the text area scrolls its numbers out of
+    /// sight with a long line's text.
+    fn draw_editor(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, editing: bool) {
+        self.editor.set_cursor_line_style(Style::new());
+        self.editor.set_placeholder_style(theme.dim);
+        self.editor.set_cursor_style(if editing {
+            theme.selected
+        } else {
+            Style::new()
+        });
+        let lines = self.editor.lines().len();
+        // The placeholder starts at the edge, as no line is numbered yet.
+        let digits = if self.text().is_empty() {
+            None
+        } else {
+            Some(lines.to_string().len())
+        };
+        let width = digits.map_or(0, |d| d as u16 + 2);
+        let [gutter, text] =
+            Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
+        frame.render_widget(&self.editor, text);
+        highlight::paint(&self.editor, text, frame.buffer_mut(), theme);
+        if let Some(digits) = digits {
+            // Known once the text area has drawn (it follows the cursor).
+            let (top, _) = self.editor.scroll_offset();
+            let numbers: Vec<Line<'static>> = (top as usize..lines)
+                .take(usize::from(gutter.height))
+                .map(|i| Line::styled(format!(" {:>digits$} ", i + 1), theme.dim))
+                .collect();
+            frame.render_widget(Paragraph::new(numbers), gutter);
+        }
+    }
+
     fn draw_history(
         &self,
         frame: &mut Frame<'_>,
@@ -783,13 +838,16 @@ impl View for SqlView {
                 hint("esc", "close"),
             ],
             (Some(Popup::Export(modal) | Popup::Operator(modal)), _) => super::modal_hints(modal),
+            // The bar drops what does not fit from the end (`?` lists all).
             (None, Pane::Editor) => vec![
                 hint("ctrl-r/F5", "run"),
                 hint("ctrl-x/F6", "run all"),
                 hint("ctrl-o", "history"),
+                hint("ctrl-l", "clear"),
                 hint("ctrl-e", "$EDITOR"),
-                hint("ctrl-s", "export"),
                 hint("esc/tab", "results"),
+                hint("ctrl-u", "undo"),
+                hint("ctrl-s", "export"),
             ],
             (None, Pane::Grid) => vec![
                 hint("↑↓←→/hjkl", "move"),
@@ -818,6 +876,8 @@ impl View for SqlView {
             }
             KeyCode::F(6) => self.run(comwit_client::sql::split_statements(&self.text()), cx),
             KeyCode::Char('o') if ctrl => self.open_history(),
+            KeyCode::Char('u') if ctrl => self.undo(),
+            KeyCode::Char('l') if ctrl => self.replace_text(""),
             KeyCode::Char('e') if ctrl => cx.edit(self.text()),
             KeyCode::Char('s') if ctrl => self.open_export(cx),
             _ => {
@@ -861,8 +921,9 @@ impl View for SqlView {
         let editor_height = (self.editor.lines().len() as u16 + 2).clamp(5, max_editor);
         let [top, bottom] =
             Layout::vertical([Constraint::Length(editor_height), Constraint::Min(3)]).areas(area);
+        let (shown, popup) = (self.pane, self.popup.is_some());
         let border = |pane: Pane| {
-            if focused && self.pane == pane && self.popup.is_none() {
+            if focused && shown == pane && !popup {
                 theme.border_focused
             } else {
                 Style::new()
@@ -877,16 +938,7 @@ impl View for SqlView {
         let inner = block.inner(top);
         frame.render_widget(block, top);
         let editing = focused && self.pane == Pane::Editor && self.popup.is_none();
-        self.editor.set_cursor_line_style(Style::new());
-        self.editor.set_line_number_style(theme.dim);
-        self.editor.set_placeholder_style(theme.dim);
-        self.editor.set_cursor_style(if editing {
-            theme.selected
-        } else {
-            Style::new()
-        });
-        frame.render_widget(&self.editor, inner);
-        highlight::paint(&self.editor, inner, frame.buffer_mut(), theme);
+        self.draw_editor(frame, inner, theme, editing);
 
         let mut block = Block::default()
             .borders(Borders::ALL)
