@@ -817,3 +817,18 @@ async fn column_widths_hold_while_paging_through_narrower_rows() {
     let screen = h.screen();
     assert!(screen.contains("│ end"), "{screen}");
 }
+
+#[tokio::test]
+async fn the_demo_database_has_sample_tables_to_try() {
+    let mut h = console().await;
+    let n = query(
+        &mut h,
+        "select count(*) as paid_orders from orders o join customers c on c.id = o.customer_id \
+         join products p on p.id = o.product_id where o.status = 'paid'",
+        "paid_orders",
+    )
+    .await;
+    assert_eq!(n, "3");
+    run(&mut h, "select name, price_cents from products order by id", "6 rows").await;
+    assert!(h.screen().contains("Enamel mug"), "{}", h.screen());
+}
