@@ -28,7 +28,10 @@ async fn q_with_a_running_watch_asks_and_quits_only_on_yes() {
     h.key(KeyCode::Char('q'));
     let screen = h.screen();
     assert!(screen.contains("Quit anyway?"), "{screen}");
-    assert!(screen.contains("Watch mode is running: quitting stops it"), "{screen}");
+    assert!(
+        screen.contains("Watch mode is running: quitting stops it"),
+        "{screen}"
+    );
     h.key(KeyCode::Enter);
     assert!(!h.app.should_quit, "enter is no");
     h.key(KeyCode::Char('q'));

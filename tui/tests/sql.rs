@@ -565,7 +565,12 @@ async fn an_idle_console_runs_the_next_statement_on_a_new_stream() {
         "a quiet note says why: {screen}"
     );
     idle_until_the_stream_expires().await;
-    let n = query(&mut h, "select count(*) as idle_rows from after_idle", "idle_rows").await;
+    let n = query(
+        &mut h,
+        "select count(*) as idle_rows from after_idle",
+        "idle_rows",
+    )
+    .await;
     assert_eq!(n, "0");
     let screen = h.screen();
     for scary in ["✗", "rolled back", "lost", "expired (idle"] {
@@ -581,7 +586,12 @@ async fn an_expired_stream_with_an_open_transaction_says_its_changes_are_lost() 
     run(&mut h, "begin", "in transaction").await;
     run(&mut h, "insert into kept values (1)", "1 row affected").await;
     idle_until_the_stream_expires().await;
-    run(&mut h, "insert into kept values (2)", "uncommitted changes are lost").await;
+    run(
+        &mut h,
+        "insert into kept values (2)",
+        "uncommitted changes are lost",
+    )
+    .await;
     let screen = h.screen();
     assert!(
         screen.contains("the server closed the SQL stream, which had been idle"),
@@ -593,7 +603,12 @@ async fn an_expired_stream_with_an_open_transaction_says_its_changes_are_lost() 
         "the header no longer claims a transaction: {screen}"
     );
     // Neither the lost insert nor the refused one is in the table.
-    let n = query(&mut h, "select count(*) as kept_rows from kept", "kept_rows").await;
+    let n = query(
+        &mut h,
+        "select count(*) as kept_rows from kept",
+        "kept_rows",
+    )
+    .await;
     assert_eq!(n, "0");
 }
 
@@ -611,7 +626,10 @@ async fn q_with_an_open_transaction_asks_and_stays_unless_confirmed() {
     let screen = h.screen();
     assert!(screen.contains("Quit anyway?"), "{screen}");
     assert!(screen.contains("A transaction is open"), "{screen}");
-    assert!(screen.contains("y yes") && screen.contains("n/enter/esc no"), "{screen}");
+    assert!(
+        screen.contains("y yes") && screen.contains("n/enter/esc no"),
+        "{screen}"
+    );
     // Enter is no.
     h.key(KeyCode::Enter);
     assert!(!h.app.should_quit, "enter keeps the dashboard open");
@@ -677,7 +695,10 @@ async fn a_user_without_a_database_token_is_asked_before_sql_runs_as_the_operato
     h.key(KeyCode::Enter);
     h.wait_for("chose not to run SQL").await;
     let screen = h.screen();
-    assert!(screen.contains("fix: rotate the database token"), "{screen}");
+    assert!(
+        screen.contains("fix: rotate the database token"),
+        "{screen}"
+    );
     assert!(screen.contains("not connected"), "{screen}");
     type_sql(&mut h, "select 1");
     h.ctrl('r');
@@ -688,7 +709,8 @@ async fn a_user_without_a_database_token_is_asked_before_sql_runs_as_the_operato
     h.key(KeyCode::Char('r'));
     h.wait_for("Run SQL as the sandbox operator?").await;
     h.key(KeyCode::Char('y'));
-    h.wait_for("sandbox operator's query token · autocommit").await;
+    h.wait_for("sandbox operator's query token · autocommit")
+        .await;
     let operator = h.sandbox.info().operator_token.clone();
     assert!(!h.screen().contains(operator.as_str()), "never the token");
 }
@@ -700,7 +722,10 @@ async fn an_operator_session_says_it_uses_operator_query_tokens() {
     h.open("storefront").await;
     open_sql(&mut h).await;
     h.wait_for("● operator query token · autocommit").await;
-    assert!(!h.screen().contains("Run SQL as"), "an operator is not asked");
+    assert!(
+        !h.screen().contains("Run SQL as"),
+        "an operator is not asked"
+    );
 }
 
 /// The editor's rows on screen: the lines between the console's top border
@@ -751,12 +776,18 @@ async fn choosing_a_history_entry_is_undone_with_ctrl_u() {
     let rows = editor_rows(&mut h);
     assert!(rows[0].contains("select 'my draft',"), "{rows:?}");
     assert!(rows[1].contains("2"), "both lines are back: {rows:?}");
-    assert!(!h.screen().contains("as from_history"), "one undo: {rows:?}");
+    assert!(
+        !h.screen().contains("as from_history"),
+        "one undo: {rows:?}"
+    );
     // Typing keeps the text area's own undo: one undo, one character.
     h.key(KeyCode::Char('3'));
     h.ctrl('u');
     let rows = editor_rows(&mut h);
-    assert!(rows[1].ends_with("2") || rows[1].trim_end().ends_with('2'), "{rows:?}");
+    assert!(
+        rows[1].ends_with("2") || rows[1].trim_end().ends_with('2'),
+        "{rows:?}"
+    );
     assert!(rows[0].contains("select 'my draft',"), "{rows:?}");
 }
 
@@ -770,7 +801,10 @@ async fn ctrl_l_clears_the_buffer_and_ctrl_u_brings_it_back() {
     let bar = h.screen().lines().last().unwrap().to_string();
     assert!(bar.contains("ctrl-u undo"), "on a wider screen: {bar}");
     h.ctrl('l');
-    assert!(h.screen().contains("type SQL here"), "the placeholder is back");
+    assert!(
+        h.screen().contains("type SQL here"),
+        "the placeholder is back"
+    );
     assert!(!h.screen().contains("keep me"));
     h.ctrl('u');
     assert!(h.screen().contains("select 'keep me'"));
@@ -793,7 +827,12 @@ async fn column_widths_hold_while_paging_through_narrower_rows() {
         "0 rows affected",
     )
     .await;
-    run(&mut h, "select n, word, tail from shrinking order by n", "3,000 rows").await;
+    run(
+        &mut h,
+        "select n, word, tail from shrinking order by n",
+        "3,000 rows",
+    )
+    .await;
     let header = |h: &mut Harness| -> Vec<String> {
         let screen = h.screen();
         let lines: Vec<&str> = screen.lines().collect();
@@ -811,9 +850,17 @@ async fn column_widths_hold_while_paging_through_narrower_rows() {
             break;
         }
         h.key(KeyCode::PageDown);
-        assert_eq!(header(&mut h), first, "the header and its rule did not move");
+        assert_eq!(
+            header(&mut h),
+            first,
+            "the header and its rule did not move"
+        );
     }
-    assert_eq!(selected_cell(&h).as_deref(), Some("3000"), "at the last row");
+    assert_eq!(
+        selected_cell(&h).as_deref(),
+        Some("3000"),
+        "at the last row"
+    );
     let screen = h.screen();
     assert!(screen.contains("│ end"), "{screen}");
 }
@@ -829,6 +876,11 @@ async fn the_demo_database_has_sample_tables_to_try() {
     )
     .await;
     assert_eq!(n, "3");
-    run(&mut h, "select name, price_cents from products order by id", "6 rows").await;
+    run(
+        &mut h,
+        "select name, price_cents from products order by id",
+        "6 rows",
+    )
+    .await;
     assert!(h.screen().contains("Enamel mug"), "{}", h.screen());
 }

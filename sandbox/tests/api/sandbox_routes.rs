@@ -264,5 +264,9 @@ async fn demo_tables_answer_selects(env: &crate::common::Env, db: &serde_json::V
         .iter()
         .map(|v| v["value"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert_eq!(values, ["5", "6", "8", "customers,orders,products"], "{resp}");
+    assert_eq!(
+        values,
+        ["5", "6", "8", "customers,orders,products"],
+        "{resp}"
+    );
 }

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use comwit_client::{Client, TokenKind};
 use comwit_client::credentials::Credentials;
 use comwit_client::sql::{SqlError, SqlSession, SqlValue, StatementOutcome};
+use comwit_client::{Client, TokenKind};
 use tokio::sync::Mutex;
 
 use super::statement;
@@ -363,7 +363,9 @@ async fn stream(
 
 fn run_error(sql: String, e: SqlError) -> RunError {
     let (code, message, stream_lost) = match e {
-        SqlError::Statement { code, message } => ((!code.is_empty()).then_some(code), message, false),
+        SqlError::Statement { code, message } => {
+            ((!code.is_empty()).then_some(code), message, false)
+        }
         SqlError::Http { status, .. } => (Some(format!("HTTP {status}")), e.to_string(), true),
         SqlError::StreamExpired { .. } => (
             None,
