@@ -501,14 +501,14 @@ impl App {
         let Some(modal) = &mut self.leaving else {
             return;
         };
-        match modal.on_key(&key) {
-            Outcome::Open => {}
+        let outcome = modal.on_key(&key);
+        if !matches!(outcome, Outcome::Open) {
+            self.leaving = None;
+        }
+        match outcome {
             Outcome::Confirmed(Leave::Quit, _) => self.should_quit = true,
-            Outcome::Confirmed(Leave::Back, _) => {
-                self.leaving = None;
-                self.back();
-            }
-            _ => self.leaving = None,
+            Outcome::Confirmed(Leave::Back, _) => self.back(),
+            _ => {}
         }
     }
 

@@ -45,3 +45,25 @@ async fn q_without_anything_running_quits_at_once() {
     h.key(KeyCode::Char('q'));
     assert!(h.app.should_quit);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn q_while_the_delegation_watcher_waits_on_a_domain_asks() {
+    let mut h = Harness::start().await;
+    h.key(KeyCode::Char(':'));
+    h.chars("delegation");
+    h.key(KeyCode::Enter);
+    // The demo's newbrand.example is pending delegation.
+    h.wait_for("newbrand.example").await;
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('q'));
+    let screen = h.screen();
+    assert!(
+        screen.contains("waiting for 1 domain to become managed"),
+        "{screen}"
+    );
+    h.key(KeyCode::Char('n'));
+    assert!(!h.app.should_quit);
+    h.key(KeyCode::Char('q'));
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.should_quit);
+}

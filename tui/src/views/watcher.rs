@@ -617,17 +617,19 @@ impl View for WatcherView {
         vec![hint("↑↓/jk", "move"), hint("c", "check now")]
     }
 
-    /// Quitting stops the checks still scheduled; esc leaves them running.
+    /// Quitting stops the watch for domains still waiting on their
+    /// delegation (the toast and bell when one becomes managed); esc leaves
+    /// it running behind the tree.
     fn leave_warning(&self, leave: super::Leave) -> Option<String> {
         let waiting = self
             .entries
             .iter()
-            .filter(|e| e.checking || e.next.is_some())
+            .filter(|e| e.status != DomainStatus::Managed)
             .count();
         (leave == super::Leave::Quit && waiting > 0).then(|| {
             format!(
-                "The delegation watcher is still watching {waiting} domain{}: quitting stops \
-                 its checks.",
+                "The delegation watcher is waiting for {waiting} domain{} to become managed: \
+                 quitting stops its checks, and no toast will say when it happens.",
                 if waiting == 1 { "" } else { "s" }
             )
         })

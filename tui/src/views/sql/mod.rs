@@ -903,6 +903,7 @@ impl View for SqlView {
             Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.on_paste(text),
             None => {
                 self.pane = Pane::Editor;
+                self.replaced_steps = 0;
                 self.editor.insert_str(text.replace("\r\n", "\n"));
             }
         }

@@ -94,19 +94,21 @@ pub async fn connect(
         (session, credential::OPERATOR)
     } else {
         let id = db.database_id.clone();
-        match with_stored_token(client, credentials, id, url.clone()).await {
-            Err(e) if no_token(&e) && operator.is_some() => {
-                if !use_operator {
-                    return Err(ConnectError {
-                        operator_fallback: true,
-                        ..connect_error(&e)
-                    });
-                }
-                let op = operator.as_ref().expect("checked above");
+        match (
+            with_stored_token(client, credentials, id, url.clone()).await,
+            &operator,
+        ) {
+            (Err(e), Some(_)) if no_token(&e) && !use_operator => {
+                return Err(ConnectError {
+                    operator_fallback: true,
+                    ..connect_error(&e)
+                });
+            }
+            (Err(e), Some(op)) if no_token(&e) => {
                 let session = SqlSession::with_operator(op, &db.database_id, &url, REASON).await;
                 (session, credential::SANDBOX_OPERATOR)
             }
-            session => (session, credential::STORED),
+            (session, _) => (session, credential::STORED),
         }
     };
     let mut session = session.map_err(|e| connect_error(&e))?;
