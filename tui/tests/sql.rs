@@ -540,17 +540,19 @@ async fn pasted_text_goes_into_the_editor() {
     assert!(h.screen().contains("2 statements in"));
 }
 
-/// A console whose sandbox closes SQL streams after 1 s idle.
+/// A console whose sandbox closes SQL streams after 2 s idle (steps of a
+/// test are well inside that, even on a busy machine).
 async fn expiring_console() -> Harness {
-    let mut h = console_on(|b| b.stream_idle_secs(1), Mode::User).await;
+    let mut h = console_on(|b| b.stream_idle_secs(2), Mode::User).await;
     // Room for the longer messages on one line each.
     h.width = 180;
     h
 }
 
-/// Sits idle past the sandbox's 1 s stream expiry (and its sweep).
+/// Sits idle past the sandbox's 2 s stream expiry (checked again at each
+/// request).
 async fn idle_until_the_stream_expires() {
-    tokio::time::sleep(std::time::Duration::from_millis(1_800)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_400)).await;
 }
 
 #[tokio::test]
