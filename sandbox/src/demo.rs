@@ -12,6 +12,9 @@ use crate::state::AppState;
 
 struct Seeder {
     app: Router,
+    /// The data endpoint (sample tables go in through it, as a client's
+    /// SQL would: usage is counted).
+    data: Router,
     token: String,
 }
 
@@ -23,15 +26,25 @@ impl Seeder {
         body: Body,
         content_type: &str,
     ) -> Result<Value, String> {
+        Self::send(&self.app, &self.token, method, path, body, content_type).await
+    }
+
+    async fn send(
+        router: &Router,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Body,
+        content_type: &str,
+    ) -> Result<Value, String> {
         let req = Request::builder()
             .method(method.clone())
             .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.token))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
             .header(header::CONTENT_TYPE, content_type)
             .body(body)
             .map_err(|e| e.to_string())?;
-        let resp = self
-            .app
+        let resp = router
             .clone()
             .oneshot(req)
             .await
@@ -59,6 +72,37 @@ impl Seeder {
         .await
     }
 
+    /// Runs `statements` on a database in one Hrana pipeline with its
+    /// token, then closes the stream; the first statement that fails is
+    /// an error.
+    async fn sql(&self, database: &str, token: &str, statements: &[&str]) -> Result<(), String> {
+        let mut requests: Vec<Value> = statements
+            .iter()
+            .map(|sql| json!({"type": "execute", "stmt": {"sql": sql}}))
+            .collect();
+        requests.push(json!({"type": "close"}));
+        let body = json!({"baton": null, "requests": requests}).to_string();
+        let path = format!("/v1/{database}/v3/pipeline");
+        let resp = Self::send(
+            &self.data,
+            token,
+            Method::POST,
+            &path,
+            Body::from(body),
+            "application/json",
+        )
+        .await?;
+        let results = resp["results"].as_array().cloned().unwrap_or_default();
+        match results.iter().position(|r| r["type"] != "ok") {
+            Some(i) => Err(format!(
+                "demo SQL {:?} failed: {}",
+                statements.get(i).unwrap_or(&"close"),
+                results[i]
+            )),
+            None => Ok(()),
+        }
+    }
+
     async fn deploy(
         &self,
         project: &str,
@@ -77,6 +121,7 @@ impl Seeder {
     }
 }
 
+/// The string at `pointer` (an id, a token) in an answer.
 fn id(v: &Value, pointer: &str) -> Result<String, String> {
     v.pointer(pointer)
         .and_then(Value::as_str)
@@ -114,26 +159,69 @@ fn artifact(app: &str, version: u32) -> Vec<u8> {
     zstd::encode_all(&tar[..], 3).expect("in-memory zstd")
 }
 
-pub async fn seed(state: &AppState, app: Router) -> Result<(), String> {
+pub async fn seed(state: &AppState, app: Router, data: Router) -> Result<(), String> {
     if seeded(state)? {
         return Ok(());
     }
     let s = Seeder {
         app,
+        data,
         token: state.operator_token().to_string(),
     };
     let (shop, tools) = seed_projects(&s).await?;
     let web = seed_apps(&s, &shop, &tools).await?;
-    s.json(
-        Method::POST,
-        &format!("/v1/projects/{shop}/databases"),
-        json!({"name": "shop-db"}),
-    )
-    .await?;
-
+    seed_database(&s, &shop).await?;
     seed_domains(&s, &shop, &web).await?;
     mark_seeded(state)
 }
+
+/// `shop-db`, with small sample tables a new operator can query.
+async fn seed_database(s: &Seeder, shop: &str) -> Result<(), String> {
+    let db = s
+        .json(
+            Method::POST,
+            &format!("/v1/projects/{shop}/databases"),
+            json!({"name": "shop-db"}),
+        )
+        .await?;
+    let (database, token) = (id(&db, "/database_id")?, id(&db, "/database_token")?);
+    s.sql(&database, &token, SAMPLE_TABLES).await
+}
+
+/// The demo shop's data: the same rows on every seed (no dates of today,
+/// no random ids), so what a query shows can be written down.
+const SAMPLE_TABLES: &[&str] = &[
+    "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, \
+     email TEXT NOT NULL UNIQUE, country TEXT NOT NULL, joined TEXT NOT NULL)",
+    "INSERT INTO customers VALUES \
+     (1, 'Aino Virtanen', 'aino@example.com', 'FI', '2025-01-14'), \
+     (2, 'Ben Okafor', 'ben@example.net', 'NG', '2025-02-03'), \
+     (3, 'Carla Mendes', 'carla@example.org', 'PT', '2025-03-21'), \
+     (4, 'Dmitri Sokolov', 'dmitri@example.com', 'EE', '2025-05-09'), \
+     (5, 'Emi Tanaka', 'emi@example.jp', 'JP', '2025-06-30')",
+    "CREATE TABLE products (id INTEGER PRIMARY KEY, sku TEXT NOT NULL UNIQUE, \
+     name TEXT NOT NULL, price_cents INTEGER NOT NULL, stock INTEGER NOT NULL)",
+    "INSERT INTO products VALUES \
+     (1, 'MUG-01', 'Enamel mug', 1450, 120), \
+     (2, 'TEE-M', 'Logo t-shirt (M)', 2400, 35), \
+     (3, 'TEE-L', 'Logo t-shirt (L)', 2400, 0), \
+     (4, 'CAP-01', 'Cap', 1900, 18), \
+     (5, 'STK-10', 'Sticker pack', 500, 400), \
+     (6, 'BAG-01', 'Tote bag', 1600, 52)",
+    "CREATE TABLE orders (id INTEGER PRIMARY KEY, \
+     customer_id INTEGER NOT NULL REFERENCES customers (id), \
+     product_id INTEGER NOT NULL REFERENCES products (id), \
+     quantity INTEGER NOT NULL, ordered_at TEXT NOT NULL, status TEXT NOT NULL)",
+    "INSERT INTO orders VALUES \
+     (1, 1, 1, 2, '2025-07-01 09:12', 'delivered'), \
+     (2, 1, 5, 1, '2025-07-01 09:12', 'delivered'), \
+     (3, 2, 2, 1, '2025-07-04 17:40', 'shipped'), \
+     (4, 3, 6, 3, '2025-07-08 11:05', 'shipped'), \
+     (5, 4, 4, 1, '2025-07-12 20:33', 'paid'), \
+     (6, 5, 1, 4, '2025-07-15 08:01', 'paid'), \
+     (7, 2, 3, 1, '2025-07-16 13:27', 'cancelled'), \
+     (8, 5, 5, 2, '2025-07-18 22:10', 'paid')",
+];
 
 /// Whether this data dir was seeded already (the seed runs once).
 fn seeded(state: &AppState) -> Result<bool, String> {

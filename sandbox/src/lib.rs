@@ -225,7 +225,7 @@ impl SandboxBuilder {
         let data_app = data::router(state.clone(), state.config.hrana_v2);
         let (zones_dns, registry_dns) = start_dns(&state).await?;
         if seed_demo {
-            demo::seed(&state, app.clone())
+            demo::seed(&state, app.clone(), data_app.clone())
                 .await
                 .map_err(StartError::Demo)?;
         }

@@ -244,3 +244,73 @@ async fn describe_asks_the_database_whether_a_statement_writes() {
         Err(SqlError::Statement { .. })
     ));
 }
+
+/// A session on a sandbox that closes streams after 1 s idle, and the
+/// wait past that expiry (and the sweep after it).
+async fn expiring() -> (Sandbox, SqlSession) {
+    let sandbox = Sandbox::builder()
+        .stream_idle_secs(1)
+        .start()
+        .await
+        .unwrap();
+    let info = sandbox.info().clone();
+    let user = Client::builder()
+        .base_url(&info.api_url)
+        .token(info.user_token.as_str())
+        .build()
+        .unwrap();
+    let db = user
+        .databases(&info.project_id)
+        .create("idle-db")
+        .await
+        .unwrap();
+    let session = SqlSession::with_token(&db.database_url, db.database_token);
+    (sandbox, session)
+}
+
+async fn idle() {
+    tokio::time::sleep(std::time::Duration::from_millis(1_800)).await;
+}
+
+#[tokio::test]
+async fn an_expired_stream_without_a_transaction_is_reopened_quietly() {
+    let (_sb, mut s) = expiring().await;
+    s.execute("CREATE TABLE t (n)", &[]).await.unwrap();
+    assert!(!s.take_reopened());
+    idle().await;
+    s.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
+    assert!(s.take_reopened(), "the expired stream was replaced");
+    assert!(!s.take_reopened(), "said once");
+    idle().await;
+    let (_, rows) = s.stream("SELECT n FROM t", |_| {}).await.unwrap();
+    assert_eq!(rows, 1, "the cursor reopens too");
+    assert!(s.take_reopened());
+}
+
+#[tokio::test]
+async fn an_expired_stream_with_a_transaction_is_reported_not_retried() {
+    let (_sb, mut s) = expiring().await;
+    s.execute("CREATE TABLE t (n)", &[]).await.unwrap();
+    s.execute("BEGIN", &[]).await.unwrap();
+    s.execute("INSERT INTO t VALUES (1)", &[]).await.unwrap();
+    assert!(!s.is_autocommit());
+    idle().await;
+    let err = s
+        .execute("INSERT INTO t VALUES (2)", &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SqlError::StreamExpired {
+                in_transaction: true,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(!s.take_reopened(), "not run again on a new stream");
+    assert!(s.is_autocommit(), "the transaction is gone");
+    let r = s.execute("SELECT count(*) FROM t", &[]).await.unwrap();
+    assert_eq!(r.rows[0][0], SqlValue::Integer(0), "neither insert stayed");
+}

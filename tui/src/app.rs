@@ -17,9 +17,9 @@ use crate::palette::{self, Command, Jump, Palette};
 use crate::session::Session;
 use crate::settings::Settings;
 use crate::tree::{Children, Node, NodeKey, Row, Tree};
-use crate::views::{self, AnyView, Hint, View, hint};
+use crate::views::{self, AnyView, Hint, Leave, View, hint};
 use crate::widgets::list::{Picker, PickerKey};
-use crate::widgets::modal::common_prefix;
+use crate::widgets::modal::{Modal, Outcome, common_prefix};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -52,6 +52,8 @@ pub struct App {
     pub notices: Vec<Notice>,
     pub palette: Option<Palette>,
     pub help: bool,
+    /// "Quit anyway?" or "leave anyway?" while a view has work to lose.
+    pub leaving: Option<Modal<Leave>>,
     pub should_quit: bool,
     pub terminal: TerminalRequests,
     /// The last text put on the clipboard (what `y` copied).
@@ -78,6 +80,7 @@ impl App {
             notices: Vec::new(),
             palette: None,
             help: false,
+            leaving: None,
             should_quit: false,
             terminal: TerminalRequests::default(),
             last_copy: None,
@@ -450,6 +453,9 @@ impl App {
         if !self.notices.is_empty() {
             return self.on_notice_key(key);
         }
+        if self.leaving.is_some() {
+            return self.on_leaving_key(key);
+        }
         if self.help {
             self.help = false;
             return;
@@ -474,7 +480,7 @@ impl App {
         }
         let keys = self.settings.keymap.clone();
         if keys.quit.matches(&key) {
-            self.should_quit = true;
+            self.quit();
         } else if keys.help.matches(&key) {
             self.help = true;
         } else if keys.palette.matches(&key) {
@@ -507,7 +513,7 @@ impl App {
                 .and_then(|k| self.with_view(k, |v, cx| v.on_key(&key, cx)))
                 .unwrap_or(false);
             if !used && matches!(key.code, KeyCode::Esc | KeyCode::Left | KeyCode::Char('h')) {
-                self.back();
+                self.leave_view();
             }
         } else {
             self.on_tree_key(key);
@@ -520,6 +526,54 @@ impl App {
             Focus::View if self.fullscreen.is_some() => Focus::View,
             Focus::View => Focus::Tree,
         };
+    }
+
+    /// Quits, unless a view has work that quitting loses: then asks first
+    /// (no is the default).
+    fn quit(&mut self) {
+        let mut reasons: Vec<String> = self
+            .views
+            .values()
+            .filter_map(|v| v.leave_warning(Leave::Quit))
+            .collect();
+        if reasons.is_empty() {
+            self.should_quit = true;
+            return;
+        }
+        reasons.sort();
+        reasons.push("Quit anyway?".into());
+        self.leaving = Some(Modal::confirm("Unfinished work", reasons, Leave::Quit));
+    }
+
+    /// Esc from a view: asks first when leaving it loses work (the SQL
+    /// console's open transaction), else goes back at once.
+    fn leave_view(&mut self) {
+        let warning = self
+            .active_view_key()
+            .and_then(|k| self.views.get(&k))
+            .and_then(|v| v.leave_warning(Leave::Back));
+        match warning {
+            Some(reason) => {
+                let lines = vec![reason, "Leave anyway?".into()];
+                self.leaving = Some(Modal::confirm("Unfinished work", lines, Leave::Back));
+            }
+            None => self.back(),
+        }
+    }
+
+    fn on_leaving_key(&mut self, key: KeyEvent) {
+        let Some(modal) = &mut self.leaving else {
+            return;
+        };
+        let outcome = modal.on_key(&key);
+        if !matches!(outcome, Outcome::Open) {
+            self.leaving = None;
+        }
+        match outcome {
+            Outcome::Confirmed(Leave::Quit, _) => self.should_quit = true,
+            Outcome::Confirmed(Leave::Back, _) => self.back(),
+            _ => {}
+        }
     }
 
     /// Esc from a view: leave full width, or go back to the tree.
@@ -640,7 +694,7 @@ impl App {
 
     pub fn run_command(&mut self, command: Command) {
         match command {
-            Command::Quit => self.should_quit = true,
+            Command::Quit => self.quit(),
             Command::Help => self.help = true,
             Command::Delegation => self.open_fullscreen(NodeKey::Watcher),
             Command::Watch(None) => match self.selected_node().map(|n| n.key) {
@@ -677,6 +731,9 @@ impl App {
                 hints.push(hint("r", "retry"));
             }
             return hints;
+        }
+        if let Some(modal) = &self.leaving {
+            return views::modal_hints(modal);
         }
         if self.palette.is_some() {
             return vec![

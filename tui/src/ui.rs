@@ -58,6 +58,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     {
         view.draw_modal(frame, &theme);
     }
+    if let Some(modal) = &app.leaving {
+        modal.draw(frame, &theme);
+    }
     if app.palette.is_some() {
         draw_palette(frame, app, &theme);
     }

@@ -21,7 +21,10 @@ fn the_binary_runs_sql_on_the_sandbox_and_restores_the_terminal() {
     tmux.keys(&[":"]);
     tmux.keys(&["-l", "sql shop-db"]);
     tmux.keys(&["Enter"]);
-    // Connected (a query token minted) before running.
+    // The demo user has no database token: the console asks before it
+    // runs SQL as the sandbox operator (a query token minted).
+    tmux.wait_for("Run SQL as the sandbox operator?");
+    tmux.keys(&["y"]);
     tmux.wait_for("autocommit");
     tmux.keys(&["-l", "select 41 + 1 as answer"]);
     tmux.keys(&["F5"]);

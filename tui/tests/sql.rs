@@ -28,15 +28,27 @@ fn state_dir() -> &'static PathBuf {
 }
 
 async fn console_with(read_only: bool) -> Harness {
-    state_dir();
     let mode = if read_only {
         Mode::ReadOnly
     } else {
         Mode::User
     };
-    let mut h = Harness::start_with(|b| b, mode).await;
+    console_on(|b| b, mode).await
+}
+
+/// The console as the demo user on a sandbox `configure`d so, running SQL
+/// on the sandbox operator's query tokens (the user has no database token
+/// and says yes when asked).
+async fn console_on(
+    configure: impl FnOnce(comwit_sandbox::SandboxBuilder) -> comwit_sandbox::SandboxBuilder,
+    mode: Mode,
+) -> Harness {
+    state_dir();
+    let mut h = Harness::start_with(configure, mode).await;
     h.open("storefront").await;
     open_sql(&mut h).await;
+    h.wait_for("Run SQL as the sandbox operator?").await;
+    h.key(KeyCode::Char('y'));
     h.wait_for("· autocommit").await;
     h
 }
@@ -124,7 +136,7 @@ async fn the_palette_opens_the_console_and_select_1_runs() {
     let mut h = console().await;
     let text = h.screen();
     assert!(text.contains("SQL · shop-db"), "{text}");
-    assert!(text.contains("query token (operator)"), "{text}");
+    assert!(text.contains("sandbox operator's query token"), "{text}");
     assert!(
         h.app.view(&sql_key(&h)).unwrap().captures_keys(),
         "the editor has the keys: q types, it does not quit"
@@ -480,7 +492,7 @@ async fn a_missing_database_token_says_how_to_fix_it_then_reconnects() {
         .expect("store");
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('r'));
-    h.wait_for("database token · autocommit").await;
+    h.wait_for("stored database token · autocommit").await;
     let screen = h.screen();
     assert!(
         !screen.contains(rotated.database_token.expose()),
@@ -526,4 +538,351 @@ async fn pasted_text_goes_into_the_editor() {
         "the last result is shown"
     );
     assert!(h.screen().contains("2 statements in"));
+}
+
+/// A console whose sandbox closes SQL streams after 2 s idle (steps of a
+/// test are well inside that, even on a busy machine).
+async fn expiring_console() -> Harness {
+    let mut h = console_on(|b| b.stream_idle_secs(2), Mode::User).await;
+    // Room for the longer messages on one line each.
+    h.width = 180;
+    h
+}
+
+/// Sits idle past the sandbox's 2 s stream expiry (checked again at each
+/// request).
+async fn idle_until_the_stream_expires() {
+    tokio::time::sleep(std::time::Duration::from_millis(2_400)).await;
+}
+
+#[tokio::test]
+async fn an_idle_console_runs_the_next_statement_on_a_new_stream() {
+    let mut h = expiring_console().await;
+    idle_until_the_stream_expires().await;
+    // A write (pipeline) and a query (cursor), each after an expiry.
+    run(&mut h, "create table after_idle (n)", "0 rows affected").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("new SQL stream (the idle one had expired)"),
+        "a quiet note says why: {screen}"
+    );
+    idle_until_the_stream_expires().await;
+    let n = query(
+        &mut h,
+        "select count(*) as idle_rows from after_idle",
+        "idle_rows",
+    )
+    .await;
+    assert_eq!(n, "0");
+    let screen = h.screen();
+    for scary in ["✗", "rolled back", "lost", "expired (idle"] {
+        assert!(!screen.contains(scary), "{scary:?} shown: {screen}");
+    }
+    assert!(screen.contains("· autocommit"), "{screen}");
+}
+
+#[tokio::test]
+async fn an_expired_stream_with_an_open_transaction_says_its_changes_are_lost() {
+    let mut h = expiring_console().await;
+    run(&mut h, "create table kept (n)", "0 rows affected").await;
+    run(&mut h, "begin", "in transaction").await;
+    run(&mut h, "insert into kept values (1)", "1 row affected").await;
+    idle_until_the_stream_expires().await;
+    run(
+        &mut h,
+        "insert into kept values (2)",
+        "uncommitted changes are lost",
+    )
+    .await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("the server closed the SQL stream, which had been idle"),
+        "{screen}"
+    );
+    assert!(screen.contains("statement was not run again"), "{screen}");
+    assert!(
+        screen.contains("· autocommit"),
+        "the header no longer claims a transaction: {screen}"
+    );
+    // Neither the lost insert nor the refused one is in the table.
+    let n = query(
+        &mut h,
+        "select count(*) as kept_rows from kept",
+        "kept_rows",
+    )
+    .await;
+    assert_eq!(n, "0");
+}
+
+/// Starts a transaction and moves to the results (where q is not typed).
+async fn open_transaction(h: &mut Harness) {
+    run(h, "begin", "in transaction").await;
+    h.key(KeyCode::Esc);
+}
+
+#[tokio::test]
+async fn q_with_an_open_transaction_asks_and_stays_unless_confirmed() {
+    let mut h = console().await;
+    open_transaction(&mut h).await;
+    h.key(KeyCode::Char('q'));
+    let screen = h.screen();
+    assert!(screen.contains("Quit anyway?"), "{screen}");
+    assert!(screen.contains("A transaction is open"), "{screen}");
+    assert!(
+        screen.contains("y yes") && screen.contains("n/enter/esc no"),
+        "{screen}"
+    );
+    // Enter is no.
+    h.key(KeyCode::Enter);
+    assert!(!h.app.should_quit, "enter keeps the dashboard open");
+    assert!(!h.screen().contains("Quit anyway?"));
+    h.key(KeyCode::Char('q'));
+    h.key(KeyCode::Char('n'));
+    assert!(!h.app.should_quit);
+    h.key(KeyCode::Char('q'));
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.should_quit, "y quits");
+}
+
+#[tokio::test]
+async fn quitting_from_the_palette_asks_too() {
+    let mut h = console().await;
+    open_transaction(&mut h).await;
+    h.key(KeyCode::Char(':'));
+    h.chars("quit");
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("Quit anyway?"));
+    h.key(KeyCode::Esc);
+    assert!(!h.app.should_quit);
+}
+
+#[tokio::test]
+async fn esc_out_of_the_console_with_an_open_transaction_asks_first() {
+    let mut h = console().await;
+    open_transaction(&mut h).await;
+    h.key(KeyCode::Esc);
+    let screen = h.screen();
+    assert!(screen.contains("Leave anyway?"), "{screen}");
+    h.key(KeyCode::Char('n'));
+    assert!(h.app.fullscreen.is_some(), "no keeps the console open");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.fullscreen.is_none(), "yes leaves it");
+    // Back in the tree, q still knows about the transaction.
+    h.key(KeyCode::Char('q'));
+    assert!(h.screen().contains("Quit anyway?"));
+
+    // Once committed, nothing is lost: esc and q act at once.
+    h.key(KeyCode::Esc);
+    open_sql(&mut h).await;
+    run(&mut h, "commit", "· autocommit").await;
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    assert!(h.app.fullscreen.is_none());
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.should_quit);
+}
+
+#[tokio::test]
+async fn a_user_without_a_database_token_is_asked_before_sql_runs_as_the_operator() {
+    state_dir();
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    open_sql(&mut h).await;
+    h.wait_for("Run SQL as the sandbox operator?").await;
+    let screen = h.screen();
+    assert!(screen.contains("signed in as a user"), "{screen}");
+    assert!(screen.contains("operator rights"), "{screen}");
+    // Enter answers no: no SQL runs, and the fix is named.
+    h.key(KeyCode::Enter);
+    h.wait_for("chose not to run SQL").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("fix: rotate the database token"),
+        "{screen}"
+    );
+    assert!(screen.contains("not connected"), "{screen}");
+    type_sql(&mut h, "select 1");
+    h.ctrl('r');
+    assert!(!h.screen().contains("autocommit"));
+
+    // r asks again; yes connects, and the header names the credential.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('r'));
+    h.wait_for("Run SQL as the sandbox operator?").await;
+    h.key(KeyCode::Char('y'));
+    h.wait_for("sandbox operator's query token · autocommit")
+        .await;
+    let operator = h.sandbox.info().operator_token.clone();
+    assert!(!h.screen().contains(operator.as_str()), "never the token");
+}
+
+#[tokio::test]
+async fn an_operator_session_says_it_uses_operator_query_tokens() {
+    state_dir();
+    let mut h = Harness::start_with(|b| b, Mode::Operator).await;
+    h.open("storefront").await;
+    open_sql(&mut h).await;
+    h.wait_for("● operator query token · autocommit").await;
+    assert!(
+        !h.screen().contains("Run SQL as"),
+        "an operator is not asked"
+    );
+}
+
+/// The editor's rows on screen: the lines between the console's top border
+/// and the results' (gutter and text, without the side borders).
+fn editor_rows(h: &mut Harness) -> Vec<String> {
+    h.screen()
+        .lines()
+        .skip_while(|l| !l.contains("SQL · shop-db"))
+        .skip(1)
+        .take_while(|l| !l.contains(" results "))
+        .map(|l| l.trim_start_matches('│').trim_end_matches('│').to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_long_line_scrolls_the_text_but_not_the_line_numbers() {
+    let mut h = console().await;
+    let long = format!("select '{}' as far_right", "x".repeat(200));
+    set_buffer(&mut h, &format!("select 1;\n{long}"));
+    let rows = editor_rows(&mut h);
+    assert!(
+        rows[1].starts_with(" 2 ") && rows[1].contains("as far_right"),
+        "the end of the long line is shown after its number: {rows:?}"
+    );
+    assert!(
+        rows[0].starts_with(" 1 "),
+        "line 1 keeps its number: {rows:?}"
+    );
+    assert!(!rows[1].contains("select '"), "scrolled: {rows:?}");
+    // Back at the start of the line, the text scrolls back too.
+    h.key(KeyCode::Home);
+    let rows = editor_rows(&mut h);
+    assert!(rows[0].starts_with(" 1 select 1;"), "{rows:?}");
+    assert!(rows[1].starts_with(" 2 select 'xxx"), "{rows:?}");
+}
+
+#[tokio::test]
+async fn choosing_a_history_entry_is_undone_with_ctrl_u() {
+    let mut h = console().await;
+    query(&mut h, "select 'old' as from_history", "from_history").await;
+    set_buffer(&mut h, "");
+    type_sql(&mut h, "select 'my draft',\n  2");
+    h.ctrl('o');
+    h.key(KeyCode::Enter);
+    let rows = editor_rows(&mut h);
+    assert!(rows[0].contains("select 'old' as from_history"), "{rows:?}");
+    h.ctrl('u');
+    let rows = editor_rows(&mut h);
+    assert!(rows[0].contains("select 'my draft',"), "{rows:?}");
+    assert!(rows[1].contains("2"), "both lines are back: {rows:?}");
+    assert!(
+        !h.screen().contains("as from_history"),
+        "one undo: {rows:?}"
+    );
+    // Typing keeps the text area's own undo: one undo, one character.
+    h.key(KeyCode::Char('3'));
+    h.ctrl('u');
+    let rows = editor_rows(&mut h);
+    assert!(
+        rows[1].ends_with("2") || rows[1].trim_end().ends_with('2'),
+        "{rows:?}"
+    );
+    assert!(rows[0].contains("select 'my draft',"), "{rows:?}");
+}
+
+#[tokio::test]
+async fn ctrl_l_clears_the_buffer_and_ctrl_u_brings_it_back() {
+    let mut h = console().await;
+    type_sql(&mut h, "select 'keep me'");
+    let bar = h.screen().lines().last().unwrap().to_string();
+    assert!(bar.contains("ctrl-l clear"), "{bar}");
+    h.width = 140;
+    let bar = h.screen().lines().last().unwrap().to_string();
+    assert!(bar.contains("ctrl-u undo"), "on a wider screen: {bar}");
+    h.ctrl('l');
+    assert!(
+        h.screen().contains("type SQL here"),
+        "the placeholder is back"
+    );
+    assert!(!h.screen().contains("keep me"));
+    h.ctrl('u');
+    assert!(h.screen().contains("select 'keep me'"));
+    // From the results too: the editor gets the keys again.
+    h.key(KeyCode::Esc);
+    h.ctrl('l');
+    assert!(h.screen().contains("type SQL here"));
+    assert!(h.app.view(&sql_key(&h)).unwrap().captures_keys());
+}
+
+#[tokio::test]
+async fn column_widths_hold_while_paging_through_narrower_rows() {
+    let mut h = console().await;
+    // The first rows have the widest text; later pages narrower and narrower.
+    run(
+        &mut h,
+        "create table shrinking as with recursive c(x) as (select 1 union all select x + 1 \
+         from c where x < 3000) select x as n, substr('wwwwwwwwwwwwwwwwwwwwwwwwwwwwww', 1, \
+         30 - x / 100) as word, 'end' as tail from c",
+        "0 rows affected",
+    )
+    .await;
+    run(
+        &mut h,
+        "select n, word, tail from shrinking order by n",
+        "3,000 rows",
+    )
+    .await;
+    let header = |h: &mut Harness| -> Vec<String> {
+        let screen = h.screen();
+        let lines: Vec<&str> = screen.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("word") && l.contains("tail") && !l.contains("select"))
+            .expect("the header");
+        vec![lines[at].to_string(), lines[at + 1].to_string()]
+    };
+    h.key(KeyCode::Esc);
+    let first = header(&mut h);
+    // Each page drawn, as a user sees it, down to the last row.
+    for _ in 0..400 {
+        if selected_cell(&h).as_deref() == Some("3000") {
+            break;
+        }
+        h.key(KeyCode::PageDown);
+        assert_eq!(
+            header(&mut h),
+            first,
+            "the header and its rule did not move"
+        );
+    }
+    assert_eq!(
+        selected_cell(&h).as_deref(),
+        Some("3000"),
+        "at the last row"
+    );
+    let screen = h.screen();
+    assert!(screen.contains("│ end"), "{screen}");
+}
+
+#[tokio::test]
+async fn the_demo_database_has_sample_tables_to_try() {
+    let mut h = console().await;
+    let n = query(
+        &mut h,
+        "select count(*) as paid_orders from orders o join customers c on c.id = o.customer_id \
+         join products p on p.id = o.product_id where o.status = 'paid'",
+        "paid_orders",
+    )
+    .await;
+    assert_eq!(n, "3");
+    run(
+        &mut h,
+        "select name, price_cents from products order by id",
+        "6 rows",
+    )
+    .await;
+    assert!(h.screen().contains("Enamel mug"), "{}", h.screen());
 }

@@ -202,6 +202,7 @@ async fn demo_seed_is_realistic() {
         .await
         .expect(200);
     assert_eq!(dbs.body["databases"].as_array().unwrap().len(), 1);
+    demo_tables_answer_selects(&env, &dbs.body["databases"][0]).await;
     let doms = env
         .get(&format!("/v1/projects/{shop}/domains"), &env.user)
         .await
@@ -224,4 +225,48 @@ async fn demo_seed_is_realistic() {
         .await
         .expect(200);
     assert!(recs.body["records"].as_array().unwrap().len() >= 5);
+}
+
+/// shop-db holds small sample tables (the same rows every seed) that a
+/// new operator can query at once.
+async fn demo_tables_answer_selects(env: &crate::common::Env, db: &serde_json::Value) {
+    assert_eq!(db["name"], "shop-db");
+    let id = db["database_id"].as_str().unwrap();
+    let url = db["database_url"].as_str().unwrap();
+    let token = env
+        .post(
+            &format!("/v1/databases/{id}/query-token"),
+            &env.op,
+            json!({"ttl_seconds": 60, "audience": "demo-test", "reason": "demo seed test"}),
+        )
+        .await
+        .expect(200);
+    let token = token.body["query_token"].as_str().unwrap();
+    let sql = "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM products), \
+               (SELECT count(*) FROM orders), (SELECT group_concat(name, ',') FROM \
+               (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name))";
+    let resp: serde_json::Value = env
+        .http
+        .post(format!("{url}/v3/pipeline"))
+        .bearer_auth(token)
+        .json(&json!({"baton": null, "requests": [
+            {"type": "execute", "stmt": {"sql": sql}}, {"type": "close"}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = &resp["results"][0]["response"]["result"]["rows"][0];
+    let values: Vec<String> = row
+        .as_array()
+        .unwrap_or_else(|| panic!("a row: {resp}"))
+        .iter()
+        .map(|v| v["value"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        values,
+        ["5", "6", "8", "customers,orders,products"],
+        "{resp}"
+    );
 }

@@ -114,6 +114,16 @@ pub enum SqlError {
     /// HTTP-level failure: the stream is gone (transactions rolled back).
     #[error("data endpoint answered {status}: {message}")]
     Http { status: u16, message: String },
+    /// The server no longer knows the session's stream (closed after
+    /// sitting idle, or the server restarted); nothing of the request ran.
+    /// A stream without an open transaction is reopened quietly, so this
+    /// reaches a caller only when `in_transaction`: the transaction's
+    /// uncommitted changes went with the stream.
+    #[error("the server closed the SQL stream ({message})")]
+    StreamExpired {
+        in_transaction: bool,
+        message: String,
+    },
     #[error("could not reach the data endpoint: {0}")]
     Transport(String),
     #[error("unexpected answer from the data endpoint: {0}")]
@@ -141,6 +151,9 @@ pub struct SqlSession {
     credential: Credential,
     baton: Option<String>,
     autocommit: bool,
+    /// Times an expired stream (without a transaction) was reopened
+    /// quietly; see [`SqlSession::take_reopened`].
+    reopened: u32,
 }
 
 const QUERY_TOKEN_TTL: u64 = 300;
@@ -216,12 +229,19 @@ impl SqlSession {
             credential,
             baton: None,
             autocommit: true,
+            reopened: 0,
         }
     }
 
     /// Not inside an explicit transaction.
     pub fn is_autocommit(&self) -> bool {
         self.autocommit
+    }
+
+    /// Whether an expired stream was reopened since the last call (for a
+    /// front end's quiet note); resets the count.
+    pub fn take_reopened(&mut self) -> bool {
+        std::mem::take(&mut self.reopened) > 0
     }
 
     async fn token(&mut self) -> Result<Secret, SqlError> {
@@ -251,10 +271,10 @@ impl SqlSession {
     ) -> Result<Vec<StreamResult>, SqlError> {
         requests.push(StreamRequest::GetAutocommit(GetAutocommitStreamReq {}));
         let body = PipelineReqBody {
-            baton: self.baton.clone(),
+            baton: None,
             requests,
         };
-        let resp = self.post("pipeline", &body).await?;
+        let resp = self.post("pipeline", body).await?;
         let bytes = resp
             .bytes()
             .await
@@ -271,9 +291,31 @@ impl SqlSession {
         Ok(parsed.results)
     }
 
-    /// POSTs to `/v3/{endpoint}`. An HTTP error ends the stream (and any
-    /// open transaction with it).
+    /// POSTs `body` to `/v3/{endpoint}` with the session's baton. An HTTP
+    /// error ends the stream (and any open transaction with it). A stream
+    /// the server expired while no transaction was open held nothing: the
+    /// request goes again on a new stream, as a fresh session sends it.
     async fn post(
+        &mut self,
+        endpoint: &str,
+        body: impl serde::Serialize,
+    ) -> Result<reqwest::Response, SqlError> {
+        let mut body = serde_json::to_value(body).map_err(|e| SqlError::Protocol(e.to_string()))?;
+        body["baton"] = self.baton.clone().into();
+        match self.post_once(endpoint, &body).await {
+            Err(SqlError::StreamExpired {
+                in_transaction: false,
+                ..
+            }) => {
+                self.reopened += 1;
+                body["baton"] = serde_json::Value::Null;
+                self.post_once(endpoint, &body).await
+            }
+            other => other,
+        }
+    }
+
+    async fn post_once(
         &mut self,
         endpoint: &str,
         body: &impl serde::Serialize,
@@ -290,11 +332,19 @@ impl SqlSession {
         if resp.status().is_success() {
             return Ok(resp);
         }
-        self.baton = None;
-        self.autocommit = true;
+        let had_stream = self.baton.take().is_some();
+        let in_transaction = !std::mem::replace(&mut self.autocommit, true);
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.unwrap_or_default();
-        Err(http_error(status, &bytes))
+        Err(match http_error(status, &bytes) {
+            SqlError::Http { message, .. } if had_stream && stream_expired(status, &bytes) => {
+                SqlError::StreamExpired {
+                    in_transaction,
+                    message,
+                }
+            }
+            other => other,
+        })
     }
 
     /// Runs one statement.
@@ -418,7 +468,7 @@ impl SqlSession {
         mut on_row: impl FnMut(Vec<SqlValue>),
     ) -> Result<(Vec<String>, u64), SqlError> {
         let body = CursorReqBody {
-            baton: self.baton.clone(),
+            baton: None,
             batch: Batch {
                 steps: vec![BatchStep {
                     condition: None,
@@ -427,7 +477,7 @@ impl SqlSession {
                 replication_index: None,
             },
         };
-        let resp = self.post("cursor", &body).await?;
+        let resp = self.post("cursor", body).await?;
         let mut chunks = resp.bytes_stream();
         let mut pending: Vec<u8> = Vec::new();
         let mut first = true;
@@ -535,6 +585,14 @@ fn http_error(status: u16, body: &[u8]) -> SqlError {
         })
         .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned());
     SqlError::Http { status, message }
+}
+
+/// The server's answer to a baton it no longer knows: Hrana servers say
+/// `STREAM_EXPIRED` (sqld, the sandbox) with a 400.
+fn stream_expired(status: u16, body: &[u8]) -> bool {
+    status == 400
+        && serde_json::from_slice::<serde_json::Value>(body)
+            .is_ok_and(|v| v["code"].as_str() == Some("STREAM_EXPIRED"))
 }
 
 fn outcome(sql: &str, r: StmtResult, elapsed: Duration) -> StatementOutcome {

@@ -344,6 +344,14 @@ impl View for DeployWatchView {
         true
     }
 
+    /// Quitting stops a running watch; esc leaves it running behind the tree.
+    fn leave_warning(&self, leave: super::Leave) -> Option<String> {
+        (leave == super::Leave::Quit && self.control.is_some()).then(|| {
+            "Watch mode is running: quitting stops it, and changes after that are not deployed."
+                .to_string()
+        })
+    }
+
     fn hints(&self) -> Vec<Hint> {
         if let Some(h) = self.ui.hints() {
             return h;

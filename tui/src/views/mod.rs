@@ -328,6 +328,22 @@ pub trait View {
     fn crumbs(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// What would be lost by leaving this way (an open transaction, a
+    /// running watch), for the app to ask "anyway?" first; `None` when
+    /// nothing is.
+    fn leave_warning(&self, _leave: Leave) -> Option<String> {
+        None
+    }
+}
+
+/// How the user leaves a view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leave {
+    /// The dashboard quits: every view goes.
+    Quit,
+    /// Esc out of a full-width view: it stays open behind the tree.
+    Back,
 }
 
 /// A view's background results, typed: what its spawned work returns

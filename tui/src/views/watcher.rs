@@ -617,6 +617,24 @@ impl View for WatcherView {
         vec![hint("↑↓/jk", "move"), hint("c", "check now")]
     }
 
+    /// Quitting stops the watch for domains still waiting on their
+    /// delegation (the toast and bell when one becomes managed); esc leaves
+    /// it running behind the tree.
+    fn leave_warning(&self, leave: super::Leave) -> Option<String> {
+        let waiting = self
+            .entries
+            .iter()
+            .filter(|e| e.status != DomainStatus::Managed)
+            .count();
+        (leave == super::Leave::Quit && waiting > 0).then(|| {
+            format!(
+                "The delegation watcher is waiting for {waiting} domain{} to become managed: \
+                 quitting stops its checks, and no toast will say when it happens.",
+                if waiting == 1 { "" } else { "s" }
+            )
+        })
+    }
+
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
         let filtering = self.cursor.filtering;
         if let PickerKey::Used = self.cursor.on_key(key, self.rows.len(), self.page) {

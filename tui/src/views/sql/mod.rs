@@ -97,6 +97,8 @@ enum Shown {
 struct RunSummary {
     statements: usize,
     elapsed: Duration,
+    /// The idle stream had expired and a new one was opened (a quiet note).
+    reopened: bool,
 }
 
 enum Popup {
@@ -105,6 +107,8 @@ enum Popup {
         matches: Vec<String>,
     },
     Export(Modal<()>),
+    /// Run SQL as the sandbox operator? (a user without a database token)
+    Operator(Modal<()>),
 }
 
 pub struct SqlView {
@@ -113,6 +117,12 @@ pub struct SqlView {
     /// The database's name once found (its id until then).
     name: String,
     conn: Conn,
+    /// Steps the last whole-buffer replacement (a history entry, `$EDITOR`,
+    /// clear) put on the text area's undo history: one undo takes them
+    /// all back. Zero once the buffer is edited otherwise.
+    replaced_steps: usize,
+    /// The user said yes to running SQL on the sandbox operator's tokens.
+    use_operator: bool,
     editor: TextArea<'static>,
     pane: Pane,
     popup: Option<Popup>,
@@ -150,6 +160,8 @@ impl SqlView {
             database: database.to_string(),
             name: database.to_string(),
             conn: Conn::Idle,
+            replaced_steps: 0,
+            use_operator: false,
             editor,
             pane: Pane::Editor,
             popup: None,
@@ -173,8 +185,22 @@ impl SqlView {
 
     /// Replaces the buffer, as one undoable edit (ctrl-u brings it back).
     fn replace_text(&mut self, text: &str) {
+        // The text area records deleting the old text and inserting the
+        // new as two edits, each only when there is text.
+        self.replaced_steps = usize::from(!self.text().is_empty()) + usize::from(!text.is_empty());
         self.editor.select_all();
         self.editor.insert_str(text);
+        self.editor.cancel_selection();
+        self.pane = Pane::Editor;
+    }
+
+    /// ctrl-u: a whole-buffer replacement comes back in one step, any
+    /// other edit as the text area keeps it.
+    fn undo(&mut self) {
+        let steps = std::mem::take(&mut self.replaced_steps).max(1);
+        for _ in 0..steps {
+            self.editor.undo();
+        }
         self.pane = Pane::Editor;
     }
 
@@ -200,10 +226,62 @@ impl SqlView {
         self.conn = Conn::Connecting;
         let client = cx.client().clone();
         let operator = cx.session.sql_operator.clone();
+        let use_operator = self.use_operator;
         let credentials = cx.session.credentials.clone();
         let (project, database) = (self.project.clone(), self.database.clone());
         cx.spawn(async move {
-            Msg::Connected(runner::connect(client, operator, credentials, project, database).await)
+            let connected = runner::connect(
+                client,
+                operator,
+                use_operator,
+                credentials,
+                project,
+                database,
+            );
+            Msg::Connected(connected.await)
+        });
+    }
+
+    /// A user without a database token: ask before the sandbox operator's
+    /// query tokens run the SQL (no is the default), else say the fix.
+    fn ask_operator(&mut self) {
+        self.popup = Some(Popup::Operator(Modal::confirm(
+            "Run SQL as the sandbox operator?",
+            vec![
+                format!(
+                    "You are signed in as a user, and no database token of yours is stored for {}.",
+                    self.name
+                ),
+                "The console can run your SQL on query tokens minted with the sandbox's \
+                 operator token: with operator rights, not your user's."
+                    .into(),
+                "No: rotate the database token on the database's view (it is kept for this \
+                 session), then press r here."
+                    .into(),
+            ],
+            (),
+        )));
+    }
+
+    /// The answer to [`Self::ask_operator`].
+    fn answered_operator(&mut self, yes: bool, cx: &mut Ctx<'_>) {
+        self.popup = None;
+        if yes {
+            self.use_operator = true;
+            return self.connect(cx);
+        }
+        self.conn = Conn::Failed(ConnectError {
+            message: format!(
+                "no database token of yours is stored for {}, and you chose not to run SQL \
+                 as the sandbox operator",
+                self.name
+            ),
+            fix: Some(
+                "rotate the database token on the database's view (it is kept for this \
+                 session), then press r here; or press r and answer y to run as the operator"
+                    .into(),
+            ),
+            operator_fallback: false,
         });
     }
 
@@ -276,6 +354,7 @@ impl SqlView {
         self.summary = Some(RunSummary {
             statements: report.results.len() + usize::from(report.error.is_some()),
             elapsed: report.elapsed,
+            reopened: report.reopened,
         });
         // The last statement that completed is what the pane shows; a run
         // that failed before any completed leaves the previous result up.
@@ -382,6 +461,11 @@ impl SqlView {
                     }
                 }
             },
+            Popup::Operator(modal) => match modal.on_key(key) {
+                Outcome::Open => {}
+                Outcome::Confirmed(..) => self.answered_operator(true, cx),
+                _ => self.answered_operator(false, cx),
+            },
             Popup::Export(modal) => match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Confirmed((), path) => {
@@ -397,7 +481,9 @@ impl SqlView {
         match key.code {
             KeyCode::Esc | KeyCode::Tab => self.pane = Pane::Grid,
             _ => {
-                self.editor.input(*key);
+                if self.editor.input(*key) {
+                    self.replaced_steps = 0;
+                }
             }
         }
     }
@@ -493,6 +579,9 @@ impl SqlView {
             // The cursor protocol's step end carries no server counts.
             _ => parts.push("streamed, no server counts".into()),
         }
+        if self.summary.as_ref().is_some_and(|s| s.reopened) {
+            parts.push("new SQL stream (the idle one had expired)".into());
+        }
         Some(format!(" {} ", parts.join(" · ")))
     }
 
@@ -550,10 +639,16 @@ impl SqlView {
             format!("  in: {}", short(&e.sql, 200)),
             theme.dim,
         ));
-        if e.stream_lost {
+        if e.transaction_lost {
             lines.push(Line::styled(
-                "  the SQL session was reset: an open transaction was rolled back",
+                "  the transaction that was open went with the stream: its uncommitted changes \
+                 are lost, and the statement was not run again; start over from BEGIN",
                 theme.warn,
+            ));
+        } else if e.stream_lost {
+            lines.push(Line::styled(
+                "  the SQL stream was reset: the next statement opens a new one",
+                theme.dim,
             ));
         }
         if !matches!(self.shown, Shown::Nothing) {
@@ -593,6 +688,40 @@ impl SqlView {
                 self.grid_page = (area.height as usize).saturating_sub(2).max(1);
                 g.draw(frame, area, theme, self.pane == Pane::Grid);
             }
+        }
+    }
+
+    /// The text with its line numbers. The gutter is drawn here, beside
+    /// the text area, not by it: the text area scrolls its numbers out of
+    /// sight with a long line's text.
+    fn draw_editor(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, editing: bool) {
+        self.editor.set_cursor_line_style(Style::new());
+        self.editor.set_placeholder_style(theme.dim);
+        self.editor.set_cursor_style(if editing {
+            theme.selected
+        } else {
+            Style::new()
+        });
+        let lines = self.editor.lines().len();
+        // The placeholder starts at the edge, as no line is numbered yet.
+        let digits = if self.text().is_empty() {
+            None
+        } else {
+            Some(lines.to_string().len())
+        };
+        let width = digits.map_or(0, |d| d as u16 + 2);
+        let [gutter, text] =
+            Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
+        frame.render_widget(&self.editor, text);
+        highlight::paint(&self.editor, text, frame.buffer_mut(), theme);
+        if let Some(digits) = digits {
+            // Known once the text area has drawn (it follows the cursor).
+            let (top, _) = self.editor.scroll_offset();
+            let numbers: Vec<Line<'static>> = (top as usize..lines)
+                .take(usize::from(gutter.height))
+                .map(|i| Line::styled(format!(" {:>digits$} ", i + 1), theme.dim))
+                .collect();
+            frame.render_widget(Paragraph::new(numbers), gutter);
         }
     }
 
@@ -708,14 +837,17 @@ impl View for SqlView {
                 hint("type", "filter"),
                 hint("esc", "close"),
             ],
-            (Some(Popup::Export(modal)), _) => super::modal_hints(modal),
+            (Some(Popup::Export(modal) | Popup::Operator(modal)), _) => super::modal_hints(modal),
+            // The bar drops what does not fit from the end (`?` lists all).
             (None, Pane::Editor) => vec![
                 hint("ctrl-r/F5", "run"),
                 hint("ctrl-x/F6", "run all"),
                 hint("ctrl-o", "history"),
+                hint("ctrl-l", "clear"),
                 hint("ctrl-e", "$EDITOR"),
-                hint("ctrl-s", "export"),
                 hint("esc/tab", "results"),
+                hint("ctrl-u", "undo"),
+                hint("ctrl-s", "export"),
             ],
             (None, Pane::Grid) => vec![
                 hint("↑↓←→/hjkl", "move"),
@@ -744,6 +876,8 @@ impl View for SqlView {
             }
             KeyCode::F(6) => self.run(comwit_client::sql::split_statements(&self.text()), cx),
             KeyCode::Char('o') if ctrl => self.open_history(),
+            KeyCode::Char('u') if ctrl => self.undo(),
+            KeyCode::Char('l') if ctrl => self.replace_text(""),
             KeyCode::Char('e') if ctrl => cx.edit(self.text()),
             KeyCode::Char('s') if ctrl => self.open_export(cx),
             _ => {
@@ -766,9 +900,10 @@ impl View for SqlView {
                 *matches = self.history.search(picker.filter.text());
                 picker.selected = 0;
             }
-            Some(Popup::Export(modal)) => modal.on_paste(text),
+            Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.on_paste(text),
             None => {
                 self.pane = Pane::Editor;
+                self.replaced_steps = 0;
                 self.editor.insert_str(text.replace("\r\n", "\n"));
             }
         }
@@ -787,8 +922,9 @@ impl View for SqlView {
         let editor_height = (self.editor.lines().len() as u16 + 2).clamp(5, max_editor);
         let [top, bottom] =
             Layout::vertical([Constraint::Length(editor_height), Constraint::Min(3)]).areas(area);
+        let (shown, popup) = (self.pane, self.popup.is_some());
         let border = |pane: Pane| {
-            if focused && self.pane == pane && self.popup.is_none() {
+            if focused && shown == pane && !popup {
                 theme.border_focused
             } else {
                 Style::new()
@@ -803,16 +939,7 @@ impl View for SqlView {
         let inner = block.inner(top);
         frame.render_widget(block, top);
         let editing = focused && self.pane == Pane::Editor && self.popup.is_none();
-        self.editor.set_cursor_line_style(Style::new());
-        self.editor.set_line_number_style(theme.dim);
-        self.editor.set_placeholder_style(theme.dim);
-        self.editor.set_cursor_style(if editing {
-            theme.selected
-        } else {
-            Style::new()
-        });
-        frame.render_widget(&self.editor, inner);
-        highlight::paint(&self.editor, inner, frame.buffer_mut(), theme);
+        self.draw_editor(frame, inner, theme, editing);
 
         let mut block = Block::default()
             .borders(Borders::ALL)
@@ -831,7 +958,7 @@ impl View for SqlView {
             Some(Popup::History { picker, matches }) => {
                 self.draw_history(frame, theme, picker, matches)
             }
-            Some(Popup::Export(modal)) => modal.draw(frame, theme),
+            Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.draw(frame, theme),
             None => {}
         }
     }
@@ -882,6 +1009,21 @@ impl View for SqlView {
     fn fullscreen(&self) -> bool {
         true
     }
+
+    /// An open transaction: quitting ends the stream (rolling it back),
+    /// and a console left idle loses it when the server closes the stream.
+    fn leave_warning(&self, _leave: super::Leave) -> Option<String> {
+        match &self.conn {
+            Conn::Ready {
+                autocommit: false, ..
+            } => Some(format!(
+                "A transaction is open in the SQL console on {}: its uncommitted changes are \
+                 lost if you quit, or if the console sits idle until the server closes the stream.",
+                self.name
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl Update for SqlView {
@@ -896,6 +1038,10 @@ impl Update for SqlView {
                     how: c.how,
                     autocommit: true,
                 };
+            }
+            Msg::Connected(Err(e)) if e.operator_fallback => {
+                self.conn = Conn::Failed(e);
+                self.ask_operator();
             }
             Msg::Connected(Err(e)) => self.conn = Conn::Failed(e),
             Msg::Progress { run, rows } => {

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use comwit_client::Client;
 use comwit_client::credentials::Credentials;
 use comwit_client::sql::{SqlError, SqlSession, SqlValue, StatementOutcome};
+use comwit_client::{Client, TokenKind};
 use tokio::sync::Mutex;
 
 use super::statement;
@@ -35,19 +35,41 @@ pub struct Connected {
 pub struct ConnectError {
     pub message: String,
     pub fix: Option<String>,
+    /// The session is a user's with no database token stored, and an
+    /// operator client is at hand (the sandbox's): the console asks before
+    /// running SQL with more rights than the session has.
+    pub operator_fallback: bool,
+}
+
+/// How the console authenticates, as its header names it (never the token).
+pub mod credential {
+    /// The session's own operator token mints query tokens.
+    pub const OPERATOR: &str = "operator query token";
+    /// The database token kept at create or rotate (keyring, or memory).
+    pub const STORED: &str = "stored database token";
+    /// A user session running SQL on the sandbox operator's query tokens,
+    /// after saying yes to it.
+    pub const SANDBOX_OPERATOR: &str = "sandbox operator's query token";
 }
 
 /// Finds the database in the project and opens a session on it: minted
-/// query tokens with an operator client, else the stored database token.
-/// A `SELECT 1` proves the credential works before the console says so.
+/// query tokens when the session is an operator's, else the stored
+/// database token. A user without one gets the `operator` client's query
+/// tokens only when `use_operator` (the user said yes). A `SELECT 1`
+/// proves the credential works before the console says so.
 pub async fn connect(
     client: Client,
     operator: Option<Client>,
+    use_operator: bool,
     credentials: Arc<Credentials>,
     project: String,
     database: String,
 ) -> Result<Connected, ConnectError> {
-    let plain = |message: String| ConnectError { message, fix: None };
+    let plain = |message: String| ConnectError {
+        message,
+        fix: None,
+        operator_fallback: false,
+    };
     let databases = client
         .databases(&project)
         .list()
@@ -65,16 +87,29 @@ pub async fn connect(
     let url = db.database_url.clone().ok_or_else(|| ConnectError {
         message: format!("the API gave no database_url for {name}"),
         fix: Some("the database may still be provisioning: press r to retry".into()),
+        operator_fallback: false,
     })?;
-    let (session, how) = match &operator {
-        Some(op) => (
-            SqlSession::with_operator(op, &db.database_id, &url, REASON).await,
-            "query token (operator)",
-        ),
-        None => (
-            with_stored_token(client, credentials, db.database_id.clone(), url).await,
-            "database token",
-        ),
+    let (session, how) = if client.token_kind() == Some(TokenKind::Operator) {
+        let session = SqlSession::with_operator(&client, &db.database_id, &url, REASON).await;
+        (session, credential::OPERATOR)
+    } else {
+        let id = db.database_id.clone();
+        match (
+            with_stored_token(client, credentials, id, url.clone()).await,
+            &operator,
+        ) {
+            (Err(e), Some(_)) if no_token(&e) && !use_operator => {
+                return Err(ConnectError {
+                    operator_fallback: true,
+                    ..connect_error(&e)
+                });
+            }
+            (Err(e), Some(op)) if no_token(&e) => {
+                let session = SqlSession::with_operator(op, &db.database_id, &url, REASON).await;
+                (session, credential::SANDBOX_OPERATOR)
+            }
+            (session, _) => (session, credential::STORED),
+        }
     };
     let mut session = session.map_err(|e| connect_error(&e))?;
     session
@@ -111,9 +146,14 @@ async fn with_stored_token(
     })
 }
 
+/// No database token is stored for the database (a user's session).
+fn no_token(e: &SqlError) -> bool {
+    matches!(e, SqlError::Credentials(m) if m.contains("no database token"))
+}
+
 fn connect_error(e: &SqlError) -> ConnectError {
     let fix = match e {
-        SqlError::Credentials(m) if m.contains("no database token") => Some(
+        e if no_token(e) => Some(
             "rotate the database token (operators: the database's rotate action stores the new one \
              in the keyring), or start comwit-tui with PLATFORM_API_SERVER_TOKEN to use query tokens"
                 .to_string(),
@@ -133,6 +173,7 @@ fn connect_error(e: &SqlError) -> ConnectError {
     ConnectError {
         message: e.to_string(),
         fix,
+        operator_fallback: false,
     }
 }
 
@@ -181,8 +222,11 @@ pub struct RunError {
     /// The SQLite / Hrana code (`SQLITE_ERROR`), when the server gave one.
     pub code: Option<String>,
     pub message: String,
-    /// The HTTP stream broke: any open transaction was rolled back.
+    /// The stream broke (the next statement opens a new one).
     pub stream_lost: bool,
+    /// A transaction was open when the stream broke: its uncommitted
+    /// changes are gone, and the statement was not run again.
+    pub transaction_lost: bool,
 }
 
 /// What a run (one statement or a script) came to.
@@ -193,6 +237,9 @@ pub struct RunReport {
     pub error: Option<RunError>,
     /// The session's state afterwards (false: inside a transaction).
     pub autocommit: bool,
+    /// The server had closed the idle stream (no transaction was open): a
+    /// new one was opened and the run went on.
+    pub reopened: bool,
     pub elapsed: Duration,
 }
 
@@ -219,6 +266,7 @@ pub async fn run(
         statements
     };
     for sql in statements {
+        let in_transaction = !session.is_autocommit();
         let outcome = if statement::streams(&sql) {
             stream(&mut session, &sql, &progress).await
         } else {
@@ -230,7 +278,9 @@ pub async fn run(
         match outcome {
             Ok(r) => results.push(Arc::new(r)),
             Err(e) => {
-                error = Some(run_error(sql, e));
+                let mut e = run_error(sql, e);
+                e.transaction_lost = e.stream_lost && in_transaction;
+                error = Some(e);
                 break;
             }
         }
@@ -239,6 +289,7 @@ pub async fn run(
         results,
         error,
         autocommit: session.is_autocommit(),
+        reopened: session.take_reopened(),
         elapsed: started.elapsed(),
     }
 }
@@ -262,6 +313,7 @@ async fn refuse_writes(session: &mut SqlSession, statements: &[String]) -> Optio
                         statement_word(sql)
                     ),
                     stream_lost: false,
+                    transaction_lost: false,
                 });
             }
             Err(e) => return Some(run_error(sql.clone(), e)),
@@ -312,25 +364,28 @@ async fn stream(
 }
 
 fn run_error(sql: String, e: SqlError) -> RunError {
-    match e {
-        SqlError::Statement { code, message } => RunError {
-            sql,
-            code: (!code.is_empty()).then_some(code),
-            message,
-            stream_lost: false,
-        },
-        SqlError::Http { status, .. } => RunError {
-            sql,
-            code: Some(format!("HTTP {status}")),
-            message: e.to_string(),
-            stream_lost: true,
-        },
-        other => RunError {
-            sql,
-            code: None,
-            message: other.to_string(),
-            stream_lost: matches!(other, SqlError::Transport(_)),
-        },
+    let (code, message, stream_lost) = match e {
+        SqlError::Statement { code, message } => {
+            ((!code.is_empty()).then_some(code), message, false)
+        }
+        SqlError::Http { status, .. } => (Some(format!("HTTP {status}")), e.to_string(), true),
+        SqlError::StreamExpired { .. } => (
+            None,
+            "the server closed the SQL stream, which had been idle; the statement was not run"
+                .into(),
+            true,
+        ),
+        other => {
+            let lost = matches!(other, SqlError::Transport(_));
+            (None, other.to_string(), lost)
+        }
+    };
+    RunError {
+        sql,
+        code,
+        message,
+        stream_lost,
+        transaction_lost: false,
     }
 }
 
