@@ -92,6 +92,7 @@ impl Resource for Apps {
     const DETAIL: u16 = 1;
     const ACTIONS: &'static [KeyAction<Self>] = &[KeyAction {
         keys: &[Binding::key(ratatui::crossterm::event::KeyCode::Enter)],
+        what: "open the app (its builds)",
         write: false,
         hint: |_, list| list.selected().map(|_| "open"),
         run: |apps, list, cx| {

@@ -190,12 +190,14 @@ impl Resource for Env {
     const ACTIONS: &'static [KeyAction<Self>] = &[
         KeyAction {
             keys: &[Binding::plain('n')],
+            what: "add a variable",
             write: true,
             hint: |_, _| Some("add"),
             run: |_, list, _| list.open(Env::form(None)),
         },
         KeyAction {
             keys: &[Binding::plain('e'), Binding::key(KeyCode::Enter)],
+            what: "edit the variable",
             write: true,
             hint: |_, list| list.selected().map(|_| "edit"),
             run: |_, list, _| {
@@ -205,6 +207,7 @@ impl Resource for Env {
         },
         KeyAction {
             keys: &[Binding::plain('x'), Binding::key(KeyCode::Delete)],
+            what: "delete the variable",
             write: true,
             hint: |_, list| list.selected().map(|_| "delete"),
             run: |_, list, _| {
@@ -222,6 +225,7 @@ impl Resource for Env {
         },
         KeyAction {
             keys: &[Binding::plain('v')],
+            what: "reveal or hide the value",
             write: false,
             hint: |_, list| {
                 list.selected()
