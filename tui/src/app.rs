@@ -662,6 +662,13 @@ impl App {
     pub fn key_hints(&self) -> Vec<Hint> {
         let k = &self.settings.keymap;
         let mut hints = Vec::new();
+        if self.help || self.log_open {
+            return vec![
+                hint("↑↓/jk", "scroll"),
+                hint("g/G", "top/end"),
+                hint("other keys", "close"),
+            ];
+        }
         if !self.notices.is_empty() {
             hints.push(hint("enter/esc", "dismiss"));
             if self.notices.last().is_some_and(|n| n.retry.is_some()) {

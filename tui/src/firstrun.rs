@@ -188,23 +188,7 @@ impl FirstRun {
                 KeyCode::Esc | KeyCode::Char('q') => self.ending = Some(Ending::Quit),
                 _ => {}
             },
-            Stage::Address { input, error } => match key.code {
-                KeyCode::Esc => self.stage = Stage::Menu(0),
-                KeyCode::Enter => {
-                    let url = input.text().trim().to_string();
-                    match Client::builder().base_url(&url).build() {
-                        Ok(_) => {
-                            self.api_url = Some(url);
-                            self.stage = Stage::Menu(0);
-                        }
-                        Err(e) => *error = Some(e.to_string()),
-                    }
-                }
-                _ => {
-                    input.on_key(&key);
-                    *error = None;
-                }
-            },
+            Stage::Address { .. } => self.on_address_key(key),
             Stage::Paste {
                 input,
                 checking,
@@ -235,6 +219,30 @@ impl FirstRun {
                 }
             }
             Stage::Failed(_) => self.stage = Stage::Menu(0),
+        }
+    }
+
+    /// Editing the API address: enter keeps it if the client accepts it.
+    fn on_address_key(&mut self, key: KeyEvent) {
+        let Stage::Address { input, error } = &mut self.stage else {
+            return;
+        };
+        match key.code {
+            KeyCode::Esc => self.stage = Stage::Menu(0),
+            KeyCode::Enter => {
+                let url = input.text().trim().to_string();
+                match Client::builder().base_url(&url).build() {
+                    Ok(_) => {
+                        self.api_url = Some(url);
+                        self.stage = Stage::Menu(0);
+                    }
+                    Err(e) => *error = Some(e.to_string()),
+                }
+            }
+            _ => {
+                input.on_key(&key);
+                *error = None;
+            }
         }
     }
 
@@ -440,79 +448,7 @@ impl FirstRun {
             Line::raw("No credentials found (keyring, COMWIT_TOKEN or config.json)."),
             Line::raw(""),
         ];
-        match &self.stage {
-            Stage::Menu(selected) => {
-                lines.push(Line::from(vec![
-                    Span::raw("API: "),
-                    Span::styled(self.api_address(), theme.accent),
-                    Span::styled("  (a: change)", theme.dim),
-                ]));
-                lines.push(Line::raw(""));
-                for (i, (title, what)) in CHOICES.iter().enumerate() {
-                    let style = if i == *selected {
-                        theme.selected
-                    } else {
-                        ratatui::style::Style::new()
-                    };
-                    lines.push(Line::styled(format!(" {}. {title} ", i + 1), style));
-                    lines.push(Line::styled(format!("    {what}"), theme.dim));
-                }
-                lines.push(Line::raw(""));
-                lines.push(Line::styled(
-                    "↑↓ choose   enter select   a API address   q quit",
-                    theme.dim,
-                ));
-            }
-            Stage::Device { code, status } => {
-                if let Some((user_code, uri)) = code {
-                    lines.push(Line::from(vec![
-                        Span::raw("Code:  "),
-                        Span::styled(user_code.clone(), theme.key),
-                    ]));
-                    lines.push(Line::from(vec![
-                        Span::raw("URL:   "),
-                        Span::styled(uri.clone(), theme.accent),
-                    ]));
-                    lines.push(Line::raw(""));
-                }
-                lines.push(Line::styled(status.clone(), theme.dim));
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("esc back", theme.dim));
-            }
-            Stage::Paste {
-                input,
-                checking,
-                error,
-            } => {
-                lines.push(Line::raw("Paste your token (it stays hidden):"));
-                let (text, _) = input.display();
-                lines.push(Line::styled(format!("> {text}"), theme.accent));
-                if *checking {
-                    lines.push(Line::styled("checking it with the API…", theme.dim));
-                }
-                if let Some(e) = error {
-                    lines.push(Line::styled(format!("✗ {e}"), theme.error));
-                }
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("enter check and save   esc back", theme.dim));
-            }
-            Stage::Address { input, error } => {
-                lines.push(Line::raw("The API address (https://, or http:// for a local sandbox):"));
-                lines.push(Line::styled(format!("> {}", input.display().0), theme.accent));
-                if let Some(e) = error {
-                    lines.push(Line::styled(format!("✗ {e}"), theme.error));
-                }
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("enter use it   esc back", theme.dim));
-            }
-            Stage::Sandbox => lines.push(Line::raw("starting a local sandbox with demo data…")),
-            Stage::Saving => lines.push(Line::raw("signed in; saving the token…")),
-            Stage::Failed(e) => {
-                lines.push(Line::styled(e.clone(), theme.error));
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("any key: back to the choices", theme.dim));
-            }
-        }
+        lines.extend(self.stage_lines(theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         if let Stage::Paste { input, .. } | Stage::Address { input, .. } = &self.stage {
             let (_, cursor) = input.display();
@@ -521,6 +457,87 @@ impl FirstRun {
                 inner.y + 3,
             ));
         }
+    }
+}
+
+impl FirstRun {
+    /// What the current stage shows under the welcome line.
+    fn stage_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let mut out = Vec::new();
+        match &self.stage {
+            Stage::Menu(selected) => {
+                out.push(Line::from(vec![
+                    Span::raw("API: "),
+                    Span::styled(self.api_address(), theme.accent),
+                    Span::styled("  (a: change)", theme.dim),
+                ]));
+                out.push(Line::raw(""));
+                for (i, (title, what)) in CHOICES.iter().enumerate() {
+                    let style = if i == *selected {
+                        theme.selected
+                    } else {
+                        ratatui::style::Style::new()
+                    };
+                    out.push(Line::styled(format!(" {}. {title} ", i + 1), style));
+                    out.push(Line::styled(format!("    {what}"), theme.dim));
+                }
+                out.push(Line::raw(""));
+                out.push(Line::styled(
+                    "↑↓ choose   enter select   a API address   q quit",
+                    theme.dim,
+                ));
+            }
+            Stage::Device { code, status } => {
+                if let Some((user_code, uri)) = code {
+                    out.push(Line::from(vec![
+                        Span::raw("Code:  "),
+                        Span::styled(user_code.clone(), theme.key),
+                    ]));
+                    out.push(Line::from(vec![
+                        Span::raw("URL:   "),
+                        Span::styled(uri.clone(), theme.accent),
+                    ]));
+                    out.push(Line::raw(""));
+                }
+                out.push(Line::styled(status.clone(), theme.dim));
+                out.push(Line::raw(""));
+                out.push(Line::styled("esc back", theme.dim));
+            }
+            Stage::Paste {
+                input,
+                checking,
+                error,
+            } => {
+                out.push(Line::raw("Paste your token (it stays hidden):"));
+                let (text, _) = input.display();
+                out.push(Line::styled(format!("> {text}"), theme.accent));
+                if *checking {
+                    out.push(Line::styled("checking it with the API…", theme.dim));
+                }
+                if let Some(e) = error {
+                    out.push(Line::styled(format!("✗ {e}"), theme.error));
+                }
+                out.push(Line::raw(""));
+                out.push(Line::styled("enter check and save   esc back", theme.dim));
+            }
+            Stage::Address { input, error } => {
+                out.push(Line::raw("The API address (https://, or http:// for a local sandbox):"));
+                out.push(Line::styled(format!("> {}", input.display().0), theme.accent));
+                if let Some(e) = error {
+                    out.push(Line::styled(format!("✗ {e}"), theme.error));
+                }
+                out.push(Line::raw(""));
+                out.push(Line::styled("enter use it   esc back", theme.dim));
+            }
+            Stage::Sandbox => out.push(Line::raw("starting a local sandbox with demo data…")),
+            Stage::Saving => out.push(Line::raw("signed in; saving the token…")),
+            Stage::Failed(e) => {
+                out.push(Line::styled(e.clone(), theme.error));
+                out.push(Line::raw(""));
+                out.push(Line::styled("any key: back to the choices", theme.dim));
+            }
+        }
+        out
     }
 }
 

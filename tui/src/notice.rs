@@ -200,7 +200,6 @@ pub fn local_clock(at: SystemTime) -> String {
     utc_clock(at)
 }
 
-#[cfg_attr(unix, allow(dead_code))]
 fn utc_clock(at: SystemTime) -> String {
     let secs = at
         .duration_since(SystemTime::UNIX_EPOCH)

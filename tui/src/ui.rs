@@ -43,39 +43,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     draw_header(frame, header, app, &theme);
 
     let active = app.active_view_key();
-    if app.fullscreen.is_some() {
-        app.tree_area = Rect::default();
-        if let Some(key) = &active
-            && let Some(view) = app.view_mut(key)
-        {
-            view.draw(frame, body, &theme, true);
-        }
-    } else {
-        app.narrow = body.width < TREE_MIN_WIDTH;
-        if !app.tree_shown() {
-            // Keys cannot go to a pane that is not there.
-            app.focus = Focus::View;
-        }
-        let tree_width = if app.tree_shown() {
-            (body.width * 2 / 5).clamp(TREE_WIDTH.0, TREE_WIDTH.1)
-        } else {
-            0
-        };
-        let [left, right] =
-            Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(1)]).areas(body);
-        app.tree_area = left;
-        if tree_width > 0 {
-            draw_tree(frame, left, app, &theme);
-        }
-        let focused = app.focus == Focus::View;
-        if let Some(key) = &active
-            && let Some(view) = app.view_mut(key)
-        {
-            view.draw(frame, right, &theme, focused);
-        } else {
-            frame.render_widget(Block::default().borders(Borders::ALL), right);
-        }
-    }
+    draw_body(frame, body, app, &theme, active.as_ref());
     draw_keybar(frame, footer, app, &theme);
     draw_toasts(frame, body, app, &theme);
     if let Some(key) = &active
@@ -93,28 +61,78 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
         draw_log(frame, app, &theme);
     }
     if let Some(notice) = app.notices.last() {
-        let area = centered(frame.area(), 70, 12);
-        frame.render_widget(Clear, area);
-        let mut lines: Vec<Line<'_>> = notice.lines.iter().map(|l| Line::raw(l.as_str())).collect();
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            if notice.retry.is_some() {
-                "r: retry   enter/esc: dismiss"
-            } else {
-                "enter/esc: dismiss"
-            },
-            theme.dim,
-        ));
-        frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.error)
-                    .title(format!(" {} ", notice.title)),
-            ),
-            area,
-        );
+        draw_notice(frame, notice, &theme);
     }
+}
+
+/// The tree and the active view side by side, or the view across the
+/// body (full-width views, or a terminal too narrow for the tree).
+fn draw_body(
+    frame: &mut Frame<'_>,
+    body: Rect,
+    app: &mut App,
+    theme: &Theme,
+    active: Option<&crate::tree::NodeKey>,
+) {
+    if app.fullscreen.is_some() {
+        app.tree_area = Rect::default();
+        if let Some(key) = active
+            && let Some(view) = app.view_mut(key)
+        {
+            view.draw(frame, body, theme, true);
+        }
+    } else {
+        app.narrow = body.width < TREE_MIN_WIDTH;
+        if !app.tree_shown() {
+            // Keys cannot go to a pane that is not there.
+            app.focus = Focus::View;
+        }
+        let tree_width = if app.tree_shown() {
+            (body.width * 2 / 5).clamp(TREE_WIDTH.0, TREE_WIDTH.1)
+        } else {
+            0
+        };
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(1)]).areas(body);
+        app.tree_area = left;
+        if tree_width > 0 {
+            draw_tree(frame, left, app, theme);
+        }
+        let focused = app.focus == Focus::View;
+        if let Some(key) = active
+            && let Some(view) = app.view_mut(key)
+        {
+            view.draw(frame, right, theme, focused);
+        } else {
+            frame.render_widget(Block::default().borders(Borders::ALL), right);
+        }
+    }
+}
+
+/// An error dialog: what happened and how to go on.
+fn draw_notice(frame: &mut Frame<'_>, notice: &crate::notice::Notice, theme: &Theme) {
+    let area = centered(frame.area(), 70, 12);
+    frame.render_widget(Clear, area);
+    let mut lines: Vec<Line<'_>> = notice.lines.iter().map(|l| Line::raw(l.as_str())).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        if notice.retry.is_some() {
+            "r: retry   enter/esc: dismiss"
+        } else {
+            "enter/esc: dismiss"
+        },
+        theme.dim,
+    ));
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.error)
+                .title(format!(" {} ", notice.title)),
+        ),
+        area,
+    );
+
 }
 
 /// The whole screen when it is below [`MIN_SIZE`]: what it is, what is
@@ -310,6 +328,9 @@ fn draw_toasts(frame: &mut Frame<'_>, body: Rect, app: &App, theme: &Theme) {
     }
 }
 
+/// Candidates the palette shows at once (every command fits).
+const PALETTE_ROWS: usize = COMMANDS.len();
+
 fn draw_palette(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     let Some(p) = &app.palette else { return };
     let area = frame.area();
@@ -321,7 +342,7 @@ fn draw_palette(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     } else {
         p.candidates.clone()
     };
-    let height = (shown.len().min(10) as u16) + 3 + u16::from(p.error.is_some());
+    let height = (shown.len().min(PALETTE_ROWS) as u16) + 3 + u16::from(p.error.is_some());
     let rect = Rect {
         x: area.x + 2,
         y: area.y + 1,
@@ -340,7 +361,7 @@ fn draw_palette(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     lines.extend(
         shown
             .into_iter()
-            .take(10)
+            .take(PALETTE_ROWS)
             .map(|c| Line::styled(c, theme.dim)),
     );
     frame.render_widget(

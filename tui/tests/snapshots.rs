@@ -112,3 +112,46 @@ async fn an_error_dialog_names_the_upstream_failure_and_offers_retry() {
     assert!(h.app.notices.is_empty(), "r retries and dismisses");
     h.toast("saved REGION").await;
 }
+
+/// The main screen at a small, the designed and a large terminal: the
+/// tree narrows, then hides below 64 columns (the view takes the width,
+/// cut values end in …); below 40×10 a notice says what is needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_screen_at_every_size() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.storefront_overview().await;
+    for (w, ht) in [(50, 16), (80, 24), (200, 60)] {
+        h.width = w;
+        h.height = ht;
+        snap!(format!("layout_{w}x{ht}"), h);
+    }
+    h.width = 50;
+    h.height = 16;
+    h.key(KeyCode::Char('T'));
+    snap!("layout_50x16_tree_shown", h);
+    h.width = 39;
+    h.height = 12;
+    let small = h.screen().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        small.contains("Terminal too small: 39×12") && small.contains("at least 40×10"),
+        "{small}"
+    );
+    // Keys still work below the minimum: the tree comes and goes.
+    h.key(KeyCode::Char('T'));
+    h.width = 80;
+    h.height = 24;
+    assert!(!h.screen().contains("┌ projects"), "{}", h.screen());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_narrow_table_ends_cut_values_with_an_ellipsis() {
+    let mut h = Harness::start().await;
+    h.web("builds").await;
+    h.wait_for("● build-").await;
+    h.width = 50;
+    h.height = 16;
+    let screen = h.screen();
+    assert!(screen.contains('…'), "{screen}");
+    snap!("builds_50x16", h);
+}
