@@ -125,6 +125,8 @@ async fn every_global_key_listed_does_what_it_says() {
     assert!(!h.screen().contains("┌ projects"), "{}", h.screen());
     press(&mut h, "tree");
     assert!(h.screen().contains("┌ projects"));
+    assert_eq!(h.app.focus, comwit_tui::app::Focus::Tree, "shown to be used");
+    press(&mut h, "pane");
     press(&mut h, "command");
     assert!(h.app.palette.is_some());
     h.key(KeyCode::Esc);
@@ -132,6 +134,7 @@ async fn every_global_key_listed_does_what_it_says() {
     assert!(h.screen().contains("/▏"), "{}", h.screen());
     h.key(KeyCode::Esc);
     press(&mut h, "refresh");
+    assert!(h.screen().contains("refreshing"), "{}", h.screen());
     h.wait_for("● build-").await;
     press(&mut h, "help");
     assert!(h.app.help);

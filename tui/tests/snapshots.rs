@@ -128,6 +128,8 @@ async fn main_screen_at_every_size() {
     }
     h.width = 50;
     h.height = 16;
+    // The terminal redraws at its new size before the next key.
+    let _ = h.screen();
     h.key(KeyCode::Char('T'));
     snap!("layout_50x16_tree_shown", h);
     h.width = 39;
@@ -147,11 +149,17 @@ async fn main_screen_at_every_size() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_narrow_table_ends_cut_values_with_an_ellipsis() {
     let mut h = Harness::start().await;
-    h.web("builds").await;
-    h.wait_for("● build-").await;
+    h.open("storefront").await;
+    h.open("domains").await;
+    h.select("shop.example (managed)").await;
+    h.key(KeyCode::Tab);
+    h.wait_for(" records (").await;
     h.width = 50;
     h.height = 16;
     let screen = h.screen();
-    assert!(screen.contains('…'), "{screen}");
-    snap!("builds_50x16", h);
+    // A cut name and a cut value, each ending in … at its column's edge.
+    for cut in ["_cf-chal… ", "10 mail.shop… "] {
+        assert!(screen.contains(cut), "{cut:?}:\n{screen}");
+    }
+    snap!("records_50x16", h);
 }
