@@ -19,8 +19,8 @@ use crate::settings::Settings;
 use crate::tree::{Children, Node, NodeKey, Row, Tree};
 use crate::views::{self, AnyView, Hint, View, hint};
 use crate::widgets::list::{MOVE_KEYS, Picker, PickerKey};
-use crate::widgets::pager::Pager;
 use crate::widgets::modal::common_prefix;
+use crate::widgets::pager::Pager;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {

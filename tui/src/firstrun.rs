@@ -461,32 +461,37 @@ impl FirstRun {
 }
 
 impl FirstRun {
+    /// The choices, under the API address they will use.
+    fn menu_lines(&self, selected: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let mut out = Vec::new();
+        out.push(Line::from(vec![
+            Span::raw("API: "),
+            Span::styled(self.api_address(), theme.accent),
+            Span::styled("  (a: change)", theme.dim),
+        ]));
+        out.push(Line::raw(""));
+        for (i, (title, what)) in CHOICES.iter().enumerate() {
+            let style = if i == selected {
+                theme.selected
+            } else {
+                ratatui::style::Style::new()
+            };
+            out.push(Line::styled(format!(" {}. {title} ", i + 1), style));
+            out.push(Line::styled(format!("    {what}"), theme.dim));
+        }
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            "↑↓ choose   enter select   a API address   q quit",
+            theme.dim,
+        ));
+        out
+    }
+
     /// What the current stage shows under the welcome line.
     fn stage_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
         let mut out = Vec::new();
         match &self.stage {
-            Stage::Menu(selected) => {
-                out.push(Line::from(vec![
-                    Span::raw("API: "),
-                    Span::styled(self.api_address(), theme.accent),
-                    Span::styled("  (a: change)", theme.dim),
-                ]));
-                out.push(Line::raw(""));
-                for (i, (title, what)) in CHOICES.iter().enumerate() {
-                    let style = if i == *selected {
-                        theme.selected
-                    } else {
-                        ratatui::style::Style::new()
-                    };
-                    out.push(Line::styled(format!(" {}. {title} ", i + 1), style));
-                    out.push(Line::styled(format!("    {what}"), theme.dim));
-                }
-                out.push(Line::raw(""));
-                out.push(Line::styled(
-                    "↑↓ choose   enter select   a API address   q quit",
-                    theme.dim,
-                ));
-            }
+            Stage::Menu(selected) => out.extend(self.menu_lines(*selected, theme)),
             Stage::Device { code, status } => {
                 if let Some((user_code, uri)) = code {
                     out.push(Line::from(vec![
@@ -521,8 +526,13 @@ impl FirstRun {
                 out.push(Line::styled("enter check and save   esc back", theme.dim));
             }
             Stage::Address { input, error } => {
-                out.push(Line::raw("The API address (https://, or http:// for a local sandbox):"));
-                out.push(Line::styled(format!("> {}", input.display().0), theme.accent));
+                out.push(Line::raw(
+                    "The API address (https://, or http:// for a local sandbox):",
+                ));
+                out.push(Line::styled(
+                    format!("> {}", input.display().0),
+                    theme.accent,
+                ));
                 if let Some(e) = error {
                     out.push(Line::styled(format!("✗ {e}"), theme.error));
                 }
@@ -551,7 +561,10 @@ fn explain(err: &Error, url: &str) -> String {
     let detail = err.to_string().to_lowercase();
     let cause = if detail.contains("refused") {
         "nothing answers there (connection refused)"
-    } else if ["dns", "resolve", "lookup"].iter().any(|w| detail.contains(w)) {
+    } else if ["dns", "resolve", "lookup"]
+        .iter()
+        .any(|w| detail.contains(w))
+    {
         "the host name does not resolve"
     } else if detail.contains("timed out") {
         "no answer in time (timed out)"

@@ -206,12 +206,7 @@ fn utc_clock(at: SystemTime) -> String {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let day = secs % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}Z",
-        day / 3600,
-        day % 3600 / 60,
-        day % 60
-    )
+    format!("{:02}:{:02}:{:02}Z", day / 3600, day % 3600 / 60, day % 60)
 }
 
 /// An error dialog. `retry` names the view to ask to repeat its last
@@ -333,8 +328,18 @@ mod tests {
         let mut toasts = Toasts::default();
         toasts.push(Toast::progress(work("rollback"), "rolling back…"));
         toasts.push(Toast::progress(work("retry"), "retrying…"));
-        assert!(!toasts.iter().next().unwrap().expired(Instant::now() + TOAST_LIFETIME * 100));
-        toasts.push(Toast::outcome(work("rollback"), Level::Success, "rolled back"));
+        assert!(
+            !toasts
+                .iter()
+                .next()
+                .unwrap()
+                .expired(Instant::now() + TOAST_LIFETIME * 100)
+        );
+        toasts.push(Toast::outcome(
+            work("rollback"),
+            Level::Success,
+            "rolled back",
+        ));
         let texts: Vec<_> = toasts.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["retrying…", "rolled back"]);
         toasts.end(&work("retry"));

@@ -171,9 +171,7 @@ pub async fn resolve(
         | Command::Delegation
         | Command::Help
         | Command::Messages
-        | Command::Quit => {
-            Err("handled locally".into())
-        }
+        | Command::Quit => Err("handled locally".into()),
     }
 }
 

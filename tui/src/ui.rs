@@ -132,7 +132,6 @@ fn draw_notice(frame: &mut Frame<'_>, notice: &crate::notice::Notice, theme: &Th
         ),
         area,
     );
-
 }
 
 /// The whole screen when it is below [`MIN_SIZE`]: what it is, what is
@@ -232,7 +231,11 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                     } else {
                         "▸ "
                     };
-                    Line::raw(fit(format!("{}{marker}{}", "  ".repeat(*depth), node.label)))
+                    Line::raw(fit(format!(
+                        "{}{marker}{}",
+                        "  ".repeat(*depth),
+                        node.label
+                    )))
                 }
                 Row::Loading { depth } => {
                     Line::styled(format!("{}  ⟳ loading…", "  ".repeat(*depth)), theme.dim)
@@ -319,7 +322,10 @@ fn draw_toasts(frame: &mut Frame<'_>, body: Rect, app: &App, theme: &Theme) {
             Level::Warning => theme.warn,
             Level::Error => theme.error,
         };
-        let text: Vec<Line<'_>> = lines.into_iter().map(|l| Line::raw(format!(" {l}"))).collect();
+        let text: Vec<Line<'_>> = lines
+            .into_iter()
+            .map(|l| Line::raw(format!(" {l}")))
+            .collect();
         frame.render_widget(Clear, area);
         frame.render_widget(
             Paragraph::new(text).block(Block::default().borders(Borders::ALL).border_style(style)),
@@ -426,7 +432,10 @@ fn draw_log(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
     let mut lines: Vec<Line<'static>> = Vec::new();
     for line in app.log.lines() {
         // Continuation lines indent past the clock.
-        for (i, part) in wrap(&line, width.saturating_sub(11)).into_iter().enumerate() {
+        for (i, part) in wrap(&line, width.saturating_sub(11))
+            .into_iter()
+            .enumerate()
+        {
             let indent = if i == 0 { "" } else { "           " };
             lines.push(Line::raw(format!("{indent}{part}")));
         }

@@ -190,7 +190,11 @@ async fn the_api_address_is_shown_and_can_be_changed() {
         s.key(KeyCode::Char(c));
     }
     s.key(KeyCode::Enter);
-    assert!(s.text().contains("must start with https://"), "{}", s.text());
+    assert!(
+        s.text().contains("must start with https://"),
+        "{}",
+        s.text()
+    );
 
     let sandbox = Sandbox::builder().start().await.unwrap();
     let url = sandbox.info().api_url.clone();
@@ -218,11 +222,17 @@ async fn an_unreachable_api_says_the_cause_and_the_fix() {
     s.key(KeyCode::Enter);
     s.until(|s| s.text().contains("Could not reach")).await;
     let text = s.text().split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(text.contains("Could not reach the API at http://127.0.0.1:9"), "{text}");
+    assert!(
+        text.contains("Could not reach the API at http://127.0.0.1:9"),
+        "{text}"
+    );
     assert!(text.contains("connection refused"), "the cause: {text}");
     assert!(
         text.contains("Check the address") && text.contains("explore the sandbox"),
         "the fix: {text}"
     );
-    assert!(!text.contains("error sending request"), "no raw error chain: {text}");
+    assert!(
+        !text.contains("error sending request"),
+        "no raw error chain: {text}"
+    );
 }

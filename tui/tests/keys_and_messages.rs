@@ -32,7 +32,10 @@ fn view_keys(h: &Harness) -> (String, Vec<Hint>) {
 fn assert_help_is_the_dispatch_list(h: &Harness) {
     let text = help_text(h);
     let (title, keys) = view_keys(h);
-    let start = text.iter().position(|l| *l == title).expect("a section per view");
+    let start = text
+        .iter()
+        .position(|l| *l == title)
+        .expect("a section per view");
     let section: Vec<&String> = text[start + 1..]
         .iter()
         .take_while(|l| !l.is_empty())
@@ -45,7 +48,8 @@ fn assert_help_is_the_dispatch_list(h: &Harness) {
     }
     for now in h.app.key_hints() {
         assert!(
-            text.iter().any(|l| l.split_whitespace().next() == Some(&now.keys)),
+            text.iter()
+                .any(|l| l.split_whitespace().next() == Some(&now.keys)),
             "the bar's {} is in the help",
             now.keys
         );
@@ -63,7 +67,10 @@ async fn the_help_of_builds_is_its_key_list_and_its_keys_work() {
     h.wait_for("● build-").await;
     assert_help_is_the_dispatch_list(&h);
     let (_, keys) = view_keys(&h);
-    assert!(keys.iter().any(|k| k.keys == "b" && k.what.contains("roll back")));
+    assert!(
+        keys.iter()
+            .any(|k| k.keys == "b" && k.what.contains("roll back"))
+    );
     // Listed although the active build (under the cursor) cannot be rolled
     // back to: the bar leaves it out, the help does not.
     assert!(!h.app.key_hints().iter().any(|k| k.keys == "b"));
@@ -93,12 +100,24 @@ async fn the_help_of_records_is_its_key_list_and_its_keys_work() {
     h.wait_for(" records (").await;
     assert_help_is_the_dispatch_list(&h);
     let (_, keys) = view_keys(&h);
-    for (key, what) in [("n", "new record"), ("e", "edit the record"), ("x", "delete the record")] {
-        assert!(keys.iter().any(|k| k.keys == key && k.what == what), "{key}: {keys:?}");
+    for (key, what) in [
+        ("n", "new record"),
+        ("e", "edit the record"),
+        ("x", "delete the record"),
+    ] {
+        assert!(
+            keys.iter().any(|k| k.keys == key && k.what == what),
+            "{key}: {keys:?}"
+        );
     }
     h.key(KeyCode::Char('n'));
     h.wait_for("New record in shop.example").await;
-    assert!(h.app.key_hints().iter().any(|k| k.what == "cancel" || k.keys.contains("esc")));
+    assert!(
+        h.app
+            .key_hints()
+            .iter()
+            .any(|k| k.what == "cancel" || k.keys.contains("esc"))
+    );
     h.key(KeyCode::Esc);
 }
 
@@ -108,14 +127,25 @@ async fn every_global_key_listed_does_what_it_says() {
     h.web("builds").await;
     h.wait_for("● build-").await;
     let press = |h: &mut Harness, label: &str| {
-        let g = h.app.settings.keymap.globals().into_iter().find(|g| g.what == label);
+        let g = h
+            .app
+            .settings
+            .keymap
+            .globals()
+            .into_iter()
+            .find(|g| g.what == label);
         let b = g.expect(label).binding;
         h.app.update(comwit_tui::action::Action::Key(
             ratatui::crossterm::event::KeyEvent::new(b.code, b.modifiers),
         ));
     };
     press(&mut h, "copy");
-    assert!(h.app.last_copy.as_deref().is_some_and(|c| c.starts_with("build-")));
+    assert!(
+        h.app
+            .last_copy
+            .as_deref()
+            .is_some_and(|c| c.starts_with("build-"))
+    );
     press(&mut h, "pane");
     assert_eq!(h.app.focus, comwit_tui::app::Focus::Tree);
     press(&mut h, "pane");
@@ -125,7 +155,11 @@ async fn every_global_key_listed_does_what_it_says() {
     assert!(!h.screen().contains("┌ projects"), "{}", h.screen());
     press(&mut h, "tree");
     assert!(h.screen().contains("┌ projects"));
-    assert_eq!(h.app.focus, comwit_tui::app::Focus::Tree, "shown to be used");
+    assert_eq!(
+        h.app.focus,
+        comwit_tui::app::Focus::Tree,
+        "shown to be used"
+    );
     press(&mut h, "pane");
     press(&mut h, "command");
     assert!(h.app.palette.is_some());
@@ -196,9 +230,22 @@ async fn rolling_back_is_shown_until_the_rollback_ends_then_its_result() {
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Char('b'));
     h.key(KeyCode::Char('y'));
-    let texts = |h: &Harness| h.app.toasts.iter().map(|t| t.text.clone()).collect::<Vec<_>>();
-    assert!(texts(&h).iter().any(|t| t.starts_with("rolling back to")), "{:?}", texts(&h));
-    assert!(h.app.toasts.iter().all(|t| t.until.is_none()), "no timer on work in flight");
+    let texts = |h: &Harness| {
+        h.app
+            .toasts
+            .iter()
+            .map(|t| t.text.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        texts(&h).iter().any(|t| t.starts_with("rolling back to")),
+        "{:?}",
+        texts(&h)
+    );
+    assert!(
+        h.app.toasts.iter().all(|t| t.until.is_none()),
+        "no timer on work in flight"
+    );
     h.toast("rolled back:").await;
     assert!(
         !texts(&h).iter().any(|t| t.starts_with("rolling back")),
@@ -236,7 +283,10 @@ async fn messages_lists_the_history_with_times_newest_last_and_bounded() {
     );
     h.key(KeyCode::Char('g'));
     let top = h.screen();
-    assert!(top.contains("message number 20 "), "scrolls to the oldest:\n{top}");
+    assert!(
+        top.contains("message number 20 "),
+        "scrolls to the oldest:\n{top}"
+    );
     assert!(!top.contains(&last));
     h.key(KeyCode::Esc);
     assert!(!h.app.log_open);

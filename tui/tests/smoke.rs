@@ -38,7 +38,10 @@ fn a_small_terminal_gets_a_usable_layout_then_a_notice_and_quits_cleanly() {
     // help and quit.
     let screen = tmux.wait_for("q quit");
     assert!(screen.contains("? help"), "{screen}");
-    assert!(!screen.contains("┌ projects"), "the tree is hidden:\n{screen}");
+    assert!(
+        !screen.contains("┌ projects"),
+        "the tree is hidden:\n{screen}"
+    );
     tmux.keys(&["T"]);
     tmux.wait_for("┌ projects");
     // Below the minimum: a notice naming the size needed.

@@ -83,6 +83,10 @@ mod tests {
         assert_eq!(user_token("\"cwt_00\""), Err(TokenError::Decorated));
         assert_eq!(user_token("cwt_00 trailing"), Err(TokenError::Decorated));
         assert_eq!(user_token("an-operator-secret"), Ok(()), "no fixed form");
-        assert!(TokenError::NotHex { at: 7 }.to_string().contains("character 7"));
+        assert!(
+            TokenError::NotHex { at: 7 }
+                .to_string()
+                .contains("character 7")
+        );
     }
 }

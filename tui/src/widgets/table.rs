@@ -228,8 +228,17 @@ mod tests {
                     Row::new(vec![a, b])
                 };
                 let mut cursor = super::super::list::Picker::default();
-                draw_rows(f, f.area(), &mut cursor, 2, &["name", "note"], &widths, rows,
-                    &Theme::monochrome(), false);
+                draw_rows(
+                    f,
+                    f.area(),
+                    &mut cursor,
+                    2,
+                    &["name", "note"],
+                    &widths,
+                    rows,
+                    &Theme::monochrome(),
+                    false,
+                );
             })
             .unwrap();
         let buf = terminal.backend().buffer();

@@ -41,11 +41,10 @@ mod tests {
 
     #[test]
     fn wraps_at_spaces_and_splits_long_words() {
-        assert_eq!(wrap("rolled back: build-1 is active", 12), [
-            "rolled back:",
-            "build-1 is",
-            "active"
-        ]);
+        assert_eq!(
+            wrap("rolled back: build-1 is active", 12),
+            ["rolled back:", "build-1 is", "active"]
+        );
         assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
         assert_eq!(wrap("a\nb", 10), ["a", "b"]);
         assert_eq!(wrap("", 5), [""]);
