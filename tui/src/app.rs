@@ -20,7 +20,7 @@ use crate::tree::{Children, Node, NodeKey, Row, Tree};
 use crate::views::{self, AnyView, Hint, View, hint};
 use crate::widgets::list::{MOVE_KEYS, Picker, PickerKey};
 use crate::widgets::modal::common_prefix;
-use crate::widgets::pager::Pager;
+use crate::widgets::pager::{PAGER_KEYS, Pager};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -663,11 +663,7 @@ impl App {
         let k = &self.settings.keymap;
         let mut hints = Vec::new();
         if self.help || self.log_open {
-            return vec![
-                hint("↑↓/jk", "scroll"),
-                hint("g/G", "top/end"),
-                hint("other keys", "close"),
-            ];
+            return PAGER_KEYS.iter().map(|(k, w)| hint(k, w)).collect();
         }
         if !self.notices.is_empty() {
             hints.push(hint("enter/esc", "dismiss"));

@@ -9,8 +9,14 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::theme::Theme;
 
-/// The keys a pager takes, as its last line and `?` show them.
-pub const PAGER_KEYS: &str = "↑↓/jk pgup/pgdn g/G scroll · any other key closes";
+/// The keys a pager takes ([`Pager::on_key`]), as its last line and the
+/// key bar show them.
+pub const PAGER_KEYS: &[(&str, &str)] = &[
+    ("↑↓/jk", "scroll"),
+    ("pgup/pgdn/space", "page"),
+    ("g/G", "top/end"),
+    ("other keys", "close"),
+];
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Pager {
@@ -64,7 +70,8 @@ impl Pager {
         let end = (self.offset + self.page).min(lines.len());
         let mut shown: Vec<Line<'static>> = lines[self.offset..end].to_vec();
         shown.resize(self.page, Line::raw(""));
-        shown.push(Line::styled(PAGER_KEYS, theme.dim));
+        let keys: Vec<String> = PAGER_KEYS.iter().map(|(k, w)| format!("{k} {w}")).collect();
+        shown.push(Line::styled(keys.join("  "), theme.dim));
         let title = if self.max == 0 {
             format!(" {title} ")
         } else {
