@@ -7,6 +7,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use comwit_client::rules;
 use rusqlite::{OptionalExtension, params};
 
 use crate::error::ApiError;
@@ -158,14 +159,14 @@ pub fn authenticate(state: &AppState, parts: &Parts) -> Result<Caller, ApiError>
         return Ok(caller);
     }
 
-    let hex = token.strip_prefix("cwt_").ok_or_else(|| {
-        ApiError::unauthorized("token is not a Comwit token: user tokens start with cwt_")
-    })?;
-    if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+    if !token.starts_with(rules::USER_TOKEN_PREFIX) {
         return Err(ApiError::unauthorized(
-            "malformed token: cwt_ must be followed by hex digits",
+            "token is not a Comwit token: user tokens start with cwt_",
         ));
     }
+    // The one rule for the form (the dashboard checks a paste with it too).
+    rules::user_token(token)
+        .map_err(|e| ApiError::unauthorized(format!("malformed token: {e}")))?;
     let conn = state.store.lock();
     let row: Option<(String, String)> = conn
         .prepare_cached("SELECT user_id, scopes FROM tokens WHERE token_hash = ?1")?

@@ -12,14 +12,15 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::action::Action;
 use crate::context::{Ctx, Effect};
-use crate::notice::{Level, Notice, TOAST_LIFETIME, Toast};
+use crate::notice::{Level, MessageLog, Notice, TOAST_LIFETIME, Toast, Toasts};
 use crate::palette::{self, Command, Jump, Palette};
 use crate::session::Session;
 use crate::settings::Settings;
 use crate::tree::{Children, Node, NodeKey, Row, Tree};
 use crate::views::{self, AnyView, Hint, Leave, View, hint};
-use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::list::{MOVE_KEYS, Picker, PickerKey};
 use crate::widgets::modal::{Modal, Outcome, common_prefix};
+use crate::widgets::pager::{PAGER_KEYS, Pager};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -48,12 +49,22 @@ pub struct App {
     pub fullscreen: Option<NodeKey>,
     /// `/readyz`: `None` until the first answer.
     pub ready: Option<bool>,
-    pub toasts: Vec<Toast>,
+    pub toasts: Toasts,
+    /// Every toast and error dialog so far, for `:messages`.
+    pub log: MessageLog,
     pub notices: Vec<Notice>,
     pub palette: Option<Palette>,
     pub help: bool,
     /// "Quit anyway?" or "leave anyway?" while a view has work to lose.
     pub leaving: Option<Modal<Leave>>,
+    /// The message log is open (`:messages`).
+    pub log_open: bool,
+    /// Scrolling of the help or the message log, whichever is open.
+    pub pager: Pager,
+    /// The tree shown or hidden by its key; `None` follows the width.
+    pub tree_pref: Option<bool>,
+    /// The body is too narrow for the tree beside a view (set when drawn).
+    pub narrow: bool,
     pub should_quit: bool,
     pub terminal: TerminalRequests,
     /// The last text put on the clipboard (what `y` copied).
@@ -76,11 +87,16 @@ impl App {
             views: HashMap::new(),
             fullscreen: None,
             ready: None,
-            toasts: Vec::new(),
+            toasts: Toasts::default(),
+            log: MessageLog::default(),
             notices: Vec::new(),
             palette: None,
             help: false,
             leaving: None,
+            log_open: false,
+            pager: Pager::default(),
+            tree_pref: None,
+            narrow: false,
             should_quit: false,
             terminal: TerminalRequests::default(),
             last_copy: None,
@@ -95,8 +111,46 @@ impl App {
 
     /// Tell the user something when the app opens (e.g. a broken tui.toml).
     pub fn warn(&mut self, text: String) {
-        self.toasts.push(Toast::new(Level::Warning, text));
-        self.schedule_tick();
+        self.post(Toast::new(Level::Warning, text));
+    }
+
+    /// Shows a toast and keeps it in the message log.
+    fn post(&mut self, toast: Toast) {
+        self.log.record(toast.level, toast.text.clone());
+        if toast.until.is_some() {
+            self.schedule_tick();
+        }
+        self.toasts.push(toast);
+    }
+
+    /// Opens an error dialog and keeps it in the message log.
+    fn show_notice(&mut self, notice: Notice) {
+        let text = format!("{}: {}", notice.title, notice.lines.join(" "));
+        self.log.record(Level::Error, text);
+        self.notices.push(notice);
+    }
+
+    /// Whether the tree is drawn: as its key last set it, else when the
+    /// terminal is wide enough.
+    pub fn tree_shown(&self) -> bool {
+        self.tree_pref.unwrap_or(!self.narrow)
+    }
+
+    fn toggle_tree(&mut self) {
+        let shown = !self.tree_shown();
+        self.tree_pref = Some(shown);
+        self.focus = if shown { Focus::Tree } else { Focus::View };
+    }
+
+    pub fn open_help(&mut self) {
+        self.help = true;
+        self.pager = Pager::default();
+    }
+
+    /// `:messages`: the log, scrolled to the newest.
+    pub fn open_log(&mut self) {
+        self.log_open = true;
+        self.pager = Pager::at_end();
     }
 
     fn load(&self, key: NodeKey) {
@@ -286,11 +340,9 @@ impl App {
     fn apply(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Toast(t) => {
-                    self.toasts.push(t);
-                    self.schedule_tick();
-                }
-                Effect::Notice(n) => self.notices.push(n),
+                Effect::Toast(t) => self.post(t),
+                Effect::EndWork(work) => self.toasts.end(&work),
+                Effect::Notice(n) => self.show_notice(n),
                 Effect::Copy { label, text } => self.copy(&label, text),
                 Effect::Bell => self.terminal.bell = true,
                 Effect::Reload(key) => {
@@ -308,11 +360,10 @@ impl App {
     }
 
     fn copy(&mut self, label: &str, text: String) {
-        self.toasts.push(Toast::new(
+        self.post(Toast::new(
             Level::Success,
             format!("copied {label} to the clipboard"),
         ));
-        self.schedule_tick();
         self.last_copy = Some(text.clone());
         self.terminal.copy = Some(text);
     }
@@ -345,14 +396,8 @@ impl App {
                 self.pending_jump = Some(jump);
                 self.advance_jump();
             }
-            Action::Goto(Err(e)) => {
-                self.toasts.push(Toast::new(Level::Warning, e));
-                self.schedule_tick();
-            }
-            Action::Tick => {
-                let now = Instant::now();
-                self.toasts.retain(|t| t.until > now);
-            }
+            Action::Goto(Err(e)) => self.warn(e),
+            Action::Tick => self.toasts.expire(Instant::now()),
         }
         let len = self.visible_rows().len();
         self.tree_cursor.selected = self.tree_cursor.selected.min(len.saturating_sub(1));
@@ -456,8 +501,11 @@ impl App {
         if self.leaving.is_some() {
             return self.on_leaving_key(key);
         }
-        if self.help {
-            self.help = false;
+        if self.help || self.log_open {
+            if !self.pager.on_key(&key) {
+                self.help = false;
+                self.log_open = false;
+            }
             return;
         }
         if self.palette.is_some() {
@@ -482,7 +530,9 @@ impl App {
         if keys.quit.matches(&key) {
             self.quit();
         } else if keys.help.matches(&key) {
-            self.help = true;
+            self.open_help();
+        } else if keys.tree.matches(&key) {
+            self.toggle_tree();
         } else if keys.palette.matches(&key) {
             self.palette = Some(Palette::default());
         } else if keys.focus.matches(&key) {
@@ -576,10 +626,14 @@ impl App {
         }
     }
 
-    /// Esc from a view: leave full width, or go back to the tree.
+    /// Esc from a view: leave full width, or go back to the tree (showing
+    /// it if a narrow terminal had hidden it).
     fn back(&mut self) {
         if self.fullscreen.take().is_some() {
             self.sync_view();
+        }
+        if !self.tree_shown() {
+            self.tree_pref = Some(true);
         }
         self.focus = Focus::Tree;
     }
@@ -695,7 +749,8 @@ impl App {
     pub fn run_command(&mut self, command: Command) {
         match command {
             Command::Quit => self.quit(),
-            Command::Help => self.help = true,
+            Command::Help => self.open_help(),
+            Command::Messages => self.open_log(),
             Command::Delegation => self.open_fullscreen(NodeKey::Watcher),
             Command::Watch(None) => match self.selected_node().map(|n| n.key) {
                 Some(
@@ -725,6 +780,9 @@ impl App {
     pub fn key_hints(&self) -> Vec<Hint> {
         let k = &self.settings.keymap;
         let mut hints = Vec::new();
+        if self.help || self.log_open {
+            return PAGER_KEYS.iter().map(|(k, w)| hint(k, w)).collect();
+        }
         if !self.notices.is_empty() {
             hints.push(hint("enter/esc", "dismiss"));
             if self.notices.last().is_some_and(|n| n.retry.is_some()) {
@@ -769,22 +827,48 @@ impl App {
                 }
             }
         }
-        let global = [
-            (k.focus.label(), "pane"),
-            (k.palette.label(), "command"),
-            (k.filter.label(), "filter"),
-            (k.refresh.label(), "refresh"),
-            (k.copy.label(), "copy"),
-            (k.help.label(), "help"),
-            (k.quit.label(), "quit"),
-        ];
-        for (key, what) in global {
-            hints.push(Hint {
-                keys: key.into(),
-                what,
-                write: false,
-            });
-        }
+        hints.extend(k.globals().into_iter().map(|g| Hint {
+            keys: g.binding.label().into(),
+            what: g.what,
+            write: false,
+        }));
         hints
     }
+
+    /// What `?` lists: every key of the view in the body (whether or not
+    /// it applies to the row under the cursor), the tree's keys and the
+    /// global ones, each section from the list its keys are dispatched by.
+    pub fn help_sections(&self) -> Vec<(String, Vec<Hint>)> {
+        let mut sections = Vec::new();
+        if let Some(view) = self.active_view_key().and_then(|k| self.views.get(&k)) {
+            let mut keys = view.keys();
+            if !view.captures_keys() {
+                keys.push(hint("esc", "back"));
+            }
+            sections.push((view.title(), keys));
+        }
+        if self.fullscreen.is_none() {
+            sections.push(("Project tree".to_string(), tree_keys()));
+        }
+        let globals = self.settings.keymap.globals().into_iter().map(|g| Hint {
+            keys: g.binding.label().into(),
+            what: g.what,
+            write: false,
+        });
+        sections.push(("Everywhere".to_string(), globals.collect()));
+        sections
+    }
+}
+
+/// The tree's keys ([`App::on_tree_key`] and the list cursor's), for `?`.
+fn tree_keys() -> Vec<Hint> {
+    MOVE_KEYS
+        .iter()
+        .map(|(keys, what)| hint(keys, what))
+        .chain([
+            hint("enter/l", "expand, or open the view"),
+            hint("enter/h", "collapse"),
+            hint("esc", "clear the filter"),
+        ])
+        .collect()
 }

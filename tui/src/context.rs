@@ -8,7 +8,7 @@ use comwit_client::{Client, Error};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::action::Action;
-use crate::notice::{Level, Notice, Toast};
+use crate::notice::{Level, Notice, Toast, WorkKey};
 use crate::palette::Jump;
 use crate::session::Session;
 use crate::tree::NodeKey;
@@ -16,6 +16,8 @@ use crate::tree::NodeKey;
 #[derive(Debug)]
 pub enum Effect {
     Toast(Toast),
+    /// Work ended without a toast of its own: take its progress toast down.
+    EndWork(WorkKey),
     Notice(Notice),
     /// Put text on the clipboard (OSC 52); the label says what it was.
     Copy {
@@ -119,6 +121,40 @@ impl<'a> Ctx<'a> {
 
     pub fn toast(&mut self, level: Level, text: impl Into<String>) {
         self.effects.push(Effect::Toast(Toast::new(level, text)));
+    }
+
+    /// Which of this view's work `work` names ("rollback").
+    fn work(&self, work: &'static str) -> WorkKey {
+        WorkKey {
+            view: self.view.clone(),
+            work,
+        }
+    }
+
+    /// A toast that stays while `work` runs ("rolling back…"), until
+    /// [`Ctx::outcome`], [`Ctx::end_work`] or [`Ctx::fail_work`] for the
+    /// same work replaces or removes it.
+    pub fn progress(&mut self, work: &'static str, text: impl Into<String>) {
+        let toast = Toast::progress(self.work(work), text);
+        self.effects.push(Effect::Toast(toast));
+    }
+
+    /// How `work` ended: replaces its progress toast.
+    pub fn outcome(&mut self, work: &'static str, level: Level, text: impl Into<String>) {
+        let toast = Toast::outcome(self.work(work), level, text);
+        self.effects.push(Effect::Toast(toast));
+    }
+
+    /// `work` ended and something else (a dialog, a reloaded list) says how.
+    pub fn end_work(&mut self, work: &'static str) {
+        let key = self.work(work);
+        self.effects.push(Effect::EndWork(key));
+    }
+
+    /// `work` failed: its progress toast goes, the error dialog says why.
+    pub fn fail_work(&mut self, work: &'static str, what: &str, err: &Error) {
+        self.end_work(work);
+        self.fail(what, err);
     }
 
     /// An error dialog for a failed API call, with retry where it helps.

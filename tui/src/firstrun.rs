@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use comwit_client::credentials::{Credentials, Saved};
 use comwit_client::delegation::{Parents, system_resolvers};
-use comwit_client::{Client, Secret, TokenKind};
+use comwit_client::{Client, Error, Secret, TokenKind};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Position;
@@ -21,6 +21,7 @@ use crate::theme::Theme;
 use crate::tree::NodeKey;
 use crate::widgets::centered;
 use crate::widgets::input::LineInput;
+use comwit_client::rules;
 
 const CHOICES: [(&str, &str); 3] = [
     (
@@ -49,6 +50,11 @@ enum Stage {
         error: Option<String>,
     },
     Sandbox,
+    /// Changing the API address.
+    Address {
+        input: LineInput,
+        error: Option<String>,
+    },
     /// Signed in; the token is being saved (off the UI task).
     Saving,
     Failed(String),
@@ -121,6 +127,14 @@ impl FirstRun {
         b.build().map_err(|e| e.to_string())
     }
 
+    /// The API address sign-in and token checks will use (the configured
+    /// one, `COMWIT_API_URL`, else Comwit Cloud), as the client reads it.
+    pub fn api_address(&self) -> String {
+        self.client(None)
+            .map(|c| c.base_url().to_string())
+            .unwrap_or_else(|e| e)
+    }
+
     fn spawn(&self, work: impl std::future::Future<Output = Msg> + Send + 'static) {
         let tx = self.tx.clone();
         tokio::spawn(async move {
@@ -165,9 +179,16 @@ impl FirstRun {
                     let i = *selected;
                     self.choose(i);
                 }
+                KeyCode::Char('a') => {
+                    self.stage = Stage::Address {
+                        input: LineInput::new(self.api_address()),
+                        error: None,
+                    }
+                }
                 KeyCode::Esc | KeyCode::Char('q') => self.ending = Some(Ending::Quit),
                 _ => {}
             },
+            Stage::Address { .. } => self.on_address_key(key),
             Stage::Paste {
                 input,
                 checking,
@@ -176,26 +197,15 @@ impl FirstRun {
                 KeyCode::Esc => self.stage = Stage::Menu(1),
                 KeyCode::Enter if !*checking => {
                     let token = Secret::new(input.text().trim().to_string());
-                    if token.expose().is_empty() {
-                        *error = Some("paste a token first".into());
+                    // The form first: a truncated paste is named here, not
+                    // sent to come back as a bare 401.
+                    if let Err(why) = rules::user_token(token.expose()) {
+                        *error = Some(why.to_string());
                         return;
                     }
                     *checking = true;
                     *error = None;
-                    match self.client(Some(token.clone())) {
-                        Ok(client) => self.spawn(async move {
-                            // A cheap authenticated call proves the token works.
-                            Msg::Pasted(match client.projects().list().await {
-                                Ok(_) => Ok(token),
-                                Err(e) if e.is_unauthorized() => Err(
-                                    "the API refused this token (401): check it was copied whole"
-                                        .into(),
-                                ),
-                                Err(e) => Err(e.to_string()),
-                            })
-                        }),
-                        Err(e) => self.stage = Stage::Failed(e),
-                    }
+                    self.check_token(token);
                 }
                 _ => {
                     input.on_key(&key);
@@ -210,6 +220,48 @@ impl FirstRun {
             }
             Stage::Failed(_) => self.stage = Stage::Menu(0),
         }
+    }
+
+    /// Editing the API address: enter keeps it if the client accepts it.
+    fn on_address_key(&mut self, key: KeyEvent) {
+        let Stage::Address { input, error } = &mut self.stage else {
+            return;
+        };
+        match key.code {
+            KeyCode::Esc => self.stage = Stage::Menu(0),
+            KeyCode::Enter => {
+                let url = input.text().trim().to_string();
+                match Client::builder().base_url(&url).build() {
+                    Ok(_) => {
+                        self.api_url = Some(url);
+                        self.stage = Stage::Menu(0);
+                    }
+                    Err(e) => *error = Some(e.to_string()),
+                }
+            }
+            _ => {
+                input.on_key(&key);
+                *error = None;
+            }
+        }
+    }
+
+    /// A cheap authenticated call proves a pasted token works.
+    fn check_token(&mut self, token: Secret) {
+        let client = match self.client(Some(token.clone())) {
+            Ok(client) => client,
+            Err(e) => return self.stage = Stage::Failed(e),
+        };
+        self.spawn(async move {
+            let url = client.base_url().to_string();
+            Msg::Pasted(match client.projects().list().await {
+                Ok(_) => Ok(token),
+                Err(e) if e.is_unauthorized() => {
+                    Err("the API refused this token (401): check it was copied whole".into())
+                }
+                Err(e) => Err(explain(&e, &url)),
+            })
+        });
     }
 
     fn choose(&mut self, choice: usize) {
@@ -228,10 +280,11 @@ impl FirstRun {
                 };
                 let tx = self.tx.clone();
                 self.spawn(async move {
+                    let url = client.base_url().to_string();
                     let login = client.device_login();
                     let auth = match login.start().await {
                         Ok(a) => a,
-                        Err(e) => return Msg::SignedIn(Err(e.to_string())),
+                        Err(e) => return Msg::SignedIn(Err(explain(&e, &url))),
                     };
                     let uri = auth
                         .verification_uri_complete
@@ -251,7 +304,7 @@ impl FirstRun {
                             .wait(&auth, |_| {})
                             .await
                             .map(|t| (t.token, t.scopes))
-                            .map_err(|e| e.to_string()),
+                            .map_err(|e| explain(&e, &url)),
                     )
                 });
             }
@@ -395,63 +448,9 @@ impl FirstRun {
             Line::raw("No credentials found (keyring, COMWIT_TOKEN or config.json)."),
             Line::raw(""),
         ];
-        match &self.stage {
-            Stage::Menu(selected) => {
-                for (i, (title, what)) in CHOICES.iter().enumerate() {
-                    let style = if i == *selected {
-                        theme.selected
-                    } else {
-                        ratatui::style::Style::new()
-                    };
-                    lines.push(Line::styled(format!(" {}. {title} ", i + 1), style));
-                    lines.push(Line::styled(format!("    {what}"), theme.dim));
-                }
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("↑↓ choose   enter select   q quit", theme.dim));
-            }
-            Stage::Device { code, status } => {
-                if let Some((user_code, uri)) = code {
-                    lines.push(Line::from(vec![
-                        Span::raw("Code:  "),
-                        Span::styled(user_code.clone(), theme.key),
-                    ]));
-                    lines.push(Line::from(vec![
-                        Span::raw("URL:   "),
-                        Span::styled(uri.clone(), theme.accent),
-                    ]));
-                    lines.push(Line::raw(""));
-                }
-                lines.push(Line::styled(status.clone(), theme.dim));
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("esc back", theme.dim));
-            }
-            Stage::Paste {
-                input,
-                checking,
-                error,
-            } => {
-                lines.push(Line::raw("Paste your token (it stays hidden):"));
-                let (text, _) = input.display();
-                lines.push(Line::styled(format!("> {text}"), theme.accent));
-                if *checking {
-                    lines.push(Line::styled("checking it with the API…", theme.dim));
-                }
-                if let Some(e) = error {
-                    lines.push(Line::styled(format!("✗ {e}"), theme.error));
-                }
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("enter check and save   esc back", theme.dim));
-            }
-            Stage::Sandbox => lines.push(Line::raw("starting a local sandbox with demo data…")),
-            Stage::Saving => lines.push(Line::raw("signed in; saving the token…")),
-            Stage::Failed(e) => {
-                lines.push(Line::styled(e.clone(), theme.error));
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("any key: back to the choices", theme.dim));
-            }
-        }
+        lines.extend(self.stage_lines(theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-        if let Stage::Paste { input, .. } = &self.stage {
+        if let Stage::Paste { input, .. } | Stage::Address { input, .. } = &self.stage {
             let (_, cursor) = input.display();
             frame.set_cursor_position(Position::new(
                 (inner.x + 2 + cursor as u16).min(inner.x + inner.width.saturating_sub(1)),
@@ -459,6 +458,125 @@ impl FirstRun {
             ));
         }
     }
+}
+
+impl FirstRun {
+    /// The choices, under the API address they will use.
+    fn menu_lines(&self, selected: usize, theme: &Theme) -> Vec<Line<'static>> {
+        let mut out = Vec::new();
+        out.push(Line::from(vec![
+            Span::raw("API: "),
+            Span::styled(self.api_address(), theme.accent),
+            Span::styled("  (a: change)", theme.dim),
+        ]));
+        out.push(Line::raw(""));
+        for (i, (title, what)) in CHOICES.iter().enumerate() {
+            let style = if i == selected {
+                theme.selected
+            } else {
+                ratatui::style::Style::new()
+            };
+            out.push(Line::styled(format!(" {}. {title} ", i + 1), style));
+            out.push(Line::styled(format!("    {what}"), theme.dim));
+        }
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            "↑↓ choose   enter select   a API address   q quit",
+            theme.dim,
+        ));
+        out
+    }
+
+    /// What the current stage shows under the welcome line.
+    fn stage_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        let mut out = Vec::new();
+        match &self.stage {
+            Stage::Menu(selected) => out.extend(self.menu_lines(*selected, theme)),
+            Stage::Device { code, status } => {
+                if let Some((user_code, uri)) = code {
+                    out.push(Line::from(vec![
+                        Span::raw("Code:  "),
+                        Span::styled(user_code.clone(), theme.key),
+                    ]));
+                    out.push(Line::from(vec![
+                        Span::raw("URL:   "),
+                        Span::styled(uri.clone(), theme.accent),
+                    ]));
+                    out.push(Line::raw(""));
+                }
+                out.push(Line::styled(status.clone(), theme.dim));
+                out.push(Line::raw(""));
+                out.push(Line::styled("esc back", theme.dim));
+            }
+            Stage::Paste {
+                input,
+                checking,
+                error,
+            } => {
+                out.push(Line::raw("Paste your token (it stays hidden):"));
+                let (text, _) = input.display();
+                out.push(Line::styled(format!("> {text}"), theme.accent));
+                if *checking {
+                    out.push(Line::styled("checking it with the API…", theme.dim));
+                }
+                if let Some(e) = error {
+                    out.push(Line::styled(format!("✗ {e}"), theme.error));
+                }
+                out.push(Line::raw(""));
+                out.push(Line::styled("enter check and save   esc back", theme.dim));
+            }
+            Stage::Address { input, error } => {
+                out.push(Line::raw(
+                    "The API address (https://, or http:// for a local sandbox):",
+                ));
+                out.push(Line::styled(
+                    format!("> {}", input.display().0),
+                    theme.accent,
+                ));
+                if let Some(e) = error {
+                    out.push(Line::styled(format!("✗ {e}"), theme.error));
+                }
+                out.push(Line::raw(""));
+                out.push(Line::styled("enter use it   esc back", theme.dim));
+            }
+            Stage::Sandbox => out.push(Line::raw("starting a local sandbox with demo data…")),
+            Stage::Saving => out.push(Line::raw("signed in; saving the token…")),
+            Stage::Failed(e) => {
+                out.push(Line::styled(e.clone(), theme.error));
+                out.push(Line::raw(""));
+                out.push(Line::styled("any key: back to the choices", theme.dim));
+            }
+        }
+        out
+    }
+}
+
+/// A failed call, in the user's terms: for an API that cannot be reached,
+/// why (as far as the error tells) and the two ways on; other errors
+/// already say what the API answered.
+fn explain(err: &Error, url: &str) -> String {
+    if !err.is_transport() {
+        return err.to_string();
+    }
+    let detail = err.to_string().to_lowercase();
+    let cause = if detail.contains("refused") {
+        "nothing answers there (connection refused)"
+    } else if ["dns", "resolve", "lookup"]
+        .iter()
+        .any(|w| detail.contains(w))
+    {
+        "the host name does not resolve"
+    } else if detail.contains("timed out") {
+        "no answer in time (timed out)"
+    } else if detail.contains("certificate") || detail.contains("tls") {
+        "the secure connection failed (TLS certificate)"
+    } else {
+        "the connection failed"
+    };
+    format!(
+        "Could not reach the API at {url}: {cause}. Check the address (a on the first screen \
+         changes it), or choose 3 to explore the sandbox without an account."
+    )
 }
 
 /// Opens `url` in the user's browser; false when there is no way to.

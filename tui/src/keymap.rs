@@ -104,6 +104,18 @@ pub struct Keymap {
     pub refresh: Binding,
     pub copy: Binding,
     pub focus: Binding,
+    /// Hides or shows the project tree (narrow terminals hide it).
+    pub tree: Binding,
+}
+
+/// A global key as the key bar, `?`, the README and `[keys]` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Global {
+    /// Its name in the `[keys]` table.
+    pub name: &'static str,
+    pub binding: Binding,
+    /// What it does, in the key bar's words.
+    pub what: &'static str,
 }
 
 impl Default for Keymap {
@@ -115,32 +127,59 @@ impl Default for Keymap {
             filter: Binding::plain('/'),
             refresh: Binding::plain('r'),
             copy: Binding::plain('y'),
-            focus: Binding {
-                code: KeyCode::Tab,
-                modifiers: KeyModifiers::NONE,
-            },
+            focus: Binding::key(KeyCode::Tab),
+            // Upper case: lower-case letters belong to the views.
+            tree: Binding::plain('T'),
         }
     }
 }
 
 impl Keymap {
+    /// Every global key, in the order the key bar shows them (help and
+    /// quit last: the bar keeps those two at any width). The app's
+    /// dispatch, the bar, `?` and the README are all checked against it.
+    pub fn globals(&self) -> [Global; 8] {
+        let g = |name, binding, what| Global {
+            name,
+            binding,
+            what,
+        };
+        [
+            g("focus", self.focus, "pane"),
+            g("palette", self.palette, "command"),
+            g("filter", self.filter, "filter"),
+            g("refresh", self.refresh, "refresh"),
+            g("copy", self.copy, "copy"),
+            g("tree", self.tree, "tree"),
+            g("help", self.help, "help"),
+            g("quit", self.quit, "quit"),
+        ]
+    }
+
+    fn slot(&mut self, name: &str) -> Option<&mut Binding> {
+        Some(match name {
+            "quit" => &mut self.quit,
+            "help" => &mut self.help,
+            "palette" => &mut self.palette,
+            "filter" => &mut self.filter,
+            "refresh" => &mut self.refresh,
+            "copy" => &mut self.copy,
+            "focus" => &mut self.focus,
+            "tree" => &mut self.tree,
+            _ => return None,
+        })
+    }
+
     pub fn from_overrides(overrides: &BTreeMap<String, String>) -> Result<Self, String> {
         let mut map = Self::default();
+        let known: Vec<&str> = map.globals().iter().map(|g| g.name).collect();
         for (name, key) in overrides {
             let binding = Binding::parse(key).map_err(|e| format!("[keys] {name}: {e}"))?;
-            let slot = match name.as_str() {
-                "quit" => &mut map.quit,
-                "help" => &mut map.help,
-                "palette" => &mut map.palette,
-                "filter" => &mut map.filter,
-                "refresh" => &mut map.refresh,
-                "copy" => &mut map.copy,
-                "focus" => &mut map.focus,
-                other => {
-                    return Err(format!(
-                        "[keys] has no command {other:?} (known: quit, help, palette, filter, refresh, copy, focus)"
-                    ));
-                }
+            let Some(slot) = map.slot(name) else {
+                return Err(format!(
+                    "[keys] has no command {name:?} (known: {})",
+                    known.join(", ")
+                ));
             };
             *slot = binding;
         }
@@ -166,6 +205,16 @@ mod tests {
         o.insert("quit".to_string(), "ctrl-q".to_string());
         assert_eq!(Keymap::from_overrides(&o).unwrap().quit.label(), "ctrl-q");
         o.insert("fly".into(), "x".into());
-        assert!(Keymap::from_overrides(&o).unwrap_err().contains("fly"));
+        let err = Keymap::from_overrides(&o).unwrap_err();
+        assert!(err.contains("fly") && err.contains("tree"), "{err}");
+    }
+
+    #[test]
+    fn every_listed_global_can_be_remapped_by_its_name() {
+        let mut map = Keymap::default();
+        for g in map.clone().globals() {
+            let slot = map.slot(g.name).expect(g.name);
+            assert_eq!(*slot, g.binding, "{} is the key it lists", g.name);
+        }
     }
 }

@@ -17,6 +17,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("watch", "[app]  redeploy an app when its files change"),
     ("delegation", "the delegation watcher (every domain)"),
     ("project", "<id or name>  switch project"),
+    ("messages", "every message so far, with its time"),
     ("help", "every key"),
     ("quit", "leave"),
 ];
@@ -34,6 +35,8 @@ pub enum Command {
     Delegation,
     Project(String),
     Help,
+    /// The message log.
+    Messages,
     Quit,
 }
 
@@ -62,6 +65,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "watch" => Command::Watch(Some(arg.clone()).filter(|a| !a.is_empty())),
         "project" => Command::Project(need("a project id or name")?),
         "help" => Command::Help,
+        "messages" | "log" => Command::Messages,
         "q" | "quit" => Command::Quit,
         "" => return Err("type a command (tab completes)".into()),
         other => {
@@ -169,9 +173,11 @@ pub async fn resolve(
         }
         Command::Dns(domain) => resolve_domain(client, project.clone(), &domain).await,
         Command::Project(id) => resolve_project(client, &id).await,
-        Command::Watch(None) | Command::Delegation | Command::Help | Command::Quit => {
-            Err("handled locally".into())
-        }
+        Command::Watch(None)
+        | Command::Delegation
+        | Command::Help
+        | Command::Messages
+        | Command::Quit => Err("handled locally".into()),
     }
 }
 
@@ -340,6 +346,7 @@ mod tests {
         assert_eq!(parse("app web").unwrap(), Command::App("web".into()));
         assert_eq!(parse("sql app-db").unwrap(), Command::Sql("app-db".into()));
         assert_eq!(parse("quit").unwrap(), Command::Quit);
+        assert_eq!(parse("messages").unwrap(), Command::Messages);
         assert!(parse("app").unwrap_err().contains(":app web"));
         assert!(parse("deploy").unwrap_err().contains(":apps"));
     }

@@ -8,18 +8,32 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::{App, Focus};
-use crate::notice::Level;
+use crate::notice::{Level, MESSAGE_LOG_CAPACITY};
 use crate::palette::COMMANDS;
 use crate::theme::Theme;
 use crate::tree::Row;
 use crate::views::Hint;
 use crate::widgets::centered;
+use crate::widgets::table::ellipsize;
+use crate::widgets::text::wrap;
+use unicode_width::UnicodeWidthStr;
 
-/// The smallest terminal the layout is designed for.
-pub const MIN_SIZE: (u16, u16) = (80, 24);
+/// The smallest terminal the dashboard draws in; below it, a notice
+/// saying how much room it needs.
+pub const MIN_SIZE: (u16, u16) = (40, 10);
+
+/// Below this body width the tree is hidden (its key shows it again).
+pub const TREE_MIN_WIDTH: u16 = 64;
+
+/// The tree's width: two fifths of the body, within these bounds.
+const TREE_WIDTH: (u16, u16) = (20, 48);
 
 pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     let theme = app.settings.theme.clone();
+    let size = frame.area();
+    if size.width < MIN_SIZE.0 || size.height < MIN_SIZE.1 {
+        return draw_too_small(frame, &theme);
+    }
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(3),
@@ -29,28 +43,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     draw_header(frame, header, app, &theme);
 
     let active = app.active_view_key();
-    if app.fullscreen.is_some() {
-        app.tree_area = Rect::default();
-        if let Some(key) = &active
-            && let Some(view) = app.view_mut(key)
-        {
-            view.draw(frame, body, &theme, true);
-        }
-    } else {
-        let tree_width = (body.width * 2 / 5).clamp(24.min(body.width), 48);
-        let [left, right] =
-            Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(1)]).areas(body);
-        app.tree_area = left;
-        draw_tree(frame, left, app, &theme);
-        let focused = app.focus == Focus::View;
-        if let Some(key) = &active
-            && let Some(view) = app.view_mut(key)
-        {
-            view.draw(frame, right, &theme, focused);
-        } else {
-            frame.render_widget(Block::default().borders(Borders::ALL), right);
-        }
-    }
+    draw_body(frame, body, app, &theme, active.as_ref());
     draw_keybar(frame, footer, app, &theme);
     draw_toasts(frame, body, app, &theme);
     if let Some(key) = &active
@@ -67,29 +60,95 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     if app.help {
         draw_help(frame, app, &theme);
     }
-    if let Some(notice) = app.notices.last() {
-        let area = centered(frame.area(), 70, 12);
-        frame.render_widget(Clear, area);
-        let mut lines: Vec<Line<'_>> = notice.lines.iter().map(|l| Line::raw(l.as_str())).collect();
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            if notice.retry.is_some() {
-                "r: retry   enter/esc: dismiss"
-            } else {
-                "enter/esc: dismiss"
-            },
-            theme.dim,
-        ));
-        frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.error)
-                    .title(format!(" {} ", notice.title)),
-            ),
-            area,
-        );
+    if app.log_open {
+        draw_log(frame, app, &theme);
     }
+    if let Some(notice) = app.notices.last() {
+        draw_notice(frame, notice, &theme);
+    }
+}
+
+/// The tree and the active view side by side, or the view across the
+/// body (full-width views, or a terminal too narrow for the tree).
+fn draw_body(
+    frame: &mut Frame<'_>,
+    body: Rect,
+    app: &mut App,
+    theme: &Theme,
+    active: Option<&crate::tree::NodeKey>,
+) {
+    if app.fullscreen.is_some() {
+        app.tree_area = Rect::default();
+        if let Some(key) = active
+            && let Some(view) = app.view_mut(key)
+        {
+            view.draw(frame, body, theme, true);
+        }
+    } else {
+        app.narrow = body.width < TREE_MIN_WIDTH;
+        if !app.tree_shown() {
+            // Keys cannot go to a pane that is not there.
+            app.focus = Focus::View;
+        }
+        let tree_width = if app.tree_shown() {
+            (body.width * 2 / 5).clamp(TREE_WIDTH.0, TREE_WIDTH.1)
+        } else {
+            0
+        };
+        let [left, right] =
+            Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(1)]).areas(body);
+        app.tree_area = left;
+        if tree_width > 0 {
+            draw_tree(frame, left, app, theme);
+        }
+        let focused = app.focus == Focus::View;
+        if let Some(key) = active
+            && let Some(view) = app.view_mut(key)
+        {
+            view.draw(frame, right, theme, focused);
+        } else {
+            frame.render_widget(Block::default().borders(Borders::ALL), right);
+        }
+    }
+}
+
+/// An error dialog: what happened and how to go on.
+fn draw_notice(frame: &mut Frame<'_>, notice: &crate::notice::Notice, theme: &Theme) {
+    let area = centered(frame.area(), 70, 12);
+    frame.render_widget(Clear, area);
+    let mut lines: Vec<Line<'_>> = notice.lines.iter().map(|l| Line::raw(l.as_str())).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        if notice.retry.is_some() {
+            "r: retry   enter/esc: dismiss"
+        } else {
+            "enter/esc: dismiss"
+        },
+        theme.dim,
+    ));
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.error)
+                .title(format!(" {} ", notice.title)),
+        ),
+        area,
+    );
+}
+
+/// The whole screen when it is below [`MIN_SIZE`]: what it is, what is
+/// needed. Keys still work (q quits).
+fn draw_too_small(frame: &mut Frame<'_>, theme: &Theme) {
+    let area = frame.area();
+    let text = format!(
+        "Terminal too small: {}×{}. comwit-tui needs at least {}×{}; enlarge the window (q quits).",
+        area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+    );
+    frame.render_widget(
+        Paragraph::new(Line::styled(text, theme.warn)).wrap(Wrap { trim: true }),
+        area,
+    );
 }
 
 fn draw_header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -157,6 +216,7 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     let window = app.tree_cursor.window(rows.len(), height);
     let selected = app.tree_cursor.selected;
     let focused = app.focus == Focus::Tree;
+    let fit = |text: String| ellipsize(&text, area.width.saturating_sub(2) as usize);
     let mut lines: Vec<Line<'_>> = rows[window.clone()]
         .iter()
         .enumerate()
@@ -174,14 +234,19 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
                     } else {
                         "▸ "
                     };
-                    Line::raw(format!("{}{marker}{}", "  ".repeat(*depth), node.label))
+                    Line::raw(fit(format!(
+                        "{}{marker}{}",
+                        "  ".repeat(*depth),
+                        node.label
+                    )))
                 }
                 Row::Loading { depth } => {
                     Line::styled(format!("{}  ⟳ loading…", "  ".repeat(*depth)), theme.dim)
                 }
-                Row::Failed { depth, message } => {
-                    Line::styled(format!("{}  ✗ {message}", "  ".repeat(*depth)), theme.error)
-                }
+                Row::Failed { depth, message } => Line::styled(
+                    fit(format!("{}  ✗ {message}", "  ".repeat(*depth))),
+                    theme.error,
+                ),
             };
             if window.start + i == selected {
                 line.patch_style(if focused {
@@ -235,29 +300,45 @@ fn draw_keybar(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Line::from(spans), area);
 }
 
+/// The newest toasts, stacked up from the bottom right of the body, each
+/// wrapped to fit it (a long message grows taller, never cut off).
 fn draw_toasts(frame: &mut Frame<'_>, body: Rect, app: &App, theme: &Theme) {
-    for (i, toast) in app.toasts.iter().rev().take(3).enumerate() {
-        let width = (toast.text.chars().count() as u16 + 4).min(body.width);
-        let y = body.y + body.height.saturating_sub(1 + 3 * (i as u16 + 1));
+    let widest = (body.width * 3 / 4).max(24).min(body.width);
+    let mut bottom = body.y + body.height.saturating_sub(1);
+    for toast in app.toasts.iter().rev().take(3) {
+        let width = (toast.text.width() as u16 + 4).min(widest);
+        let lines = wrap(&toast.text, width.saturating_sub(4) as usize);
+        let height = lines.len() as u16 + 2;
+        if bottom < body.y + height {
+            break;
+        }
+        bottom -= height;
         let area = Rect {
             x: body.x + body.width - width,
-            y: y.max(body.y),
+            y: bottom,
             width,
-            height: 3.min(body.height),
+            height,
         };
         let style = match toast.level {
             Level::Info => theme.accent,
             Level::Success => theme.ok,
             Level::Warning => theme.warn,
+            Level::Error => theme.error,
         };
+        let text: Vec<Line<'_>> = lines
+            .into_iter()
+            .map(|l| Line::raw(format!(" {l}")))
+            .collect();
         frame.render_widget(Clear, area);
         frame.render_widget(
-            Paragraph::new(toast.text.as_str())
-                .block(Block::default().borders(Borders::ALL).border_style(style)),
+            Paragraph::new(text).block(Block::default().borders(Borders::ALL).border_style(style)),
             area,
         );
     }
 }
+
+/// Candidates the palette shows at once (every command fits).
+const PALETTE_ROWS: usize = COMMANDS.len();
 
 fn draw_palette(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     let Some(p) = &app.palette else { return };
@@ -270,7 +351,7 @@ fn draw_palette(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     } else {
         p.candidates.clone()
     };
-    let height = (shown.len().min(10) as u16) + 3 + u16::from(p.error.is_some());
+    let height = (shown.len().min(PALETTE_ROWS) as u16) + 3 + u16::from(p.error.is_some());
     let rect = Rect {
         x: area.x + 2,
         y: area.y + 1,
@@ -289,7 +370,7 @@ fn draw_palette(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     lines.extend(
         shown
             .into_iter()
-            .take(10)
+            .take(PALETTE_ROWS)
             .map(|c| Line::styled(c, theme.dim)),
     );
     frame.render_widget(
@@ -304,52 +385,73 @@ fn draw_palette(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
     frame.set_cursor_position(Position::new(rect.x + 2 + cursor as u16, rect.y + 1));
 }
 
-fn draw_help(frame: &mut Frame<'_>, app: &App, theme: &Theme) {
+/// `?`: every key of the view in the body, of the tree and the global
+/// ones (from the lists that dispatch them), then the commands; it scrolls
+/// when it does not fit.
+fn draw_help(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
     let area = centered(frame.area(), 76, frame.area().height.saturating_sub(2));
-    frame.render_widget(Clear, area);
-    let mut lines = vec![Line::styled("Keys valid here", theme.key)];
-    for h in app.key_hints() {
-        let mut what = h.what.to_string();
-        if h.write && app.session.read_only {
-            what.push_str(" (disabled: read-only)");
+    let lines = help_lines(app, theme);
+    app.pager.draw(frame, area, "help", lines, theme);
+}
+
+/// The help's text: one section per list of keys, then the commands.
+pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for (title, keys) in app.help_sections() {
+        lines.push(Line::styled(title, theme.key));
+        for h in keys {
+            let mut what = h.what.to_string();
+            if h.write && app.session.read_only {
+                what.push_str(" (disabled: read-only)");
+            }
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14} ", h.keys), theme.accent),
+                Span::raw(what),
+            ]));
         }
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<14}", h.keys), theme.accent),
-            Span::raw(what),
-        ]));
+        lines.push(Line::raw(""));
     }
-    lines.push(Line::raw(""));
     lines.push(Line::styled("Commands (:)", theme.key));
     for (c, what) in COMMANDS {
         lines.push(Line::from(vec![
-            Span::styled(format!("  :{c:<13}"), theme.accent),
+            Span::styled(format!("  :{c:<13} "), theme.accent),
             Span::raw(*what),
         ]));
     }
     if let Some(key) = app.active_view_key()
-        && let Some(view) = app.view(&key)
-        && let Some(extra) = view_help(view.title().as_str(), &key)
+        && let Some(extra) = view_help(&key)
     {
         lines.push(Line::raw(""));
-        for l in extra {
-            lines.push(Line::styled(l, theme.dim));
+        lines.extend(extra.into_iter().map(|l| Line::styled(l, theme.dim)));
+    }
+    lines
+}
+
+/// `:messages`: every toast and error so far with its local time, newest
+/// last (opened at the end), wrapped to the box.
+fn draw_log(frame: &mut Frame<'_>, app: &mut App, theme: &Theme) {
+    let area = centered(frame.area(), 100, frame.area().height.saturating_sub(2));
+    let width = area.width.saturating_sub(2) as usize;
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for line in app.log.lines() {
+        // Continuation lines indent past the clock.
+        for (i, part) in wrap(&line, width.saturating_sub(11))
+            .into_iter()
+            .enumerate()
+        {
+            let indent = if i == 0 { "" } else { "           " };
+            lines.push(Line::raw(format!("{indent}{part}")));
         }
     }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("any key closes this help", theme.dim));
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border_focused)
-                .title(" help "),
-        ),
-        area,
-    );
+    if lines.is_empty() {
+        lines.push(Line::styled("no messages yet", theme.dim));
+    }
+    let title = format!("messages (last {MESSAGE_LOG_CAPACITY} kept)");
+    app.pager.draw(frame, area, &title, lines, theme);
 }
 
 /// Notes a view's help adds (why things are the way they are).
-fn view_help(_title: &str, key: &crate::tree::NodeKey) -> Option<Vec<&'static str>> {
+fn view_help(key: &crate::tree::NodeKey) -> Option<Vec<&'static str>> {
     match key {
         crate::tree::NodeKey::Env { .. } => Some(vec![
             "No secret toggle: the platform stores environment values in plain text and",

@@ -67,7 +67,10 @@ async fn device_login_shows_the_code_and_saves_the_approved_token() {
         .await
         .unwrap();
     let mut s = Screen::new(&sandbox.info().api_url);
-    insta::assert_snapshot!("first_run_menu", s.text());
+    // The menu names the sandbox's address: its port changes every run.
+    insta::with_settings!({filters => vec![(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]")]}, {
+        insta::assert_snapshot!("first_run_menu", s.text());
+    });
     s.key(KeyCode::Enter);
     s.until(|s| s.text().contains("Code:")).await;
     let text = s.text();
@@ -109,8 +112,10 @@ async fn a_pasted_token_is_checked_before_it_is_saved() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let mut s = Screen::new(&sandbox.info().api_url);
     s.key(KeyCode::Char('2'));
-    s.first.update(Action::Paste("cwt_0000notreal".into()));
-    assert!(!s.text().contains("notreal"), "the token stays hidden");
+    // Well formed, but no such token: the API is asked, and refuses it.
+    let unknown = format!("cwt_{}", "0".repeat(40));
+    s.first.update(Action::Paste(unknown.clone()));
+    assert!(!s.text().contains("0000"), "the token stays hidden");
     s.key(KeyCode::Enter);
     s.until(|s| s.text().contains("refused")).await;
     assert!(
@@ -118,7 +123,7 @@ async fn a_pasted_token_is_checked_before_it_is_saved() {
         "a bad token is not saved"
     );
 
-    for _ in 0.."cwt_0000notreal".len() {
+    for _ in 0..unknown.len() {
         s.key(KeyCode::Backspace);
     }
     s.first
@@ -147,4 +152,87 @@ async fn exploring_the_sandbox_needs_no_credentials() {
     assert!(session.client.projects().list().await.unwrap().len() >= 2);
     assert!(s.creds.user_token().unwrap().is_none(), "nothing saved");
     (*sandbox).shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_token_is_named_before_any_network_call() {
+    // Nothing listens here: had the token been sent, the screen would say
+    // the API could not be reached.
+    let mut s = Screen::new("http://127.0.0.1:9");
+    s.key(KeyCode::Char('2'));
+    s.first.update(Action::Paste("cwt_0000notreal".into()));
+    s.key(KeyCode::Enter);
+    let text = s.text();
+    assert!(
+        text.contains("cwt_ followed by hex digits") && text.contains("character 9"),
+        "{text}"
+    );
+    assert!(!text.contains("checking it with the API"), "{text}");
+    assert!(s.rx.try_recv().is_err(), "no work was started");
+
+    for _ in 0.."cwt_0000notreal".len() {
+        s.key(KeyCode::Backspace);
+    }
+    s.first.update(Action::Paste("Bearer cwt_00ff".into()));
+    s.key(KeyCode::Enter);
+    assert!(s.text().contains("without \"Bearer\""), "{}", s.text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_address_is_shown_and_can_be_changed() {
+    let mut s = Screen::new("http://127.0.0.1:9");
+    assert!(s.text().contains("API: http://127.0.0.1:9"), "{}", s.text());
+    s.key(KeyCode::Char('a'));
+    for _ in 0.."http://127.0.0.1:9".len() {
+        s.key(KeyCode::Backspace);
+    }
+    for c in "ftp://example.com".chars() {
+        s.key(KeyCode::Char(c));
+    }
+    s.key(KeyCode::Enter);
+    assert!(
+        s.text().contains("must start with https://"),
+        "{}",
+        s.text()
+    );
+
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let url = sandbox.info().api_url.clone();
+    for _ in 0.."ftp://example.com".len() {
+        s.key(KeyCode::Backspace);
+    }
+    for c in url.chars() {
+        s.key(KeyCode::Char(c));
+    }
+    s.key(KeyCode::Enter);
+    assert!(s.text().contains(&format!("API: {url}")), "{}", s.text());
+    assert_eq!(s.first.api_address(), url);
+    // And it is the address used: the sandbox's user token is accepted.
+    s.key(KeyCode::Char('2'));
+    s.first
+        .update(Action::Paste(sandbox.info().user_token.clone()));
+    s.key(KeyCode::Enter);
+    s.until(|s| s.first.ending.is_some()).await;
+    assert!(matches!(s.first.ending, Some(Ending::Ready(_, None))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_api_says_the_cause_and_the_fix() {
+    let mut s = Screen::new("http://127.0.0.1:9");
+    s.key(KeyCode::Enter);
+    s.until(|s| s.text().contains("Could not reach")).await;
+    let text = s.text().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("Could not reach the API at http://127.0.0.1:9"),
+        "{text}"
+    );
+    assert!(text.contains("connection refused"), "the cause: {text}");
+    assert!(
+        text.contains("Check the address") && text.contains("explore the sandbox"),
+        "the fix: {text}"
+    );
+    assert!(
+        !text.contains("error sending request"),
+        "no raw error chain: {text}"
+    );
 }

@@ -2,6 +2,7 @@
 //! sandbox (in tmux), and every watch command against a sandbox, each
 //! deploying on a change and stopping on Ctrl-C.
 
+mod support;
 mod tmux;
 
 use std::io::{BufRead, BufReader};
@@ -12,6 +13,40 @@ use std::time::Duration;
 
 use comwit_e2e::readme::{self, Example};
 use tmux::Tmux;
+
+/// The README's dashboard keys are what `?` shows: the tree's, the
+/// global ones and the commands, key for key and word for word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_keys_are_the_help_word_for_word() {
+    let h = support::Harness::start().await;
+    let help: Vec<String> =
+        comwit_tui::ui::help_lines(&h.app, &comwit_tui::theme::Theme::monochrome())
+            .into_iter()
+            .map(|l| l.to_string().trim_end().to_string())
+            .collect();
+    let from = help.iter().position(|l| l == "Project tree").unwrap();
+    // The shared sections, up to the view notes that may follow.
+    let end = help
+        .iter()
+        .rposition(|l| l.starts_with("  :"))
+        .expect("commands listed");
+    let expected = help[from..=end].join("\n");
+    let block = readme::blocks(&readme::text(), &["text"])
+        .into_iter()
+        .find(|b| b.text.contains("Everywhere"))
+        .expect("the README lists the dashboard's keys");
+    let written: Vec<&str> = block
+        .text
+        .lines()
+        .map(|l| l.strip_prefix("  ").unwrap_or(l).trim_end())
+        .collect();
+    assert_eq!(
+        written.join("\n").trim(),
+        expected,
+        "README line {}: update the keys block to what ? shows",
+        block.line
+    );
+}
 
 fn tui_examples() -> Vec<Example> {
     let ex: Vec<Example> = readme::examples()

@@ -1,10 +1,57 @@
 //! The real binary in a real terminal (tmux): start on the sandbox, open
 //! the SQL console, run `select 1`, see the result, quit, and find the
-//! terminal restored (cooked mode, main screen, the shell prompt back).
+//! terminal restored (cooked mode, main screen, the shell prompt back);
+//! and the same start and quit in a small terminal.
 
 mod tmux;
 
 use tmux::Tmux;
+
+/// The shell line that runs the dashboard on the sandbox, then reports
+/// its exit status and how it left the terminal.
+fn dashboard_script(home: &std::path::Path) -> String {
+    let bin = env!("CARGO_BIN_EXE_comwit-tui");
+    format!(
+        "export HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state; \
+         {bin} --sandbox; echo \"exit=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo; sleep 60",
+        home = home.display()
+    )
+}
+
+fn assert_restored(after: &str) {
+    assert!(after.contains("exit=0"), "a clean exit:\n{after}");
+    assert!(
+        after.contains("icanon echo"),
+        "cooked mode and echo are back:\n{after}"
+    );
+    assert!(
+        !after.contains("storefront") && !after.contains("q quit"),
+        "the alternate screen is gone:\n{after}"
+    );
+}
+
+#[test]
+fn a_small_terminal_gets_a_usable_layout_then_a_notice_and_quits_cleanly() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start("small", 50, 16, &dashboard_script(home.path()));
+    // 50×16: the tree is hidden, the view takes the width, the bar keeps
+    // help and quit.
+    let screen = tmux.wait_for("q quit");
+    assert!(screen.contains("? help"), "{screen}");
+    assert!(
+        !screen.contains("┌ projects"),
+        "the tree is hidden:\n{screen}"
+    );
+    tmux.keys(&["T"]);
+    tmux.wait_for("┌ projects");
+    // Below the minimum: a notice naming the size needed.
+    tmux.run(&["resize-window", "-t", "smoke", "-x", "30", "-y", "8"]);
+    let notice = tmux.wait_for("too small");
+    let flat = notice.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("40×10"), "{notice}");
+    tmux.keys(&["q"]);
+    assert_restored(&tmux.wait_for("exit="));
+}
 
 #[test]
 fn the_binary_runs_sql_on_the_sandbox_and_restores_the_terminal() {

@@ -145,3 +145,54 @@ async fn details_and_an_empty_project() {
     h.wait_for("blank is empty").await;
     snap!("empty_project", h);
 }
+
+/// The main screen at a small, the designed and a large terminal: the
+/// tree narrows, then hides below 64 columns (the view takes the width,
+/// cut values end in …); below 40×10 a notice says what is needed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_screen_at_every_size() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.storefront_overview().await;
+    for (w, ht) in [(50, 16), (80, 24), (200, 60)] {
+        h.width = w;
+        h.height = ht;
+        snap!(format!("layout_{w}x{ht}"), h);
+    }
+    h.width = 50;
+    h.height = 16;
+    // The terminal redraws at its new size before the next key.
+    let _ = h.screen();
+    h.key(KeyCode::Char('T'));
+    snap!("layout_50x16_tree_shown", h);
+    h.width = 39;
+    h.height = 12;
+    let small = h.screen().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        small.contains("Terminal too small: 39×12") && small.contains("at least 40×10"),
+        "{small}"
+    );
+    // Keys still work below the minimum: the tree comes and goes.
+    h.key(KeyCode::Char('T'));
+    h.width = 80;
+    h.height = 24;
+    assert!(!h.screen().contains("┌ projects"), "{}", h.screen());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_narrow_table_ends_cut_values_with_an_ellipsis() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.open("domains").await;
+    h.select("shop.example (managed)").await;
+    h.key(KeyCode::Tab);
+    h.wait_for(" records (").await;
+    h.width = 50;
+    h.height = 16;
+    let screen = h.screen();
+    // A cut name and a cut value, each ending in … at its column's edge.
+    for cut in ["_cf-chal… ", "10 mail.shop… "] {
+        assert!(screen.contains(cut), "{cut:?}:\n{screen}");
+    }
+    snap!("records_50x16", h);
+}

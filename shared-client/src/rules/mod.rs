@@ -14,6 +14,7 @@
 mod hostnames;
 mod records;
 mod resources;
+mod tokens;
 
 pub use hostnames::{HostnameError, dns_target, hostname};
 pub use records::{
@@ -22,3 +23,4 @@ pub use records::{
     relative,
 };
 pub use resources::{EnvKeyError, NameError, env_key, resource_name};
+pub use tokens::{TokenError, USER_TOKEN_PREFIX, user_token};

@@ -145,7 +145,7 @@ impl Builds {
 
     fn rollback(&self, list: &List<Self>, to: String, cx: &mut Ctx<'_>) {
         let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
-        cx.toast(Level::Info, format!("rolling back to {to}…"));
+        cx.progress(ROLLBACK, format!("rolling back to {to}…"));
         list.spawn(cx, async move {
             Msg::RolledBack(client.apps(&project).app(&app).rollback(Some(&to)).await)
         });
@@ -176,6 +176,9 @@ impl Builds {
         }
     }
 }
+
+/// The work key of a rollback: its result replaces "rolling back…".
+const ROLLBACK: &str = "rollback";
 
 /// Off the UI task: a directory is sized (for the ETA), an archive is
 /// checked before anything is sent.
@@ -281,12 +284,14 @@ impl Resource for Builds {
     const ACTIONS: &'static [KeyAction<Self>] = &[
         KeyAction {
             keys: &[Binding::plain('d')],
+            what: "deploy a directory or .tar.zst",
             write: true,
             hint: |builds, _| builds.deploying.is_none().then_some("deploy"),
             run: |builds, list, _| list.open(builds.deploy_prompt()),
         },
         KeyAction {
             keys: &[Binding::plain('b')],
+            what: "roll back to the selected build",
             write: true,
             hint: |_, list| {
                 list.selected()
@@ -427,13 +432,14 @@ impl Resource for Builds {
             }
             Msg::Deployed(result) => self.deployed(list, result, cx),
             Msg::RolledBack(Ok(r)) => {
-                cx.toast(
+                cx.outcome(
+                    ROLLBACK,
                     Level::Success,
                     format!("rolled back: {} is active", r.active_build_id),
                 );
                 list.reload();
             }
-            Msg::RolledBack(Err(e)) => cx.fail("Rolling back", &e),
+            Msg::RolledBack(Err(e)) => cx.fail_work(ROLLBACK, "Rolling back", &e),
         }
     }
 

@@ -56,6 +56,7 @@ impl Resource for Databases {
     const ACTIONS: &'static [KeyAction<Self>] = &[
         KeyAction {
             keys: &[Binding::plain('n')],
+            what: "create a database",
             write: true,
             hint: |_, _| Some("create"),
             run: |_, list, _| {
@@ -69,6 +70,7 @@ impl Resource for Databases {
         },
         KeyAction {
             keys: &[Binding::plain('s')],
+            what: "open the SQL console on it",
             write: false,
             hint: |_, list| {
                 list.selected()

@@ -233,12 +233,14 @@ impl Resource for Domains {
     const ACTIONS: &'static [KeyAction<Self>] = &[
         KeyAction {
             keys: &[Binding::plain('n')],
+            what: "add a domain",
             write: true,
             hint: |_, _| Some("add domain"),
             run: |_, list, _| list.open(Domains::add_prompt()),
         },
         KeyAction {
             keys: &[Binding::plain('x')],
+            what: "delete the domain",
             write: true,
             hint: |_, list| list.selected().map(|_| "delete"),
             run: |_, list, _| {
@@ -250,6 +252,7 @@ impl Resource for Domains {
         // The check can change the domain's state, so it counts as a write.
         KeyAction {
             keys: &[Binding::plain('c')],
+            what: "check its delegation now",
             write: true,
             hint: |_, list| list.selected().map(|_| "check delegation"),
             run: |domains, list, cx| domains.check(list, cx),

@@ -209,12 +209,14 @@ impl Resource for Env {
     const ACTIONS: &'static [KeyAction<Self>] = &[
         KeyAction {
             keys: &[Binding::plain('n')],
+            what: "add a variable",
             write: true,
             hint: |_, _| Some("add"),
             run: |env, list, _| list.open(env.form(None)),
         },
         KeyAction {
             keys: &[Binding::plain('e')],
+            what: "edit the variable",
             write: true,
             hint: |_, list| list.selected().map(|_| "edit"),
             run: |env, list, _| {
@@ -224,6 +226,7 @@ impl Resource for Env {
         },
         KeyAction {
             keys: &[Binding::plain('x'), Binding::key(KeyCode::Delete)],
+            what: "delete the variable",
             write: true,
             hint: |_, list| list.selected().map(|_| "delete"),
             run: |_, list, _| {
@@ -241,6 +244,7 @@ impl Resource for Env {
         },
         KeyAction {
             keys: &[Binding::plain('v')],
+            what: "reveal or hide the value",
             write: false,
             hint: |env, list| {
                 let v = list.selected()?;

@@ -188,11 +188,13 @@ impl Hostnames {
                     String::new(),
                 ];
                 lines.extend(records_text(&r.dns_records));
+                cx.end_work(ATTACH);
                 list.open(Modal::info("Records to publish", lines));
             }
             Ok(r) => {
                 let zone = r.managed_dns.map(|m| m.project_domain).unwrap_or_default();
-                cx.toast(
+                cx.outcome(
+                    ATTACH,
                     Level::Success,
                     if lookup {
                         format!("{domain}: managed DNS applied in {zone}")
@@ -206,7 +208,8 @@ impl Hostnames {
                     .managed_dns
                     .and_then(|m| m.message)
                     .unwrap_or_else(|| "no reason given".into());
-                cx.toast(
+                cx.outcome(
+                    ATTACH,
                     Level::Warning,
                     format!(
                         "{domain} is bound but its DNS records failed ({why}); press t to retry"
@@ -214,8 +217,10 @@ impl Hostnames {
                 );
             }
             Err(e) => {
-                if !list.refused(&e) {
-                    cx.fail(&format!("Attaching {domain}"), &e);
+                if list.refused(&e) {
+                    cx.end_work(ATTACH);
+                } else {
+                    cx.fail_work(ATTACH, &format!("Attaching {domain}"), &e);
                 }
             }
         }
@@ -253,6 +258,10 @@ impl Hostnames {
     }
 }
 
+/// The work key of an attach (or its managed-DNS retry): its outcome
+/// replaces the "retrying…" toast.
+const ATTACH: &str = "attach";
+
 fn dns_failed(h: &Hostname) -> bool {
     h.managed_dns_status == Some(ManagedDnsStatus::Failed)
 }
@@ -277,12 +286,14 @@ impl Resource for Hostnames {
     const ACTIONS: &'static [KeyAction<Self>] = &[
         KeyAction {
             keys: &[Binding::plain('a')],
+            what: "attach a hostname",
             write: true,
             hint: |_, _| Some("attach"),
             run: |_, list, _| list.open(Hostnames::attach_form()),
         },
         KeyAction {
             keys: &[Binding::plain('t')],
+            what: "retry managed DNS (when it failed)",
             write: true,
             hint: |_, list| {
                 list.selected()
@@ -293,12 +304,13 @@ impl Resource for Hostnames {
                 let Some(domain) = list.selected().map(|h| h.domain.clone()) else {
                     return;
                 };
-                cx.toast(Level::Info, format!("retrying managed DNS for {domain}…"));
+                cx.progress(ATTACH, format!("retrying managed DNS for {domain}…"));
                 hosts.attach(list, domain, DnsMode::ManagedProjectDomain, true, cx);
             },
         },
         KeyAction {
             keys: &[Binding::plain('p')],
+            what: "the records to publish",
             write: false,
             hint: |_, list| {
                 list.selected()
@@ -315,6 +327,7 @@ impl Resource for Hostnames {
         },
         KeyAction {
             keys: &[Binding::plain('f')],
+            what: "finalize (once its records are published)",
             write: true,
             hint: |_, list| {
                 list.selected()

@@ -278,6 +278,12 @@ pub trait View {
     fn hints(&self) -> Vec<Hint> {
         Vec::new()
     }
+    /// Every key of the view with what it does, whether or not it applies
+    /// right now (`?` lists them); views whose keys do not change with
+    /// their state keep this default.
+    fn keys(&self) -> Vec<Hint> {
+        self.hints()
+    }
     /// True when the key was used (a pane that is only read uses none).
     fn on_key(&mut self, _key: &KeyEvent, _cx: &mut Ctx<'_>) -> bool {
         false

@@ -402,6 +402,7 @@ impl Resource for Records {
     const ACTIONS: &'static [KeyAction<Self>] = &[
         KeyAction {
             keys: &[Binding::plain('n'), Binding::plain('e')],
+            what: "refused while the domain is not delegated (says why)",
             write: true,
             hint: |rec, _| rec.write_lock().map(|_| LOCKED_PENDING),
             run: |rec, _, cx| {
@@ -410,12 +411,14 @@ impl Resource for Records {
         },
         KeyAction {
             keys: &[Binding::plain('n')],
+            what: "new record",
             write: true,
             hint: |_, _| Some("new record"),
             run: |rec, list, cx| rec.start_create(list, cx),
         },
         KeyAction {
             keys: &[Binding::plain('e'), Binding::plain('x')],
+            what: "refused on platform-owned records (says why)",
             write: true,
             hint: |_, list| {
                 list.selected()
@@ -430,6 +433,7 @@ impl Resource for Records {
         },
         KeyAction {
             keys: &[Binding::plain('e')],
+            what: "edit the record",
             write: true,
             hint: |rec, list| {
                 list.selected()
@@ -440,6 +444,7 @@ impl Resource for Records {
         },
         KeyAction {
             keys: &[Binding::plain('x')],
+            what: "delete the record",
             write: true,
             hint: |_, list| {
                 list.selected()

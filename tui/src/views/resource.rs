@@ -30,7 +30,7 @@ use crate::context::{Ctx, Reporter};
 use crate::keymap::Binding;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
-use crate::widgets::list::PickerKey;
+use crate::widgets::list::{MOVE_KEYS, PickerKey};
 use crate::widgets::modal::{Modal, Outcome};
 use crate::widgets::table::{self, TableSpec};
 
@@ -41,6 +41,9 @@ pub type Column = (&'static str, Constraint);
 /// `hint` names it, and only then does the key do it.
 pub struct KeyAction<R: Resource> {
     pub keys: &'static [Binding],
+    /// What `?` says the key does, on any row: the help lists every
+    /// action, the bar only those `hint` offers now (in fewer words).
+    pub what: &'static str,
     /// Changes something: hidden in read-only mode, where the key is
     /// refused with a toast saying why.
     pub write: bool,
@@ -426,6 +429,17 @@ impl<R: Resource> ResourceView<R> {
         &mut self.list
     }
 
+    /// Every key of the list, for `?`: moving, then each action.
+    fn all_keys(&self) -> Vec<Hint> {
+        let moves = MOVE_KEYS.iter().map(|(keys, what)| hint(keys, what));
+        let actions = R::ACTIONS.iter().map(|a| Hint {
+            keys: a.keys_label().into(),
+            what: a.what,
+            write: a.write,
+        });
+        moves.chain(actions).collect()
+    }
+
     /// Moving through the list, then the actions offered now.
     fn action_hints(&self) -> Vec<Hint> {
         let actions = R::ACTIONS.iter().filter_map(|a| {
@@ -558,6 +572,10 @@ impl<R: Resource> View for ResourceView<R> {
 
     fn hints(&self) -> Vec<Hint> {
         self.list.ui.hints().unwrap_or_else(|| self.action_hints())
+    }
+
+    fn keys(&self) -> Vec<Hint> {
+        self.list.ui.hints().unwrap_or_else(|| self.all_keys())
     }
 
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {

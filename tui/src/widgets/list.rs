@@ -19,6 +19,15 @@ pub struct Picker {
     pub filtering: bool,
 }
 
+/// The keys that move a list's cursor ([`Picker::on_key`]), as `?`
+/// lists them.
+pub const MOVE_KEYS: &[(&str, &str)] = &[
+    ("↑↓/jk", "move"),
+    ("pgup/pgdn", "page"),
+    ("ctrl-d/ctrl-u", "half a page"),
+    ("g/G", "first/last"),
+];
+
 pub enum PickerKey {
     /// The key moved the cursor or edited the filter.
     Used,

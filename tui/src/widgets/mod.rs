@@ -6,7 +6,9 @@ pub mod age;
 pub mod input;
 pub mod list;
 pub mod modal;
+pub mod pager;
 pub mod table;
+pub mod text;
 
 use ratatui::layout::Rect;
 

@@ -3,9 +3,11 @@
 //! the filter line.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, Table, Widget, Wrap};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::list::Picker;
 use crate::theme::Theme;
@@ -110,8 +112,138 @@ pub fn draw_rows<'a>(
             if i == selected { r.style(highlight) } else { r }
         })
         .collect();
+    let cut = cut_cells(&rows, widths, area.width);
     let table = Table::new(rows, widths.to_vec())
         .header(Row::new(header.to_vec()).style(theme.accent))
-        .column_spacing(1);
+        .column_spacing(COLUMN_SPACING)
+        .flex(Flex::Start);
     frame.render_widget(table, area);
+    let buf = frame.buffer_mut();
+    for (row, x, width) in cut {
+        // Under the header line.
+        mark_cut(buf, area.x + x, area.y + 1 + row as u16, width);
+    }
+}
+
+const COLUMN_SPACING: u16 = 1;
+
+/// `text` in at most `width` cells, ending in `…` when it had to be cut.
+/// The one rule for a cut value: tables and the tree use it.
+pub fn ellipsize(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The cells of `rows` too wide for their column, as (row, column x,
+/// column width). A row's cells are opaque once built, so the rows are
+/// drawn again off screen with every column a little wider: whatever
+/// lands in the extra room was cut from the real table.
+fn cut_cells(rows: &[Row<'_>], widths: &[Constraint], width: u16) -> Vec<(usize, u16, u16)> {
+    const EXTRA: u16 = 2;
+    let columns = Layout::horizontal(widths.to_vec())
+        .flex(Flex::Start)
+        .spacing(COLUMN_SPACING)
+        .split(Rect::new(0, 0, width, 1));
+    let wide: Vec<Constraint> = columns
+        .iter()
+        .map(|c| Constraint::Length(c.width + EXTRA))
+        .collect();
+    let total = wide.len() as u16 * (EXTRA + COLUMN_SPACING) + width;
+    let area = Rect::new(0, 0, total, rows.len() as u16);
+    let mut scratch = Buffer::empty(area);
+    Table::new(rows.to_vec(), wide)
+        .column_spacing(COLUMN_SPACING)
+        .flex(Flex::Start)
+        .render(area, &mut scratch);
+    let mut cut = Vec::new();
+    for (i, column) in columns.iter().enumerate().filter(|(_, c)| c.width > 0) {
+        // Where this column starts off screen: each earlier one is wider.
+        let x = column.x + i as u16 * EXTRA;
+        for row in 0..rows.len() as u16 {
+            let spilled = (0..EXTRA).any(|dx| {
+                let cell = &scratch[(x + column.width + dx, row)];
+                !cell.symbol().trim().is_empty()
+            });
+            if spilled {
+                cut.push((row as usize, column.x, column.width));
+            }
+        }
+    }
+    cut
+}
+
+/// Ends the column at `x`, `width` cells wide, with `…` (over the second
+/// half of a wide character too).
+fn mark_cut(buf: &mut Buffer, x: u16, y: u16, width: u16) {
+    let last = x + width - 1;
+    if !buf.area.contains((last, y).into()) {
+        return;
+    }
+    if buf[(last, y)].symbol().is_empty() && width > 1 {
+        buf[(last - 1, y)].set_symbol("…");
+        buf[(last, y)].set_symbol(" ");
+    } else {
+        buf[(last, y)].set_symbol("…");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    #[test]
+    fn cut_text_ends_in_an_ellipsis() {
+        assert_eq!(ellipsize("shop.example", 20), "shop.example");
+        assert_eq!(ellipsize("shop.example", 12), "shop.example");
+        assert_eq!(ellipsize("shop.example", 6), "shop.…");
+        assert_eq!(ellipsize("日本語", 4), "日…");
+        assert_eq!(ellipsize("abc", 0), "");
+    }
+
+    #[test]
+    fn a_table_marks_the_values_it_cut() {
+        let mut terminal = Terminal::new(TestBackend::new(20, 4)).unwrap();
+        let widths = [Constraint::Length(6), Constraint::Fill(1)];
+        terminal
+            .draw(|f| {
+                let rows = |i: usize| {
+                    let (a, b) = [("web", "fits"), ("storefront", "a value too long here")][i];
+                    Row::new(vec![a, b])
+                };
+                let mut cursor = super::super::list::Picker::default();
+                draw_rows(
+                    f,
+                    f.area(),
+                    &mut cursor,
+                    2,
+                    &["name", "note"],
+                    &widths,
+                    rows,
+                    &Theme::monochrome(),
+                    false,
+                );
+            })
+            .unwrap();
+        let buf = terminal.backend().buffer();
+        let line = |y| (0..20).map(|x| buf[(x, y)].symbol()).collect::<String>();
+        assert_eq!(line(1), "web    fits         ");
+        assert_eq!(line(2), "store… a value too …");
+    }
 }

@@ -1,0 +1,293 @@
+//! The shell around the views: `?` lists every key from the lists that
+//! dispatch them (and each does what it says), the key bar keeps help and
+//! quit at any width, toasts wrap and give way to the outcome of their
+//! work, and `:messages` keeps the history.
+
+mod support;
+
+use comwit_tui::notice::MESSAGE_LOG_CAPACITY;
+use comwit_tui::theme::Theme;
+use comwit_tui::views::Hint;
+use ratatui::crossterm::event::KeyCode;
+use support::Harness;
+
+/// The help's text, one string per line.
+fn help_text(h: &Harness) -> Vec<String> {
+    comwit_tui::ui::help_lines(&h.app, &Theme::monochrome())
+        .into_iter()
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// The keys of the view in the body, as it dispatches them.
+fn view_keys(h: &Harness) -> (String, Vec<Hint>) {
+    let key = h.app.active_view_key().expect("a view");
+    let view = h.app.view(&key).expect("opened");
+    (view.title(), view.keys())
+}
+
+/// The help's section for the view lists exactly the view's keys (plus
+/// esc back), each with its words; the keys the bar offers now are among
+/// them; and the global keys are listed as the keymap has them.
+fn assert_help_is_the_dispatch_list(h: &Harness) {
+    let text = help_text(h);
+    let (title, keys) = view_keys(h);
+    let start = text
+        .iter()
+        .position(|l| *l == title)
+        .expect("a section per view");
+    let section: Vec<&String> = text[start + 1..]
+        .iter()
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(section.len(), keys.len() + 1, "{section:#?} vs {keys:#?}");
+    for (line, k) in section.iter().zip(&keys) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[0], k.keys, "{line}");
+        assert_eq!(words[1..].join(" "), k.what, "{line}");
+    }
+    for now in h.app.key_hints() {
+        assert!(
+            text.iter()
+                .any(|l| l.split_whitespace().next() == Some(&now.keys)),
+            "the bar's {} is in the help",
+            now.keys
+        );
+    }
+    for g in h.app.settings.keymap.globals() {
+        let line = format!("  {:<14} {}", g.binding.label(), g.what);
+        assert!(text.contains(&line), "{line:?} in {text:#?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_help_of_builds_is_its_key_list_and_its_keys_work() {
+    let mut h = Harness::start().await;
+    h.web("builds").await;
+    h.wait_for("● build-").await;
+    assert_help_is_the_dispatch_list(&h);
+    let (_, keys) = view_keys(&h);
+    assert!(
+        keys.iter()
+            .any(|k| k.keys == "b" && k.what.contains("roll back"))
+    );
+    // Listed although the active build (under the cursor) cannot be rolled
+    // back to: the bar leaves it out, the help does not.
+    assert!(!h.app.key_hints().iter().any(|k| k.keys == "b"));
+    h.key(KeyCode::Char('?'));
+    assert!(h.screen().contains("roll back to the selected build"));
+    h.key(KeyCode::Esc);
+    assert!(!h.app.help);
+
+    // b does what the help says, on a build that is not active.
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('b'));
+    h.wait_for("Roll back").await;
+    h.key(KeyCode::Esc);
+    // d: deploy a directory.
+    h.key(KeyCode::Char('d'));
+    h.wait_for("Deploy").await;
+    h.key(KeyCode::Esc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_help_of_records_is_its_key_list_and_its_keys_work() {
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.open("domains").await;
+    h.select("shop.example (managed)").await;
+    h.key(KeyCode::Tab);
+    h.wait_for(" records (").await;
+    assert_help_is_the_dispatch_list(&h);
+    let (_, keys) = view_keys(&h);
+    for (key, what) in [
+        ("n", "new record"),
+        ("e", "edit the record"),
+        ("x", "delete the record"),
+    ] {
+        assert!(
+            keys.iter().any(|k| k.keys == key && k.what == what),
+            "{key}: {keys:?}"
+        );
+    }
+    h.key(KeyCode::Char('n'));
+    h.wait_for("New record in shop.example").await;
+    assert!(
+        h.app
+            .key_hints()
+            .iter()
+            .any(|k| k.what == "cancel" || k.keys.contains("esc"))
+    );
+    h.key(KeyCode::Esc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_global_key_listed_does_what_it_says() {
+    let mut h = Harness::start().await;
+    h.web("builds").await;
+    h.wait_for("● build-").await;
+    let press = |h: &mut Harness, label: &str| {
+        let g = h
+            .app
+            .settings
+            .keymap
+            .globals()
+            .into_iter()
+            .find(|g| g.what == label);
+        let b = g.expect(label).binding;
+        h.app.update(comwit_tui::action::Action::Key(
+            ratatui::crossterm::event::KeyEvent::new(b.code, b.modifiers),
+        ));
+    };
+    press(&mut h, "copy");
+    assert!(
+        h.app
+            .last_copy
+            .as_deref()
+            .is_some_and(|c| c.starts_with("build-"))
+    );
+    press(&mut h, "pane");
+    assert_eq!(h.app.focus, comwit_tui::app::Focus::Tree);
+    press(&mut h, "pane");
+    assert_eq!(h.app.focus, comwit_tui::app::Focus::View);
+    press(&mut h, "tree");
+    assert!(!h.app.tree_shown());
+    assert!(!h.screen().contains("┌ projects"), "{}", h.screen());
+    press(&mut h, "tree");
+    assert!(h.screen().contains("┌ projects"));
+    assert_eq!(
+        h.app.focus,
+        comwit_tui::app::Focus::Tree,
+        "shown to be used"
+    );
+    press(&mut h, "pane");
+    press(&mut h, "command");
+    assert!(h.app.palette.is_some());
+    h.key(KeyCode::Esc);
+    press(&mut h, "filter");
+    assert!(h.screen().contains("/▏"), "{}", h.screen());
+    h.key(KeyCode::Esc);
+    press(&mut h, "refresh");
+    assert!(h.screen().contains("refreshing"), "{}", h.screen());
+    h.wait_for("● build-").await;
+    press(&mut h, "help");
+    assert!(h.app.help);
+    h.key(KeyCode::Esc);
+    press(&mut h, "quit");
+    assert!(h.app.should_quit);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_bar_keeps_help_and_quit_at_40_columns_and_the_help_scrolls() {
+    let mut h = Harness::start().await;
+    h.web("builds").await;
+    h.wait_for("● build-").await;
+    h.width = 40;
+    h.height = 12;
+    let screen = h.screen();
+    let bar = screen.lines().last().unwrap();
+    assert!(bar.contains("? help") && bar.contains("q quit"), "{bar:?}");
+
+    h.key(KeyCode::Char('?'));
+    let first = h.screen();
+    assert!(first.contains("help · 1-"), "the title says where: {first}");
+    h.key(KeyCode::Char('j'));
+    assert!(h.screen().contains("help · 2-"), "{}", h.screen());
+    h.key(KeyCode::Char('G'));
+    let end = h.screen();
+    assert!(end.contains(":quit"), "the end of the help: {end}");
+    h.key(KeyCode::Char('x'));
+    assert!(!h.app.help, "another key closes it");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_toast_wraps_inside_its_pane() {
+    let mut h = Harness::start().await;
+    let text = "the delegation of newbrand.example lapsed: the registrar no longer \
+                lists our nameservers, so its records are no longer served";
+    h.app.warn(text.to_string());
+    h.width = 50;
+    h.height = 16;
+    let screen = h.screen();
+    // The toast is the rightmost box: its rows end in its border.
+    let shown: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| l.rsplit('│').nth(1))
+        .flat_map(str::split_whitespace)
+        .collect();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    assert!(
+        shown.windows(words.len()).any(|w| w == words.as_slice()),
+        "the whole message, wrapped:\n{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolling_back_is_shown_until_the_rollback_ends_then_its_result() {
+    let mut h = Harness::start().await;
+    h.web("builds").await;
+    h.wait_for("● build-").await;
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('b'));
+    h.key(KeyCode::Char('y'));
+    let texts = |h: &Harness| {
+        h.app
+            .toasts
+            .iter()
+            .map(|t| t.text.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        texts(&h).iter().any(|t| t.starts_with("rolling back to")),
+        "{:?}",
+        texts(&h)
+    );
+    assert!(
+        h.app.toasts.iter().all(|t| t.until.is_none()),
+        "no timer on work in flight"
+    );
+    h.toast("rolled back:").await;
+    assert!(
+        !texts(&h).iter().any(|t| t.starts_with("rolling back")),
+        "the result replaced it: {:?}",
+        texts(&h)
+    );
+    let log: Vec<String> = h.app.log.iter().map(|m| m.text.clone()).collect();
+    assert!(log[log.len() - 2].starts_with("rolling back to"), "{log:?}");
+    assert!(log[log.len() - 1].starts_with("rolled back:"), "{log:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_lists_the_history_with_times_newest_last_and_bounded() {
+    let mut h = Harness::start().await;
+    for i in 0..MESSAGE_LOG_CAPACITY + 20 {
+        h.app.warn(format!("message number {i}"));
+    }
+    assert_eq!(h.app.log.len(), MESSAGE_LOG_CAPACITY, "bounded");
+    assert_eq!(
+        h.app.log.iter().next().unwrap().text,
+        "message number 20",
+        "the oldest went first"
+    );
+    h.key(KeyCode::Char(':'));
+    h.chars("messages");
+    h.key(KeyCode::Enter);
+    let screen = h.screen();
+    let last = format!("message number {}", MESSAGE_LOG_CAPACITY + 19);
+    assert!(screen.contains(&last), "opened at the newest:\n{screen}");
+    let line = screen.lines().find(|l| l.contains(&last)).unwrap();
+    let clock = line.split('│').nth(1).unwrap().trim_start();
+    assert!(
+        clock.as_bytes()[2] == b':' && clock.as_bytes()[5] == b':',
+        "a local time first: {line}"
+    );
+    h.key(KeyCode::Char('g'));
+    let top = h.screen();
+    assert!(
+        top.contains("message number 20 "),
+        "scrolls to the oldest:\n{top}"
+    );
+    assert!(!top.contains(&last));
+    h.key(KeyCode::Esc);
+    assert!(!h.app.log_open);
+}
