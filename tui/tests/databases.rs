@@ -56,7 +56,7 @@ async fn operators_see_internals_rotate_suspend_and_delete_by_name() {
     assert!(h.screen().contains("runner"), "{}", h.screen());
     assert!(h.screen().contains("rows read"), "{}", h.screen());
 
-    h.key(KeyCode::Char('T'));
+    h.key(KeyCode::Char('K'));
     assert!(
         h.screen().contains("old token stops working"),
         "{}",
@@ -118,7 +118,7 @@ async fn protected_tenants_are_locked_with_the_reason() {
     let text = h.screen();
     assert!(text.contains("PLATFORM_API_PROTECTED_TENANTS"), "{text}");
     assert!(
-        !text.contains("T rotate token"),
+        !text.contains("K rotate token"),
         "no destructive keys offered: {text}"
     );
     h.key(KeyCode::Char('D'));

@@ -285,13 +285,13 @@ async fn rotating_a_token_has_its_own_key_and_enter_keeps_the_token() {
     h.select("shop-db").await;
     h.key(KeyCode::Tab);
     h.wait_for("Operator view").await;
-    h.wait_for("T rotate token").await;
+    h.wait_for("K rotate token").await;
 
     // Shift-r, one slip from refresh, does nothing.
     h.key(KeyCode::Char('R'));
     assert!(dialog(&mut h).is_empty(), "no rotate dialog on R");
 
-    h.key(KeyCode::Char('T'));
+    h.key(KeyCode::Char('K'));
     let text = dialog(&mut h);
     assert!(text.contains("Rotate the token of shop-db?"), "{text}");
     h.key(KeyCode::Enter);
@@ -303,7 +303,7 @@ async fn rotating_a_token_has_its_own_key_and_enter_keeps_the_token() {
         h.screen()
     );
 
-    h.key(KeyCode::Char('T'));
+    h.key(KeyCode::Char('K'));
     h.key(KeyCode::Char('y'));
     h.wait_for("New database token (shown once)").await;
 }

@@ -629,7 +629,7 @@ async fn q_with_an_open_transaction_asks_and_stays_unless_confirmed() {
     assert!(screen.contains("Quit anyway?"), "{screen}");
     assert!(screen.contains("A transaction is open"), "{screen}");
     assert!(
-        screen.contains("y yes") && screen.contains("n/enter/esc no"),
+        screen.contains("y yes") && screen.contains("enter no"),
         "{screen}"
     );
     // Enter is no.

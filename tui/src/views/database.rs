@@ -22,10 +22,10 @@ use crate::widgets::bytes;
 use crate::widgets::modal::{Modal, Outcome};
 
 /// Rotating the token breaks every app using it at once, so its key is
-/// nowhere near refresh (`r`, and `R` one shift away): `T` for token, and
-/// its confirm focuses No.
-const ROTATE: char = 'T';
-const ROTATE_LABEL: &str = "T";
+/// nowhere near refresh (`r`, and `R` one shift away): `K` for key (`T`
+/// shows or hides the tree everywhere), and its confirm focuses No.
+const ROTATE: char = 'K';
+const ROTATE_LABEL: &str = "K";
 
 /// The platform's default protected tenants (PLATFORM_API_PROTECTED_TENANTS).
 const DEFAULT_PROTECTED: [&str; 2] = ["louhi-app", "comwit-db-synthetic"];

@@ -437,7 +437,12 @@ impl<R: Resource> ResourceView<R> {
             what: a.what,
             write: a.write,
         });
-        moves.chain(actions).collect()
+        // Enter always leads somewhere ([`Resource::detail`]) unless an
+        // action of the resource's own takes it.
+        let enter_key = KeyEvent::from(KeyCode::Enter);
+        let enter = (!R::ACTIONS.iter().any(|a| a.matches(&enter_key)))
+            .then(|| hint("enter", "open the row: its own view, or its details"));
+        moves.chain(actions).chain(enter).collect()
     }
 
     /// Moving through the list, then the actions offered now.
