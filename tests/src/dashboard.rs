@@ -164,6 +164,14 @@ impl Harness {
         self.app.update(Action::Resize);
     }
 
+    /// Opens a database's own view from the tree (focus on the view).
+    pub async fn database(&mut self, project: &str, name: &str) {
+        self.open(project).await;
+        self.open("databases").await;
+        self.select(name).await;
+        self.key(KeyCode::Tab);
+    }
+
     /// Selects and expands a row, waiting for its children.
     pub async fn open(&mut self, label: &str) {
         self.select(label).await;

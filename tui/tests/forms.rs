@@ -280,10 +280,7 @@ async fn enter_on_a_fresh_delete_confirm_deletes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rotating_a_token_has_its_own_key_and_enter_keeps_the_token() {
     let mut h = Harness::start_with(|b| b, Mode::Operator).await;
-    h.open("storefront").await;
-    h.open("databases").await;
-    h.select("shop-db").await;
-    h.key(KeyCode::Tab);
+    h.database("storefront", "shop-db").await;
     h.wait_for("Operator view").await;
     h.wait_for("K rotate token").await;
 

@@ -9,7 +9,7 @@ use comwit_tui::notice::MESSAGE_LOG_CAPACITY;
 use comwit_tui::theme::Theme;
 use comwit_tui::views::Hint;
 use ratatui::crossterm::event::KeyCode;
-use support::Harness;
+use support::{Harness, Mode};
 
 /// The help's text, one string per line.
 fn help_text(h: &Harness) -> Vec<String> {
@@ -290,4 +290,27 @@ async fn messages_lists_the_history_with_times_newest_last_and_bounded() {
     assert!(!top.contains(&last));
     h.key(KeyCode::Esc);
     assert!(!h.app.log_open);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_help_of_a_database_lists_every_key_and_the_bar_only_those_that_apply() {
+    let mut h = Harness::start_with(|b| b, Mode::Operator).await;
+    h.database("storefront", "shop-db").await;
+    h.wait_for("Operator view").await;
+    assert_help_is_the_dispatch_list(&h);
+    let (_, keys) = view_keys(&h);
+    // Suspend and resume are both in the help; the bar offers the one the
+    // database's state allows (it is running).
+    for key in ["s/enter", "K", "S", "U", "D"] {
+        assert!(keys.iter().any(|k| k.keys == key), "{key}: {keys:?}");
+    }
+    let bar = h.app.key_hints();
+    assert!(bar.iter().any(|k| k.keys == "S"), "{bar:?}");
+    assert!(!bar.iter().any(|k| k.keys == "U"), "{bar:?}");
+    // U is not taken while it does not apply: no resume dialog opens.
+    h.key(KeyCode::Char('U'));
+    assert!(!h.screen().contains("Resume"), "{}", h.screen());
+    // S does what the help says.
+    h.key(KeyCode::Char('S'));
+    h.wait_for("Suspend").await;
 }

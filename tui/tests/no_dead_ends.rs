@@ -272,10 +272,7 @@ async fn an_empty_project_says_so_and_what_can_be_created() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_keys_follow_its_state_and_protection() {
     let mut h = Harness::start_with(|b| b, Mode::Operator).await;
-    h.open("storefront").await;
-    h.open("databases").await;
-    h.select("shop-db").await;
-    h.key(KeyCode::Tab);
+    h.database("storefront", "shop-db").await;
     h.wait_for("Operator view").await;
     // The keys come with the listing, which may answer after internals.
     until(&mut h, |h| offers(h, "SQL console")).await;
@@ -310,10 +307,7 @@ async fn database_keys_follow_its_state_and_protection() {
     until(&mut h, |h| !offers(h, "SQL console")).await;
 
     h.key(KeyCode::Esc);
-    h.open("platform").await;
-    h.open("databases").await;
-    h.select("louhi-app").await;
-    h.key(KeyCode::Tab);
+    h.database("platform", "louhi-app").await;
     h.wait_for("protected tenant").await;
     assert!(
         !offers(&h, "SQL console"),

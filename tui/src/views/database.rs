@@ -13,8 +13,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::detail::panel;
-use super::{Hint, ListUi, Remote, Update, View, hint, interaction_in, write_hint};
+use super::keys::{self, ViewKey};
+use super::{Hint, ListUi, Remote, Update, View, interaction_in};
 use crate::context::Ctx;
+use crate::keymap::Binding;
 use crate::notice::Level;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
@@ -25,7 +27,45 @@ use crate::widgets::modal::{Modal, Outcome};
 /// nowhere near refresh (`r`, and `R` one shift away): `K` for key (`T`
 /// shows or hides the tree everywhere), and its confirm focuses No.
 const ROTATE: char = 'K';
-const ROTATE_LABEL: &str = "K";
+
+/// The view's keys: the bar, `?` and the dispatch all read them.
+const KEYS: &[ViewKey<DatabaseView>] = &[
+    ViewKey {
+        keys: &[Binding::plain('s'), Binding::key(KeyCode::Enter)],
+        what: "open the SQL console",
+        write: false,
+        hint: |v| (v.data.data.is_some() && v.sql_refused().is_none()).then_some("SQL console"),
+        run: |v, cx| v.open_sql(cx),
+    },
+    ViewKey {
+        keys: &[Binding::plain(ROTATE)],
+        what: "rotate the database token (operator)",
+        write: true,
+        hint: |v| v.operator_may().then_some("rotate token"),
+        run: |v, cx| v.operator_action(Intent::Rotate, cx),
+    },
+    ViewKey {
+        keys: &[Binding::plain('S')],
+        what: "suspend the database (operator)",
+        write: true,
+        hint: |v| (v.operator_may() && !v.suspended()).then_some("suspend"),
+        run: |v, cx| v.operator_action(Intent::Suspend, cx),
+    },
+    ViewKey {
+        keys: &[Binding::plain('U')],
+        what: "resume the database (operator)",
+        write: true,
+        hint: |v| (v.operator_may() && v.suspended()).then_some("resume"),
+        run: |v, cx| v.operator_action(Intent::Resume, cx),
+    },
+    ViewKey {
+        keys: &[Binding::plain('D')],
+        what: "delete the database, by typing its name (operator)",
+        write: true,
+        hint: |v| v.operator_may().then_some("delete"),
+        run: |v, cx| v.operator_action(Intent::Delete, cx),
+    },
+];
 
 /// The platform's default protected tenants (PLATFORM_API_PROTECTED_TENANTS).
 const DEFAULT_PROTECTED: [&str; 2] = ["louhi-app", "comwit-db-synthetic"];
@@ -69,6 +109,8 @@ pub enum Msg {
     TokenSaved(RotatedToken, Result<String, String>),
     State(&'static str, Result<DatabaseState, Error>),
     Deleted(Result<Deleted, Error>),
+    /// The project's list no longer has the database.
+    Gone,
 }
 
 pub struct DatabaseView {
@@ -151,6 +193,12 @@ impl DatabaseView {
     }
 
     /// Why destructive and credential operations are refused, if they are.
+    /// The operator's keys apply: an operator session, the database
+    /// loaded, and not a protected tenant (which refuses them all).
+    fn operator_may(&self) -> bool {
+        self.operator && self.data.data.is_some() && self.protected().is_none()
+    }
+
     fn protected(&self) -> Option<String> {
         let flagged = self
             .internals
@@ -254,23 +302,11 @@ impl View for DatabaseView {
     interaction_in!(ui);
 
     fn hints(&self) -> Vec<Hint> {
-        if let Some(h) = self.ui.hints() {
-            return h;
-        }
-        let mut h = Vec::new();
-        if self.data.data.is_some() && self.sql_refused().is_none() {
-            h.push(hint("s/enter", "SQL console"));
-        }
-        if self.operator && self.data.data.is_some() && self.protected().is_none() {
-            h.push(write_hint(ROTATE_LABEL, "rotate token"));
-            h.push(if self.suspended() {
-                write_hint("U", "resume")
-            } else {
-                write_hint("S", "suspend")
-            });
-            h.push(write_hint("D", "delete"));
-        }
-        h
+        self.ui.hints().unwrap_or_else(|| keys::hints(KEYS, self))
+    }
+
+    fn keys(&self) -> Vec<Hint> {
+        self.ui.hints().unwrap_or_else(|| keys::all(KEYS))
     }
 
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
@@ -292,15 +328,7 @@ impl View for DatabaseView {
             }
             return true;
         }
-        match key.code {
-            KeyCode::Char('s') | KeyCode::Enter => self.open_sql(cx),
-            KeyCode::Char(ROTATE) => self.operator_action(Intent::Rotate, cx),
-            KeyCode::Char('S') if !self.suspended() => self.operator_action(Intent::Suspend, cx),
-            KeyCode::Char('U') if self.suspended() => self.operator_action(Intent::Resume, cx),
-            KeyCode::Char('D') => self.operator_action(Intent::Delete, cx),
-            _ => return false,
-        }
-        true
+        keys::dispatch(KEYS, self, key, cx)
     }
 
     fn refresh(&mut self, cx: &mut Ctx<'_>) {
@@ -313,14 +341,13 @@ impl View for DatabaseView {
         );
         let id = db.clone();
         cx.spawn(async move {
-            let found = client.databases(&project).list().await.and_then(|list| {
-                list.into_iter()
+            match client.databases(&project).list().await {
+                Ok(list) => list
+                    .into_iter()
                     .find(|d| d.database_id == id)
-                    .ok_or_else(|| {
-                        Error::Config(format!("database {id} is gone (deleted elsewhere?)"))
-                    })
-            });
-            Msg::Loaded(found)
+                    .map_or(Msg::Gone, |d| Msg::Loaded(Ok(d))),
+                Err(e) => Msg::Loaded(Err(e)),
+            }
         });
         if cx.session.is_operator() {
             self.internals.start();
@@ -429,7 +456,15 @@ impl Update for DatabaseView {
 
     fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
+            // A reload that beat the delete's own answer: not an error.
             Msg::Loaded(Err(e)) if self.deleting && e.is_not_found() => {}
+            Msg::Gone if self.deleting => {}
+            Msg::Gone => {
+                let id = &self.database;
+                let e = Error::Config(format!("database {id} is gone (deleted elsewhere?)"));
+                cx.fail("Loading the database", &e);
+                self.data.finish(Err(e));
+            }
             Msg::Loaded(result) => {
                 if let Err(e) = &result {
                     cx.fail("Loading the database", e);
@@ -518,11 +553,13 @@ mod tests {
         let mut cx = Ctx::new(&session, NodeKey::Root, &tx);
         let mut view = DatabaseView::new("p", "db_1");
         view.update(Msg::Loaded(Err(gone())), &mut cx);
-        assert_eq!(dialogs(&cx.effects), 1, "gone while nobody deleted it");
+        view.update(Msg::Gone, &mut cx);
+        assert_eq!(dialogs(&cx.effects), 2, "gone while nobody deleted it");
 
         let mut cx = Ctx::new(&session, NodeKey::Root, &tx);
         view.run(Intent::Delete, &mut cx);
         view.update(Msg::Loaded(Err(gone())), &mut cx);
+        view.update(Msg::Gone, &mut cx);
         assert_eq!(dialogs(&cx.effects), 0, "the delete's answer is on its way");
     }
 }

@@ -14,6 +14,7 @@ mod dns_shared;
 mod domains;
 mod env;
 mod hostnames;
+pub mod keys;
 mod overview;
 mod records;
 pub mod resource;

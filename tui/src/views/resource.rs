@@ -56,11 +56,7 @@ pub struct KeyAction<R: Resource> {
 impl<R: Resource> KeyAction<R> {
     /// The keys as the bar shows them (`e/enter`).
     pub fn keys_label(&self) -> String {
-        self.keys
-            .iter()
-            .map(Binding::label)
-            .collect::<Vec<_>>()
-            .join("/")
+        super::keys::label(self.keys)
     }
 
     fn matches(&self, key: &KeyEvent) -> bool {
