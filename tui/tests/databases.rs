@@ -52,6 +52,9 @@ async fn operators_see_internals_rotate_suspend_and_delete_by_name() {
     h.wait_for("Operator view").await;
     assert!(h.screen().contains("runner"), "{}", h.screen());
     assert!(h.screen().contains("rows read"), "{}", h.screen());
+    // The operator's keys are offered (and taken) once the database itself
+    // is loaded, which may answer after its internals.
+    h.wait_for("K rotate token").await;
 
     h.key(KeyCode::Char('K'));
     assert!(

@@ -296,7 +296,8 @@ async fn messages_lists_the_history_with_times_newest_last_and_bounded() {
 async fn the_help_of_a_database_lists_every_key_and_the_bar_only_those_that_apply() {
     let mut h = Harness::start_with(|b| b, Mode::Operator).await;
     h.database("storefront", "shop-db").await;
-    h.wait_for("Operator view").await;
+    // The keys apply once the database itself is loaded.
+    h.wait_for("K rotate token").await;
     assert_help_is_the_dispatch_list(&h);
     let (_, keys) = view_keys(&h);
     // Suspend and resume are both in the help; the bar offers the one the
