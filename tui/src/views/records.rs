@@ -713,15 +713,7 @@ mod tests {
         terminal
             .draw(|f| view.draw(f, f.area(), &Theme::monochrome(), true))
             .expect("draw");
-        let buffer = terminal.backend().buffer().clone();
-        (0..buffer.area.height)
-            .map(|y| {
-                (0..buffer.area.width)
-                    .map(|x| buffer[(x, y)].symbol())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        crate::widgets::buffer_text(terminal.backend().buffer())
     }
 
     #[test]

@@ -51,6 +51,19 @@ pub fn short_time(rfc3339: &str) -> String {
     }
 }
 
+/// The text of a drawn buffer, a line per row (for unit tests of drawing).
+#[cfg(test)]
+pub(crate) fn buffer_text(buffer: &ratatui::buffer::Buffer) -> String {
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
