@@ -210,6 +210,34 @@ impl Harness {
     pub async fn web(&mut self, child: &str) {
         self.app_view("storefront", "web", child).await;
     }
+
+    /// Runs `:command` from the palette.
+    pub fn command(&mut self, command: &str) {
+        self.key(KeyCode::Char(':'));
+        self.chars(command);
+        self.key(KeyCode::Enter);
+    }
+
+    /// `:watch web` in the demo's storefront, its form open.
+    pub async fn watch_form(&mut self) {
+        self.open("storefront").await;
+        self.command("watch web");
+        self.wait_for("Watch and redeploy").await;
+    }
+
+    /// Types `package` into the open watch form and sends it.
+    pub fn submit_watch(&mut self, package: &std::path::Path) {
+        self.ctrl('u');
+        self.paste(&package.display().to_string());
+        self.key(KeyCode::Enter);
+    }
+
+    /// `:watch web` watching `dir`.
+    pub async fn watching(&mut self, dir: &std::path::Path) {
+        self.watch_form().await;
+        self.submit_watch(dir);
+        self.wait_for("watching /").await;
+    }
 }
 
 pub fn row_labels(app: &App) -> Vec<String> {

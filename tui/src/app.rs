@@ -812,7 +812,9 @@ impl App {
             if v.captures_keys() {
                 return hints;
             }
-            hints.push(hint("esc", "back"));
+            if !takes_esc(&hints) {
+                hints.push(hint("esc", "back"));
+            }
         } else {
             hints.push(hint("↑↓/jk", "move"));
             if let Some(node) = self.selected_node() {
@@ -842,7 +844,7 @@ impl App {
         let mut sections = Vec::new();
         if let Some(view) = self.active_view_key().and_then(|k| self.views.get(&k)) {
             let mut keys = view.keys();
-            if !view.captures_keys() {
+            if !view.captures_keys() && !takes_esc(&view.hints()) {
                 keys.push(hint("esc", "back"));
             }
             sections.push((view.title(), keys));
@@ -858,6 +860,12 @@ impl App {
         sections.push(("Everywhere".to_string(), globals.collect()));
         sections
     }
+}
+
+/// Whether the view uses esc itself now (a filter to clear), before it
+/// means back.
+fn takes_esc(hints: &[Hint]) -> bool {
+    hints.iter().any(|h| h.keys.split('/').any(|k| k == "esc"))
 }
 
 /// The tree's keys ([`App::on_tree_key`] and the list cursor's), for `?`.

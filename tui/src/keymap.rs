@@ -29,6 +29,13 @@ impl Binding {
         }
     }
 
+    pub const fn ctrl(c: char) -> Self {
+        Self {
+            code: KeyCode::Char(c),
+            modifiers: KeyModifiers::CONTROL,
+        }
+    }
+
     pub fn matches(&self, key: &KeyEvent) -> bool {
         // Shifted characters arrive with SHIFT set; the character itself
         // already says it, so compare without it.

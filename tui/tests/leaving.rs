@@ -9,18 +9,9 @@ use support::Harness;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn q_with_a_running_watch_asks_and_quits_only_on_yes() {
     let mut h = Harness::start().await;
-    h.open("storefront").await;
-    h.open("apps").await;
     let site = tempfile::tempdir().unwrap();
     std::fs::write(site.path().join("index.html"), "<h1>one</h1>").unwrap();
-    h.key(KeyCode::Char(':'));
-    h.chars("watch web");
-    h.key(KeyCode::Enter);
-    h.wait_for("Watch and redeploy").await;
-    h.ctrl('u');
-    h.paste(&site.path().display().to_string());
-    h.key(KeyCode::Enter);
-    h.wait_for("watching /").await;
+    h.watching(site.path()).await;
 
     // Esc leaves the panel with the watch running behind the tree: no question.
     h.key(KeyCode::Esc);

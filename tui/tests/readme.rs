@@ -14,38 +14,63 @@ use std::time::Duration;
 use comwit_e2e::readme::{self, Example};
 use tmux::Tmux;
 
-/// The README's dashboard keys are what `?` shows: the tree's, the
-/// global ones and the commands, key for key and word for word.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_readme_keys_are_the_help_word_for_word() {
-    let h = support::Harness::start().await;
-    let help: Vec<String> =
-        comwit_tui::ui::help_lines(&h.app, &comwit_tui::theme::Theme::monochrome())
-            .into_iter()
-            .map(|l| l.to_string().trim_end().to_string())
-            .collect();
-    let from = help.iter().position(|l| l == "Project tree").unwrap();
-    // The shared sections, up to the view notes that may follow.
-    let end = help
-        .iter()
-        .rposition(|l| l.starts_with("  :"))
-        .expect("commands listed");
-    let expected = help[from..=end].join("\n");
+/// What `?` shows now, line by line.
+fn help(h: &support::Harness) -> Vec<String> {
+    comwit_tui::ui::help_lines(&h.app, &comwit_tui::theme::Theme::monochrome())
+        .into_iter()
+        .map(|l| l.to_string().trim_end().to_string())
+        .collect()
+}
+
+/// Asserts the README's text block holding `marker` is `expected`, the
+/// help's lines (inside the README's list item, two spaces in).
+fn assert_block(marker: &str, expected: &[String]) {
+    let expected = expected.join("\n");
     let block = readme::blocks(&readme::text(), &["text"])
         .into_iter()
-        .find(|b| b.text.contains("Everywhere"))
-        .expect("the README lists the dashboard's keys");
+        .find(|b| b.text.contains(marker))
+        .unwrap_or_else(|| panic!("the README lists these keys ({marker}):\n{expected}"));
     let written: Vec<&str> = block
         .text
         .lines()
         .map(|l| l.strip_prefix("  ").unwrap_or(l).trim_end())
         .collect();
     assert_eq!(
-        written.join("\n").trim(),
+        written.join("\n").trim_matches('\n'),
         expected,
         "README line {}: update the keys block to what ? shows",
         block.line
     );
+}
+
+/// The README's dashboard keys are what `?` shows: the tree's, the
+/// global ones and the commands, key for key and word for word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_keys_are_the_help_word_for_word() {
+    let h = support::Harness::start().await;
+    let help = help(&h);
+    let from = help.iter().position(|l| l == "Project tree").unwrap();
+    // The shared sections, up to the view notes that may follow.
+    let end = help
+        .iter()
+        .rposition(|l| l.starts_with("  :"))
+        .expect("commands listed");
+    assert_block("Everywhere", &help[from..=end]);
+}
+
+/// The README's SQL console keys are its section of `?`, word for word
+/// (the console's list is the longest, and the one people look up).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_sql_console_keys_are_the_help_word_for_word() {
+    let mut h = support::Harness::start_with(|b| b, support::Mode::Operator).await;
+    h.database("storefront", "shop-db").await;
+    h.wait_for("s/enter SQL console").await;
+    h.key(ratatui::crossterm::event::KeyCode::Char('s'));
+    h.settle(|a| a.fullscreen.is_some()).await;
+    let help = help(&h);
+    let from = help.iter().position(|l| l.starts_with("SQL · ")).unwrap();
+    let to = from + help[from..].iter().position(String::is_empty).unwrap();
+    assert_block("ctrl-r/F5", &help[from + 1..to]);
 }
 
 fn tui_examples() -> Vec<Example> {

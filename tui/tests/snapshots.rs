@@ -187,6 +187,8 @@ async fn a_narrow_table_ends_cut_values_with_an_ellipsis() {
     h.select("shop.example (managed)").await;
     h.key(KeyCode::Tab);
     h.wait_for(" records (").await;
+    // The owner column names the app once the app list is in.
+    h.wait_for("🔒  web").await;
     h.width = 50;
     h.height = 16;
     let screen = h.screen();

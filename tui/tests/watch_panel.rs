@@ -9,19 +9,9 @@ use support::Harness;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watch_panel_deploys_on_change_pauses_and_rolls_back() {
     let mut h = Harness::start().await;
-    h.open("storefront").await;
-    h.open("apps").await;
     let site = tempfile::tempdir().unwrap();
     std::fs::write(site.path().join("index.html"), "<h1>one</h1>").unwrap();
-
-    h.key(KeyCode::Char(':'));
-    h.chars("watch web");
-    h.key(KeyCode::Enter);
-    h.wait_for("Watch and redeploy").await;
-    h.ctrl('u');
-    h.paste(&site.path().display().to_string());
-    h.key(KeyCode::Enter);
-    h.wait_for("watching /").await;
+    h.watching(site.path()).await;
     snap!("watch_panel_idle", h);
 
     std::fs::write(site.path().join("index.html"), "<h1>two</h1>").unwrap();
@@ -55,18 +45,11 @@ async fn the_watch_panel_deploys_on_change_pauses_and_rolls_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_package_that_is_not_a_directory_is_refused_in_the_form() {
     let mut h = Harness::start().await;
-    h.open("storefront").await;
     let site = tempfile::tempdir().unwrap();
     let file = site.path().join("index.html");
     std::fs::write(&file, "<h1>one</h1>").unwrap();
-
-    h.key(KeyCode::Char(':'));
-    h.chars("watch web");
-    h.key(KeyCode::Enter);
-    h.wait_for("Watch and redeploy").await;
-    h.ctrl('u');
-    h.paste(&file.display().to_string());
-    h.key(KeyCode::Enter);
+    h.watch_form().await;
+    h.submit_watch(&file);
     h.wait_for("is not a directory").await;
     assert!(
         h.screen().contains("Watch and redeploy"),

@@ -8,18 +8,21 @@ use std::path::PathBuf;
 
 use comwit_client::watch::{Control, DeployRecord, Phase, WatchEvent, WatchOptions};
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::detail::panel;
-use super::{Hint, ListUi, Update, View, hint, interaction_in, write_hint};
+use super::keys::{self, ViewKey};
+use super::{Hint, ListUi, Update, View, hint, interaction_in};
 use crate::context::Ctx;
+use crate::keymap::Binding;
 use crate::notice::Level;
 use crate::theme::Theme;
 use crate::widgets::bytes;
+use crate::widgets::list::MOVE_KEYS;
 use crate::widgets::modal::{Field, Modal, Outcome, Values};
 use crate::widgets::table::draw_rows;
 
@@ -202,6 +205,36 @@ impl DeployWatchView {
         })
     }
 
+    /// The last deploy of this watch and the build before it, when there
+    /// is one to roll back to.
+    fn rollback_target(&self) -> Option<(&str, &str)> {
+        let last = self.last_deploy()?;
+        Some((&last.build_id, last.previous_build_id.as_deref()?))
+    }
+
+    fn ask_rollback(&mut self) {
+        let Some((from, to)) = self.rollback_target() else {
+            return;
+        };
+        let lines = vec![
+            format!("from {from} (deployed by this watch)"),
+            format!("to   {to}?"),
+            "Watching goes on: the next change deploys again.".into(),
+        ];
+        let to = to.to_string();
+        self.ui.modal = Some(Modal::confirm(
+            "Roll back the last deploy",
+            lines,
+            Intent::Rollback { to },
+        ));
+    }
+
+    fn send(&self, control: Control) {
+        if let Some(c) = &self.control {
+            let _ = c.send(control);
+        }
+    }
+
     fn state_text(&self) -> String {
         if self.control.is_none() {
             return "stopped".into();
@@ -333,6 +366,49 @@ fn history_row(e: &Entry, theme: &Theme) -> Row<'static> {
     }
 }
 
+/// Watch mode's keys besides moving through its history: the bar, `?`
+/// and the dispatch all read them.
+const KEYS: &[ViewKey<DeployWatchView>] = &[
+    ViewKey {
+        keys: &[Binding::plain('c')],
+        what: "choose the directory and rules, then start watching",
+        write: true,
+        hint: |v| v.control.is_none().then_some("configure and start"),
+        run: |v, _| v.configure(),
+    },
+    ViewKey {
+        keys: &[Binding::plain('p')],
+        what: "pause the watch, or resume it",
+        write: false,
+        hint: |v| {
+            v.control
+                .as_ref()
+                .map(|_| if v.paused { "resume" } else { "pause" })
+        },
+        run: |v, _| {
+            v.send(if v.paused {
+                Control::Resume
+            } else {
+                Control::Pause
+            })
+        },
+    },
+    ViewKey {
+        keys: &[Binding::plain('s')],
+        what: "stop the watch",
+        write: false,
+        hint: |v| v.control.as_ref().map(|_| "stop"),
+        run: |v, _| v.send(Control::Stop),
+    },
+    ViewKey {
+        keys: &[Binding::plain('b')],
+        what: "roll back the last deploy of this watch",
+        write: true,
+        hint: |v| v.rollback_target().map(|_| "roll back the last deploy"),
+        run: |v, _| v.ask_rollback(),
+    },
+];
+
 impl View for DeployWatchView {
     fn title(&self) -> String {
         "watch mode".into()
@@ -353,23 +429,17 @@ impl View for DeployWatchView {
     }
 
     fn hints(&self) -> Vec<Hint> {
-        if let Some(h) = self.ui.hints() {
-            return h;
-        }
-        let mut h = Vec::new();
-        if self.control.is_some() {
-            h.push(hint("p", if self.paused { "resume" } else { "pause" }));
-            h.push(hint("s", "stop"));
-        } else {
-            h.push(write_hint("c", "configure and start"));
-        }
-        if self
-            .last_deploy()
-            .is_some_and(|r| r.previous_build_id.is_some())
-        {
-            h.push(write_hint("b", "roll back the last deploy"));
-        }
-        h
+        self.ui.hints().unwrap_or_else(|| keys::hints(KEYS, self))
+    }
+
+    fn keys(&self) -> Vec<Hint> {
+        self.ui.hints().unwrap_or_else(|| {
+            MOVE_KEYS
+                .iter()
+                .map(|(k, w)| hint(k, w))
+                .chain(keys::all(KEYS))
+                .collect()
+        })
     }
 
     fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
@@ -407,47 +477,7 @@ impl View for DeployWatchView {
         {
             return true;
         }
-        match key.code {
-            KeyCode::Char('p') => {
-                if let Some(c) = &self.control {
-                    let _ = c.send(if self.paused {
-                        Control::Resume
-                    } else {
-                        Control::Pause
-                    });
-                }
-            }
-            KeyCode::Char('s') => {
-                if let Some(c) = &self.control {
-                    let _ = c.send(Control::Stop);
-                }
-            }
-            KeyCode::Char('c') if self.control.is_none() => self.configure(),
-            KeyCode::Char('b') => {
-                let Some(last) = self.last_deploy() else {
-                    cx.toast(Level::Info, "no deploy from this watch yet");
-                    return true;
-                };
-                let Some(to) = last.previous_build_id.clone() else {
-                    cx.toast(Level::Info, "the last deploy was the app's first build");
-                    return true;
-                };
-                if cx.may_write() {
-                    let from = last.build_id.clone();
-                    self.ui.modal = Some(Modal::confirm(
-                        "Roll back the last deploy",
-                        vec![
-                            format!("from {from} (deployed by this watch)"),
-                            format!("to   {to}?"),
-                            "Watching goes on: the next change deploys again.".into(),
-                        ],
-                        Intent::Rollback { to },
-                    ));
-                }
-            }
-            _ => return false,
-        }
-        true
+        keys::dispatch(KEYS, self, key, cx)
     }
 
     fn refresh(&mut self, _cx: &mut Ctx<'_>) {}

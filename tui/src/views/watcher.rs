@@ -28,13 +28,15 @@ use tokio::task::AbortHandle;
 
 use super::detail::panel;
 use super::dns_shared::{compact_duration, status_badge};
+use super::keys::{self, ViewKey};
 use super::watch_rules::{self, Change, MANAGED_EVERY, PENDING_CAP, PENDING_FIRST, Propagation};
 use super::{Hint, Update, View, hint};
 use crate::context::{Ctx, Reporter};
+use crate::keymap::Binding;
 use crate::notice::Level;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
-use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::list::{MOVE_KEYS, Picker, PickerKey};
 
 /// (project id, domain).
 type Key = (String, String);
@@ -600,6 +602,32 @@ async fn run_check(
     }
 }
 
+/// The watcher's keys besides moving: the bar, `?` and the dispatch all
+/// read them.
+const KEYS: &[ViewKey<WatcherView>] = &[
+    ViewKey {
+        keys: &[Binding::plain('c')],
+        what: "check the selected domain's delegation now",
+        write: false,
+        hint: |v| v.selected().is_some().then_some("check now"),
+        run: |v, cx| {
+            if let Some(k) = v.selected().map(Watched::key) {
+                v.check_now(&k, true, cx);
+            }
+        },
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::Esc)],
+        what: "clear the filter (with none, back)",
+        write: false,
+        hint: |v| (!v.cursor.filter.text().is_empty()).then_some("clear filter"),
+        run: |v, _| {
+            v.cursor.clear_filter();
+            v.refilter();
+        },
+    },
+];
+
 impl View for WatcherView {
     fn title(&self) -> String {
         let mut t = format!("delegation watcher · {} domains", self.entries.len());
@@ -614,7 +642,17 @@ impl View for WatcherView {
         if self.cursor.filtering {
             return super::filter_hints();
         }
-        vec![hint("↑↓/jk", "move"), hint("c", "check now")]
+        std::iter::once(hint("↑↓/jk", "move"))
+            .chain(keys::hints(KEYS, self))
+            .collect()
+    }
+
+    fn keys(&self) -> Vec<Hint> {
+        MOVE_KEYS
+            .iter()
+            .map(|(k, w)| hint(k, w))
+            .chain(keys::all(KEYS))
+            .collect()
     }
 
     /// Quitting stops the watch for domains still waiting on their
@@ -643,16 +681,7 @@ impl View for WatcherView {
             }
             return true;
         }
-        match key.code {
-            KeyCode::Char('c') => {
-                if let Some(k) = self.selected().map(Watched::key) {
-                    self.check_now(&k, true, cx);
-                }
-            }
-            KeyCode::Esc if self.cursor.clear_filter() => self.refilter(),
-            _ => return false,
-        }
-        true
+        keys::dispatch(KEYS, self, key, cx)
     }
 
     fn on_paste(&mut self, text: &str) -> bool {

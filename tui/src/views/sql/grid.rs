@@ -17,6 +17,15 @@ use super::runner::ResultSet;
 use crate::theme::Theme;
 use crate::widgets::list::{Picker, PickerKey};
 
+/// The keys that move in the grid ([`Grid::on_key`]), as the bar and `?`
+/// list them.
+pub const MOVE_KEYS: &[(&str, &str)] = &[
+    ("↑↓←→/hjkl", "move"),
+    ("pgup/pgdn", "page"),
+    ("g/G", "first/last row"),
+    ("0/$", "first/last column"),
+];
+
 /// No column is drawn wider than this; `y` copies the whole value.
 pub const MAX_WIDTH: usize = 40;
 /// Rows looked at to size the columns (the rest are assumed alike).

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use comwit_client::sql::SqlSession;
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -33,8 +33,10 @@ use self::grid::Grid;
 use self::history::{History, HistoryFile};
 use self::journal::{Journal, Report};
 use self::runner::{ConnectError, Connected, ResultSet, RunError, RunReport};
+use super::keys::{self, ViewKey};
 use super::{Hint, Update, View, hint};
 use crate::context::Ctx;
+use crate::keymap::Binding;
 use crate::notice::Level;
 use crate::theme::Theme;
 use crate::widgets::centered;
@@ -477,37 +479,17 @@ impl SqlView {
         }
     }
 
-    fn on_editor_key(&mut self, key: &KeyEvent) {
-        match key.code {
-            KeyCode::Esc | KeyCode::Tab => self.pane = Pane::Grid,
-            _ => {
-                if self.editor.input(*key) {
-                    self.replaced_steps = 0;
-                }
-            }
-        }
-    }
-
+    /// Moves in the grid; esc is not taken, so it leaves the console.
     fn on_grid_key(&mut self, key: &KeyEvent) -> bool {
-        match key.code {
-            KeyCode::Enter | KeyCode::Char('i') => {
-                self.pane = Pane::Editor;
-                true
-            }
-            // Esc leaves the console (the app does it when the key is not used).
-            KeyCode::Esc => false,
-            _ => {
-                let used = match &mut self.shown {
-                    Shown::Grid(g) => g.on_key(key, self.grid_page),
-                    _ => false,
-                };
-                // ←/h must not fall through to "back" at the first column.
-                used || matches!(
-                    key.code,
-                    KeyCode::Left | KeyCode::Right | KeyCode::Char('h') | KeyCode::Char('l')
-                )
-            }
-        }
+        let used = match &mut self.shown {
+            Shown::Grid(g) => g.on_key(key, self.grid_page),
+            _ => false,
+        };
+        // ←/h must not fall through to "back" at the first column.
+        used || matches!(
+            key.code,
+            KeyCode::Left | KeyCode::Right | KeyCode::Char('h') | KeyCode::Char('l')
+        )
     }
 
     fn status(&self, theme: &Theme) -> Line<'static> {
@@ -824,39 +806,124 @@ fn millis(d: Duration) -> String {
     }
 }
 
+/// What the editor takes besides the keys below: typing, with the
+/// text area's emacs-style movement.
+const EDITOR_KEYS: &[(&str, &str)] =
+    &[("type", "edit the SQL (ctrl-a/ctrl-k/ctrl-w… as in emacs)")];
+
+/// The console's keys: the bar, `?` and the dispatch all read them. Runs
+/// are on ctrl-r / F5 and ctrl-x / F6 from either pane, as terminals
+/// rarely deliver ctrl-enter.
+const KEYS: &[ViewKey<SqlView>] = &[
+    ViewKey {
+        keys: &[Binding::ctrl('r'), Binding::key(KeyCode::F(5))],
+        what: "run the statement under the cursor (or the selection)",
+        write: false,
+        hint: |_| Some("run"),
+        run: |v, cx| v.run(v.current_statements(), cx),
+    },
+    ViewKey {
+        keys: &[Binding::ctrl('x'), Binding::key(KeyCode::F(6))],
+        what: "run every statement in the editor",
+        write: false,
+        hint: |_| Some("run all"),
+        run: |v, cx| v.run(comwit_client::sql::split_statements(&v.text()), cx),
+    },
+    ViewKey {
+        keys: &[Binding::ctrl('o')],
+        what: "pick a statement from this database's history",
+        write: false,
+        hint: |_| Some("history"),
+        run: |v, _| v.open_history(),
+    },
+    ViewKey {
+        keys: &[Binding::ctrl('l')],
+        what: "clear the editor (ctrl-u brings the text back)",
+        write: false,
+        hint: |_| Some("clear"),
+        run: |v, _| v.replace_text(""),
+    },
+    ViewKey {
+        keys: &[Binding::ctrl('e')],
+        what: "edit the SQL in $EDITOR",
+        write: false,
+        hint: |_| Some("$EDITOR"),
+        run: |v, cx| cx.edit(v.text()),
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::Esc), Binding::key(KeyCode::Tab)],
+        what: "from the editor to the results",
+        write: false,
+        hint: |v| (v.pane == Pane::Editor).then_some("results"),
+        run: |v, _| v.pane = Pane::Grid,
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::Enter), Binding::plain('i')],
+        what: "from the results to the editor",
+        write: false,
+        hint: |v| (v.pane == Pane::Grid).then_some("edit"),
+        run: |v, _| v.pane = Pane::Editor,
+    },
+    ViewKey {
+        keys: &[Binding::ctrl('u')],
+        what: "undo the last edit, history pick or clear",
+        write: false,
+        hint: |_| Some("undo"),
+        run: |v, _| v.undo(),
+    },
+    ViewKey {
+        keys: &[Binding::ctrl('s')],
+        what: "export the rows shown to a .csv or .json file",
+        write: false,
+        hint: |v| matches!(v.shown, Shown::Grid(_)).then_some("export"),
+        run: |v, cx| v.open_export(cx),
+    },
+];
+
+/// The keys of an open popup, which takes every key while open.
+fn popup_hints(popup: &Popup) -> Vec<Hint> {
+    match popup {
+        Popup::History { .. } => vec![
+            hint("enter", "to the editor"),
+            hint("↑↓", "move"),
+            hint("type", "filter"),
+            hint("esc", "close"),
+        ],
+        Popup::Export(modal) | Popup::Operator(modal) => super::modal_hints(modal),
+    }
+}
+
 impl View for SqlView {
     fn title(&self) -> String {
         format!("SQL · {}", self.name)
     }
 
     fn hints(&self) -> Vec<Hint> {
-        match (&self.popup, self.pane) {
-            (Some(Popup::History { .. }), _) => vec![
-                hint("enter", "to the editor"),
-                hint("↑↓", "move"),
-                hint("type", "filter"),
-                hint("esc", "close"),
-            ],
-            (Some(Popup::Export(modal) | Popup::Operator(modal)), _) => super::modal_hints(modal),
+        match &self.popup {
+            Some(popup) => popup_hints(popup),
             // The bar drops what does not fit from the end (`?` lists all).
-            (None, Pane::Editor) => vec![
-                hint("ctrl-r/F5", "run"),
-                hint("ctrl-x/F6", "run all"),
-                hint("ctrl-o", "history"),
-                hint("ctrl-l", "clear"),
-                hint("ctrl-e", "$EDITOR"),
-                hint("esc/tab", "results"),
-                hint("ctrl-u", "undo"),
-                hint("ctrl-s", "export"),
-            ],
-            (None, Pane::Grid) => vec![
-                hint("↑↓←→/hjkl", "move"),
-                hint("PgUp/PgDn/g/G", "page"),
-                hint("enter/i", "edit"),
-                hint("F5/F6", "run"),
-                hint("ctrl-o", "history"),
-                hint("ctrl-s", "export"),
-            ],
+            None => {
+                // Moving in the grid first; typing needs no hint.
+                let moves = grid::MOVE_KEYS
+                    .iter()
+                    .take(usize::from(self.pane == Pane::Grid));
+                moves
+                    .map(|(k, w)| hint(k, w))
+                    .chain(keys::hints(KEYS, self))
+                    .collect()
+            }
+        }
+    }
+
+    fn keys(&self) -> Vec<Hint> {
+        match &self.popup {
+            Some(popup) => popup_hints(popup),
+            None => EDITOR_KEYS
+                .iter()
+                .chain(grid::MOVE_KEYS)
+                .map(|(k, w)| hint(k, w))
+                .chain(keys::all(KEYS))
+                .collect(),
         }
     }
 
@@ -865,32 +932,18 @@ impl View for SqlView {
             self.on_popup_key(key, cx);
             return true;
         }
-        // Terminals rarely deliver ctrl-enter: runs are on ctrl-r / F5
-        // (statement) and ctrl-x / F6 (buffer), from either pane.
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('r') if ctrl => self.run(self.current_statements(), cx),
-            KeyCode::F(5) => self.run(self.current_statements(), cx),
-            KeyCode::Char('x') if ctrl => {
-                self.run(comwit_client::sql::split_statements(&self.text()), cx)
-            }
-            KeyCode::F(6) => self.run(comwit_client::sql::split_statements(&self.text()), cx),
-            KeyCode::Char('o') if ctrl => self.open_history(),
-            KeyCode::Char('u') if ctrl => self.undo(),
-            KeyCode::Char('l') if ctrl => self.replace_text(""),
-            KeyCode::Char('e') if ctrl => cx.edit(self.text()),
-            KeyCode::Char('s') if ctrl => self.open_export(cx),
-            _ => {
-                return match self.pane {
-                    Pane::Editor => {
-                        self.on_editor_key(key);
-                        true
-                    }
-                    Pane::Grid => self.on_grid_key(key),
-                };
-            }
+        if keys::dispatch(KEYS, self, key, cx) {
+            return true;
         }
-        true
+        match self.pane {
+            Pane::Editor => {
+                if self.editor.input(*key) {
+                    self.replaced_steps = 0;
+                }
+                true
+            }
+            Pane::Grid => self.on_grid_key(key),
+        }
     }
 
     fn on_paste(&mut self, text: &str) -> bool {
