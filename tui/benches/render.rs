@@ -259,7 +259,7 @@ async fn bench() {
             NodeKey::Domains(project.clone()),
             key,
         ],
-        open: None,
+        ..Default::default()
     })));
     until(&mut app, &mut rx, &mut terminal, |s| {
         s.split("· ")

@@ -448,7 +448,7 @@ impl App {
         self.fullscreen = None;
         self.focus = Focus::Tree;
         // A project jump (`:project`, `--project`) opens it too.
-        if let Some(key @ NodeKey::Project(_)) = target
+        if let Some(key @ NodeKey::Project(_)) = target.clone()
             && self.tree.expand(&key)
         {
             self.load(key);
@@ -456,6 +456,11 @@ impl App {
         self.sync_view();
         if let Some(open) = jump.open {
             self.open_fullscreen(open);
+        }
+        if let (Some(press), Some(target)) = (jump.press, target) {
+            self.focus = Focus::View;
+            let key = KeyEvent::new(press.code, press.modifiers);
+            self.with_view(&views::view_key(&target), |v, cx| v.on_key(&key, cx));
         }
     }
 

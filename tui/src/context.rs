@@ -8,6 +8,7 @@ use comwit_client::{Client, Error};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::action::Action;
+use crate::keymap::Binding;
 use crate::notice::{Level, Notice, Toast, WorkKey};
 use crate::palette::Jump;
 use crate::session::Session;
@@ -189,7 +190,20 @@ impl<'a> Ctx<'a> {
     /// Selects the node at the end of `path` in the tree (expanding and
     /// loading the steps on the way); its view then fills the body.
     pub fn goto(&mut self, path: Vec<NodeKey>) {
-        self.effects.push(Effect::Goto(Jump { path, open: None }));
+        self.effects.push(Effect::Goto(Jump {
+            path,
+            ..Jump::default()
+        }));
+    }
+
+    /// As [`goto`](Self::goto), then presses `key` in the target's view
+    /// (focused): "create one" from a view that shows where.
+    pub fn goto_and_press(&mut self, path: Vec<NodeKey>, key: Binding) {
+        self.effects.push(Effect::Goto(Jump {
+            path,
+            open: None,
+            press: Some(key),
+        }));
     }
 
     pub fn edit(&mut self, text: String) {

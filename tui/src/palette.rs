@@ -4,6 +4,7 @@
 
 use comwit_client::Client;
 
+use crate::keymap::Binding;
 use crate::tree::{Node, NodeKey};
 use crate::widgets::input::LineInput;
 
@@ -135,10 +136,13 @@ fn name_of(node: &Node, fallback: &str) -> String {
 
 /// Where a command leads: the tree path to expand and select, and a view
 /// to open full width after it (the SQL console, the watcher).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Jump {
     pub path: Vec<NodeKey>,
     pub open: Option<NodeKey>,
+    /// A key for the target's view once it is there (its create key, from
+    /// a view that offers to create in another).
+    pub press: Option<Binding>,
 }
 
 /// Finds a command's target through the API. Names are looked up in the
@@ -206,6 +210,7 @@ async fn resolve_app(
                         },
                     ],
                     open,
+                    ..Jump::default()
                 });
             }
             Ok(None) => {}
@@ -248,6 +253,7 @@ async fn resolve_database(
                     },
                 ],
                 open,
+                ..Jump::default()
             });
         }
     }
@@ -312,7 +318,10 @@ async fn search_order(client: &Client, focus: Option<String>) -> Result<Vec<Stri
 }
 
 fn jump(path: Vec<NodeKey>) -> Jump {
-    Jump { path, open: None }
+    Jump {
+        path,
+        ..Jump::default()
+    }
 }
 
 /// The palette's state while it is open.

@@ -261,12 +261,23 @@ async fn an_empty_project_says_so_and_what_can_be_created() {
     h.select("blank").await;
     h.wait_for("blank is empty").await;
     let screen = h.screen();
-    for offer in ["databases  n   create", "domains    n   add domain"] {
+    for offer in ["d   create a database", "o   onboard a domain"] {
         assert!(screen.contains(offer), "{offer:?}:\n{screen}");
     }
-    // The apps list has no create key: none is offered for apps.
-    assert!(!screen.contains("  apps       "), "{screen}");
     assert_eq!(crumbs(&h), "blank › overview");
+    // d opens the databases list with its own create form.
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Char('d'));
+    h.wait_for("Create a database").await;
+    assert!(crumbs(&h).ends_with("databases"), "{}", crumbs(&h));
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    // o: the domains list with its form, from the overview again.
+    h.select("blank").await;
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Char('o'));
+    h.wait_for("Add a domain").await;
+    assert!(crumbs(&h).ends_with("domains"), "{}", crumbs(&h));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@
 use comwit_client::models::{Database, Domain};
 use comwit_client::{Client, Error};
 use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -17,11 +18,13 @@ use super::databases::Databases;
 use super::detail::panel;
 use super::dns_shared::status_badge;
 use super::domains::Domains;
+use super::keys::{self, ViewKey};
 use super::resource::create_keys;
-use super::{Remote, Update, View};
+use super::{Hint, Remote, Update, View};
 use crate::context::Ctx;
+use crate::keymap::Binding;
 use crate::theme::Theme;
-use crate::tree::{Facts, Node};
+use crate::tree::{Facts, Node, NodeKey};
 use crate::widgets::short_time;
 
 pub enum Msg {
@@ -157,15 +160,9 @@ impl Overview {
             && none(self.domains.data.as_ref().map(Vec::len))
     }
 
-    /// An empty project says so, and what can be created from here: each
-    /// group's own create keys (a group whose list creates nothing is
-    /// not offered).
+    /// An empty project says so, and what can be created from here (the
+    /// overview's own create keys, as the bar and `?` list them).
     fn empty_lines(&self, theme: &Theme) -> Vec<Line<'static>> {
-        let groups = [
-            ("apps", create_keys(&apps::Apps::new(&self.project))),
-            ("databases", create_keys(&Databases::new(&self.project))),
-            ("domains", create_keys(&Domains::new(self.project.clone()))),
-        ];
         let mut lines = vec![
             Line::raw(""),
             Line::styled(
@@ -175,20 +172,52 @@ impl Overview {
                 ),
                 theme.warn,
             ),
-            Line::raw("To create one, select its group in the tree, press tab, then:"),
+            Line::raw("To create one, press tab (to this pane), then:"),
         ];
-        for (group, keys) in groups {
-            for (key, what) in keys {
-                lines.push(Line::from(vec![
-                    Span::raw(format!("  {group:<10} ")),
-                    Span::styled(format!("{key:<4}"), theme.key),
-                    Span::raw(what),
-                ]));
-            }
+        for k in keys::all(KEYS) {
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(format!("{:<4}", k.keys), theme.key),
+                Span::raw(k.what),
+            ]));
         }
         lines
     }
+
+    /// Opens `group`'s list and presses its create key there, so its own
+    /// form (and its rules) does the creating.
+    fn create_in(&self, group: NodeKey, create: &[(&'static [Binding], &str)], cx: &mut Ctx<'_>) {
+        let Some(key) = create.first().and_then(|(keys, _)| keys.first()) else {
+            return;
+        };
+        cx.goto_and_press(vec![NodeKey::Project(self.project.clone()), group], *key);
+    }
 }
+
+/// The overview's keys: each opens a group's list with its create form, so
+/// an empty project offers what to make without a trip through the tree.
+const KEYS: &[ViewKey<Overview>] = &[
+    ViewKey {
+        keys: &[Binding::plain('d')],
+        what: "create a database (its list opens with the form)",
+        write: true,
+        hint: |_| Some("new database"),
+        run: |v, cx| {
+            let create = create_keys(&Databases::new(&v.project));
+            v.create_in(NodeKey::Databases(v.project.clone()), &create, cx);
+        },
+    },
+    ViewKey {
+        keys: &[Binding::plain('o')],
+        what: "onboard a domain (its list opens with the form)",
+        write: true,
+        hint: |_| Some("add domain"),
+        run: |v, cx| {
+            let create = create_keys(&Domains::new(v.project.clone()));
+            v.create_in(NodeKey::Domains(v.project.clone()), &create, cx);
+        },
+    },
+];
 
 impl View for Overview {
     fn title(&self) -> String {
@@ -197,6 +226,18 @@ impl View for Overview {
 
     fn crumbs(&self) -> Vec<String> {
         vec!["overview".into()]
+    }
+
+    fn hints(&self) -> Vec<Hint> {
+        keys::hints(KEYS, self)
+    }
+
+    fn keys(&self) -> Vec<Hint> {
+        keys::all(KEYS)
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) -> bool {
+        keys::dispatch(KEYS, self, key, cx)
     }
 
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {

@@ -183,14 +183,14 @@ pub trait Resource: Sized + 'static {
 }
 
 /// The keys that add something to an empty list of `resource` (its write
-/// actions offered with nothing selected), as (keys, what): how a view
-/// elsewhere can say what may be created here, from the list's own keys.
-pub fn create_keys<R: Resource>(resource: &R) -> Vec<(String, &'static str)> {
+/// actions offered with nothing selected), with what each does: how a
+/// view elsewhere can offer to create here, from the list's own keys.
+pub fn create_keys<R: Resource>(resource: &R) -> Vec<(&'static [Binding], &'static str)> {
     let empty = List::<R>::default();
     R::ACTIONS
         .iter()
         .filter(|a| a.write)
-        .filter_map(|a| (a.hint)(resource, &empty).map(|what| (a.keys_label(), what)))
+        .filter_map(|a| (a.hint)(resource, &empty).map(|what| (a.keys, what)))
         .collect()
 }
 
