@@ -14,8 +14,8 @@ use crate::theme::Theme;
 use crate::tree::Row;
 use crate::views::Hint;
 use crate::widgets::centered;
-use crate::widgets::table::ellipsize;
-use crate::widgets::text::wrap;
+use crate::widgets::text::{ellipsize, ellipsize_start, fit_line, wrap};
+
 use unicode_width::UnicodeWidthStr;
 
 /// The smallest terminal the dashboard draws in; below it, a notice
@@ -151,12 +151,37 @@ fn draw_too_small(frame: &mut Frame<'_>, theme: &Theme) {
     );
 }
 
+/// The header: where the dashboard points, as whom, whether the API is
+/// ready; below it the breadcrumbs. On a narrow terminal the scopes go
+/// first, then the line is cut with `…`; the trail keeps its end.
 fn draw_header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let width = area.width as usize;
+    let [top, trail] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let mut spans = header_spans(app, theme, true);
+    if spans.iter().map(|s| s.content.width()).sum::<usize>() > width {
+        spans = header_spans(app, theme, false);
+    }
+    frame.render_widget(fit_line(spans, width), top);
+    let crumbs = app.breadcrumbs();
+    let trail_text = if crumbs.is_empty() {
+        " (no selection)".to_string()
+    } else {
+        format!(" {}", crumbs.join(" › "))
+    };
+    frame.render_widget(
+        Line::styled(ellipsize_start(&trail_text, width), theme.accent),
+        trail,
+    );
+}
+
+/// The header's top line, with a user token's scopes or without them.
+fn header_spans(app: &App, theme: &Theme, scopes: bool) -> Vec<Span<'static>> {
     let session = &app.session;
     let token = match session.token_kind() {
         Some(TokenKind::Operator) => Span::styled(" OPERATOR ", theme.operator),
         Some(TokenKind::User) => Span::raw(match &session.scopes {
-            Some(s) if !s.is_empty() => format!(" user {} ", compact_scopes(s)),
+            Some(s) if !s.is_empty() && scopes => format!(" user {} ", compact_scopes(s)),
+            Some(s) if !s.is_empty() => " user ".to_string(),
             _ => " user (scopes unknown) ".to_string(),
         }),
         None => Span::styled(" no token ", theme.error),
@@ -175,19 +200,12 @@ fn draw_header(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Span::raw("│ "),
         ready,
     ];
+    // Read-only matters more than where: it goes before the target when
+    // the line may be cut.
     if session.read_only {
-        spans.push(Span::raw(" │ "));
-        spans.push(Span::styled("READ-ONLY", theme.warn));
+        spans.insert(1, Span::styled("READ-ONLY ", theme.warn));
     }
-    let [top, trail] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    frame.render_widget(Line::from(spans), top);
-    let crumbs = app.breadcrumbs();
-    let trail_text = if crumbs.is_empty() {
-        " (no selection)".to_string()
-    } else {
-        format!(" {}", crumbs.join(" › "))
-    };
-    frame.render_widget(Line::styled(trail_text, theme.accent), trail);
+    spans
 }
 
 /// `app:read app:write app:deploy` → `app:rwd`: every scope, in a width

@@ -32,6 +32,48 @@ async fn the_tree_loads_lazily_and_the_header_shows_where_and_who() {
 }
 
 #[tokio::test]
+async fn a_narrow_header_drops_the_scopes_then_cuts_with_an_ellipsis() {
+    let mut h = Harness::start_with(|b| b, support::Mode::ReadOnly).await;
+    h.web("builds").await;
+    let line = |h: &mut Harness, n: usize| h.screen().lines().nth(n).unwrap().to_string();
+    // Wide: everything, scopes too.
+    h.width = 120;
+    assert!(
+        line(&mut h, 0).contains("user project:r"),
+        "{}",
+        line(&mut h, 0)
+    );
+    // Narrower: the scopes go, read-only and the API state stay.
+    h.width = 56;
+    let top = line(&mut h, 0);
+    assert!(
+        !top.contains("project:r") && top.contains(" user "),
+        "{top}"
+    );
+    assert!(top.contains("READ-ONLY") && top.contains("API ⟳"), "{top}");
+    // Narrowest: cut with … (read-only still first), and the trail keeps
+    // its last step.
+    h.width = 40;
+    let top = line(&mut h, 0);
+    assert!(top.contains("READ-ONLY") && top.ends_with('…'), "{top:?}");
+    let trail = line(&mut h, 1);
+    assert!(trail.ends_with("apps › web › builds"), "{trail:?}");
+    h.width = 120;
+    h.key(KeyCode::Tab);
+    h.open("domains").await;
+    h.select("shop.example (managed)").await;
+    h.width = 40;
+    let trail = line(&mut h, 1);
+    assert!(
+        trail.starts_with('…') && trail.ends_with("shop.example (managed)"),
+        "{trail:?}"
+    );
+    h.app.session.target = "a-very-long-api-address.example.internal:8443".into();
+    let top = line(&mut h, 0);
+    assert!(top.ends_with('…') && top.chars().count() <= 40, "{top:?}");
+}
+
+#[tokio::test]
 async fn the_palette_jumps_to_a_named_app_and_completes() {
     let mut h = Harness::start().await;
     h.open("storefront").await;

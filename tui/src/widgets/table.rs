@@ -7,7 +7,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table, Widget, Wrap};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::list::Picker;
 use crate::theme::Theme;
@@ -127,28 +126,6 @@ pub fn draw_rows<'a>(
 
 const COLUMN_SPACING: u16 = 1;
 
-/// `text` in at most `width` cells, ending in `…` when it had to be cut.
-/// The one rule for a cut value: tables and the tree use it.
-pub fn ellipsize(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    if width > 0 {
-        out.push('…');
-    }
-    out
-}
-
 /// The cells of `rows` too wide for their column, as (row, column x,
 /// column width). A row's cells are opaque once built, so the rows are
 /// drawn again off screen with every column a little wider: whatever
@@ -207,15 +184,6 @@ mod tests {
     use super::*;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-
-    #[test]
-    fn cut_text_ends_in_an_ellipsis() {
-        assert_eq!(ellipsize("shop.example", 20), "shop.example");
-        assert_eq!(ellipsize("shop.example", 12), "shop.example");
-        assert_eq!(ellipsize("shop.example", 6), "shop.…");
-        assert_eq!(ellipsize("日本語", 4), "日…");
-        assert_eq!(ellipsize("abc", 0), "");
-    }
 
     #[test]
     fn a_table_marks_the_values_it_cut() {
