@@ -16,6 +16,7 @@ use ratatui::widgets::Paragraph;
 use super::runner::ResultSet;
 use crate::theme::Theme;
 use crate::widgets::list::{Picker, PickerKey};
+use crate::widgets::text::ellipsize;
 
 /// The keys that move in the grid ([`Grid::on_key`]), as the bar and `?`
 /// list them.
@@ -116,27 +117,8 @@ pub fn width_of(text: &str) -> usize {
 
 /// `text` cut to `width` cells (with `…` when cut) and padded to it.
 pub fn fit(text: &str, width: usize, align: Align) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    if width_of(text) > width {
-        let mut buf = [0u8; 4];
-        for c in text.chars() {
-            let w = width_of(c.encode_utf8(&mut buf));
-            if used + w + 1 > width {
-                break;
-            }
-            out.push(c);
-            used += w;
-        }
-        if width > 0 {
-            out.push('…');
-            used += 1;
-        }
-    } else {
-        out.push_str(text);
-        used = width_of(text);
-    }
-    let pad = " ".repeat(width.saturating_sub(used));
+    let out = ellipsize(text, width);
+    let pad = " ".repeat(width.saturating_sub(width_of(&out)));
     match align {
         Align::Left => out + &pad,
         Align::Right => pad + &out,
