@@ -272,7 +272,8 @@ async fn bench() {
     let (zone_mean, zone_p99) = frames(&mut terminal, &mut app, KeyCode::PageDown);
 
     // The 100,000-row result.
-    app.open_fullscreen(NodeKey::Sql { project, database });
+    let console = NodeKey::Sql { project, database };
+    app.open_fullscreen(comwit_tui::tree::Node::named(console, "bench"));
     until(&mut app, &mut rx, &mut terminal, |s| {
         s.contains("autocommit")
     })

@@ -238,21 +238,8 @@ impl App {
         };
         let project = |p: &str| label(NodeKey::Project(p.to_string()), p);
         match key {
-            NodeKey::Sql {
-                project: p,
-                database,
-            } => vec![
-                project(p),
-                "databases".into(),
-                label(
-                    NodeKey::Database {
-                        project: p.clone(),
-                        database: database.clone(),
-                    },
-                    database,
-                ),
-                "SQL console".into(),
-            ],
+            // The console names its database itself (see its crumbs).
+            NodeKey::Sql { project: p, .. } => vec![project(p), "databases".into()],
             NodeKey::WatchMode { project: p, app } => vec![
                 project(p),
                 "apps".into(),
@@ -349,7 +336,7 @@ impl App {
                     self.tree.set_children(key.clone(), Children::Loading);
                     self.load(key);
                 }
-                Effect::Open(key) => self.open_fullscreen(key),
+                Effect::Open(node) => self.open_fullscreen(node),
                 Effect::Goto(jump) => {
                     self.pending_jump = Some(jump);
                     self.advance_jump();
@@ -368,9 +355,9 @@ impl App {
         self.terminal.copy = Some(text);
     }
 
-    pub fn open_fullscreen(&mut self, key: NodeKey) {
-        self.ensure_view(&key, None);
-        self.fullscreen = Some(key);
+    pub fn open_fullscreen(&mut self, node: Node) {
+        self.ensure_view(&node.key, Some(&node));
+        self.fullscreen = Some(node.key);
         self.focus = Focus::View;
     }
 
@@ -756,14 +743,22 @@ impl App {
             Command::Quit => self.quit(),
             Command::Help => self.open_help(),
             Command::Messages => self.open_log(),
-            Command::Delegation => self.open_fullscreen(NodeKey::Watcher),
+            Command::Delegation => {
+                self.open_fullscreen(Node::named(NodeKey::Watcher, "delegation watcher"))
+            }
             Command::Watch(None) => match self.selected_node().map(|n| n.key) {
                 Some(
                     NodeKey::App { project, app }
                     | NodeKey::Builds { project, app }
                     | NodeKey::Env { project, app }
                     | NodeKey::Hostnames { project, app },
-                ) => self.open_fullscreen(NodeKey::WatchMode { project, app }),
+                ) => {
+                    let key = NodeKey::WatchMode {
+                        project,
+                        app: app.clone(),
+                    };
+                    self.open_fullscreen(Node::named(key, app))
+                }
                 _ => self.warn("select an app first, or name it: :watch web".into()),
             },
             other => {

@@ -12,7 +12,7 @@ use crate::keymap::Binding;
 use crate::notice::{Level, Notice, Toast, WorkKey};
 use crate::palette::Jump;
 use crate::session::Session;
-use crate::tree::NodeKey;
+use crate::tree::{Node, NodeKey};
 
 #[derive(Debug)]
 pub enum Effect {
@@ -29,7 +29,7 @@ pub enum Effect {
     /// Reload the tree children under this key.
     Reload(NodeKey),
     /// Open a view in the body (the SQL console, the watcher).
-    Open(NodeKey),
+    Open(Node),
     /// Walk the tree to a node and select it, as the palette does (a
     /// list's `enter` opening its row where the tree shows it).
     Goto(Jump),
@@ -183,8 +183,10 @@ impl<'a> Ctx<'a> {
         self.effects.push(Effect::Reload(key));
     }
 
-    pub fn open(&mut self, key: NodeKey) {
-        self.effects.push(Effect::Open(key));
+    /// Opens `key`'s view full width; `name` names its subject (the
+    /// database's name for its console) until the view learns it.
+    pub fn open(&mut self, key: NodeKey, name: &str) {
+        self.effects.push(Effect::Open(Node::named(key, name)));
     }
 
     /// Selects the node at the end of `path` in the tree (expanding and

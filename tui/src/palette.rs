@@ -139,7 +139,8 @@ fn name_of(node: &Node, fallback: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Jump {
     pub path: Vec<NodeKey>,
-    pub open: Option<NodeKey>,
+    /// The full-width view, named as the API named its subject.
+    pub open: Option<Node>,
     /// A key for the target's view once it is there (its create key, from
     /// a view that offers to create in another).
     pub press: Option<Binding>,
@@ -196,9 +197,12 @@ async fn resolve_app(
     for (i, p) in search_order(client, project).await?.into_iter().enumerate() {
         match client.apps(&p).find(name).await {
             Ok(Some(app)) => {
-                let open = watch.then(|| NodeKey::WatchMode {
-                    project: p.clone(),
-                    app: app.app_id.clone(),
+                let open = watch.then(|| {
+                    let key = NodeKey::WatchMode {
+                        project: p.clone(),
+                        app: app.app_id.clone(),
+                    };
+                    Node::named(key, &app.name)
                 });
                 return Ok(Jump {
                     path: vec![
@@ -239,9 +243,12 @@ async fn resolve_database(
             Err(_) => None,
         };
         if let Some(db) = found {
-            let open = sql.then(|| NodeKey::Sql {
-                project: p.clone(),
-                database: db.database_id.clone(),
+            let open = sql.then(|| {
+                let key = NodeKey::Sql {
+                    project: p.clone(),
+                    database: db.database_id.clone(),
+                };
+                Node::named(key, &db.name)
             });
             return Ok(Jump {
                 path: vec![

@@ -94,6 +94,18 @@ pub struct Node {
     pub facts: Facts,
 }
 
+impl Node {
+    /// A node known only by its key and name (a view opened full width
+    /// before the tree has listed it).
+    pub fn named(key: NodeKey, label: impl Into<String>) -> Self {
+        Self {
+            key,
+            label: label.into(),
+            facts: Facts::None,
+        }
+    }
+}
+
 /// What the tree knows about a node from its parent's listing, typed: the
 /// listed resource itself (groups know nothing).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -393,4 +393,15 @@ async fn breadcrumbs_follow_every_view() {
         }
         assert!(h.app.fullscreen.is_none(), "left :{command}");
     }
+
+    // The console opened from the databases list, before the tree has
+    // listed the databases, names the database too.
+    let mut h = Harness::start().await;
+    h.open("storefront").await;
+    h.select("databases").await;
+    h.key(KeyCode::Tab);
+    h.wait_for("shop-db").await;
+    h.key(KeyCode::Char('s'));
+    h.settle(|a| a.fullscreen.is_some()).await;
+    assert_eq!(crumbs(&h), "storefront › databases › shop-db › SQL console");
 }

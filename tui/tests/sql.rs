@@ -695,7 +695,7 @@ async fn a_user_without_a_database_token_is_asked_before_sql_runs_as_the_operato
     assert!(screen.contains("operator rights"), "{screen}");
     // Enter answers no: no SQL runs, and the fix is named.
     h.key(KeyCode::Enter);
-    h.wait_for("chose not to run SQL").await;
+    h.wait_for("not to run SQL as the sandbox operator").await;
     let screen = h.screen();
     assert!(
         screen.contains("fix: rotate the database token"),

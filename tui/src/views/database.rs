@@ -177,10 +177,13 @@ impl DatabaseView {
     fn open_sql(&self, cx: &mut Ctx<'_>) {
         match self.sql_refused() {
             Some(why) => cx.toast(Level::Warning, why),
-            None => cx.open(NodeKey::Sql {
-                project: self.project.clone(),
-                database: self.database.clone(),
-            }),
+            None => cx.open(
+                NodeKey::Sql {
+                    project: self.project.clone(),
+                    database: self.database.clone(),
+                },
+                self.name(),
+            ),
         }
     }
 

@@ -79,10 +79,11 @@ impl Resource for Databases {
             },
             run: |db, list, cx| {
                 if let Some(d) = list.selected() {
-                    cx.open(NodeKey::Sql {
+                    let key = NodeKey::Sql {
                         project: db.project.clone(),
                         database: d.database_id.clone(),
-                    });
+                    };
+                    cx.open(key, &d.name);
                 }
             },
         },

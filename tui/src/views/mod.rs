@@ -416,7 +416,10 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
         NodeKey::Hostnames { project, app } => {
             Box::new(ResourceView::new(hostnames::Hostnames::new(project, app)))
         }
-        NodeKey::Sql { project, database } => Box::new(sql::SqlView::new(project, database)),
+        NodeKey::Sql { project, database } => {
+            let name = node.map_or(database.as_str(), |n| n.label.as_str());
+            Box::new(sql::SqlView::new(project, database, name))
+        }
         NodeKey::WatchMode { project, app } => {
             Box::new(deploy_watch::DeployWatchView::new(project, app))
         }

@@ -147,7 +147,8 @@ pub struct SqlView {
 }
 
 impl SqlView {
-    pub fn new(project: &str, database: &str) -> Self {
+    /// The console on `database`, called `name` until the platform names it.
+    pub fn new(project: &str, database: &str, name: &str) -> Self {
         let mut editor = TextArea::default();
         editor
             .set_placeholder_text("type SQL here; ctrl-r (or F5) runs the statement at the cursor");
@@ -160,7 +161,7 @@ impl SqlView {
         Self {
             project: project.to_string(),
             database: database.to_string(),
-            name: database.to_string(),
+            name: name.to_string(),
             conn: Conn::Idle,
             replaced_steps: 0,
             use_operator: false,
@@ -896,6 +897,11 @@ fn popup_hints(popup: &Popup) -> Vec<Hint> {
 impl View for SqlView {
     fn title(&self) -> String {
         format!("SQL · {}", self.name)
+    }
+
+    /// Its database by name (the tree may not have listed it), then itself.
+    fn crumbs(&self) -> Vec<String> {
+        vec![self.name.clone(), "SQL console".into()]
     }
 
     fn hints(&self) -> Vec<Hint> {
