@@ -56,6 +56,21 @@ fn dialog(h: &mut Harness) -> String {
         .join(" ")
 }
 
+/// Someone else writes `late CNAME elsewhere.example.net` in shop.example
+/// (the list on screen cannot know, the platform can).
+async fn cname_at_late(h: &Harness) {
+    let p = h.storefront().await;
+    let cname = NewRecord {
+        name: "late".into(),
+        kind: "CNAME".into(),
+        ttl: Some(300),
+        values: vec!["elsewhere.example.net".into()],
+    };
+    let records_api = client(h);
+    let zone = records_api.domains(&p);
+    zone.records("shop.example").create(&cname).await.unwrap();
+}
+
 /// storefront › domains › shop.example, the records view focused.
 async fn open_zone(h: &mut Harness) {
     h.open("storefront").await;
@@ -170,16 +185,7 @@ async fn a_record_the_platform_refuses_keeps_the_form_and_reloads_the_list() {
 
     // Someone else writes a CNAME at the name while the form is open: the
     // list on screen cannot know, the platform can.
-    let p = h.storefront().await;
-    let cname = NewRecord {
-        name: "late".into(),
-        kind: "CNAME".into(),
-        ttl: Some(300),
-        values: vec!["elsewhere.example.net".into()],
-    };
-    let records_api = client(&h);
-    let zone = records_api.domains(&p);
-    zone.records("shop.example").create(&cname).await.unwrap();
+    cname_at_late(&h).await;
 
     h.ctrl('s');
     h.wait_for("✗ the platform refused").await;
@@ -425,4 +431,39 @@ async fn a_save_that_fails_upstream_keeps_the_form_to_send_again() {
     h.key(KeyCode::Enter);
     h.toast("saved REGION").await;
     assert!(dialog(&mut h).is_empty(), "closed once saved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_to_a_dialog_closed_while_it_waited_never_lands_in_the_next() {
+    let mut h = Harness::start().await;
+    open_zone(&mut h).await;
+    // A name the platform will refuse for the second form: a CNAME there.
+    cname_at_late(&h).await;
+
+    // The first form is sent, then closed with esc before its answer.
+    h.key(KeyCode::Char('n'));
+    fill_record(&mut h, "first", 0, "192.0.2.1");
+    h.ctrl('s');
+    assert!(dialog(&mut h).contains("waiting for the platform"));
+    h.key(KeyCode::Esc);
+    // A second form is sent while the first answer is on its way (the
+    // list has not reloaded, so the client cannot see the CNAME).
+    h.key(KeyCode::Char('n'));
+    fill_record(&mut h, "late", 0, "192.0.2.7");
+    h.ctrl('s');
+
+    // The first answer (created) neither closes the second form nor takes
+    // its place; the second's refusal shows in it, input intact.
+    h.wait_for("✗ the platform refused").await;
+    let text = dialog(&mut h);
+    assert!(text.contains("late.shop.example"), "{text}");
+    assert!(text.contains("name: late "), "{text}");
+    assert!(h.app.notices.is_empty(), "{:?}", h.app.notices.len());
+    assert!(
+        records(&h)
+            .await
+            .iter()
+            .any(|r| r.name == "first.shop.example"),
+        "the first form's record was created all the same"
+    );
 }

@@ -14,7 +14,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::detail::panel;
 use super::keys::{self, ViewKey};
-use super::{Hint, ListUi, Remote, Update, View, interaction_in};
+use super::{Hint, ListUi, Remote, Ticket, Update, View, interaction_in};
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::Level;
@@ -108,7 +108,8 @@ pub enum Msg {
     /// The new token was saved (where) or not (why): only now is it shown.
     TokenSaved(RotatedToken, Result<String, String>),
     State(&'static str, Result<DatabaseState, Error>),
-    Deleted(Result<Deleted, Error>),
+    /// The answer to the delete dialog's request (its ticket).
+    Deleted(Ticket, Result<Deleted, Error>),
     /// The project's list no longer has the database.
     Gone,
 }
@@ -282,9 +283,13 @@ impl DatabaseView {
                     async move { Msg::State("resumed", client.database_admin(&db).resume().await) },
                 )
             }
+            // The dialog waits: a refusal shows there, the name still typed.
             Intent::Delete => {
                 self.deleting = true;
-                cx.spawn(async move { Msg::Deleted(client.database_admin(&db).delete().await) })
+                let ticket = self.ui.wait();
+                cx.spawn(
+                    async move { Msg::Deleted(ticket, client.database_admin(&db).delete().await) },
+                )
             }
         }
     }
@@ -317,14 +322,11 @@ impl View for DatabaseView {
             match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Copy(text) => cx.copy("the database token", text),
-                // Deleting by name waits in its dialog: a refusal shows
-                // there, with the name still typed.
-                Outcome::Confirmed(Intent::Delete, _) => {
-                    self.ui.wait();
-                    self.run(Intent::Delete, cx);
-                }
                 Outcome::Confirmed(intent, _) => {
-                    self.ui.modal = None;
+                    // Deleting by name waits in its dialog (see run).
+                    if !matches!(intent, Intent::Delete) {
+                        self.ui.modal = None;
+                    }
                     self.run(intent, cx);
                 }
                 _ => self.ui.modal = None,
@@ -510,14 +512,14 @@ impl Update for DatabaseView {
                 self.refresh(cx);
             }
             Msg::State(what, Err(e)) => cx.fail(&format!("Database {what}"), &e),
-            Msg::Deleted(Ok(_)) => {
-                self.ui.accepted();
+            Msg::Deleted(ticket, Ok(_)) => {
+                self.ui.accepted(ticket);
                 cx.toast(Level::Success, format!("deleted {}", self.name()));
                 cx.reload(NodeKey::Databases(self.project.clone()));
             }
-            Msg::Deleted(Err(e)) => {
+            Msg::Deleted(ticket, Err(e)) => {
                 self.deleting = false;
-                if !self.ui.refused(&e) {
+                if !self.ui.refused(ticket, &e) {
                     cx.fail("Deleting the database", &e);
                 }
             }

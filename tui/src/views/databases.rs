@@ -243,7 +243,7 @@ mod tests {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut view = ResourceView::new(Databases::new("p"));
         let mut cx = Ctx::new(session, NodeKey::Databases("p".into()), &tx);
-        let msg = Event::Own(Msg::Created("orders".into(), Ok(created())));
+        let msg = Event::own(Msg::Created("orders".into(), Ok(created())));
         view.update(msg, &mut cx);
         assert!(!view.captures_keys(), "no dialog before the save answers");
         let Some(Action::View(_, saved)) = rx.recv().await else {

@@ -434,7 +434,7 @@ mod tests {
         let mut cx = Ctx::new(&session, NodeKey::Domains("p".into()), &tx);
         let mut view = ResourceView::new(Domains::new("p".into()));
         view.on_msg(
-            Box::new(Event::<Domains>::Own(Msg::Added(
+            Box::new(Event::<Domains>::own(Msg::Added(
                 "launch.example".into(),
                 Err(disabled()),
             ))),

@@ -140,7 +140,15 @@ pub struct ListUi<I> {
     pub modal: Option<Modal<I>>,
     /// `/` filters (views that show no list have nothing to filter).
     filterable: bool,
+    /// The request the open dialog waits for; the last one handed out.
+    waiting: Option<Ticket>,
+    issued: u64,
 }
+
+/// One dialog's request: its answer is that dialog's only, so an answer
+/// to a dialog closed while it waited never lands in the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket(u64);
 
 impl<I> Default for ListUi<I> {
     fn default() -> Self {
@@ -148,6 +156,8 @@ impl<I> Default for ListUi<I> {
             cursor: Picker::default(),
             modal: None,
             filterable: true,
+            waiting: None,
+            issued: 0,
         }
     }
 }
@@ -179,32 +189,45 @@ pub(crate) use interaction_in;
 
 /// A dialog's request and its answer: the dialog waits while the request
 /// runs, closes when it succeeds, and shows the platform's reason (with
-/// what was typed intact) when it is refused.
+/// what was typed intact) when it is refused. The answer carries the
+/// request's [`Ticket`]: a dialog closed with esc while it waited, then
+/// another opened, never takes the first one's answer.
 impl<I: Clone> ListUi<I> {
-    /// The open dialog's answer was sent: it stays up, waiting.
-    pub fn wait(&mut self) {
+    /// The open dialog's answer was sent: it stays up, waiting for the
+    /// answer to the returned ticket.
+    pub fn wait(&mut self) -> Ticket {
+        self.issued += 1;
+        let ticket = Ticket(self.issued);
         if let Some(m) = &mut self.modal {
             m.wait();
+            self.waiting = Some(ticket);
         }
+        ticket
     }
 
-    /// The platform took what a waiting dialog sent: the dialog closes.
-    pub fn accepted(&mut self) {
-        if self.modal.as_ref().is_some_and(Modal::is_waiting) {
+    /// The dialog waiting for `ticket`, if it is still open.
+    fn waiting_for(&mut self, ticket: Ticket) -> Option<&mut Modal<I>> {
+        let m = self.modal.as_mut().filter(|m| m.is_waiting())?;
+        (self.waiting == Some(ticket)).then_some(m)
+    }
+
+    /// The platform took what the dialog sent with `ticket`: it closes.
+    pub fn accepted(&mut self, ticket: Ticket) {
+        if self.waiting_for(ticket).is_some() {
             self.modal = None;
         }
     }
 
-    /// The platform refused what a waiting dialog sent: the dialog shows
-    /// why. False when no dialog waits (closed with esc while the request
-    /// ran): the caller reports the error its own way.
-    pub fn refused(&mut self, err: &comwit_client::Error) -> bool {
-        match &mut self.modal {
-            Some(m) if m.is_waiting() => {
+    /// The platform refused what the dialog sent with `ticket`: it shows
+    /// why. False when that dialog is gone (closed with esc while the
+    /// request ran): the caller reports the error its own way.
+    pub fn refused(&mut self, ticket: Ticket, err: &comwit_client::Error) -> bool {
+        match self.waiting_for(ticket) {
+            Some(m) => {
                 m.refuse(refusal(err));
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 

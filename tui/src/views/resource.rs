@@ -25,7 +25,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row};
 
 use super::detail::panel;
-use super::{Hint, Interaction, ListUi, Remote, Update, View, hint};
+use super::{Hint, Interaction, ListUi, Remote, Ticket, Update, View, hint};
 use crate::context::{Ctx, Reporter};
 use crate::keymap::Binding;
 use crate::theme::Theme;
@@ -197,7 +197,19 @@ pub fn create_keys<R: Resource>(resource: &R) -> Vec<(&'static [Binding], &'stat
 /// What the list view reports to itself: its load, or the resource's own.
 pub enum Event<R: Resource> {
     Loaded(Result<R::Loaded, Error>),
-    Own(R::Msg),
+    /// The resource's message; `answers` when it is the answer to a
+    /// waiting dialog's request.
+    Own {
+        msg: R::Msg,
+        answers: Option<Ticket>,
+    },
+}
+
+impl<R: Resource> Event<R> {
+    /// A message that answers no dialog (progress, a follow-up).
+    pub fn own(msg: R::Msg) -> Self {
+        Event::Own { msg, answers: None }
+    }
 }
 
 /// The list's state, handed to the resource's actions and handlers.
@@ -213,6 +225,10 @@ pub struct List<R: Resource> {
     page: usize,
     /// Reload once the current handler returns.
     reload: bool,
+    /// The request just made by a waiting dialog: the next `spawn` is its.
+    requested: std::cell::Cell<Option<Ticket>>,
+    /// The request the message being handled answers.
+    answering: Option<Ticket>,
     /// The title of the open dialog when it is a row's details (the view
     /// answers that dialog itself; the resource never sees it).
     detail: Option<String>,
@@ -227,6 +243,8 @@ impl<R: Resource> Default for List<R> {
             ui: ListUi::default(),
             page: 10,
             reload: false,
+            requested: std::cell::Cell::new(None),
+            answering: None,
             detail: None,
         }
     }
@@ -311,20 +329,26 @@ impl<R: Resource> List<R> {
     }
 
     /// The open dialog's answer was sent: it stays up, waiting for the
-    /// platform, and takes no second answer (see [`ListUi::wait`]).
+    /// platform, and takes no second answer (see [`ListUi::wait`]). The
+    /// next [`spawn`](Self::spawn) is its request.
     pub fn wait(&mut self) {
-        self.ui.wait();
+        self.requested.set(Some(self.ui.wait()));
     }
 
-    /// The platform took what the waiting dialog sent: it closes.
+    /// The message being handled answers the waiting dialog's request,
+    /// which the platform took: the dialog closes.
     pub fn accepted(&mut self) {
-        self.ui.accepted();
+        if let Some(ticket) = self.answering {
+            self.ui.accepted(ticket);
+        }
     }
 
-    /// The platform refused what the waiting dialog sent: it shows why.
-    /// False when no dialog waits: report the error another way.
+    /// The message being handled answers the waiting dialog's request,
+    /// which the platform refused: the dialog shows why. False when that
+    /// dialog is gone (or the message answers none): report it otherwise.
     pub fn refused(&mut self, err: &Error) -> bool {
-        self.ui.refused(err)
+        self.answering
+            .is_some_and(|ticket| self.ui.refused(ticket, err))
     }
 
     /// Reloads the list once the current handler returns.
@@ -335,7 +359,13 @@ impl<R: Resource> List<R> {
     /// Runs `work` in the background; its result comes back to
     /// [`Resource::update`].
     pub fn spawn(&self, cx: &Ctx<'_>, work: impl Future<Output = R::Msg> + Send + 'static) {
-        cx.spawn(async move { Event::<R>::Own(work.await) });
+        let answers = self.requested.take();
+        cx.spawn(async move {
+            Event::<R>::Own {
+                msg: work.await,
+                answers,
+            }
+        });
     }
 
     /// Sends the resource's messages from long-running work (progress).
@@ -344,7 +374,7 @@ impl<R: Resource> List<R> {
         cx: &Ctx<'_>,
     ) -> impl Fn(R::Msg) -> bool + Send + Sync + Clone + 'static {
         let reporter: Reporter<Event<R>> = cx.reporter();
-        move |msg| reporter.send(Event::Own(msg))
+        move |msg| reporter.send(Event::own(msg))
     }
 
     fn finish(&mut self, result: Result<Vec<R::Item>, Error>) {
@@ -560,7 +590,11 @@ impl<R: Resource> Update for ResourceView<R> {
                 self.list.index(&self.resource);
                 self.resource.loaded(&mut self.list);
             }
-            Event::Own(msg) => self.resource.update(&mut self.list, msg, cx),
+            Event::Own { msg, answers } => {
+                self.list.answering = answers;
+                self.resource.update(&mut self.list, msg, cx);
+                self.list.answering = None;
+            }
         }
         self.after(cx);
     }
