@@ -16,7 +16,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::detail::panel;
 use super::keys::{self, ViewKey};
-use super::{Hint, ListUi, Update, View, hint, interaction_in};
+use super::{Hint, ListUi, Ticket, Update, View, hint, interaction_in};
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::Level;
@@ -38,7 +38,7 @@ enum Intent {
 pub enum Msg {
     /// The form's package path was looked at (off the UI task): whether
     /// it is a directory.
-    Checked(Values, bool),
+    Checked(Ticket, Values, bool),
     Event(WatchEvent),
     /// The engine could not start (or ended with an error).
     Ended(Result<(), String>),
@@ -132,29 +132,35 @@ impl DeployWatchView {
         if !values.get("build").trim().is_empty() {
             return self.start(values, cx);
         }
+        // The form waits while the path is looked at, as for a request.
+        let ticket = self.ui.wait();
         let package = PathBuf::from(values.get("package").trim());
         cx.spawn(async move {
             let is_dir = crate::blocking::run(move || package.is_dir()).await;
-            Msg::Checked(values, is_dir.unwrap_or(false))
+            Msg::Checked(ticket, values, is_dir.unwrap_or(false))
         });
     }
 
     /// The package was looked at: start, or keep the form up saying why
-    /// not (unless it was closed, or watching started, meanwhile).
-    fn checked(&mut self, values: Values, is_dir: bool, cx: &mut Ctx<'_>) {
+    /// not (unless that form was closed, or watching started, meanwhile).
+    fn checked(&mut self, ticket: Ticket, values: Values, is_dir: bool, cx: &mut Ctx<'_>) {
         if self.control.is_some() {
             return;
         }
-        let Some(modal) = &mut self.ui.modal else {
+        if !is_dir {
+            let why = format!(
+                "{} is not a directory: give the build directory (or a build command)",
+                values.get("package").trim()
+            );
+            self.ui.refused_because(ticket, why);
             return;
-        };
-        if is_dir {
-            return self.start(values, cx);
         }
-        modal.refuse(format!(
-            "{} is not a directory: give the build directory (or a build command)",
-            values.get("package").trim()
-        ));
+        if self.ui.modal.as_ref().is_some_and(|m| m.is_waiting()) {
+            self.ui.accepted(ticket);
+            if self.ui.modal.is_none() {
+                self.start(values, cx);
+            }
+        }
     }
 
     fn start(&mut self, values: Values, cx: &mut Ctx<'_>) {
@@ -508,7 +514,7 @@ impl Update for DeployWatchView {
 
     fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
-            Msg::Checked(values, is_dir) => self.checked(values, is_dir, cx),
+            Msg::Checked(ticket, values, is_dir) => self.checked(ticket, values, is_dir, cx),
             Msg::Event(e) => match e {
                 WatchEvent::Watching { root, directories } => {
                     self.note(format!(

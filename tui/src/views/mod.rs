@@ -222,9 +222,15 @@ impl<I: Clone> ListUi<I> {
     /// why. False when that dialog is gone (closed with esc while the
     /// request ran): the caller reports the error its own way.
     pub fn refused(&mut self, ticket: Ticket, err: &comwit_client::Error) -> bool {
+        self.refused_because(ticket, refusal(err))
+    }
+
+    /// As [`refused`](Self::refused), for a reason found without the
+    /// platform (a path checked off the UI task).
+    pub fn refused_because(&mut self, ticket: Ticket, why: String) -> bool {
         match self.waiting_for(ticket) {
             Some(m) => {
-                m.refuse(refusal(err));
+                m.refuse(why);
                 true
             }
             None => false,
