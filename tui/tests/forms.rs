@@ -467,3 +467,28 @@ async fn an_answer_to_a_dialog_closed_while_it_waited_never_lands_in_the_next() 
         "the first form's record was created all the same"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_that_fails_keeps_its_confirm_with_the_reason_to_send_again() {
+    let mut h = Harness::start().await;
+    h.web("environment").await;
+    h.wait_for("LOG_LEVEL").await;
+    h.faults(serde_json::json!({"brrrd_unreachable": true}))
+        .await;
+    h.key(KeyCode::Char('/'));
+    h.chars("LOG_LEVEL");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('x'));
+    h.wait_for("Delete variable").await;
+    h.key(KeyCode::Char('y'));
+    assert!(dialog(&mut h).contains("waiting for the platform"));
+    h.wait_for("✗ a control plane behind").await;
+    assert!(dialog(&mut h).contains("LOG_LEVEL"), "{}", dialog(&mut h));
+    assert!(h.app.notices.is_empty(), "the reason is in the confirm");
+
+    h.faults(serde_json::json!({})).await;
+    h.key(KeyCode::Char('y'));
+    h.toast("deleted LOG_LEVEL").await;
+    assert!(dialog(&mut h).is_empty(), "closed once deleted");
+    assert!(!env(&h).await.iter().any(|(k, _)| k == "LOG_LEVEL"));
+}

@@ -100,9 +100,11 @@ async fn an_error_dialog_names_the_upstream_failure_and_offers_retry() {
     h.wait_for("LOG_LEVEL").await;
     h.faults(serde_json::json!({"brrrd_unreachable": true}))
         .await;
-    // A delete (no form to keep it in) fails into the error dialog.
+    // A delete whose confirm was closed while it waited (nowhere else to
+    // show the reason) fails into the error dialog.
     h.key(KeyCode::Char('x'));
     h.key(KeyCode::Char('y'));
+    h.key(KeyCode::Esc);
     h.wait_for("Upstream failure").await;
     snap!("error_upstream", h);
     h.faults(serde_json::json!({})).await;

@@ -322,8 +322,9 @@ impl Resource for Env {
             Outcome::Submitted(Intent::Set { editing }, values) => {
                 self.submit(list, values, editing, cx)
             }
+            // The confirm waits for the answer: a refusal shows in it.
             Outcome::Confirmed(Intent::Delete(k), _) => {
-                list.close();
+                list.wait();
                 self.write(list, Write::Remove(k), cx);
             }
             _ => list.close(),
@@ -339,6 +340,7 @@ impl Resource for Env {
                 list.reload();
             }
             Msg::Deleted(key, Ok(())) => {
+                list.accepted();
                 self.failed = None;
                 cx.toast(Level::Success, format!("deleted {key}"));
                 list.reload();
@@ -348,7 +350,11 @@ impl Resource for Env {
                     cx.fail(&format!("Saving {key}"), &e);
                 }
             }
-            Msg::Deleted(key, Err(e)) => cx.fail(&format!("Deleting {key}"), &e),
+            Msg::Deleted(key, Err(e)) => {
+                if !list.refused(&e) {
+                    cx.fail(&format!("Deleting {key}"), &e);
+                }
+            }
         }
     }
 

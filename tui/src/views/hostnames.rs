@@ -427,8 +427,9 @@ impl Resource for Hostnames {
         match outcome {
             Outcome::Copy(text) => cx.copy("the records", text),
             Outcome::Submitted(Intent::Attach, values) => self.submit_attach(list, values, cx),
+            // The confirm waits for the answer: a refusal shows in it.
             Outcome::Confirmed(Intent::Finalize(domain), _) => {
-                list.close();
+                list.wait();
                 let (client, project, app) =
                     (cx.client().clone(), self.project.clone(), self.app.clone());
                 list.spawn(cx, async move {
@@ -449,14 +450,16 @@ impl Resource for Hostnames {
             } => self.on_attached(list, domain, result, lookup, cx),
             Msg::Finalized(domain, result) => {
                 match result {
-                    Ok(f) => cx.toast(
-                        Level::Success,
-                        format!(
-                            "{domain} finalized ({})",
-                            f.status.unwrap_or_else(|| "done".into())
-                        ),
-                    ),
-                    Err(e) => cx.fail(&format!("Finalizing {domain}"), &e),
+                    Ok(f) => {
+                        list.accepted();
+                        let status = f.status.unwrap_or_else(|| "done".into());
+                        cx.toast(Level::Success, format!("{domain} finalized ({status})"));
+                    }
+                    Err(e) => {
+                        if !list.refused(&e) {
+                            cx.fail(&format!("Finalizing {domain}"), &e);
+                        }
+                    }
                 }
                 list.reload();
             }

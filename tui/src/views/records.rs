@@ -327,28 +327,26 @@ impl Records {
         });
     }
 
-    /// A write came back. A save answers its waiting form: it closes, or
-    /// shows the platform's reason with the values intact. Otherwise a 409
-    /// is explained and anything else goes to the error dialog. The list
-    /// reloads after a success or a conflict (it was out of date).
+    /// A write came back to its waiting dialog (a form or a delete
+    /// confirm): it closes, or shows the platform's reason with what was
+    /// typed intact. With the dialog gone, a 409 is explained and anything
+    /// else goes to the error dialog. The list reloads after a success or
+    /// a conflict (it was out of date).
     fn written(
         &self,
         list: &mut List<Self>,
         what: String,
         result: Result<(), Error>,
-        saving: bool,
         cx: &mut Ctx<'_>,
     ) {
         let err = match result {
             Ok(()) => {
-                if saving {
-                    list.accepted();
-                }
+                list.accepted();
                 return list.reload();
             }
             Err(e) => e,
         };
-        let shown = saving && list.refused(&err);
+        let shown = list.refused(&err);
         if err.is_conflict() {
             if !shown {
                 cx.notice(conflict_notice(&what, &err));
@@ -572,8 +570,9 @@ impl Resource for Records {
     fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {
         match outcome {
             Outcome::Submitted(intent, values) => self.submit(list, intent, values, cx),
+            // The confirm waits for the answer: a refusal shows in it.
             Outcome::Confirmed(Intent::Delete(id, label), _) => {
-                list.close();
+                list.wait();
                 self.delete(list, id, label, cx);
             }
             Outcome::Copy(_) => {}
@@ -596,14 +595,14 @@ impl Resource for Records {
                     self.select_after_load = Some(record.id.clone());
                 }
                 let result = result.map(|_| ());
-                self.written(list, format!("Saving {label}"), result, true, cx);
+                self.written(list, format!("Saving {label}"), result, cx);
             }
             Msg::Deleted { label, result } => {
                 if result.is_ok() {
                     cx.toast(Level::Success, format!("deleted {label}"));
                 }
                 let result = result.map(|_| ());
-                self.written(list, format!("Deleting {label}"), result, false, cx);
+                self.written(list, format!("Deleting {label}"), result, cx);
             }
         }
     }
