@@ -238,7 +238,8 @@ impl Records {
         Some(if record.is_platform_owned() {
             format!(
                 "{} is managed by the platform for {}: a {} record can't be written at {}; \
-                 change or detach that app's hostname instead",
+                 use another name (the platform removes its record only with that app or \
+                 this domain)",
                 self.label(record),
                 self.owner_app(record),
                 draft.kind,
