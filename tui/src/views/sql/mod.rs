@@ -831,6 +831,20 @@ const KEYS: &[ViewKey<SqlView>] = &[
         run: |v, cx| v.run(comwit_client::sql::split_statements(&v.text()), cx),
     },
     ViewKey {
+        keys: &[Binding::key(KeyCode::Esc), Binding::key(KeyCode::Tab)],
+        what: "from the editor to the results",
+        write: false,
+        hint: |v| (v.pane == Pane::Editor).then_some("results"),
+        run: |v, _| v.pane = Pane::Grid,
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::Enter), Binding::plain('i')],
+        what: "from the results to the editor",
+        write: false,
+        hint: |v| (v.pane == Pane::Grid).then_some("edit"),
+        run: |v, _| v.pane = Pane::Editor,
+    },
+    ViewKey {
         keys: &[Binding::ctrl('o')],
         what: "pick a statement from this database's history",
         write: false,
@@ -850,20 +864,6 @@ const KEYS: &[ViewKey<SqlView>] = &[
         write: false,
         hint: |_| Some("$EDITOR"),
         run: |v, cx| cx.edit(v.text()),
-    },
-    ViewKey {
-        keys: &[Binding::key(KeyCode::Esc), Binding::key(KeyCode::Tab)],
-        what: "from the editor to the results",
-        write: false,
-        hint: |v| (v.pane == Pane::Editor).then_some("results"),
-        run: |v, _| v.pane = Pane::Grid,
-    },
-    ViewKey {
-        keys: &[Binding::key(KeyCode::Enter), Binding::plain('i')],
-        what: "from the results to the editor",
-        write: false,
-        hint: |v| (v.pane == Pane::Grid).then_some("edit"),
-        run: |v, _| v.pane = Pane::Editor,
     },
     ViewKey {
         keys: &[Binding::ctrl('u')],
