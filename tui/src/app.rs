@@ -18,7 +18,7 @@ use crate::session::Session;
 use crate::settings::Settings;
 use crate::tree::{Children, Node, NodeKey, Row, Tree};
 use crate::views::{self, AnyView, Hint, Leave, View, hint};
-use crate::widgets::list::{MOVE_KEYS, Picker, PickerKey};
+use crate::widgets::list::{Picker, PickerKey};
 use crate::widgets::modal::{Modal, Outcome, common_prefix};
 use crate::widgets::pager::{PAGER_KEYS, Pager};
 
@@ -153,7 +153,7 @@ impl App {
         self.pager = Pager::at_end();
     }
 
-    fn load(&self, key: NodeKey) {
+    pub(crate) fn load(&self, key: NodeKey) {
         let (client, tx) = (self.session.client.clone(), self.tx.clone());
         tokio::spawn(async move {
             let result = crate::loader::children(&client, &key).await;
@@ -659,33 +659,7 @@ impl App {
         if let PickerKey::Used = self.tree_cursor.on_key(&key, len, self.page()) {
             return;
         }
-        match key.code {
-            KeyCode::Enter | KeyCode::Right | KeyCode::Char('l') => {
-                let Some(node) = self.selected_node() else {
-                    return;
-                };
-                if !node.key.expandable() {
-                    self.focus = Focus::View;
-                } else if self.tree.is_expanded(&node.key) {
-                    if key.code == KeyCode::Enter {
-                        self.tree.collapse(&node.key);
-                    } else {
-                        self.focus = Focus::View;
-                    }
-                } else if self.tree.expand(&node.key) {
-                    self.load(node.key);
-                }
-            }
-            KeyCode::Left | KeyCode::Char('h') => {
-                if let Some(node) = self.selected_node() {
-                    self.tree.collapse(&node.key);
-                }
-            }
-            KeyCode::Esc => {
-                self.tree_cursor.clear_filter();
-            }
-            _ => {}
-        }
+        crate::tree_keys::dispatch(self, &key);
     }
 
     fn on_notice_key(&mut self, key: KeyEvent) {
@@ -816,18 +790,7 @@ impl App {
                 hints.push(hint("esc", "back"));
             }
         } else {
-            hints.push(hint("↑↓/jk", "move"));
-            if let Some(node) = self.selected_node() {
-                if node.key.expandable() {
-                    hints.push(if self.tree.is_expanded(&node.key) {
-                        hint("enter/h", "collapse")
-                    } else {
-                        hint("enter/l", "expand")
-                    });
-                } else {
-                    hints.push(hint("enter/l", "open"));
-                }
-            }
+            hints.extend(crate::tree_keys::hints(self));
         }
         hints.extend(k.globals().into_iter().map(|g| Hint {
             keys: g.binding.label().into(),
@@ -850,7 +813,7 @@ impl App {
             sections.push((view.title(), keys));
         }
         if self.fullscreen.is_none() {
-            sections.push(("Project tree".to_string(), tree_keys()));
+            sections.push(("Project tree".to_string(), crate::tree_keys::all()));
         }
         let globals = self.settings.keymap.globals().into_iter().map(|g| Hint {
             keys: g.binding.label().into(),
@@ -866,17 +829,4 @@ impl App {
 /// means back.
 fn takes_esc(hints: &[Hint]) -> bool {
     hints.iter().any(|h| h.keys.split('/').any(|k| k == "esc"))
-}
-
-/// The tree's keys ([`App::on_tree_key`] and the list cursor's), for `?`.
-fn tree_keys() -> Vec<Hint> {
-    MOVE_KEYS
-        .iter()
-        .map(|(keys, what)| hint(keys, what))
-        .chain([
-            hint("enter/l", "expand, or open the view"),
-            hint("enter/h", "collapse"),
-            hint("esc", "clear the filter"),
-        ])
-        .collect()
 }

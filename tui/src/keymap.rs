@@ -89,6 +89,12 @@ impl Binding {
             KeyCode::Enter => "enter".into(),
             KeyCode::Delete => "del".into(),
             KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::PageUp => "pgup".into(),
+            KeyCode::PageDown => "pgdn".into(),
             other => format!("{other:?}"),
         };
         if self.modifiers.contains(KeyModifiers::CONTROL) {

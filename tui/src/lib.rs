@@ -21,6 +21,7 @@ pub mod session;
 pub mod settings;
 pub mod theme;
 pub mod tree;
+pub mod tree_keys;
 pub mod ui;
 pub mod views;
 pub mod watch_cli;

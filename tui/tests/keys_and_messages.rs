@@ -465,3 +465,55 @@ async fn the_help_of_watch_mode_is_its_key_list_and_its_keys_work() {
     h.key(KeyCode::Char('s'));
     h.wait_for("stopped").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tree_keys_in_the_help_are_the_ones_it_dispatches() {
+    let mut h = Harness::start().await;
+    let text = help_text(&h);
+    let start = text.iter().position(|l| l == "Project tree").unwrap();
+    let listed: Vec<String> = text[start + 1..]
+        .iter()
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    let keys: Vec<String> = comwit_tui::tree_keys::all()
+        .into_iter()
+        .map(|k| k.keys.to_string())
+        .collect();
+    assert_eq!(listed, keys);
+
+    // Each does what the help says on storefront (collapsed at first).
+    h.select("storefront").await;
+    let expanded = |h: &Harness| {
+        h.app.tree.is_expanded(&comwit_tui::tree::NodeKey::Project(
+            h.app
+                .selected_node()
+                .unwrap()
+                .key
+                .project()
+                .unwrap()
+                .to_string(),
+        ))
+    };
+    h.key(KeyCode::Char('l'));
+    assert!(expanded(&h), "l expands");
+    h.key(KeyCode::Char('l'));
+    assert_eq!(
+        h.app.focus,
+        comwit_tui::app::Focus::View,
+        "l on an open row opens its view"
+    );
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Left);
+    assert!(!expanded(&h), "← collapses");
+    h.key(KeyCode::Enter);
+    assert!(expanded(&h), "enter expands");
+    assert!(
+        h.app
+            .key_hints()
+            .iter()
+            .any(|k| k.keys == "enter" && k.what == "collapse")
+    );
+    h.key(KeyCode::Enter);
+    assert!(!expanded(&h), "enter collapses");
+}
