@@ -114,8 +114,15 @@ pub fn common_prefix(candidates: &[String]) -> Option<String> {
     Some(first[..len].to_string())
 }
 
+/// Entries of one directory a completion looks at: Tab runs on the UI
+/// task, so a directory of millions of files must not stall it.
+const SCAN_LIMIT: usize = 20_000;
+/// Candidates kept: more than a person reads, enough for their prefix.
+const CANDIDATE_LIMIT: usize = 500;
+
 /// Completes a filesystem path: entries of the typed directory that start
-/// with the typed name; directories end with `/`.
+/// with the typed name; directories end with `/`. Bounded: at most
+/// [`SCAN_LIMIT`] entries are read and [`CANDIDATE_LIMIT`] kept.
 pub fn complete_path(typed: &str) -> Vec<String> {
     let expanded = comwit_client::places::expand_home(typed)
         .to_string_lossy()
@@ -128,6 +135,7 @@ pub fn complete_path(typed: &str) -> Vec<String> {
         return Vec::new();
     };
     let mut out: Vec<String> = entries
+        .take(SCAN_LIMIT)
         .flatten()
         .filter_map(|e| {
             let n = e.file_name().to_string_lossy().into_owned();
@@ -137,6 +145,7 @@ pub fn complete_path(typed: &str) -> Vec<String> {
             let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
             Some(format!("{dir}{n}{}", if is_dir { "/" } else { "" }))
         })
+        .take(CANDIDATE_LIMIT)
         .collect();
     out.sort();
     out
@@ -145,6 +154,16 @@ pub fn complete_path(typed: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_directory_gives_a_bounded_list() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..CANDIDATE_LIMIT + 50 {
+            std::fs::write(dir.path().join(format!("f{i}")), "").unwrap();
+        }
+        let got = complete_path(&format!("{}/f", dir.path().display()));
+        assert_eq!(got.len(), CANDIDATE_LIMIT);
+    }
 
     #[test]
     fn paths_complete_to_the_common_prefix() {
