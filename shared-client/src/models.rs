@@ -97,6 +97,13 @@ pub struct DnsRecordToPublish {
     pub value: String,
 }
 
+/// `TYPE name value`, the order a zone file and a provider's form use.
+impl std::fmt::Display for DnsRecordToPublish {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", self.record_type, self.name, self.value)
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct AppCleanup {
     #[serde(default)]

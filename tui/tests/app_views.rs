@@ -166,3 +166,91 @@ async fn a_failed_managed_dns_attach_is_retried_with_one_key() {
     h.toast("managed DNS applied").await;
     h.wait_for("applied").await;
 }
+
+/// storefront › apps, the list focused.
+async fn apps_list(h: &mut Harness) {
+    h.open("storefront").await;
+    h.select("apps").await;
+    h.key(KeyCode::Tab);
+    h.wait_for("active build").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_is_created_from_the_list_with_its_name_checked_first() {
+    let mut h = Harness::start().await;
+    apps_list(&mut h).await;
+    h.key(KeyCode::Char('n'));
+    h.wait_for("Create an app").await;
+    // A name the platform would refuse is caught in the prompt, kept.
+    h.chars("Docs Site");
+    h.key(KeyCode::Enter);
+    let screen = h.screen();
+    assert!(screen.contains("lower-case letters"), "{screen}");
+    assert!(screen.contains("Docs Site"), "kept: {screen}");
+    h.ctrl('u');
+    h.chars("docs");
+    h.key(KeyCode::Enter);
+    h.toast("created docs").await;
+    h.wait_for("│docs").await;
+    // The tree has it too.
+    let p = h.storefront().await;
+    let group = comwit_tui::tree::NodeKey::Apps(p.clone());
+    h.settle(|a| a.tree.children(&group).iter().any(|n| n.label == "docs"))
+        .await;
+    let client = h.app.session.client.clone();
+    assert!(client.apps(&p).find("docs").await.unwrap().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_app_by_name_shows_the_cleanup_report_and_copies_the_records() {
+    let mut h = Harness::start().await;
+    let p = h.storefront().await;
+    let client = h.app.session.client.clone();
+    let apps = client.apps(&p);
+    let web = apps.find("web").await.unwrap().unwrap();
+    // An external hostname leaves records at the user's DNS provider.
+    apps.app(&web.app_id)
+        .attach(
+            "docs.other.example",
+            comwit_client::models::DnsMode::ExternalRecords,
+        )
+        .await
+        .unwrap();
+    apps_list(&mut h).await;
+    h.key(KeyCode::Char('/'));
+    h.chars("web");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('x'));
+    h.wait_for("Delete web").await;
+    // Enter without the name deletes nothing.
+    h.key(KeyCode::Enter);
+    assert!(apps.find("web").await.unwrap().is_some());
+    h.chars("web");
+    h.key(KeyCode::Enter);
+    h.wait_for("Deleted web").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("is deleted. The platform removed:"),
+        "{screen}"
+    );
+    assert!(screen.contains("docs.other.example"), "{screen}");
+    assert!(
+        screen.contains("Remove these records at your DNS provider"),
+        "{screen}"
+    );
+    h.key(KeyCode::Char('y'));
+    let copied = h.app.last_copy.clone().expect("copied");
+    assert!(copied.contains("docs.other.example"), "{copied}");
+    assert!(
+        !copied.contains("The platform removed"),
+        "only the records: {copied}"
+    );
+    h.key(KeyCode::Enter);
+    assert!(apps.find("web").await.unwrap().is_none());
+    let group = comwit_tui::tree::NodeKey::Apps(p.clone());
+    h.settle(|a| {
+        let apps = a.tree.children(&group);
+        !apps.is_empty() && !apps.iter().any(|n| n.label == "web")
+    })
+    .await;
+}

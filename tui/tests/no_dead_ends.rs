@@ -261,7 +261,11 @@ async fn an_empty_project_says_so_and_what_can_be_created() {
     h.select("blank").await;
     h.wait_for("blank is empty").await;
     let screen = h.screen();
-    for offer in ["d   create a database", "o   onboard a domain"] {
+    for offer in [
+        "a   create an app",
+        "d   create a database",
+        "o   onboard a domain",
+    ] {
         assert!(screen.contains(offer), "{offer:?}:\n{screen}");
     }
     assert_eq!(crumbs(&h), "blank › overview");

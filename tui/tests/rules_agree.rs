@@ -143,7 +143,7 @@ async fn database_names_and_env_keys_get_the_same_verdict_from_the_form_and_the_
         let what = format!("database name {name:?}");
         agree(
             &what,
-            form(checks::database_name(name)),
+            form(checks::resource_name(name)),
             api(&what, answer),
             expected,
         );

@@ -1,22 +1,29 @@
 //! A project's apps, shown when the tree's "apps" group is selected: each
 //! with its active build and how long ago that build was made, so the
 //! group answers "what runs where" without opening every app. `enter`
-//! opens the app where the tree shows it (its builds), as the tree does.
+//! opens the app where the tree shows it (its builds), as the tree does;
+//! `n` creates one and `x` deletes one (by typing its name), showing the
+//! platform's cleanup report.
 
 use std::time::SystemTime;
 
-use comwit_client::models::{App, Build};
+use comwit_client::models::{App, AppDeletion, Build};
 use comwit_client::{Client, Error};
 use ratatui::Frame;
+use ratatui::crossterm::event::KeyCode;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph};
 
+use super::cleanup;
 use super::resource::{Column, Detail, KeyAction, List, Resource};
 use crate::context::Ctx;
+use crate::keymap::Binding;
+use crate::notice::Level;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
 use crate::widgets::age::ago;
+use crate::widgets::modal::{Modal, Outcome};
 use crate::widgets::short_time;
 
 /// An app and the details of its active build (`None` before the first
@@ -66,20 +73,100 @@ pub async fn load(client: &Client, project: &str) -> Result<Vec<AppRow>, Error> 
 
 pub struct Apps {
     project: String,
+    /// The records the last deletion left at an external provider: what
+    /// `y` copies from its report.
+    external_cleanup: Option<String>,
+}
+
+#[derive(Clone)]
+pub enum Intent {
+    Create,
+    Delete { id: String, name: String },
+}
+
+pub enum Msg {
+    Created(String, Result<App, Error>),
+    Deleted(String, Result<AppDeletion, Error>),
 }
 
 impl Apps {
     pub fn new(project: &str) -> Self {
         Self {
             project: project.to_string(),
+            external_cleanup: None,
         }
     }
+
+    fn create(&self, list: &mut List<Self>, typed: &str, cx: &mut Ctx<'_>) {
+        let name = typed.trim().to_string();
+        if let Err(why) = super::checks::resource_name(&name) {
+            // The prompt stays open so the name can be fixed.
+            return list.refuse(why);
+        }
+        list.wait();
+        let (client, project) = (cx.client().clone(), self.project.clone());
+        list.spawn(cx, async move {
+            let result = client.apps(&project).create(&name).await;
+            Msg::Created(name, result)
+        });
+    }
+
+    fn delete(&self, list: &mut List<Self>, id: String, name: String, cx: &mut Ctx<'_>) {
+        list.wait();
+        let (client, project) = (cx.client().clone(), self.project.clone());
+        list.spawn(cx, async move {
+            let result = client.apps(&project).app(&id).delete().await;
+            Msg::Deleted(name, result)
+        });
+    }
+
+    /// The app is gone: the platform's report, and the tree without it.
+    fn deleted(&mut self, list: &mut List<Self>, name: &str, d: AppDeletion, cx: &mut Ctx<'_>) {
+        list.accepted();
+        let report = cleanup::report(name, &d);
+        self.external_cleanup = report.external;
+        list.open(Modal::info(format!("Deleted {name}"), report.lines));
+        cx.reload(NodeKey::Apps(self.project.clone()));
+        list.reload();
+    }
+}
+
+fn create_prompt() -> Modal<Intent> {
+    Modal::prompt(
+        "Create an app",
+        vec![
+            "Its name: 1 to 63 lower-case letters, digits and inner hyphens (e.g. web).".into(),
+            "Deploy a build to it from its builds view (d).".into(),
+        ],
+        "",
+        Intent::Create,
+    )
+}
+
+fn delete_confirm(row: &AppRow) -> Modal<Intent> {
+    let name = row.app.name.clone();
+    Modal::type_to_confirm(
+        format!("Delete {name}"),
+        vec![
+            "Deleting tears the app down: its routing, runtime resources, builds, \
+             environment keys and attached hostnames. It cannot be undone."
+                .into(),
+            "The platform then reports what it removed, and any DNS records left to \
+             remove at your DNS provider."
+                .into(),
+        ],
+        name.clone(),
+        Intent::Delete {
+            id: row.app.app_id.clone(),
+            name,
+        },
+    )
 }
 
 impl Resource for Apps {
     type Item = AppRow;
-    type Intent = ();
-    type Msg = std::convert::Infallible;
+    type Intent = Intent;
+    type Msg = Msg;
 
     const LOADING: &'static str = "Loading apps";
     const COLUMNS: &'static [Column] = &[
@@ -89,15 +176,35 @@ impl Resource for Apps {
         ("created", Constraint::Length(9)),
     ];
     const DETAIL: u16 = 1;
-    /// Enter opens the app ([`Resource::detail`]); nothing else here.
-    const ACTIONS: &'static [KeyAction<Self>] = &[];
+    /// Enter opens the app ([`Resource::detail`]).
+    const ACTIONS: &'static [KeyAction<Self>] = &[
+        KeyAction {
+            keys: &[Binding::plain('n')],
+            what: "create an app",
+            write: true,
+            hint: |_, _| Some("create app"),
+            run: |_, list, _| list.open(create_prompt()),
+        },
+        KeyAction {
+            keys: &[Binding::plain('x'), Binding::key(KeyCode::Delete)],
+            what: "delete the app, by typing its name (shows the cleanup report)",
+            write: true,
+            hint: |_, list| list.selected().map(|_| "delete"),
+            run: |_, list, _| {
+                if let Some(row) = list.selected() {
+                    let confirm = delete_confirm(row);
+                    list.open(confirm);
+                }
+            },
+        },
+    ];
 
     fn title(&self) -> String {
         "apps".into()
     }
 
     fn empty(&self) -> &'static str {
-        "no apps in this project yet"
+        "no apps in this project yet: press n to create one"
     }
 
     /// The app's own view (its builds), as the tree shows it.
@@ -142,8 +249,46 @@ impl Resource for Apps {
         rows
     }
 
-    fn update(&mut self, _list: &mut List<Self>, msg: Self::Msg, _cx: &mut Ctx<'_>) {
-        match msg {}
+    fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {
+        match outcome {
+            Outcome::Confirmed(Intent::Create, typed) => self.create(list, &typed, cx),
+            Outcome::Confirmed(Intent::Delete { id, name }, _) => self.delete(list, id, name, cx),
+            // The report's `y`: the records to remove elsewhere, if any.
+            Outcome::Copy(text) => match self.external_cleanup.clone() {
+                Some(records) => cx.copy("the DNS records to remove", records),
+                None => cx.copy("the cleanup report", text),
+            },
+            _ => list.close(),
+        }
+    }
+
+    fn update(&mut self, list: &mut List<Self>, msg: Msg, cx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Created(name, Ok(app)) => {
+                list.accepted();
+                cx.toast(Level::Success, format!("created {name} ({})", app.app_id));
+                cx.reload(NodeKey::Apps(self.project.clone()));
+                list.reload();
+            }
+            Msg::Deleted(name, Ok(d)) => self.deleted(list, &name, d, cx),
+            // Deleting is re-entrant: an app already gone is deleted.
+            Msg::Deleted(name, Err(e)) if e.is_not_found() => {
+                list.accepted();
+                cx.toast(Level::Info, format!("{name} was already deleted"));
+                cx.reload(NodeKey::Apps(self.project.clone()));
+                list.reload();
+            }
+            Msg::Created(name, Err(e)) => {
+                if !list.refused(&e) {
+                    cx.fail(&format!("Creating {name}"), &e);
+                }
+            }
+            Msg::Deleted(name, Err(e)) => {
+                if !list.refused(&e) {
+                    cx.fail(&format!("Deleting {name}"), &e);
+                }
+            }
+        }
     }
 
     fn draw_detail(&self, row: &AppRow, frame: &mut Frame<'_>, area: Rect, theme: &Theme) {

@@ -71,8 +71,8 @@ pub fn ttl(ttl: &str) -> Result<u32, String> {
     rules::check_ttl(seconds).map_err(|why| why.to_string())
 }
 
-/// A database name (a resource name).
-pub fn database_name(name: &str) -> Result<(), String> {
+/// An app or database name (a resource name).
+pub fn resource_name(name: &str) -> Result<(), String> {
     rules::resource_name(name)
         .map(drop)
         .map_err(|why| format!("{}: {why}", quoted(name)))
@@ -212,8 +212,8 @@ mod tests {
 
     #[test]
     fn names_and_keys_are_explained_in_the_form() {
-        assert!(database_name("app-db").is_ok());
-        assert!(database_name("App DB").unwrap_err().contains("lower-case"));
+        assert!(resource_name("app-db").is_ok());
+        assert!(resource_name("App DB").unwrap_err().contains("lower-case"));
         assert!(env_key("API_BASE").is_ok());
         assert!(env_key("1X").unwrap_err().contains("digit"));
         assert!(env_key("A-B").unwrap_err().contains("underscores"));

@@ -142,7 +142,7 @@ impl Resource for Databases {
             Outcome::Copy(text) => cx.copy("the database token", text),
             Outcome::Confirmed(Intent::Create, name) => {
                 let name = name.trim().to_string();
-                if let Err(why) = super::checks::database_name(&name) {
+                if let Err(why) = super::checks::resource_name(&name) {
                     return list.refuse(why);
                 }
                 list.wait();

@@ -6,6 +6,7 @@
 mod apps;
 mod builds;
 pub mod checks;
+mod cleanup;
 mod database;
 mod databases;
 mod deploy_watch;

@@ -198,6 +198,16 @@ impl Overview {
 /// an empty project offers what to make without a trip through the tree.
 const KEYS: &[ViewKey<Overview>] = &[
     ViewKey {
+        keys: &[Binding::plain('a')],
+        what: "create an app (its list opens with the form)",
+        write: true,
+        hint: |_| Some("new app"),
+        run: |v, cx| {
+            let create = create_keys(&apps::Apps::new(&v.project));
+            v.create_in(NodeKey::Apps(v.project.clone()), &create, cx);
+        },
+    },
+    ViewKey {
         keys: &[Binding::plain('d')],
         what: "create a database (its list opens with the form)",
         write: true,
