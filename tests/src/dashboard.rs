@@ -251,6 +251,18 @@ pub fn row_labels(app: &App) -> Vec<String> {
 }
 
 impl Harness {
+    /// The active build of the demo storefront's `app`, through the API.
+    pub async fn active_build(&self, app: &str) -> comwit_client::models::Build {
+        let project = self.storefront().await;
+        let apps = self.app.session.client.apps(&project);
+        let found = apps.find(app).await.unwrap().expect("the app exists");
+        let builds = apps.app(&found.app_id).builds().await.unwrap();
+        builds
+            .into_iter()
+            .find(|b| b.active)
+            .expect("an active build")
+    }
+
     /// The demo project's id, through the API.
     pub async fn storefront(&self) -> String {
         self.app

@@ -21,7 +21,7 @@ pub fn options(project: &str, app: &str, package: impl Into<PathBuf>) -> WatchOp
         package: package.into(),
         build: None,
         source: None,
-        hosts: Vec::new(),
+        deploy: Default::default(),
         ignore: Vec::new(),
         debounce: WatchOptions::DEFAULT_DEBOUNCE,
         max_wait: WatchOptions::DEFAULT_MAX_WAIT,

@@ -60,6 +60,12 @@ pub struct WatchArgs {
     /// Hostnames bound to each deploy (comma separated or repeated).
     #[arg(long, value_delimiter = ',')]
     pub hosts: Vec<String>,
+    /// The runtime environment reference each deploy carries.
+    #[arg(long)]
+    pub env_ref: Option<String>,
+    /// The most requests the app serves at once (each deploy sets it).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_requests: Option<u32>,
     /// Quiet period before a batch of changes deploys.
     #[arg(long, default_value = "300ms", value_parser = parse_duration)]
     pub debounce: std::time::Duration,

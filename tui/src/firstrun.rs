@@ -432,6 +432,7 @@ impl FirstRun {
             project: self.project.clone(),
             dns_parents: Parents::Root,
             resolvers: system_resolvers(),
+            deploy_options: crate::remembered::Remembered::in_state_dir(),
         };
         self.ending = Some(Ending::Ready(Box::new(session), None));
     }

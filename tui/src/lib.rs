@@ -17,6 +17,7 @@ pub mod keymap;
 pub mod loader;
 pub mod notice;
 pub mod palette;
+pub mod remembered;
 pub mod session;
 pub mod settings;
 pub mod theme;

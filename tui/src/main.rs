@@ -8,6 +8,7 @@ use comwit_client::Client;
 use comwit_client::config::{Config, ProcessEnv, config_path, resolve_project};
 use comwit_client::credentials::Credentials;
 use comwit_client::delegation::{Parents, system_resolvers};
+use comwit_client::models::DeployOptions;
 use comwit_client::watch::WatchOptions;
 use comwit_tui::cli::{Cli, Cmd, WatchArgs};
 use comwit_tui::firstrun::Ending;
@@ -24,18 +25,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let (settings, warning) = Settings::load(Settings::path().as_deref(), no_color_requested());
     if cli.sandbox {
-        let mut builder = comwit_sandbox::Sandbox::builder().seed_demo();
-        if let Some(dir) = &cli.sandbox_data {
-            builder = builder.data_dir(dir);
-        }
-        let sandbox = builder.start().await.context("starting the sandbox")?;
-        let mut session = sandbox_session(sandbox.info(), cli.read_only, cli.operator)?;
-        if cli.project.is_some() {
-            session.project = cli.project.clone();
-        }
-        let result = comwit_tui::run(session, settings, warning).await;
-        sandbox.shutdown().await;
-        return result;
+        return dashboard_on_sandbox(&cli, settings, warning).await;
     }
     let creds = Arc::new(Credentials::from_system()?);
     let config = config_path(&ProcessEnv)
@@ -91,8 +81,32 @@ async fn main() -> anyhow::Result<()> {
         project,
         dns_parents: Parents::Root,
         resolvers: system_resolvers(),
+        deploy_options: comwit_tui::remembered::Remembered::in_state_dir(),
     };
     comwit_tui::run(session, settings, warning).await
+}
+
+/// `--sandbox`: the dashboard on an in-process sandbox with demo data.
+async fn dashboard_on_sandbox(
+    cli: &Cli,
+    settings: Settings,
+    warning: Option<String>,
+) -> anyhow::Result<()> {
+    let mut builder = comwit_sandbox::Sandbox::builder().seed_demo();
+    if let Some(dir) = &cli.sandbox_data {
+        builder = builder.data_dir(dir);
+    }
+    let sandbox = builder.start().await.context("starting the sandbox")?;
+    let mut session = sandbox_session(sandbox.info(), cli.read_only, cli.operator)?;
+    if let Some(dir) = &cli.sandbox_data {
+        session.deploy_options = comwit_tui::remembered::Remembered::in_dir(dir);
+    }
+    if cli.project.is_some() {
+        session.project = cli.project.clone();
+    }
+    let result = comwit_tui::run(session, settings, warning).await;
+    sandbox.shutdown().await;
+    result
 }
 
 /// The headless watch: credentials (or the sandbox), the app resolved by
@@ -150,7 +164,11 @@ async fn watch(cli: &Cli, args: WatchArgs) -> anyhow::Result<()> {
         package: args.package,
         build: args.build,
         source: args.source,
-        hosts: args.hosts,
+        deploy: DeployOptions {
+            hosts: args.hosts,
+            env_ref: args.env_ref,
+            max_concurrent_requests: args.max_concurrent_requests,
+        },
         ignore: args.ignore,
         debounce: args.debounce,
         max_wait: args.max_wait,

@@ -7,6 +7,8 @@ use comwit_client::credentials::Credentials;
 use comwit_client::delegation::Parents;
 use comwit_client::{Client, Secret, TokenKind};
 
+use crate::remembered::Remembered;
+
 pub struct Session {
     pub client: Client,
     /// "sandbox", "Comwit Cloud" or the custom URL.
@@ -29,6 +31,8 @@ pub struct Session {
     pub dns_parents: Parents,
     /// Resolvers for the propagation hint.
     pub resolvers: Vec<std::net::SocketAddr>,
+    /// The deploy options last used per app.
+    pub deploy_options: Remembered,
 }
 
 /// Where one-time database tokens go, apart from the session so a save
@@ -131,6 +135,9 @@ pub fn sandbox_session(
         project: None,
         dns_parents: Parents::Fixed(vec![registry]),
         resolvers: vec![info.dns_addr.parse()?],
+        // The sandbox's ids die with it (unless it keeps a data directory,
+        // where the caller puts them).
+        deploy_options: Remembered::in_memory(),
     })
 }
 

@@ -254,3 +254,51 @@ async fn deleting_an_app_by_name_shows_the_cleanup_report_and_copies_the_records
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_options_are_checked_carried_by_the_deploy_and_remembered_for_watch_mode() {
+    let mut h = Harness::start().await;
+    h.web("builds").await;
+    h.wait_for("● build-").await;
+    h.key(KeyCode::Char('o'));
+    h.wait_for("Deploy options of web").await;
+    // hosts, env-ref, max concurrent requests: a zero cap is refused inline.
+    h.chars("preview.shop.example");
+    h.key(KeyCode::Tab);
+    h.chars("staging");
+    h.key(KeyCode::Tab);
+    h.chars("0");
+    h.key(KeyCode::Enter);
+    let screen = h.screen();
+    assert!(screen.contains("from 1"), "{screen}");
+    assert!(screen.contains("staging"), "kept: {screen}");
+    h.key(KeyCode::Backspace);
+    h.chars("5");
+    h.key(KeyCode::Enter);
+    h.toast("now carry hosts preview.shop.example · env-ref staging")
+        .await;
+
+    // The deploy dialog says so, and the deploy carries them.
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("index.html"), "<h1>opts</h1>").unwrap();
+    h.key(KeyCode::Char('d'));
+    h.wait_for("at most 5 concurrent requests").await;
+    h.ctrl('u');
+    h.paste(&site.path().display().to_string());
+    h.key(KeyCode::Enter);
+    h.toast("now active").await;
+    let active = h.active_build("web").await;
+    assert_eq!(active.env_ref.as_deref(), Some("staging"));
+    assert_eq!(active.max_concurrent_requests, Some(5));
+    assert_eq!(active.hosts, ["preview.shop.example"]);
+
+    // Watch mode for the same app starts from them.
+    h.key(KeyCode::Esc);
+    h.command("watch web");
+    h.wait_for("Watch and redeploy").await;
+    let screen = h.screen();
+    assert!(
+        screen.contains("preview.shop.example") && screen.contains("staging"),
+        "{screen}"
+    );
+}

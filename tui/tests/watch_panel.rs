@@ -56,3 +56,27 @@ async fn a_package_that_is_not_a_directory_is_refused_in_the_form() {
         "the form stays up"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_deploy_carries_the_deploy_options_of_its_form() {
+    let mut h = Harness::start().await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("index.html"), "<h1>one</h1>").unwrap();
+    h.watch_form().await;
+    // package, build, source, hosts, env-ref, max concurrent requests.
+    for _ in 0..4 {
+        h.key(KeyCode::Tab);
+    }
+    h.chars("canary");
+    h.key(KeyCode::BackTab);
+    h.key(KeyCode::BackTab);
+    h.key(KeyCode::BackTab);
+    h.key(KeyCode::BackTab);
+    h.submit_watch(site.path());
+    h.wait_for("watching /").await;
+    std::fs::write(site.path().join("index.html"), "<h1>two</h1>").unwrap();
+    h.wait_for("deploys 1").await;
+
+    let active = h.active_build("web").await;
+    assert_eq!(active.env_ref.as_deref(), Some("canary"));
+}

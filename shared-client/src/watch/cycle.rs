@@ -13,7 +13,6 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{DeployRecord, Phase, WatchEvent, WatchOptions};
 use crate::Client;
 use crate::api::artifact::PrebuiltSource;
-use crate::models::DeployOptions;
 use crate::package::{self, PackOptions, ProgressEvent, ProgressFn};
 
 /// How a cycle ended.
@@ -182,10 +181,7 @@ async fn deploy(
     options: &WatchOptions,
     source: &PrebuiltSource,
 ) -> Result<(String, Option<String>), String> {
-    let deploy = DeployOptions {
-        hosts: options.hosts.clone(),
-        ..DeployOptions::default()
-    };
+    let deploy = &options.deploy;
     let apps = client.apps(&options.project);
     let app = apps.app(&options.app);
     let previous = app
@@ -193,7 +189,7 @@ async fn deploy(
         .await
         .ok()
         .and_then(|a| a.active_build().map(str::to_string));
-    match app.deploy_safely(source, &deploy).await {
+    match app.deploy_safely(source, deploy).await {
         Ok(outcome) => Ok((outcome.deployment.build_id, previous)),
         Err(e) => Err(e.to_string()),
     }

@@ -21,6 +21,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
 use crate::Client;
+use crate::models::DeployOptions;
 use cycle::Outcome;
 use policy::{Batcher, Next, Queue};
 
@@ -36,7 +37,9 @@ pub struct WatchOptions {
     pub build: Option<String>,
     /// Watched when a build command is given (default: the package).
     pub source: Option<PathBuf>,
-    pub hosts: Vec<String>,
+    /// What each deploy carries besides the artifact (hosts to bind,
+    /// env-ref, concurrency cap).
+    pub deploy: DeployOptions,
     /// More trees to leave alone (gitignore syntax).
     pub ignore: Vec<String>,
     /// Quiet period before a batch deploys.

@@ -1,5 +1,7 @@
 //! An app: its details and builds; deploy a directory or `.tar.zst` with a
-//! progress bar, and roll back to a chosen build.
+//! progress bar (carrying the app's remembered deploy options: hosts,
+//! env-ref, concurrency cap, changed with `o`), and roll back to a chosen
+//! build.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -15,18 +17,20 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Gauge};
 
+use super::deploy_options;
 use super::detail::panel;
 use super::resource::{Column, Detail, KeyAction, List, Resource, reported};
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::{Level, Notice};
 use crate::theme::Theme;
-use crate::widgets::modal::{Modal, Outcome, complete_path};
+use crate::widgets::modal::{Modal, Outcome, Values, complete_path};
 use crate::widgets::{bytes, short_time};
 
 #[derive(Clone)]
 pub enum Intent {
     Deploy,
+    Options,
     Rollback { to: String },
 }
 
@@ -38,6 +42,8 @@ pub enum Msg {
     Unusable(String),
     Deployed(Result<DeployOutcome, Error>),
     RolledBack(Result<Rollback, Error>),
+    /// The deploy options were remembered (or why not).
+    OptionsSaved(Result<(), String>),
 }
 
 /// Where an upload stands.
@@ -68,6 +74,10 @@ pub struct Builds {
     deploying: Option<Deploying>,
     /// The last deploy path typed (offered again).
     last_path: String,
+    /// What every deploy of this app carries, as last set for it (read
+    /// from the session's memory at the first load).
+    options: DeployOptions,
+    options_loaded: bool,
 }
 
 impl Builds {
@@ -78,6 +88,43 @@ impl Builds {
             info: None,
             deploying: None,
             last_path: "./".into(),
+            options: DeployOptions::default(),
+            options_loaded: false,
+        }
+    }
+
+    fn options_form(&self) -> Modal<Intent> {
+        Modal::form(
+            format!("Deploy options of {}", self.name()),
+            vec![
+                "Every deploy of this app from here (and its watch mode) carries these; \
+                 they are remembered for the app."
+                    .into(),
+            ],
+            deploy_options::fields(&self.options),
+            Intent::Options,
+        )
+    }
+
+    /// Checks and keeps the options typed; the form stays up on a mistake.
+    fn set_options(&mut self, list: &mut List<Self>, values: &Values, cx: &mut Ctx<'_>) {
+        match deploy_options::parse(values) {
+            Err(why) => list.refuse(why),
+            Ok(options) => {
+                list.close();
+                self.options = options.clone();
+                let (store, project, app) = (
+                    cx.session.deploy_options.clone(),
+                    self.project.clone(),
+                    self.app.clone(),
+                );
+                list.spawn(cx, async move {
+                    let saved = crate::blocking::run(move || store.save(&project, &app, &options))
+                        .await
+                        .unwrap_or_else(Err);
+                    Msg::OptionsSaved(saved)
+                });
+            }
         }
     }
 
@@ -91,6 +138,10 @@ impl Builds {
             vec![
                 "A build directory (packed and streamed as it uploads) or a prebuilt .tar.zst."
                     .into(),
+                format!(
+                    "With {} (o in the builds view changes them).",
+                    deploy_options::summary(&self.options)
+                ),
             ],
             &self.last_path,
             Intent::Deploy,
@@ -129,6 +180,7 @@ impl Builds {
         });
         let report = list.reporter(cx);
         let (client, project, app) = (cx.client().clone(), self.project.clone(), self.app.clone());
+        let options = self.options.clone();
         list.spawn(cx, async move {
             let source = match prepare(path, report).await {
                 Ok(source) => source,
@@ -137,7 +189,7 @@ impl Builds {
             let apps = client.apps(&project);
             let outcome = apps
                 .app(&app)
-                .deploy_safely(source.as_ref(), &DeployOptions::default())
+                .deploy_safely(source.as_ref(), &options)
                 .await;
             Msg::Deployed(outcome)
         });
@@ -290,6 +342,13 @@ impl Resource for Builds {
             run: |builds, list, _| list.open(builds.deploy_prompt()),
         },
         KeyAction {
+            keys: &[Binding::plain('o')],
+            what: "deploy options: hosts, env-ref, max concurrent requests",
+            write: true,
+            hint: |_, _| Some("options"),
+            run: |builds, list, _| list.open(builds.options_form()),
+        },
+        KeyAction {
             keys: &[Binding::plain('b')],
             what: "roll back to the selected build",
             write: true,
@@ -394,7 +453,18 @@ impl Resource for Builds {
         builds
     }
 
+    /// The app's remembered deploy options, once (the file is small and
+    /// local; later changes are made here).
+    fn refresh_more(&mut self, _list: &mut List<Self>, cx: &mut Ctx<'_>) {
+        if !std::mem::replace(&mut self.options_loaded, true) {
+            self.options = cx.session.deploy_options.load(&self.project, &self.app);
+        }
+    }
+
     fn dialog(&mut self, list: &mut List<Self>, outcome: Outcome<Intent>, cx: &mut Ctx<'_>) {
+        if let Outcome::Submitted(Intent::Options, values) = &outcome {
+            return self.set_options(list, values, cx);
+        }
         list.close();
         match outcome {
             Outcome::Confirmed(Intent::Deploy, path) => {
@@ -440,6 +510,16 @@ impl Resource for Builds {
                 list.reload();
             }
             Msg::RolledBack(Err(e)) => cx.fail_work(ROLLBACK, "Rolling back", &e),
+            Msg::OptionsSaved(Ok(())) => cx.toast(
+                Level::Success,
+                format!(
+                    "deploys of {} now carry {}",
+                    self.name(),
+                    deploy_options::summary(&self.options)
+                ),
+            ),
+            // Kept for this session all the same.
+            Msg::OptionsSaved(Err(why)) => cx.toast(Level::Warning, why),
         }
     }
 

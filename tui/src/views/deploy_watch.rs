@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
+use comwit_client::models::DeployOptions;
 use comwit_client::watch::{Control, DeployRecord, Phase, WatchEvent, WatchOptions};
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
@@ -14,6 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+use super::deploy_options;
 use super::detail::panel;
 use super::keys::{self, ViewKey};
 use super::{Hint, ListUi, Ticket, Update, View, hint, interaction_in};
@@ -39,6 +41,8 @@ pub enum Msg {
     /// The form's package path was looked at (off the UI task): whether
     /// it is a directory.
     Checked(Ticket, Values, bool),
+    /// The deploy options were remembered for the app (or why not).
+    Remembered(Result<(), String>),
     Event(WatchEvent),
     /// The engine could not start (or ended with an error).
     Ended(Result<(), String>),
@@ -68,6 +72,9 @@ pub struct DeployWatchView {
     history: Vec<Entry>,
     log: VecDeque<String>,
     ui: ListUi<Intent>,
+    /// What each deploy carries; `None` until the session's remembered
+    /// options are read (the first refresh, which opens the form).
+    deploy: Option<DeployOptions>,
 }
 
 fn now() -> String {
@@ -86,7 +93,7 @@ fn now() -> String {
 
 impl DeployWatchView {
     pub fn new(project: &str, app: &str) -> Self {
-        let mut view = Self {
+        Self {
             project: project.to_string(),
             app: app.to_string(),
             control: None,
@@ -97,9 +104,8 @@ impl DeployWatchView {
             history: Vec::new(),
             log: VecDeque::new(),
             ui: ListUi::without_filter(),
-        };
-        view.configure();
-        view
+            deploy: None,
+        }
     }
 
     fn configure(&mut self) {
@@ -109,13 +115,28 @@ impl DeployWatchView {
                 "Deploys the package whenever files change (after 300 ms of quiet).".into(),
                 "With a build command, the source directory is watched and built first.".into(),
             ],
-            vec![
+            [
                 Field::text("package", "./dist"),
                 Field::text("build", "").labelled("build command (optional)"),
                 Field::text("source", ".").labelled("source dir (with a build)"),
-            ],
+            ]
+            .into_iter()
+            .chain(deploy_options::fields(
+                &self.deploy.clone().unwrap_or_default(),
+            ))
+            .collect(),
             Intent::Configure,
         ));
+    }
+
+    /// Keeps `deploy` as the app's options for its next deploy or watch.
+    fn remember(&self, deploy: &DeployOptions, cx: &mut Ctx<'_>) {
+        let store = cx.session.deploy_options.clone();
+        let (project, app, deploy) = (self.project.clone(), self.app.clone(), deploy.clone());
+        cx.spawn(async move {
+            let saved = crate::blocking::run(move || store.save(&project, &app, &deploy)).await;
+            Msg::Remembered(saved.unwrap_or_else(Err))
+        });
     }
 
     fn note(&mut self, line: String) {
@@ -129,6 +150,15 @@ impl DeployWatchView {
     /// at on a blocking thread (a stat can hang on a network mount), the
     /// form open meanwhile; [`Self::checked`] goes on.
     fn check(&mut self, values: Values, cx: &mut Ctx<'_>) {
+        match deploy_options::parse(&values) {
+            Ok(deploy) => self.deploy = Some(deploy),
+            Err(why) => {
+                if let Some(m) = &mut self.ui.modal {
+                    m.refuse(why);
+                }
+                return;
+            }
+        }
         if !values.get("build").trim().is_empty() {
             return self.start(values, cx);
         }
@@ -175,11 +205,12 @@ impl DeployWatchView {
                 .as_ref()
                 .map(|_| PathBuf::from(values.get("source").trim())),
             build,
-            hosts: Vec::new(),
+            deploy: self.deploy.clone().unwrap_or_default(),
             ignore: Vec::new(),
             debounce: WatchOptions::DEFAULT_DEBOUNCE,
             max_wait: WatchOptions::DEFAULT_MAX_WAIT,
         };
+        self.remember(&options.deploy, cx);
         let (events_tx, mut events) = unbounded_channel();
         let (control, control_rx) = unbounded_channel();
         self.control = Some(control.clone());
@@ -486,7 +517,14 @@ impl View for DeployWatchView {
         keys::dispatch(KEYS, self, key, cx)
     }
 
-    fn refresh(&mut self, _cx: &mut Ctx<'_>) {}
+    /// The first refresh (as the view opens) reads the app's remembered
+    /// deploy options and opens the form with them.
+    fn refresh(&mut self, cx: &mut Ctx<'_>) {
+        if self.deploy.is_none() {
+            self.deploy = Some(cx.session.deploy_options.load(&self.project, &self.app));
+            self.configure();
+        }
+    }
 
     fn copy(&self) -> Option<(String, String)> {
         self.last_deploy()
@@ -515,6 +553,8 @@ impl Update for DeployWatchView {
     fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
             Msg::Checked(ticket, values, is_dir) => self.checked(ticket, values, is_dir, cx),
+            Msg::Remembered(Ok(())) => {}
+            Msg::Remembered(Err(why)) => cx.toast(Level::Warning, why),
             Msg::Event(e) => match e {
                 WatchEvent::Watching { root, directories } => {
                     self.note(format!(

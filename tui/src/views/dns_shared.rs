@@ -46,6 +46,7 @@ pub fn test_session() -> crate::session::Session {
         project: None,
         dns_parents: Parents::Fixed(Vec::new()),
         resolvers: Vec::new(),
+        deploy_options: crate::remembered::Remembered::in_memory(),
     }
 }
 

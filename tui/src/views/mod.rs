@@ -9,6 +9,7 @@ pub mod checks;
 mod cleanup;
 mod database;
 mod databases;
+mod deploy_options;
 mod deploy_watch;
 mod detail;
 mod dns_shared;

@@ -117,6 +117,12 @@ impl Values {
         debug_assert!(found.is_some(), "the form has no field {name:?}");
         found.map_or("", |(_, v)| v.as_str())
     }
+
+    /// Values as a submitted form would give them (unit tests of parsers).
+    #[cfg(test)]
+    pub fn from_pairs(pairs: Vec<(&'static str, String)>) -> Self {
+        Self(pairs)
+    }
 }
 
 pub struct Form<I> {
