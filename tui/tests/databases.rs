@@ -124,3 +124,113 @@ async fn protected_tenants_are_locked_with_the_reason() {
     assert!(!h.screen().contains("Delete database"), "{}", h.screen());
     assert!(h.screen().contains("protected tenant"), "{}", h.screen());
 }
+
+/// shop-db's id and a fresh database token for it, made "elsewhere" (the
+/// operator rotates it, as the web console would).
+async fn token_from_elsewhere(h: &Harness) -> (String, String) {
+    let p = h.storefront().await;
+    let dbs = h.app.session.client.databases(&p).list().await.unwrap();
+    let id = dbs
+        .into_iter()
+        .find(|d| d.name == "shop-db")
+        .unwrap()
+        .database_id;
+    let rotated = h
+        .operator()
+        .post(
+            &format!("/v1/databases/{id}/token/rotate"),
+            serde_json::json!({}),
+        )
+        .await;
+    (id, rotated["database_token"].as_str().unwrap().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pasted_token_is_saved_masked_and_the_console_uses_it() {
+    let mut h = Harness::start().await;
+    let (id, token) = token_from_elsewhere(&h).await;
+    h.database("storefront", "shop-db").await;
+    h.wait_for("t paste token").await;
+    h.key(KeyCode::Char('t'));
+    h.wait_for("Database token for shop-db").await;
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("nothing was typed"), "{}", h.screen());
+    h.paste(&token);
+    assert!(!h.screen().contains(&token), "masked while typed");
+    h.key(KeyCode::Enter);
+    h.toast("token for shop-db saved").await;
+    let stored = h.app.session.credentials.database_token(&id).unwrap();
+    assert_eq!(stored.map(|s| s.expose().to_string()), Some(token.clone()));
+
+    // The console connects with it, without asking to use the operator's.
+    h.key(KeyCode::Char('s'));
+    h.settle(|a| a.fullscreen.is_some()).await;
+    h.wait_for("● stored database token").await;
+    assert!(!h.screen().contains("Run SQL as the sandbox operator"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_a_database_to_an_app_sets_its_url_and_token_in_the_environment() {
+    let mut h = Harness::start().await;
+    h.database("storefront", "shop-db").await;
+    h.wait_for("c connect to app").await;
+    // Without a stored token there is nothing to connect with: said inline.
+    h.key(KeyCode::Char('c'));
+    h.wait_for("Connect shop-db to an app").await;
+    assert!(h.screen().contains("plain text"), "{}", h.screen());
+    h.chars("web");
+    h.key(KeyCode::Enter);
+    h.wait_for("no database token of yours is stored for shop-db")
+        .await;
+    h.key(KeyCode::Esc);
+
+    let (_, token) = token_from_elsewhere(&h).await;
+    h.key(KeyCode::Char('t'));
+    h.paste(&token);
+    h.key(KeyCode::Enter);
+    h.toast("token for shop-db saved").await;
+    h.key(KeyCode::Char('c'));
+    h.chars("web");
+    h.key(KeyCode::Enter);
+    h.toast("web now has DATABASE_URL and DATABASE_AUTH_TOKEN")
+        .await;
+
+    let p = h.storefront().await;
+    let client = h.app.session.client.clone();
+    let apps = client.apps(&p);
+    let web = apps.find("web").await.unwrap().unwrap();
+    let env = apps.app(&web.app_id).env().await.unwrap();
+    let get = |k: &str| env.iter().find(|v| v.key == k).map(|v| v.value.clone());
+    assert_eq!(get("DATABASE_AUTH_TOKEN"), Some(token));
+    let db = client.databases(&p).list().await.unwrap();
+    let url = db
+        .into_iter()
+        .find(|d| d.name == "shop-db")
+        .unwrap()
+        .database_url;
+    assert_eq!(get("DATABASE_URL"), url);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_mints_a_query_token_with_its_reason_and_copies_it() {
+    let mut h = Harness::start_with(|b| b, Mode::Operator).await;
+    h.database("storefront", "shop-db").await;
+    h.wait_for("Q mint query token").await;
+    h.key(KeyCode::Char('Q'));
+    h.wait_for("Mint a query token").await;
+    // ttl, audience, reason: a reason is required.
+    h.key(KeyCode::Tab);
+    h.chars("metabase");
+    h.key(KeyCode::Enter);
+    assert!(h.screen().contains("say the reason"), "{}", h.screen());
+    h.key(KeyCode::Tab);
+    h.chars("weekly report");
+    h.key(KeyCode::Enter);
+    h.wait_for("Query token (shown once)").await;
+    h.key(KeyCode::Char('y'));
+    let copied = h.app.last_copy.clone().expect("copied");
+    assert!(
+        copied.len() > 16 && !copied.contains(' '),
+        "the token: {copied}"
+    );
+}

@@ -4,7 +4,7 @@
 
 use comwit_client::Error;
 use comwit_client::models::{
-    Database, DatabaseState, DatabaseStatus, DatabaseUsage, Deleted, RotatedToken,
+    Database, DatabaseState, DatabaseStatus, DatabaseUsage, Deleted, QueryToken, RotatedToken,
 };
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -12,6 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use super::database_tokens;
 use super::detail::panel;
 use super::keys::{self, ViewKey};
 use super::{Hint, ListUi, Remote, Ticket, Update, View, interaction_in};
@@ -21,7 +22,7 @@ use crate::notice::Level;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
 use crate::widgets::bytes;
-use crate::widgets::modal::{Modal, Outcome};
+use crate::widgets::modal::{Modal, Outcome, Values};
 
 /// Rotating the token breaks every app using it at once, so its key is
 /// nowhere near refresh (`r`, and `R` one shift away): `K` for key (`T`
@@ -65,6 +66,27 @@ const KEYS: &[ViewKey<DatabaseView>] = &[
         hint: |v| v.operator_may().then_some("delete"),
         run: |v, cx| v.operator_action(Intent::Delete, cx),
     },
+    ViewKey {
+        keys: &[Binding::plain('Q')],
+        what: "mint a query token for another tool (operator)",
+        write: true,
+        hint: |v| v.operator_may().then_some("mint query token"),
+        run: |v, cx| v.operator_action(Intent::Mint, cx),
+    },
+    ViewKey {
+        keys: &[Binding::plain('t')],
+        what: "paste a database token made elsewhere (saved, never shown again)",
+        write: false,
+        hint: |v| v.data.data.is_some().then_some("paste token"),
+        run: |v, _| v.ui.modal = Some(database_tokens::paste_form(v.name(), Intent::Paste)),
+    },
+    ViewKey {
+        keys: &[Binding::plain('c')],
+        what: "connect to an app: its DATABASE_URL and DATABASE_AUTH_TOKEN",
+        write: true,
+        hint: |v| v.url().is_some().then_some("connect to app"),
+        run: |v, _| v.ui.modal = Some(database_tokens::connect_form(v.name(), Intent::Connect)),
+    },
 ];
 
 /// The platform's default protected tenants (PLATFORM_API_PROTECTED_TENANTS).
@@ -92,6 +114,10 @@ enum Intent {
     Suspend,
     Resume,
     Delete,
+    /// The forms of [`database_tokens`].
+    Paste,
+    Mint,
+    Connect,
 }
 
 /// What the operator routes answered.
@@ -112,6 +138,11 @@ pub enum Msg {
     Deleted(Ticket, Result<Deleted, Error>),
     /// The project's list no longer has the database.
     Gone,
+    /// A pasted token was saved (where), or why not.
+    Pasted(Ticket, Result<String, String>),
+    Minted(Ticket, Result<QueryToken, Error>),
+    /// The app that now has the database's URL and token, or why not.
+    Connected(Ticket, Result<String, String>),
 }
 
 pub struct DatabaseView {
@@ -264,6 +295,9 @@ impl DatabaseView {
                 name,
                 Intent::Delete,
             ),
+            Intent::Mint => database_tokens::mint_form(Intent::Mint),
+            // Not operator actions: their keys open their forms.
+            Intent::Paste | Intent::Connect => return,
         });
     }
 
@@ -291,7 +325,91 @@ impl DatabaseView {
                     async move { Msg::Deleted(ticket, client.database_admin(&db).delete().await) },
                 )
             }
+            // Forms: they come back through submit.
+            Intent::Paste | Intent::Mint | Intent::Connect => {}
         }
+    }
+
+    /// The minted token, shown once (v reveals, y copies).
+    fn minted(&mut self, ticket: Ticket, minted: QueryToken) {
+        self.ui.accepted(ticket);
+        let mut lines = vec![format!("A query token for {}.", self.name())];
+        if let Some(at) = &minted.expires_at {
+            lines.push(format!("It expires at {at}."));
+        }
+        if let Some(scope) = &minted.scope {
+            lines.push(format!("Scope: {scope}."));
+        }
+        lines.push("The platform keeps no copy: copy it now.".into());
+        self.ui.modal = Some(Modal::reveal(
+            "Query token (shown once)",
+            lines,
+            minted.query_token,
+        ));
+    }
+
+    fn url(&self) -> Option<&str> {
+        self.data.data.as_ref()?.database_url.as_deref()
+    }
+
+    /// A token form was sent: checked here first (the form keeps what was
+    /// typed and says why), then it waits for the answer.
+    fn submit(&mut self, intent: Intent, values: &Values, cx: &mut Ctx<'_>) {
+        let refuse = |ui: &mut ListUi<Intent>, why: String| {
+            if let Some(m) = &mut ui.modal {
+                m.refuse(why);
+            }
+        };
+        match intent {
+            Intent::Paste => match database_tokens::pasted(values) {
+                Err(why) => refuse(&mut self.ui, why),
+                Ok(token) => {
+                    let (ticket, store, id) = (
+                        self.ui.wait(),
+                        cx.session.token_store(),
+                        self.database.clone(),
+                    );
+                    cx.spawn(async move { Msg::Pasted(ticket, store.save(id, token).await) });
+                }
+            },
+            Intent::Mint => match database_tokens::mint(values) {
+                Err(why) => refuse(&mut self.ui, why),
+                Ok(m) => {
+                    let (ticket, client, db) =
+                        (self.ui.wait(), cx.client().clone(), self.database.clone());
+                    cx.spawn(async move {
+                        let admin = client.database_admin(&db);
+                        let minted = admin.query_token(m.ttl_seconds, &m.audience, &m.reason);
+                        Msg::Minted(ticket, minted.await)
+                    });
+                }
+            },
+            Intent::Connect => self.connect(values.get("app").to_string(), cx),
+            _ => {}
+        }
+    }
+
+    fn connect(&mut self, app: String, cx: &mut Ctx<'_>) {
+        let Some(url) = self.url().map(str::to_string) else {
+            return;
+        };
+        let db = database_tokens::Connection {
+            project: self.project.clone(),
+            database_id: self.database.clone(),
+            name: self.name().to_string(),
+            url,
+        };
+        let (ticket, client, creds) = (
+            self.ui.wait(),
+            cx.client().clone(),
+            cx.session.credentials.clone(),
+        );
+        cx.spawn(async move {
+            Msg::Connected(
+                ticket,
+                database_tokens::connect(client, creds, db, app).await,
+            )
+        });
     }
 }
 
@@ -322,6 +440,7 @@ impl View for DatabaseView {
             match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Copy(text) => cx.copy("the database token", text),
+                Outcome::Submitted(intent, values) => self.submit(intent, &values, cx),
                 Outcome::Confirmed(intent, _) => {
                     // Deleting by name waits in its dialog (see run).
                     if !matches!(intent, Intent::Delete) {
@@ -512,6 +631,39 @@ impl Update for DatabaseView {
                 self.refresh(cx);
             }
             Msg::State(what, Err(e)) => cx.fail(&format!("Database {what}"), &e),
+            Msg::Pasted(ticket, Ok(where_)) => {
+                self.ui.accepted(ticket);
+                cx.toast(
+                    Level::Success,
+                    format!("token for {} saved. {where_}", self.name()),
+                );
+            }
+            Msg::Pasted(ticket, Err(why)) | Msg::Connected(ticket, Err(why)) => {
+                if !self.ui.refused_because(ticket, why.clone()) {
+                    cx.toast(Level::Error, why);
+                }
+            }
+            Msg::Minted(ticket, Ok(minted)) => self.minted(ticket, minted),
+            Msg::Minted(ticket, Err(e)) => {
+                if !self.ui.refused(ticket, &e) {
+                    cx.fail("Minting a query token", &e);
+                }
+            }
+            Msg::Connected(ticket, Ok(app)) => {
+                self.ui.accepted(ticket);
+                let keys = format!(
+                    "{} and {}",
+                    database_tokens::URL_KEY,
+                    database_tokens::TOKEN_KEY
+                );
+                cx.toast(
+                    Level::Success,
+                    format!(
+                        "{app} now has {keys} for {} (plain text on the platform)",
+                        self.name()
+                    ),
+                );
+            }
             Msg::Deleted(ticket, Ok(_)) => {
                 self.ui.accepted(ticket);
                 cx.toast(Level::Success, format!("deleted {}", self.name()));

@@ -8,6 +8,7 @@ mod builds;
 pub mod checks;
 mod cleanup;
 mod database;
+mod database_tokens;
 mod databases;
 mod deploy_options;
 mod deploy_watch;
