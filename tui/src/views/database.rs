@@ -138,11 +138,16 @@ pub enum Msg {
     Deleted(Ticket, Result<Deleted, Error>),
     /// The project's list no longer has the database.
     Gone,
+    /// The answer to a token form (the ticket of its request).
+    Token(Ticket, TokenAnswer),
+}
+
+pub enum TokenAnswer {
     /// A pasted token was saved (where), or why not.
-    Pasted(Ticket, Result<String, String>),
-    Minted(Ticket, Result<QueryToken, Error>),
+    Pasted(Result<String, String>),
+    Minted(Result<QueryToken, Error>),
     /// The app that now has the database's URL and token, or why not.
-    Connected(Ticket, Result<String, String>),
+    Connected(Result<String, String>),
 }
 
 pub struct DatabaseView {
@@ -348,6 +353,45 @@ impl DatabaseView {
         ));
     }
 
+    /// The answers to the token forms.
+    fn token_answer(&mut self, ticket: Ticket, answer: TokenAnswer, cx: &mut Ctx<'_>) {
+        match answer {
+            TokenAnswer::Pasted(Ok(where_)) => {
+                self.ui.accepted(ticket);
+                cx.toast(
+                    Level::Success,
+                    format!("token for {} saved. {where_}", self.name()),
+                );
+            }
+            TokenAnswer::Pasted(Err(why)) | TokenAnswer::Connected(Err(why)) => {
+                if !self.ui.refused_because(ticket, why.clone()) {
+                    cx.toast(Level::Error, why);
+                }
+            }
+            TokenAnswer::Minted(Ok(minted)) => self.minted(ticket, minted),
+            TokenAnswer::Minted(Err(e)) => {
+                if !self.ui.refused(ticket, &e) {
+                    cx.fail("Minting a query token", &e);
+                }
+            }
+            TokenAnswer::Connected(Ok(app)) => {
+                self.ui.accepted(ticket);
+                let keys = format!(
+                    "{} and {}",
+                    database_tokens::URL_KEY,
+                    database_tokens::TOKEN_KEY
+                );
+                cx.toast(
+                    Level::Success,
+                    format!(
+                        "{app} now has {keys} for {} (plain text on the platform)",
+                        self.name()
+                    ),
+                );
+            }
+        }
+    }
+
     fn url(&self) -> Option<&str> {
         self.data.data.as_ref()?.database_url.as_deref()
     }
@@ -369,7 +413,9 @@ impl DatabaseView {
                         cx.session.token_store(),
                         self.database.clone(),
                     );
-                    cx.spawn(async move { Msg::Pasted(ticket, store.save(id, token).await) });
+                    cx.spawn(async move {
+                        Msg::Token(ticket, TokenAnswer::Pasted(store.save(id, token).await))
+                    });
                 }
             },
             Intent::Mint => match database_tokens::mint(values) {
@@ -380,7 +426,7 @@ impl DatabaseView {
                     cx.spawn(async move {
                         let admin = client.database_admin(&db);
                         let minted = admin.query_token(m.ttl_seconds, &m.audience, &m.reason);
-                        Msg::Minted(ticket, minted.await)
+                        Msg::Token(ticket, TokenAnswer::Minted(minted.await))
                     });
                 }
             },
@@ -405,10 +451,8 @@ impl DatabaseView {
             cx.session.credentials.clone(),
         );
         cx.spawn(async move {
-            Msg::Connected(
-                ticket,
-                database_tokens::connect(client, creds, db, app).await,
-            )
+            let connected = database_tokens::connect(client, creds, db, app).await;
+            Msg::Token(ticket, TokenAnswer::Connected(connected))
         });
     }
 }
@@ -631,39 +675,7 @@ impl Update for DatabaseView {
                 self.refresh(cx);
             }
             Msg::State(what, Err(e)) => cx.fail(&format!("Database {what}"), &e),
-            Msg::Pasted(ticket, Ok(where_)) => {
-                self.ui.accepted(ticket);
-                cx.toast(
-                    Level::Success,
-                    format!("token for {} saved. {where_}", self.name()),
-                );
-            }
-            Msg::Pasted(ticket, Err(why)) | Msg::Connected(ticket, Err(why)) => {
-                if !self.ui.refused_because(ticket, why.clone()) {
-                    cx.toast(Level::Error, why);
-                }
-            }
-            Msg::Minted(ticket, Ok(minted)) => self.minted(ticket, minted),
-            Msg::Minted(ticket, Err(e)) => {
-                if !self.ui.refused(ticket, &e) {
-                    cx.fail("Minting a query token", &e);
-                }
-            }
-            Msg::Connected(ticket, Ok(app)) => {
-                self.ui.accepted(ticket);
-                let keys = format!(
-                    "{} and {}",
-                    database_tokens::URL_KEY,
-                    database_tokens::TOKEN_KEY
-                );
-                cx.toast(
-                    Level::Success,
-                    format!(
-                        "{app} now has {keys} for {} (plain text on the platform)",
-                        self.name()
-                    ),
-                );
-            }
+            Msg::Token(ticket, answer) => self.token_answer(ticket, answer, cx),
             Msg::Deleted(ticket, Ok(_)) => {
                 self.ui.accepted(ticket);
                 cx.toast(Level::Success, format!("deleted {}", self.name()));
