@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use comwit_client::rules;
 use rusqlite::{OptionalExtension, params};
 
+use crate::config::OperatorOnProjects;
 use crate::error::ApiError;
 use crate::ids::{hash_secret, now_rfc3339};
 use crate::state::AppState;
@@ -86,6 +87,14 @@ impl Caller {
         self.require_scope(scope)?;
         let conn = state.store.lock();
         match self {
+            Caller::Operator { .. }
+                if state.config.operator_on_projects == OperatorOnProjects::Refuse =>
+            {
+                Err(ApiError::forbidden(
+                    "this platform rejects the operator token on project-scoped routes; use a \
+                     user's cwt_ token (device login, or COMWIT_TOKEN) for project work",
+                ))
+            }
             Caller::Operator { .. } => {
                 let found: Option<i64> = conn
                     .prepare_cached("SELECT 1 FROM projects WHERE project_id = ?1")?

@@ -61,6 +61,11 @@ pub struct Serve {
     /// Answer 501 for project domain management (as the platform does by default).
     #[arg(long)]
     pub disable_domains: bool,
+    /// The operator token on project routes: `bypass` (the authentication
+    /// page: scopes and membership bypassed) or `refuse` (the raw-API deploy
+    /// page: 403 on project-scoped routes).
+    #[arg(long, value_enum, default_value_t)]
+    pub operator_on_projects: crate::config::OperatorOnProjects,
     /// Operator token (else one is generated and kept in the data dir).
     #[arg(
         long = "operator-token-from-env",

@@ -32,6 +32,9 @@ pub struct SandboxConfig {
     pub protected_tenants: Vec<String>,
     /// Project domain management; off = 501 on those routes.
     pub domains_enabled: bool,
+    /// Whether the operator token works on project routes: the docs say
+    /// both (see CONTRACT.md), so the sandbox does either.
+    pub operator_on_projects: OperatorOnProjects,
     /// Largest accepted deploy body (compressed) → 413 above.
     pub max_upload_bytes: u64,
     /// Builds kept per app (`None` = all). The active build and the
@@ -45,6 +48,19 @@ pub struct SandboxConfig {
     pub device_interval_secs: u64,
     pub device_expires_secs: u64,
     pub seed_demo: bool,
+}
+
+/// The two readings of the docs on the operator token and project routes
+/// (`/v1/projects/{p}/...`): the authentication page says it bypasses scope
+/// and membership checks; the raw-API deploy page says it "is rejected on
+/// these project-scoped routes".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OperatorOnProjects {
+    /// Accepted everywhere, scopes and membership bypassed.
+    #[default]
+    Bypass,
+    /// 403 on every project route; the flat operator routes still work.
+    Refuse,
 }
 
 /// Data endpoint limits. Each stream holds three file descriptors (the
@@ -72,6 +88,7 @@ impl Default for SandboxConfig {
             operator_token: None,
             protected_tenants: parse_tenants(DEFAULT_PROTECTED_TENANTS),
             domains_enabled: true,
+            operator_on_projects: OperatorOnProjects::Bypass,
             max_upload_bytes: 1 << 30,
             max_unpacked_bytes: 4 << 30,
             keep_builds: None,

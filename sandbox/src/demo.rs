@@ -15,7 +15,12 @@ struct Seeder {
     /// The data endpoint (sample tables go in through it, as a client's
     /// SQL would: usage is counted).
     data: Router,
-    token: String,
+    /// The operator's token, for the sandbox's own routes (`/_sandbox`).
+    operator: String,
+    /// The demo user's token, for everything else: the demo is the user's,
+    /// and the operator token may be refused on project routes
+    /// ([`OperatorOnProjects::Refuse`](crate::OperatorOnProjects)).
+    user: String,
 }
 
 impl Seeder {
@@ -26,7 +31,12 @@ impl Seeder {
         body: Body,
         content_type: &str,
     ) -> Result<Value, String> {
-        Self::send(&self.app, &self.token, method, path, body, content_type).await
+        let token = if path.starts_with("/_sandbox") {
+            &self.operator
+        } else {
+            &self.user
+        };
+        Self::send(&self.app, token, method, path, body, content_type).await
     }
 
     async fn send(
@@ -159,14 +169,19 @@ fn artifact(app: &str, version: u32) -> Vec<u8> {
     zstd::encode_all(&tar[..], 3).expect("in-memory zstd")
 }
 
-pub async fn seed(state: &AppState, app: Router, data: Router) -> Result<(), String> {
+pub async fn seed(
+    state: &AppState,
+    (app, data): (Router, Router),
+    user_token: &str,
+) -> Result<(), String> {
     if seeded(state)? {
         return Ok(());
     }
     let s = Seeder {
         app,
         data,
-        token: state.operator_token().to_string(),
+        operator: state.operator_token().to_string(),
+        user: user_token.to_string(),
     };
     let (shop, tools) = seed_projects(&s).await?;
     let web = seed_apps(&s, &shop, &tools).await?;

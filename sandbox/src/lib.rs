@@ -42,7 +42,7 @@ use tokio::task::JoinHandle;
 pub use auth::{LIVE_SCOPES, PLANNED_SCOPES};
 pub use config::{
     DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_DATABASE, DEFAULT_PROTECTED_TENANTS,
-    DEFAULT_STATEMENT_TIMEOUT_SECS, SandboxConfig, parse_tenants,
+    DEFAULT_STATEMENT_TIMEOUT_SECS, OperatorOnProjects, SandboxConfig, parse_tenants,
 };
 pub use error::Problem;
 pub use faults::{Faults, SlowRoute};
@@ -159,6 +159,11 @@ impl SandboxBuilder {
         self.config.domains_enabled = false;
         self
     }
+    /// Which reading of the docs the operator token gets on project routes.
+    pub fn operator_on_projects(mut self, mode: OperatorOnProjects) -> Self {
+        self.config.operator_on_projects = mode;
+        self
+    }
     pub fn seed_demo(mut self) -> Self {
         self.config.seed_demo = true;
         self
@@ -225,7 +230,7 @@ impl SandboxBuilder {
         let data_app = data::router(state.clone(), state.config.hrana_v2);
         let (zones_dns, registry_dns) = start_dns(&state).await?;
         if seed_demo {
-            demo::seed(&state, app.clone(), data_app.clone())
+            demo::seed(&state, (app.clone(), data_app.clone()), &user_token)
                 .await
                 .map_err(StartError::Demo)?;
         }

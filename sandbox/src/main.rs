@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     if args.disable_domains {
         builder = builder.disable_domains();
     }
+    builder = builder.operator_on_projects(args.operator_on_projects);
     if args.hrana_v2 {
         builder = builder.hrana_v2();
     }

@@ -160,7 +160,11 @@ impl<'a> Ctx<'a> {
 
     /// An error dialog for a failed API call, with retry where it helps.
     pub fn fail(&mut self, what: &str, err: &Error) {
-        let notice = Notice::from_error(what, err, Some(&self.view));
+        let notice = if self.session.is_operator() {
+            Notice::from_operator_error(what, err, Some(&self.view))
+        } else {
+            Notice::from_error(what, err, Some(&self.view))
+        };
         self.effects.push(Effect::Notice(notice));
     }
 

@@ -218,7 +218,27 @@ pub struct Notice {
     pub retry: Option<NodeKey>,
 }
 
+/// A 403 to the operator token: scopes and membership cannot be the cause,
+/// so it is the platform refusing that token on the route (the docs say it
+/// may, on project routes). The fix is a user's token.
+const OPERATOR_REFUSED: &str = "This platform refuses the operator token here (the docs \
+    disagree on whether it bypasses project routes). Use a user's cwt_ token for project \
+    work: sign in with device login or set COMWIT_TOKEN (in the sandbox: start without \
+    --operator).";
+
 impl Notice {
+    /// As [`from_error`](Self::from_error), for a session on the operator
+    /// token, where a 403 means something else.
+    pub fn from_operator_error(what: &str, err: &Error, view: Option<&NodeKey>) -> Self {
+        let mut notice = Self::from_error(what, err, view);
+        if err.status() == Some(403)
+            && let Some(advice) = notice.lines.last_mut()
+        {
+            *advice = OPERATOR_REFUSED.to_string();
+        }
+        notice
+    }
+
     /// `what` says what was being done ("Rolling back web").
     pub fn from_error(what: &str, err: &Error, view: Option<&NodeKey>) -> Self {
         let detail = err.to_string();

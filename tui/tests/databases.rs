@@ -234,3 +234,25 @@ async fn an_operator_mints_a_query_token_with_its_reason_and_copies_it() {
         "the token: {copied}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_refused_on_project_routes_is_told_to_use_a_user_token() {
+    // The raw-API deploy page's reading: the operator token is rejected on
+    // project-scoped routes (the sandbox's --operator-on-projects refuse).
+    let mut h = Harness::start_with(
+        |b| b.operator_on_projects(comwit_sandbox::OperatorOnProjects::Refuse),
+        Mode::Operator,
+    )
+    .await;
+    h.open("storefront").await;
+    h.select("databases").await;
+    h.key(KeyCode::Tab);
+    h.settle(|a| !a.notices.is_empty()).await;
+    let text = h.app.notices.last().unwrap().lines.join(" ");
+    assert!(text.contains("refuses the operator token here"), "{text}");
+    assert!(text.contains("cwt_ token"), "{text}");
+    assert!(
+        text.contains("rejects the operator token on project-scoped routes"),
+        "the platform's own words: {text}"
+    );
+}

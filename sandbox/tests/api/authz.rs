@@ -369,3 +369,30 @@ async fn error_bodies_never_echo_tokens() {
     assert!(!r.body.to_string().contains(&env.user));
     assert!(!r.body.to_string().contains(&env.op));
 }
+
+/// The docs disagree on the operator token and project routes; the sandbox
+/// does either. Bypass (the default, the authentication page) lets it act
+/// on any project; refuse (the raw-API deploy page) answers 403 there while
+/// the flat operator routes still work, and the demo still seeds.
+#[tokio::test]
+async fn the_operator_token_on_project_routes_follows_either_reading_of_the_docs() {
+    let bypass = start().await;
+    let apps = format!("/v1/projects/{}/apps", bypass.project);
+    bypass.get(&apps, &bypass.op).await.expect(200);
+
+    let refuse = crate::common::start_with(
+        comwit_sandbox::Sandbox::builder()
+            .seed_demo()
+            .operator_on_projects(comwit_sandbox::OperatorOnProjects::Refuse),
+    )
+    .await;
+    let apps = format!("/v1/projects/{}/apps", refuse.project);
+    let refused = refuse.get(&apps, &refuse.op).await.expect(403);
+    assert!(
+        refused.detail().contains("cwt_ token"),
+        "{}",
+        refused.detail()
+    );
+    refuse.get(&apps, &refuse.user).await.expect(200);
+    refuse.get("/v1/status", &refuse.op).await.expect(200);
+}
