@@ -48,7 +48,10 @@ async fn steps(inputs: &Inputs, runner: &Runner, outcome: &mut Outcome) -> Resul
     let removal = match app_id {
         None => {
             let name = inputs.app_name.as_deref().unwrap_or_default();
-            gone(runner, &format!("project {project} has no app named {name:?}"))
+            gone(
+                runner,
+                &format!("project {project} has no app named {name:?}"),
+            )
         }
         Some(id) => {
             outcome.app_id = Some(id.clone());
@@ -93,7 +96,12 @@ async fn find(client: &Client, project: &str, inputs: &Inputs) -> Result<Option<
 
 /// Deletes app `id`. A 404, or a report saying nothing was deleted, means
 /// the app was already gone.
-async fn delete(client: &Client, project: &str, id: &str, runner: &Runner) -> Result<Removal, Failure> {
+async fn delete(
+    client: &Client,
+    project: &str,
+    id: &str,
+    runner: &Runner,
+) -> Result<Removal, Failure> {
     let report = match client.apps(project).app(id).delete().await {
         Ok(report) => report,
         // The documented 404 for an app that does not exist: an earlier
@@ -105,7 +113,10 @@ async fn delete(client: &Client, project: &str, id: &str, runner: &Runner) -> Re
         Err(e) => return Err(Failure::api(&format!("deleting app {id}"), &e)),
     };
     if !report.deleted {
-        return Ok(gone(runner, &format!("app {id} was deleted before this run")));
+        return Ok(gone(
+            runner,
+            &format!("app {id} was deleted before this run"),
+        ));
     }
     let c = &report.cleanup;
     runner.info(&format!(

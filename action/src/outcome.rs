@@ -364,10 +364,7 @@ fn write_record_table(md: &mut String, intro: &str, records: &[&DnsRecordToPubli
     if records.is_empty() {
         return;
     }
-    let _ = writeln!(
-        md,
-        "\n{intro}\n\n| type | name | value |\n|---|---|---|"
-    );
+    let _ = writeln!(md, "\n{intro}\n\n| type | name | value |\n|---|---|---|");
     for r in records {
         let _ = writeln!(md, "| {} | `{}` | `{}` |", r.record_type, r.name, r.value);
     }

@@ -120,7 +120,8 @@ impl<'a> Session<'a> {
         let ids = match gh.deployments(env).await {
             Ok(ids) => ids,
             Err(e) => {
-                self.runner.warning("GitHub deployments not marked inactive", &e);
+                self.runner
+                    .warning("GitHub deployments not marked inactive", &e);
                 return;
             }
         };
@@ -131,7 +132,8 @@ impl<'a> Session<'a> {
                 .set_status(*id, State::Inactive, env, None, log, description)
                 .await
             {
-                self.runner.warning("GitHub deployment not marked inactive", &e);
+                self.runner
+                    .warning("GitHub deployment not marked inactive", &e);
                 return;
             }
         }

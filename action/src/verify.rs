@@ -228,9 +228,12 @@ pub async fn step(
 ) -> Result<(), Failure> {
     runner.group("verify");
     let t = Instant::now();
-    let url = check
-        .url(outcome.url().as_deref())
-        .ok_or_else(|| Failure::new("Nothing to verify", "verify-path needs the url output, and no host was bound — set hosts"))?;
+    let url = check.url(outcome.url().as_deref()).ok_or_else(|| {
+        Failure::new(
+            "Nothing to verify",
+            "verify-path needs the url output, and no host was bound — set hosts",
+        )
+    })?;
     runner.info(&format!(
         "GET {url}: expecting status {} within {} s",
         check.status,
@@ -287,7 +290,10 @@ async fn roll_back(
     };
     match handle.rollback(Some(&previous)).await {
         Ok(done) => {
-            runner.info(&format!("rolled back: build {} is active again", done.active_build_id));
+            runner.info(&format!(
+                "rolled back: build {} is active again",
+                done.active_build_id
+            ));
             message.push_str(&format!(
                 "; rolled back to build {} (build {new} is no longer active)",
                 done.active_build_id
@@ -324,12 +330,23 @@ mod tests {
             assert!(parse_status(bad).unwrap_err().starts_with("verify-status"));
         }
         assert!(parse_url("https://a.example.com/healthz").is_ok());
-        for bad in ["www.example.com", "/healthz", "ftp://a.example.com/", "https://"] {
-            assert!(parse_url(bad).unwrap_err().starts_with("verify-url"), "{bad}");
+        for bad in [
+            "www.example.com",
+            "/healthz",
+            "ftp://a.example.com/",
+            "https://",
+        ] {
+            assert!(
+                parse_url(bad).unwrap_err().starts_with("verify-url"),
+                "{bad}"
+            );
         }
         assert_eq!(parse_path(" /healthz ").unwrap(), "/healthz");
         for bad in ["healthz", "//evil.example.com/", "/a b"] {
-            assert!(parse_path(bad).unwrap_err().starts_with("verify-path"), "{bad}");
+            assert!(
+                parse_path(bad).unwrap_err().starts_with("verify-path"),
+                "{bad}"
+            );
         }
     }
 
@@ -358,18 +375,41 @@ mod tests {
     #[test]
     fn inconsistent_inputs_are_refused_naming_them() {
         assert_eq!(inputs(&[]).unwrap(), None);
-        let both = inputs(&["--verify-url", "https://a.example.com/", "--verify-path", "/x"]);
-        assert!(both.unwrap_err().contains("verify-url and verify-path are both set"));
+        let both = inputs(&[
+            "--verify-url",
+            "https://a.example.com/",
+            "--verify-path",
+            "/x",
+        ]);
+        assert!(
+            both.unwrap_err()
+                .contains("verify-url and verify-path are both set")
+        );
         let alone = inputs(&["--rollback-on-failure", "true"]).unwrap_err();
         assert!(alone.starts_with("rollback-on-failure"), "{alone}");
         let no_hosts = inputs(&["--verify-path", "/healthz"]).unwrap_err();
         assert!(no_hosts.contains("needs hosts"), "{no_hosts}");
-        let delete = inputs(&["--command", "delete", "--verify-url", "https://a.example.com/"]);
+        let delete = inputs(&[
+            "--command",
+            "delete",
+            "--verify-url",
+            "https://a.example.com/",
+        ]);
         assert!(delete.unwrap_err().contains("command rollback or delete"));
-        let ok = inputs(&["--verify-path", "/healthz", "--hosts", "a.example.com", "--verify-timeout", "5s"])
-            .unwrap()
-            .unwrap();
+        let ok = inputs(&[
+            "--verify-path",
+            "/healthz",
+            "--hosts",
+            "a.example.com",
+            "--verify-timeout",
+            "5s",
+        ])
+        .unwrap()
+        .unwrap();
         assert_eq!(ok.target, Target::Path("/healthz".into()));
-        assert_eq!((ok.status, ok.timeout, ok.rollback), (200, Duration::from_secs(5), false));
+        assert_eq!(
+            (ok.status, ok.timeout, ok.rollback),
+            (200, Duration::from_secs(5), false)
+        );
     }
 }

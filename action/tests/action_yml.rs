@@ -800,14 +800,26 @@ fn the_preview_example_deletes_its_preview_when_the_pull_request_closes() {
             .unwrap_or("deploy")
             .to_string()
     };
-    let (deploy_job, deploy) = steps.iter().find(|(_, st)| command(st) == "deploy").unwrap();
-    let (delete_job, delete) = steps.iter().find(|(_, st)| command(st) == "delete").unwrap();
+    let (deploy_job, deploy) = steps
+        .iter()
+        .find(|(_, st)| command(st) == "deploy")
+        .unwrap();
+    let (delete_job, delete) = steps
+        .iter()
+        .find(|(_, st)| command(st) == "delete")
+        .unwrap();
     let condition = |job: &str| s(&workflow["jobs"][job]["if"]);
     assert_eq!(condition(deploy_job), "github.event.action != 'closed'");
     assert_eq!(condition(delete_job), "github.event.action == 'closed'");
     // The same app, environment and project: the delete finds the app, the
     // Deployments and the comment (its marker is project/app) the deploys made.
-    for key in ["app-name", "project", "deployment-environment", "token", "github-token"] {
+    for key in [
+        "app-name",
+        "project",
+        "deployment-environment",
+        "token",
+        "github-token",
+    ] {
         assert_eq!(deploy["with"][key], delete["with"][key], "{key}");
         assert!(!delete["with"][key].is_badvalue(), "{key}");
     }
@@ -825,16 +837,21 @@ fn readme_table(heading: &str) -> Vec<String> {
         .skip_while(|l| !l.starts_with('|'))
         .take_while(|l| l.starts_with('|'))
         .skip(2)
-        .map(|l| l.split('|').nth(1).unwrap().trim().trim_matches('`').to_string())
+        .map(|l| {
+            l.split('|')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .trim_matches('`')
+                .to_string()
+        })
         .collect()
 }
 
 #[test]
 fn the_readme_tables_list_every_input_and_output() {
     let doc = action();
-    let names = |key: &str| -> Vec<String> {
-        doc[key].as_hash().unwrap().keys().map(s).collect()
-    };
+    let names = |key: &str| -> Vec<String> { doc[key].as_hash().unwrap().keys().map(s).collect() };
     assert_eq!(readme_table("### Inputs"), names("inputs"));
     assert_eq!(readme_table("### Outputs"), names("outputs"));
 }

@@ -106,7 +106,10 @@ async fn list_deployments(
         .deployments
         .iter()
         .rev()
-        .filter(|(_, d)| q.get("environment").is_none_or(|e| d["environment"] == e.as_str()))
+        .filter(|(_, d)| {
+            q.get("environment")
+                .is_none_or(|e| d["environment"] == e.as_str())
+        })
         .map(|(id, d)| json!({ "id": id, "environment": d["environment"], "ref": d["ref"] }))
         .skip((page - 1) * per_page)
         .take(per_page)
@@ -493,23 +496,47 @@ async fn delete_by_name_removes_the_preview_retires_its_deployments_and_edits_th
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"pr-7.outside.test"), "{cleanup}");
-    assert!(names.contains(&"_cf-challenge.pr-7.outside.test"), "{cleanup}");
-    assert!(run.summary.contains("Remove these records"), "{}", run.summary);
-    assert!(run.summary.contains("| Removed | 2 build artifact(s)"), "{}", run.summary);
+    assert!(
+        names.contains(&"_cf-challenge.pr-7.outside.test"),
+        "{cleanup}"
+    );
+    assert!(
+        run.summary.contains("Remove these records"),
+        "{}",
+        run.summary
+    );
+    // Two preview deploys and the staging one.
+    assert!(
+        run.summary.contains("| Removed | 3 build artifact(s)"),
+        "{}",
+        run.summary
+    );
 
     // Every deployment of preview-pr-7 is inactive; staging's is not.
     let states = last_states(&stub);
     let s = stub.lock().unwrap();
     for (id, d) in &s.deployments {
-        let want = if d["environment"] == "preview-pr-7" { "inactive" } else { "success" };
+        let want = if d["environment"] == "preview-pr-7" {
+            "inactive"
+        } else {
+            "success"
+        };
         assert_eq!(states[id], want, "deployment {id} ({})", d["environment"]);
     }
     assert_eq!(s.comments.len(), posts_before, "no new comment");
     drop(s);
     let comments = ours(&stub);
     assert_eq!(comments.len(), 1);
-    assert!(comments[0].1.contains("this preview is removed"), "{}", comments[0].1);
-    assert!(comments[0].1.contains("### Comwit delete: web-pr-7 ✅"), "{}", comments[0].1);
+    assert!(
+        comments[0].1.contains("this preview is removed"),
+        "{}",
+        comments[0].1
+    );
+    assert!(
+        comments[0].1.contains("### Comwit delete: web-pr-7 ✅"),
+        "{}",
+        comments[0].1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -543,20 +570,34 @@ async fn delete_by_id_is_re_entrant_and_an_unknown_app_is_already_gone() {
         .collect();
     assert_eq!(left, [keep], "only that app is deleted");
     assert_eq!(first.output("dns-cleanup"), "[]");
-    assert!(first.summary.contains("| Removed | 0 build artifact(s)"), "{}", first.summary);
+    assert!(
+        first.summary.contains("| Removed | 0 build artifact(s)"),
+        "{}",
+        first.summary
+    );
 
     // Again: the platform's re-entrant delete reports nothing deleted.
     let again = delete(app.clone()).await;
     again.assert_ok();
     let notices = again.annotations("notice");
     assert_eq!(notices[0].0, "App already deleted", "{notices:?}");
-    assert!(again.summary.contains("nothing: the app was already deleted"), "{}", again.summary);
+    assert!(
+        again
+            .summary
+            .contains("nothing: the app was already deleted"),
+        "{}",
+        again.summary
+    );
     assert_eq!(again.output("dns-cleanup"), "[]");
 
     // An id the project never had (a 404) counts as gone too, and says so.
     let unknown = delete("app-never-was".into()).await;
     unknown.assert_ok();
-    assert!(unknown.annotations("notice")[0].1.contains("has no app app-never-was"));
+    assert!(
+        unknown.annotations("notice")[0]
+            .1
+            .contains("has no app app-never-was")
+    );
 
     // A name no live app has: gone as well.
     let by_name = r

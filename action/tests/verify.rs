@@ -65,10 +65,22 @@ async fn a_check_that_answers_after_retries_passes_and_is_reported() {
     let app = p.create_app("checked").await;
     let (url, site) = site(&[503, 503, 200]).await;
     let r = Runner::new(BIN);
-    let run = deploy(&r, &p, &app, 1, &[("verify-url", &url), ("verify-timeout", "30s")]).await;
+    let run = deploy(
+        &r,
+        &p,
+        &app,
+        1,
+        &[("verify-url", &url), ("verify-timeout", "30s")],
+    )
+    .await;
     run.assert_ok();
     run.assert_hidden(&p.user);
-    assert_eq!(site.lock().unwrap().hits, 3, "retried until 200\n{}", run.log());
+    assert_eq!(
+        site.lock().unwrap().hits,
+        3,
+        "retried until 200\n{}",
+        run.log()
+    );
     let groups: Vec<&str> = run
         .stdout
         .lines()
@@ -100,7 +112,11 @@ async fn a_failing_check_without_rollback_fails_and_leaves_the_new_build_active(
         &p,
         &app,
         2,
-        &[("verify-url", &url), ("verify-timeout", "2"), ("verify-status", "204")],
+        &[
+            ("verify-url", &url),
+            ("verify-timeout", "2"),
+            ("verify-status", "204"),
+        ],
     )
     .await;
     run.assert_failed();
@@ -146,18 +162,25 @@ async fn a_failing_check_with_rollback_on_failure_restores_the_previous_build() 
         .find(|b| *b != good)
         .unwrap()
         .to_string();
-    assert_eq!(p.app(&app).await["active_build_id"], good.as_str(), "rolled back");
+    assert_eq!(
+        p.app(&app).await["active_build_id"],
+        good.as_str(),
+        "rolled back"
+    );
     assert_eq!(run.output("build-id"), good, "the build now active");
     let (title, message) = &run.errors()[0];
     assert_eq!(title, "Post-deploy check failed, rolled back");
     assert!(message.contains("saw status 500"), "{message}");
     assert!(
-        message.contains(&format!("rolled back to build {good} (build {bad} is no longer active)")),
+        message.contains(&format!(
+            "rolled back to build {good} (build {bad} is no longer active)"
+        )),
         "{message}"
     );
     assert!(
-        run.summary
-            .contains(&format!("| Build | `{bad}` failed the check — rolled back to `{good}` |")),
+        run.summary.contains(&format!(
+            "| Build | `{bad}` failed the check — rolled back to `{good}` |"
+        )),
         "{}",
         run.summary
     );
@@ -170,7 +193,10 @@ async fn a_failing_check_with_rollback_on_failure_restores_the_previous_build() 
     assert_eq!(title, "Post-deploy check failed");
     assert!(message.contains("could not roll back"), "{message}");
     assert!(message.contains("first deploy"), "{message}");
-    assert_eq!(p.app(&fresh).await["active_build_id"], run.output("build-id"));
+    assert_eq!(
+        p.app(&fresh).await["active_build_id"],
+        run.output("build-id")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,7 +211,14 @@ async fn an_unreachable_url_is_reported_as_no_answer() {
         .port();
     let url = format!("http://127.0.0.1:{port}/");
     let r = Runner::new(BIN);
-    let run = deploy(&r, &p, &app, 1, &[("verify-url", &url), ("verify-timeout", "1")]).await;
+    let run = deploy(
+        &r,
+        &p,
+        &app,
+        1,
+        &[("verify-url", &url), ("verify-timeout", "1")],
+    )
+    .await;
     run.assert_failed();
     let (_, message) = &run.errors()[0];
     assert!(message.contains("saw no answer ("), "{message}");
@@ -198,10 +231,25 @@ async fn bad_check_inputs_are_usage_errors_naming_the_input_before_any_deploy() 
     let r = Runner::new(BIN);
     let cases: [(&[(&str, &str)], &str); 6] = [
         (&[("verify-url", "www.example.com/healthz")], "verify-url"),
-        (&[("verify-path", "healthz"), ("hosts", "a.example.com")], "verify-path"),
+        (
+            &[("verify-path", "healthz"), ("hosts", "a.example.com")],
+            "verify-path",
+        ),
         (&[("verify-path", "/healthz")], "needs hosts"),
-        (&[("verify-url", "https://a.example.com/"), ("verify-timeout", "0")], "verify-timeout"),
-        (&[("verify-url", "https://a.example.com/"), ("verify-status", "ok")], "verify-status"),
+        (
+            &[
+                ("verify-url", "https://a.example.com/"),
+                ("verify-timeout", "0"),
+            ],
+            "verify-timeout",
+        ),
+        (
+            &[
+                ("verify-url", "https://a.example.com/"),
+                ("verify-status", "ok"),
+            ],
+            "verify-status",
+        ),
         (&[("rollback-on-failure", "true")], "rollback-on-failure"),
     ];
     for (extra, named) in cases {
