@@ -36,10 +36,7 @@ async fn steps(inputs: &Inputs, runner: &Runner, outcome: &mut Outcome) -> Resul
     let started = Instant::now();
     runner.group("resolve");
     let t = Instant::now();
-    let (client, _token) = resolve::client(inputs)?;
-    runner.info(&format!("API {}", client.base_url()));
-    let project = resolve::project(&client, inputs).await?;
-    outcome.project = Some(project.clone());
+    let (client, _token, project) = resolve::target(inputs, runner, outcome).await?;
     let app_id = find(&client, &project, inputs).await?;
     outcome.timings.push(("resolve", t.elapsed()));
 

@@ -143,10 +143,7 @@ async fn resolve_step(
 ) -> Result<(Client, Secret, String, App), Failure> {
     runner.group("resolve");
     let t = Instant::now();
-    let (client, token) = resolve::client(inputs)?;
-    runner.info(&format!("API {}", client.base_url()));
-    let project = resolve::project(&client, inputs).await?;
-    outcome.project = Some(project.clone());
+    let (client, token, project) = resolve::target(inputs, runner, outcome).await?;
     let (app, created) = resolve::app(&client, &project, inputs, true).await?;
     runner.info(&format!(
         "project {project}, app {} ({}){}",

@@ -99,10 +99,8 @@ async fn list_deployments(
         format!("/repos/{owner}/{repo}/deployments"),
         &headers,
     );
-    let per_page: usize = q.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
-    let page: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1);
     let s = stub.lock().unwrap();
-    let found: Vec<Value> = s
+    let found = s
         .deployments
         .iter()
         .rev()
@@ -110,11 +108,16 @@ async fn list_deployments(
             q.get("environment")
                 .is_none_or(|e| d["environment"] == e.as_str())
         })
-        .map(|(id, d)| json!({ "id": id, "environment": d["environment"], "ref": d["ref"] }))
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .collect();
-    Json(Value::Array(found))
+        .map(|(id, d)| json!({ "id": id, "environment": d["environment"], "ref": d["ref"] }));
+    Json(one_page(&q, found))
+}
+
+/// The page of `items` that `per_page` and `page` ask for, as GitHub
+/// paginates (30 a page by default).
+fn one_page(q: &HashMap<String, String>, items: impl Iterator<Item = Value>) -> Value {
+    let per_page: usize = q.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
+    let page: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1);
+    Value::Array(items.skip((page - 1) * per_page).take(per_page).collect())
 }
 
 async fn create_status(
@@ -154,21 +157,13 @@ async fn list_comments(
         format!("/repos/{owner}/{repo}/issues/{number}/comments"),
         &headers,
     );
-    let per_page: usize = q.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
-    let page: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1);
     let s = stub.lock().unwrap();
-    let all: Vec<Value> = s
+    let all = s
         .comments
         .iter()
         .filter(|(_, n, _)| *n == number)
-        .map(|(id, _, body)| json!({ "id": id, "body": body, "user": {"login": "someone"} }))
-        .collect();
-    Json(Value::Array(
-        all.into_iter()
-            .skip((page - 1) * per_page)
-            .take(per_page)
-            .collect(),
-    ))
+        .map(|(id, _, body)| json!({ "id": id, "body": body, "user": {"login": "someone"} }));
+    Json(one_page(&q, all))
 }
 
 async fn create_comment(
