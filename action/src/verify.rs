@@ -218,6 +218,18 @@ fn short_error(e: &reqwest::Error) -> String {
     cause.to_string()
 }
 
+/// `url` as it may be shown: a password in it (basic auth for a protected
+/// preview) replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// `verify`: runs the check on the deployed build; on failure rolls back
 /// when asked, and fails the step saying what was expected and seen.
 pub async fn step(
@@ -234,8 +246,9 @@ pub async fn step(
             "verify-path needs the url output, and no host was bound — set hosts",
         )
     })?;
+    let shown = redacted(&url);
     runner.info(&format!(
-        "GET {url}: expecting status {} within {} s",
+        "GET {shown}: expecting status {} within {} s",
         check.status,
         check.timeout.as_secs()
     ));
@@ -243,7 +256,7 @@ pub async fn step(
     outcome.timings.push(("verify", t.elapsed()));
     let (attempts, seen) = match result {
         Ok(attempts) => {
-            let line = format!("status {} from {url} (attempt {attempts})", check.status);
+            let line = format!("status {} from {shown} (attempt {attempts})", check.status);
             runner.info(&line);
             outcome.verified = Some(line);
             return Ok(());
@@ -251,7 +264,7 @@ pub async fn step(
         Err(failed) => failed,
     };
     let mut message = format!(
-        "expected status {} from {url} within {} s, saw {seen} (last of {attempts} attempts)",
+        "expected status {} from {shown} within {} s, saw {seen} (last of {attempts} attempts)",
         check.status,
         check.timeout.as_secs()
     );
@@ -363,6 +376,15 @@ mod tests {
             Some("https://pr-7.preview.test/healthz")
         );
         assert_eq!(check.url(None), None);
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_never_shown() {
+        assert_eq!(
+            redacted("https://ci:hunter2@pr-7.preview.test/healthz"),
+            "https://ci:***@pr-7.preview.test/healthz"
+        );
+        assert_eq!(redacted("http://127.0.0.1:80/x"), "http://127.0.0.1:80/x");
     }
 
     fn inputs(args: &[&str]) -> Result<Option<Check>, String> {
