@@ -500,6 +500,15 @@ async fn delete_by_name_removes_the_preview_retires_its_deployments_and_edits_th
         "{}",
         run.summary
     );
+    let warned = run.annotations("warning");
+    assert_eq!(
+        warned
+            .iter()
+            .filter(|(t, m)| t == "DNS record to remove" && m.contains("pr-7.outside.test"))
+            .count(),
+        cleanup.as_array().unwrap().len(),
+        "{warned:?}"
+    );
     // Two preview deploys and the staging one.
     assert!(
         run.summary.contains("| Removed | 3 build artifact(s)"),
