@@ -1,5 +1,5 @@
 //! `command: deploy`: package → resolve → environment → upload → hosts →
-//! report. The package is checked on disk before anything touches the
+//! verify → report. The package is checked on disk before anything touches the
 //! platform, so a missing or empty build never creates an app or a
 //! deployment.
 
@@ -19,6 +19,7 @@ use crate::outcome::{Artifact, Kind, Outcome, human_bytes};
 use crate::progress;
 use crate::resolve;
 use crate::session::Session;
+use crate::verify::{self, Check};
 
 /// What the package input points at.
 enum Package {
@@ -34,7 +35,13 @@ enum Package {
     },
 }
 
-pub async fn run(inputs: &Inputs, env: &[EnvEntry], event: &Event, runner: &Runner) -> u8 {
+pub async fn run(
+    inputs: &Inputs,
+    env: &[EnvEntry],
+    check: Option<&Check>,
+    event: &Event,
+    runner: &Runner,
+) -> u8 {
     let kind = if inputs.dry_run {
         Kind::DryRun
     } else {
@@ -44,7 +51,7 @@ pub async fn run(inputs: &Inputs, env: &[EnvEntry], event: &Event, runner: &Runn
     outcome.app_name = inputs.app_name.clone();
     outcome.app_id = inputs.app.clone();
     let mut session = Session::new(runner, inputs, event);
-    let result = steps(inputs, env, &mut session, &mut outcome).await;
+    let result = steps(inputs, env, check, &mut session, &mut outcome).await;
     outcome.failure = result.err();
     session.finish(outcome).await
 }
@@ -52,6 +59,7 @@ pub async fn run(inputs: &Inputs, env: &[EnvEntry], event: &Event, runner: &Runn
 async fn steps(
     inputs: &Inputs,
     env: &[EnvEntry],
+    check: Option<&Check>,
     session: &mut Session<'_>,
     outcome: &mut Outcome,
 ) -> Result<(), Failure> {
@@ -70,6 +78,9 @@ async fn steps(
     upload_step(&package, inputs, &handle, runner, outcome).await?;
     if !outcome.hosts.is_empty() {
         hosts_step(inputs, &client, &project, &app.app_id, runner, outcome).await?;
+    }
+    if let Some(check) = check {
+        verify::step(check, &handle, runner, outcome).await?;
     }
     outcome.timings.push(("total", started.elapsed()));
     Ok(())
@@ -132,10 +143,7 @@ async fn resolve_step(
 ) -> Result<(Client, Secret, String, App), Failure> {
     runner.group("resolve");
     let t = Instant::now();
-    let (client, token) = resolve::client(inputs)?;
-    runner.info(&format!("API {}", client.base_url()));
-    let project = resolve::project(&client, inputs).await?;
-    outcome.project = Some(project.clone());
+    let (client, token, project) = resolve::target(inputs, runner, outcome).await?;
     let (app, created) = resolve::app(&client, &project, inputs, true).await?;
     runner.info(&format!(
         "project {project}, app {} ({}){}",

@@ -30,6 +30,9 @@ pub enum Command {
     Deploy,
     /// Re-activate `build-id`, or the build active before the current one.
     Rollback,
+    /// Delete the app (a pull request preview, when it closes), retire its
+    /// GitHub Deployments and edit its pull request comment.
+    Delete,
 }
 
 /// Deploys a site to Comwit Cloud and reports back to GitHub.
@@ -142,6 +145,31 @@ pub struct Inputs {
     /// Rollback: the build to re-activate (default: the one before the current).
     #[arg(long)]
     pub build_id: Option<String>,
+
+    /// After the deploy, request this absolute http(s) URL until it answers
+    /// verify-status (redirects are not followed).
+    #[arg(long, value_parser = crate::verify::parse_url)]
+    pub verify_url: Option<String>,
+
+    /// After the deploy, request this path (e.g. `/healthz`) on the url
+    /// output (needs hosts) until it answers verify-status.
+    #[arg(long, value_parser = crate::verify::parse_path)]
+    pub verify_path: Option<String>,
+
+    /// The HTTP status the post-deploy check expects.
+    #[arg(long, default_value = "200", value_parser = crate::verify::parse_status)]
+    pub verify_status: u16,
+
+    /// How long the post-deploy check retries: seconds, or a number with
+    /// `s` or `m` (`90`, `90s`, `2m`); at most 30 minutes.
+    #[arg(long, default_value = "60s", value_parser = crate::verify::parse_timeout)]
+    pub verify_timeout: std::time::Duration,
+
+    /// When the post-deploy check fails, re-activate the build that was
+    /// active before this deploy (the step fails either way).
+    #[arg(long, value_parser = BoolishValueParser::new(), action = ArgAction::Set, num_args = 0..=1,
+          default_value = "false", default_missing_value = "true")]
+    pub rollback_on_failure: bool,
 }
 
 impl Inputs {
@@ -185,6 +213,8 @@ impl Inputs {
         blank(&mut self.env_ref);
         blank(&mut self.api_url);
         blank(&mut self.build_id);
+        blank(&mut self.verify_url);
+        blank(&mut self.verify_path);
         if self.token.is_none() {
             self.token = std::env::var("COMWIT_TOKEN")
                 .ok()

@@ -1,11 +1,13 @@
 //! `comwit-deploy`: the binary behind `uses: comwit/deploy`, usable on any CI.
 //!
 //! One run: mask every secret, parse the inputs (flags, or `INPUT_*`
-//! variables on GitHub Actions), then deploy or roll back through
+//! variables on GitHub Actions), then deploy (and check), roll back or
+//! delete through
 //! `comwit-client`, and report from structured data — step outputs, job
 //! summary, a GitHub Deployment with its status and one pull-request
 //! comment per app.
 
+pub mod delete;
 pub mod deploy;
 pub mod failure;
 pub mod github;
@@ -17,6 +19,7 @@ pub mod report;
 pub mod resolve;
 pub mod rollback;
 pub mod session;
+pub mod verify;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -46,13 +49,21 @@ pub async fn run(argv: Vec<OsString>) -> ExitCode {
     for entry in env.iter().filter(|e| inputs::looks_like_credential(e)) {
         runner.mask(&entry.value);
     }
+    let check = match verify::Check::from_inputs(&inputs) {
+        Ok(check) => check,
+        Err(message) => {
+            runner.error("Invalid verify input", &message);
+            return ExitCode::from(failure::exit::USAGE);
+        }
+    };
     let event = Event::from_env();
     if let Some(code) = fork_without_token(&inputs, &event, &runner) {
         return code;
     }
     let code = match inputs.command {
-        Command::Deploy => deploy::run(&inputs, &env, &event, &runner).await,
+        Command::Deploy => deploy::run(&inputs, &env, check.as_ref(), &event, &runner).await,
         Command::Rollback => rollback::run(&inputs, &event, &runner).await,
+        Command::Delete => delete::run(&inputs, &event, &runner).await,
     };
     runner.end_group();
     runner.print_plain_outputs();

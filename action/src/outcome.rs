@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use comwit_client::models::{AppCleanup, DnsRecordToPublish};
+
 use crate::failure::Failure;
 use crate::hosts::{BoundHost, mode_name};
 
@@ -14,6 +16,18 @@ pub enum Kind {
     Deploy,
     Rollback,
     DryRun,
+    Delete,
+}
+
+/// What `command: delete` removed, from the platform's delete report.
+#[derive(Debug, Clone, Default)]
+pub struct Removal {
+    /// The app was already gone: nothing was removed (still a success, the
+    /// contract's app delete being re-entrant).
+    pub already_gone: bool,
+    pub cleanup: AppCleanup,
+    /// Records to remove at an external DNS provider.
+    pub external_dns: Vec<DnsRecordToPublish>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -43,6 +57,13 @@ pub struct Outcome {
     pub failure: Option<Failure>,
     /// The commit reported on (for the PR comment).
     pub sha: Option<String>,
+    /// The post-deploy check that passed, as a line for the summary.
+    pub verified: Option<String>,
+    /// The build that failed the post-deploy check and was rolled back
+    /// from (`build_id` is then the one re-activated).
+    pub rolled_back_from: Option<String>,
+    /// `command: delete`'s report.
+    pub removal: Option<Removal>,
 }
 
 impl Outcome {
@@ -63,6 +84,9 @@ impl Outcome {
             timings: Vec::new(),
             failure: None,
             sha: None,
+            verified: None,
+            rolled_back_from: None,
+            removal: None,
         }
     }
 
@@ -104,6 +128,7 @@ impl Outcome {
                     .unwrap_or_default(),
             ),
             ("dns-records", self.dns_records()),
+            ("dns-cleanup", self.dns_cleanup()),
         ];
         out.push(("skipped", "false".into()));
         out
@@ -117,6 +142,18 @@ impl Outcome {
             .map(|r| format!("{} {} {}", r.record_type, r.name, r.value))
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    /// With `command: delete`, the records left at an external DNS
+    /// provider, as a JSON array of `{record_type, name, value}` (`[]` when
+    /// there are none, so `fromJSON` always works).
+    pub fn dns_cleanup(&self) -> String {
+        let records = self
+            .removal
+            .as_ref()
+            .map(|r| r.external_dns.as_slice())
+            .unwrap_or_default();
+        serde_json::to_string(records).unwrap_or_else(|_| "[]".into())
     }
 
     fn app_label(&self) -> String {
@@ -133,6 +170,7 @@ impl Outcome {
             Kind::Deploy => "deploy",
             Kind::Rollback => "rollback",
             Kind::DryRun => "dry run",
+            Kind::Delete => "delete",
         };
         let name = self
             .app_name
@@ -154,6 +192,9 @@ impl Outcome {
         if let Some(f) = &self.failure {
             let _ = writeln!(md, "**{}**: {}\n", f.title, md_escape(&f.message));
         }
+        if self.kind == Kind::Delete && self.failure.is_none() {
+            let _ = writeln!(md, "The app was deleted: this preview is removed.\n");
+        }
         let _ = writeln!(md, "| | |\n|---|---|");
         if let Some(p) = &self.project {
             let _ = writeln!(md, "| Project | `{p}` |");
@@ -165,6 +206,10 @@ impl Outcome {
         };
         let _ = writeln!(md, "| App | {}{created} |", self.app_label());
         self.write_build_row(&mut md);
+        if let Some(v) = &self.verified {
+            let _ = writeln!(md, "| Check | {} |", md_escape(v));
+        }
+        self.write_removal_row(&mut md);
         self.write_hosts_row(&mut md);
         self.write_artifact_rows(&mut md);
         if !self.env_keys.is_empty() {
@@ -175,6 +220,7 @@ impl Outcome {
         }
         self.write_timings_row(&mut md);
         self.write_records(&mut md);
+        self.write_dns_cleanup(&mut md);
         if let Some(hint) = self.rollback_hint() {
             let _ = writeln!(md, "\n{hint}");
         }
@@ -199,6 +245,13 @@ impl Outcome {
             } else {
                 "Build"
             };
+            if let Some(failed) = &self.rolled_back_from {
+                let _ = writeln!(
+                    md,
+                    "| {label} | `{failed}` failed the check — rolled back to `{b}` |"
+                );
+                return;
+            }
             let _ = writeln!(md, "| {label} | `{b}`{prev}{recovered} |");
         }
     }
@@ -250,20 +303,50 @@ impl Outcome {
     /// The DNS records left for the user to publish, as a table of their own.
     fn write_records(&self, md: &mut String) {
         let records: Vec<_> = self.bound.iter().flat_map(|b| b.records.iter()).collect();
-        if !records.is_empty() {
-            let _ = writeln!(
+        write_record_table(md, "Publish these records at your DNS provider:", &records);
+    }
+
+    /// With `command: delete`, what the platform removed.
+    fn write_removal_row(&self, md: &mut String) {
+        let Some(r) = &self.removal else {
+            return;
+        };
+        if r.already_gone {
+            let _ = writeln!(md, "| Removed | nothing: the app was already deleted |");
+            return;
+        }
+        let c = &r.cleanup;
+        let mut parts = vec![
+            format!("{} build artifact(s)", c.build_artifacts),
+            format!("{} environment key(s)", c.env_keys),
+            format!("{} runtime resource(s)", c.runtime_resources),
+            format!("{} managed DNS record(s)", c.managed_dns_records),
+        ];
+        if c.routing_pointer {
+            parts.push("the routing pointer".into());
+        }
+        if !c.hostnames.is_empty() {
+            parts.push(format!("hostnames `{}`", c.hostnames.join("`, `")));
+        }
+        let _ = writeln!(md, "| Removed | {} |", parts.join(" · "));
+    }
+
+    /// With `command: delete`, the records to remove at an external DNS
+    /// provider, as a table of their own.
+    fn write_dns_cleanup(&self, md: &mut String) {
+        if let Some(r) = &self.removal {
+            let records: Vec<_> = r.external_dns.iter().collect();
+            write_record_table(
                 md,
-                "\nPublish these records at your DNS provider:\n\n| type | name | value |\n|---|---|---|"
+                "Remove these records at your DNS provider (the platform cannot):",
+                &records,
             );
-            for r in records {
-                let _ = writeln!(md, "| {} | `{}` | `{}` |", r.record_type, r.name, r.value);
-            }
         }
     }
 
     /// How to undo this run.
     pub fn rollback_hint(&self) -> Option<String> {
-        if self.failure.is_some() || self.kind == Kind::DryRun {
+        if self.failure.is_some() || matches!(self.kind, Kind::DryRun | Kind::Delete) {
             return None;
         }
         let app = self.app_id.as_deref()?;
@@ -273,6 +356,17 @@ impl Outcome {
             "To roll back: run the action with `command: rollback` and `build-id: {prev}`, or \
              `comwit-deploy --command rollback --project {project} --app {app} --build-id {prev}`."
         ))
+    }
+}
+
+/// `intro`, then `records` as a type/name/value table (nothing when empty).
+fn write_record_table(md: &mut String, intro: &str, records: &[&DnsRecordToPublish]) {
+    if records.is_empty() {
+        return;
+    }
+    let _ = writeln!(md, "\n{intro}\n\n| type | name | value |\n|---|---|---|");
+    for r in records {
+        let _ = writeln!(md, "| {} | `{}` | `{}` |", r.record_type, r.name, r.value);
     }
 }
 

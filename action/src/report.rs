@@ -2,7 +2,7 @@
 //! pull-request comment per app, found by a hidden marker and updated in
 //! place.
 //!
-//! Five JSON calls through the reqwest client comwit-client already
+//! Six JSON calls through the reqwest client comwit-client already
 //! brings, rather than a GitHub SDK: they need no more than a bearer token,
 //! GitHub's version header and its error body, and an SDK's own HTTP stack
 //! would double the action's build. Nothing is retried (a retried POST
@@ -10,6 +10,7 @@
 //!
 //! Paths and bodies follow GitHub's REST documentation:
 //! - `POST /repos/{owner}/{repo}/deployments`
+//! - `GET  /repos/{owner}/{repo}/deployments?environment=…`
 //! - `POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses`
 //! - `GET  /repos/{owner}/{repo}/issues/{issue_number}/comments`
 //! - `POST /repos/{owner}/{repo}/issues/{issue_number}/comments`
@@ -30,6 +31,9 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 const API_VERSION: &str = "2022-11-28";
 /// Pages of comments read while looking for ours (100 per page).
 const MAX_COMMENT_PAGES: u32 = 30;
+/// Pages of an environment's deployments retired by `command: delete`
+/// (100 per page, newest first).
+const MAX_DEPLOYMENT_PAGES: u32 = 10;
 
 pub struct GitHub {
     http: reqwest::Client,
@@ -45,6 +49,8 @@ pub enum State {
     InProgress,
     Success,
     Failure,
+    /// The environment is gone (`command: delete`).
+    Inactive,
 }
 
 impl State {
@@ -53,6 +59,7 @@ impl State {
             State::InProgress => "in_progress",
             State::Success => "success",
             State::Failure => "failure",
+            State::Inactive => "inactive",
         }
     }
 }
@@ -192,6 +199,30 @@ impl GitHub {
         Ok(())
     }
 
+    /// The ids of the deployments of `environment` (newest first, at most
+    /// [`MAX_DEPLOYMENT_PAGES`] pages).
+    pub async fn deployments(&self, environment: &str) -> Result<Vec<u64>, String> {
+        let path = format!("/repos/{}/deployments", self.repo);
+        let mut ids = Vec::new();
+        for page in 1..=MAX_DEPLOYMENT_PAGES {
+            let page = page.to_string();
+            let query = [
+                ("environment", environment),
+                ("per_page", "100"),
+                ("page", page.as_str()),
+            ];
+            let found: Vec<Created> = self
+                .call(Method::GET, &path, &query, None)
+                .await
+                .map_err(|e| format!("listing the GitHub deployments of {environment}: {e}"))?;
+            ids.extend(found.iter().map(|d| d.id));
+            if found.len() < 100 {
+                break;
+            }
+        }
+        Ok(ids)
+    }
+
     /// Updates the comment carrying `marker` on pull request `number`, or
     /// creates it.
     pub async fn upsert_comment(
@@ -200,12 +231,7 @@ impl GitHub {
         marker: &str,
         body: &str,
     ) -> Result<CommentAction, String> {
-        if let Some(id) = self.find_comment(number, marker).await? {
-            let path = format!("/repos/{}/issues/comments/{id}", self.repo);
-            let _: Created = self
-                .call(Method::PATCH, &path, &[], Some(&json!({ "body": body })))
-                .await
-                .map_err(|e| format!("updating the pull request comment: {e}"))?;
+        if let Some(id) = self.edit_comment(number, marker, body).await? {
             return Ok(CommentAction::Updated(id));
         }
         let path = format!("/repos/{}/issues/{number}/comments", self.repo);
@@ -214,6 +240,25 @@ impl GitHub {
             .await
             .map_err(|e| format!("commenting on the pull request: {e}"))?;
         Ok(CommentAction::Created(created.id))
+    }
+
+    /// Edits the comment carrying `marker` on pull request `number`, if
+    /// there is one; returns its id.
+    pub async fn edit_comment(
+        &self,
+        number: u64,
+        marker: &str,
+        body: &str,
+    ) -> Result<Option<u64>, String> {
+        let Some(id) = self.find_comment(number, marker).await? else {
+            return Ok(None);
+        };
+        let path = format!("/repos/{}/issues/comments/{id}", self.repo);
+        let _: Created = self
+            .call(Method::PATCH, &path, &[], Some(&json!({ "body": body })))
+            .await
+            .map_err(|e| format!("updating the pull request comment: {e}"))?;
+        Ok(Some(id))
     }
 
     async fn find_comment(&self, number: u64, marker: &str) -> Result<Option<u64>, String> {

@@ -4,7 +4,9 @@ use comwit_client::models::App;
 use comwit_client::{Client, Secret, TokenKind};
 
 use crate::failure::{Failure, TOKENS_URL};
+use crate::github::Runner;
 use crate::inputs::Inputs;
+use crate::outcome::Outcome;
 
 pub const USER_AGENT: &str = concat!("comwit-deploy/", env!("CARGO_PKG_VERSION"));
 
@@ -40,6 +42,20 @@ pub fn client(inputs: &Inputs) -> Result<(Client, Secret), Failure> {
         .build()
         .map_err(|e| Failure::new("Bad api-url", e.to_string()))?;
     Ok((client, token))
+}
+
+/// The `resolve` phase's start, shared by every command: the client (and
+/// the token it holds), named in the log, and the project, recorded.
+pub async fn target(
+    inputs: &Inputs,
+    runner: &Runner,
+    outcome: &mut Outcome,
+) -> Result<(Client, Secret, String), Failure> {
+    let (client, token) = client(inputs)?;
+    runner.info(&format!("API {}", client.base_url()));
+    let project = project(&client, inputs).await?;
+    outcome.project = Some(project.clone());
+    Ok((client, token, project))
 }
 
 /// The project input, else `COMWIT_PROJECT` (folded in by the inputs),

@@ -30,10 +30,7 @@ async fn steps(
 
     runner.group("resolve");
     let t = Instant::now();
-    let (client, _token) = resolve::client(inputs)?;
-    runner.info(&format!("API {}", client.base_url()));
-    let project = resolve::project(&client, inputs).await?;
-    outcome.project = Some(project.clone());
+    let (client, _token, project) = resolve::target(inputs, runner, outcome).await?;
     let (app, _) = resolve::app(&client, &project, inputs, false).await?;
     outcome.app_id = Some(app.app_id.clone());
     outcome.app_name = Some(app.name.clone()).filter(|n| !n.is_empty());

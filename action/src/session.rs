@@ -109,6 +109,40 @@ impl<'a> Session<'a> {
         self.deployment = Some(id);
     }
 
+    /// `command: delete`: marks every Deployment of the environment
+    /// `inactive`, so GitHub shows no live preview. A failure here is a
+    /// warning: the app is deleted either way.
+    pub async fn retire_deployments(&self) {
+        let Some(gh) = &self.github else {
+            return;
+        };
+        let env = self.environment();
+        let ids = match gh.deployments(env).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                self.runner
+                    .warning("GitHub deployments not marked inactive", &e);
+                return;
+            }
+        };
+        let description = "Comwit app deleted";
+        let log = self.event.run_url.as_deref();
+        for id in &ids {
+            if let Err(e) = gh
+                .set_status(*id, State::Inactive, env, None, log, description)
+                .await
+            {
+                self.runner
+                    .warning("GitHub deployment not marked inactive", &e);
+                return;
+            }
+        }
+        self.runner.info(&format!(
+            "GitHub environment {env}: {} deployment(s) marked inactive",
+            ids.len()
+        ));
+    }
+
     /// The report phase. Returns the process exit code (0: success).
     pub async fn finish(&self, mut outcome: Outcome) -> u8 {
         if let Some(f) = &outcome.failure {
@@ -217,6 +251,27 @@ impl<'a> Session<'a> {
             "{marker}\n{}\n<sub>Updated by comwit-deploy on every run of this pull request.</sub>\n",
             outcome.markdown()
         );
+        if outcome.kind == Kind::Delete {
+            // Only the deploy's own comment is edited, and only once the
+            // app is gone: a failed delete leaves the preview (and the
+            // comment describing it) in place, and a pull request that
+            // never had a preview gets no comment about removing one.
+            if outcome.failure.is_some() {
+                return;
+            }
+            match gh.edit_comment(pr.number, &marker, &body).await {
+                Ok(Some(id)) => self.runner.info(&format!(
+                    "pull request #{}: comment {id} says the preview was removed",
+                    pr.number
+                )),
+                Ok(None) => self.runner.info(&format!(
+                    "pull request #{}: no comment of this app to edit",
+                    pr.number
+                )),
+                Err(e) => self.runner.warning("Pull request comment not edited", &e),
+            }
+            return;
+        }
         match gh.upsert_comment(pr.number, &marker, &body).await {
             Ok(CommentAction::Created(id)) => self.runner.info(&format!(
                 "pull request #{}: comment {id} created",

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
 use common::{BIN, parse_outputs, platform, yaml_scalar as s};
 use comwit_deploy_action::inputs::{Inputs, env_name};
 use comwit_deploy_action::outcome::{Kind, Outcome};
@@ -716,4 +716,142 @@ async fn a_prebuilt_asset_is_verified_cached_and_a_tampered_one_refused() {
             .unwrap()
             .starts_with("install ")
     );
+}
+
+/// The steps of `workflow` that use the action, with their job's name.
+fn action_steps(workflow: &Yaml) -> Vec<(String, Yaml)> {
+    let mut out = Vec::new();
+    for (job, spec) in workflow["jobs"].as_hash().expect("jobs") {
+        for st in spec["steps"].as_vec().expect("steps") {
+            if st["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("comwit/deploy@"))
+            {
+                out.push((s(job), st.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_example_passes_declared_inputs_and_reads_declared_outputs() {
+    let doc = action();
+    let dir = repo_root().join("examples");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let workflow = YamlLoader::load_from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .remove(0);
+        let steps = action_steps(&workflow);
+        assert!(!steps.is_empty(), "{} uses the action", path.display());
+        for (job, st) in steps {
+            for (name, value) in st["with"].as_hash().expect("with") {
+                let name = s(name);
+                assert!(
+                    !doc["inputs"][name.as_str()].is_badvalue(),
+                    "{} job {job} passes undeclared input {name}",
+                    path.display()
+                );
+                if name == "command" {
+                    let command = s(value);
+                    assert!(
+                        Inputs::try_parse_from(["comwit-deploy", "--command", &command]).is_ok(),
+                        "{}: command {command}",
+                        path.display()
+                    );
+                }
+            }
+            let id = s(&st["id"]);
+            for rest in text.split(&format!("steps.{id}.outputs.")).skip(1) {
+                let output = rest
+                    .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+                    .next()
+                    .unwrap();
+                assert!(
+                    !doc["outputs"][output].is_badvalue(),
+                    "{} reads undeclared output {output}",
+                    path.display()
+                );
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen >= 3);
+}
+
+#[test]
+fn the_preview_example_deletes_its_preview_when_the_pull_request_closes() {
+    let text = std::fs::read_to_string(repo_root().join("examples/pr-preview.yml")).unwrap();
+    let workflow = YamlLoader::load_from_str(&text).unwrap().remove(0);
+    let types: Vec<String> = workflow["on"]["pull_request"]["types"]
+        .as_vec()
+        .expect("pull_request types")
+        .iter()
+        .map(s)
+        .collect();
+    assert!(types.contains(&"closed".to_string()), "{types:?}");
+    let steps = action_steps(&workflow);
+    let command = |st: &Yaml| {
+        st["with"]["command"]
+            .as_str()
+            .unwrap_or("deploy")
+            .to_string()
+    };
+    let (deploy_job, deploy) = steps
+        .iter()
+        .find(|(_, st)| command(st) == "deploy")
+        .unwrap();
+    let (delete_job, delete) = steps
+        .iter()
+        .find(|(_, st)| command(st) == "delete")
+        .unwrap();
+    let condition = |job: &str| s(&workflow["jobs"][job]["if"]);
+    assert_eq!(condition(deploy_job), "github.event.action != 'closed'");
+    assert_eq!(condition(delete_job), "github.event.action == 'closed'");
+    // The same app, environment and project: the delete finds the app, the
+    // Deployments and the comment (its marker is project/app) the deploys made.
+    for key in [
+        "app-name",
+        "project",
+        "deployment-environment",
+        "token",
+        "github-token",
+    ] {
+        assert_eq!(deploy["with"][key], delete["with"][key], "{key}");
+        assert!(!delete["with"][key].is_badvalue(), "{key}");
+    }
+}
+
+/// The first column of the README table under `heading`, unquoted.
+fn readme_table(heading: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let section = readme
+        .split(&format!("\n{heading}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has {heading}"));
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| {
+            l.split('|')
+                .nth(1)
+                .unwrap()
+                .trim()
+                .trim_matches('`')
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_tables_list_every_input_and_output() {
+    let doc = action();
+    let names = |key: &str| -> Vec<String> { doc[key].as_hash().unwrap().keys().map(s).collect() };
+    assert_eq!(readme_table("### Inputs"), names("inputs"));
+    assert_eq!(readme_table("### Outputs"), names("outputs"));
 }

@@ -86,6 +86,40 @@ async fn create_deployment(
     )
 }
 
+/// `GET /repos/{owner}/{repo}/deployments?environment=…`: newest first.
+async fn list_deployments(
+    State(stub): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Json<Value> {
+    record(
+        &stub,
+        "GET",
+        format!("/repos/{owner}/{repo}/deployments"),
+        &headers,
+    );
+    let s = stub.lock().unwrap();
+    let found = s
+        .deployments
+        .iter()
+        .rev()
+        .filter(|(_, d)| {
+            q.get("environment")
+                .is_none_or(|e| d["environment"] == e.as_str())
+        })
+        .map(|(id, d)| json!({ "id": id, "environment": d["environment"], "ref": d["ref"] }));
+    Json(one_page(&q, found))
+}
+
+/// The page of `items` that `per_page` and `page` ask for, as GitHub
+/// paginates (30 a page by default).
+fn one_page(q: &HashMap<String, String>, items: impl Iterator<Item = Value>) -> Value {
+    let per_page: usize = q.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
+    let page: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1);
+    Value::Array(items.skip((page - 1) * per_page).take(per_page).collect())
+}
+
 async fn create_status(
     State(stub): State<Shared>,
     Path((owner, repo, id)): Path<(String, String, u64)>,
@@ -123,21 +157,13 @@ async fn list_comments(
         format!("/repos/{owner}/{repo}/issues/{number}/comments"),
         &headers,
     );
-    let per_page: usize = q.get("per_page").and_then(|v| v.parse().ok()).unwrap_or(30);
-    let page: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1);
     let s = stub.lock().unwrap();
-    let all: Vec<Value> = s
+    let all = s
         .comments
         .iter()
         .filter(|(_, n, _)| *n == number)
-        .map(|(id, _, body)| json!({ "id": id, "body": body, "user": {"login": "someone"} }))
-        .collect();
-    Json(Value::Array(
-        all.into_iter()
-            .skip((page - 1) * per_page)
-            .take(per_page)
-            .collect(),
-    ))
+        .map(|(id, _, body)| json!({ "id": id, "body": body, "user": {"login": "someone"} }));
+    Json(one_page(&q, all))
 }
 
 async fn create_comment(
@@ -205,7 +231,10 @@ async fn github_stub() -> (String, Shared) {
     }
     let repo = "/api/v3/repos/{owner}/{repo}";
     let app = Router::new()
-        .route(&format!("{repo}/deployments"), post(create_deployment))
+        .route(
+            &format!("{repo}/deployments"),
+            post(create_deployment).get(list_deployments),
+        )
         .route(
             &format!("{repo}/deployments/{{id}}/statuses"),
             post(create_status),
@@ -386,4 +415,236 @@ async fn a_github_permission_error_is_a_warning_and_the_deploy_still_succeeds() 
     assert!(warnings[0].1.contains("deployments: write"), "{warnings:?}");
     assert_eq!(p.builds(&app).await.len(), 1, "deployed anyway");
     assert!(stub.lock().unwrap().deployments.is_empty());
+}
+
+/// The last status each deployment got, by id.
+fn last_states(stub: &Shared) -> HashMap<u64, String> {
+    let s = stub.lock().unwrap();
+    s.statuses
+        .iter()
+        .map(|(id, b)| (*id, b["state"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+/// Our comments (the ones with the hidden marker).
+fn ours(stub: &Shared) -> Vec<(u64, String)> {
+    let s = stub.lock().unwrap();
+    s.comments
+        .iter()
+        .filter(|(_, _, b)| b.contains("<!-- comwit-deploy:"))
+        .map(|(id, _, b)| (*id, b.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_by_name_removes_the_preview_retires_its_deployments_and_edits_the_comment() {
+    let p = platform().await;
+    let (api, stub) = github_stub().await;
+    let mut r = Runner::new(BIN);
+    r.set("GITHUB_API_URL", &api);
+    r.pull_request(7, HEAD_SHA, false);
+    r.files("dist", &[("index.html", b"<h1>preview</h1>")]);
+    let common = |extra: &[(&str, &str)]| {
+        let v: Vec<(String, String)> = [
+            ("token", p.user.as_str()),
+            ("api-url", p.url.as_str()),
+            ("project", p.project.as_str()),
+            ("app-name", "web-pr-7"),
+            ("github-token", GH_TOKEN),
+            ("deployment-environment", "preview-pr-7"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        v
+    };
+    let deploy_inputs = common(&[
+        ("create-app", "true"),
+        ("hosts", "pr-7.outside.test"),
+        ("finalize-hosts", "true"),
+    ]);
+    for _ in 0..2 {
+        step(&r, &deploy_inputs).await.assert_ok();
+    }
+    let app_id = p.apps().await[0]["app_id"].as_str().unwrap().to_string();
+    // Another environment's deployment, which the delete must leave alone.
+    let mut other = deploy_inputs.clone();
+    other.retain(|(k, _)| k != "deployment-environment");
+    other.push(("deployment-environment".into(), "staging".into()));
+    step(&r, &other).await.assert_ok();
+    let posts_before = stub.lock().unwrap().comments.len();
+
+    let run = step(&r, &common(&[("command", "delete")])).await;
+    run.assert_ok();
+    run.assert_hidden(GH_TOKEN);
+    run.assert_hidden(&p.user);
+    assert!(p.apps().await.is_empty(), "the app is deleted");
+    assert_eq!(run.output("app-id"), app_id);
+
+    // The external records the deploy bound are handed back to remove.
+    let cleanup: Value = serde_json::from_str(run.output("dns-cleanup")).unwrap();
+    let names: Vec<&str> = cleanup
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"pr-7.outside.test"), "{cleanup}");
+    assert!(
+        names.contains(&"_cf-challenge.pr-7.outside.test"),
+        "{cleanup}"
+    );
+    assert!(
+        run.summary.contains("Remove these records"),
+        "{}",
+        run.summary
+    );
+    let warned = run.annotations("warning");
+    assert_eq!(
+        warned
+            .iter()
+            .filter(|(t, m)| t == "DNS record to remove" && m.contains("pr-7.outside.test"))
+            .count(),
+        cleanup.as_array().unwrap().len(),
+        "{warned:?}"
+    );
+    // Two preview deploys and the staging one.
+    assert!(
+        run.summary.contains("| Removed | 3 build artifact(s)"),
+        "{}",
+        run.summary
+    );
+
+    // Every deployment of preview-pr-7 is inactive; staging's is not.
+    let states = last_states(&stub);
+    let s = stub.lock().unwrap();
+    for (id, d) in &s.deployments {
+        let want = if d["environment"] == "preview-pr-7" {
+            "inactive"
+        } else {
+            "success"
+        };
+        assert_eq!(states[id], want, "deployment {id} ({})", d["environment"]);
+    }
+    assert_eq!(s.comments.len(), posts_before, "no new comment");
+    drop(s);
+    let comments = ours(&stub);
+    assert_eq!(comments.len(), 1);
+    assert!(
+        comments[0].1.contains("this preview is removed"),
+        "{}",
+        comments[0].1
+    );
+    assert!(
+        comments[0].1.contains("### Comwit delete: web-pr-7 ✅"),
+        "{}",
+        comments[0].1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_by_id_is_re_entrant_and_an_unknown_app_is_already_gone() {
+    let p = platform().await;
+    let app = p.create_app("short-lived").await;
+    let keep = p.create_app("keep").await;
+    let r = Runner::new(BIN);
+    let delete = |id: String| {
+        let (user, url, project) = (p.user.clone(), p.url.clone(), p.project.clone());
+        let r = &r;
+        async move {
+            r.step(&[
+                ("command", "delete"),
+                ("token", &user),
+                ("api-url", &url),
+                ("project", &project),
+                ("app", &id),
+            ])
+            .await
+        }
+    };
+    let first = delete(app.clone()).await;
+    first.assert_ok();
+    assert!(first.annotations("notice").is_empty(), "{}", first.log());
+    let left: Vec<String> = p
+        .apps()
+        .await
+        .iter()
+        .map(|a| a["app_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(left, [keep], "only that app is deleted");
+    assert_eq!(first.output("dns-cleanup"), "[]");
+    assert!(
+        first.summary.contains("| Removed | 0 build artifact(s)"),
+        "{}",
+        first.summary
+    );
+
+    // Again: the platform's re-entrant delete reports nothing deleted.
+    let again = delete(app.clone()).await;
+    again.assert_ok();
+    let notices = again.annotations("notice");
+    assert_eq!(notices[0].0, "App already deleted", "{notices:?}");
+    assert!(
+        again
+            .summary
+            .contains("nothing: the app was already deleted"),
+        "{}",
+        again.summary
+    );
+    assert_eq!(again.output("dns-cleanup"), "[]");
+
+    // An id the project never had (a 404) counts as gone too, and says so.
+    let unknown = delete("app-never-was".into()).await;
+    unknown.assert_ok();
+    assert!(
+        unknown.annotations("notice")[0]
+            .1
+            .contains("has no app app-never-was")
+    );
+
+    // A name no live app has: gone as well.
+    let by_name = r
+        .step(&[
+            ("command", "delete"),
+            ("token", &p.user),
+            ("api-url", &p.url),
+            ("project", &p.project),
+            ("app-name", "short-lived"),
+        ])
+        .await;
+    by_name.assert_ok();
+    assert_eq!(by_name.annotations("notice")[0].0, "App already deleted");
+    assert_eq!(p.apps().await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_delete_fails_and_leaves_the_deployments_and_comment_alone() {
+    let p = platform().await;
+    let (api, stub) = github_stub().await;
+    let mut r = Runner::new(BIN);
+    r.set("GITHUB_API_URL", &api);
+    r.pull_request(7, HEAD_SHA, false);
+    r.files("dist", &[("index.html", b"<h1>preview</h1>")]);
+    let app = p.create_app("web-pr-7").await;
+    let inputs = |token: &str, command: &str| {
+        vec![
+            ("command".to_string(), command.to_string()),
+            ("token".into(), token.to_string()),
+            ("api-url".into(), p.url.clone()),
+            ("project".into(), p.project.clone()),
+            ("app".into(), app.clone()),
+            ("github-token".into(), GH_TOKEN.into()),
+            ("deployment-environment".into(), "preview-pr-7".into()),
+        ]
+    };
+    step(&r, &inputs(&p.user, "deploy")).await.assert_ok();
+    let comment_before = ours(&stub);
+    let read_only = p.mint(&["app:read"]).await;
+    let run = step(&r, &inputs(&read_only, "delete")).await;
+    run.assert_failed();
+    assert!(run.errors()[0].1.contains("app:write"), "{}", run.log());
+    assert_eq!(p.apps().await.len(), 1, "not deleted");
+    assert!(last_states(&stub).values().all(|s| s == "success"));
+    assert_eq!(ours(&stub), comment_before, "the comment is not edited");
 }
