@@ -96,6 +96,14 @@ impl Keyring {
         Self { store }
     }
 
+    /// A keyring in memory (keyring-core's mock store): gone with the
+    /// process. For sessions that keep nothing, and for tests.
+    pub fn in_memory() -> Result<Self> {
+        keyring_core::mock::Store::new()
+            .map(|store| Self::with_store(store))
+            .map_err(|e| Error::Credentials(format!("in-memory keyring: {e}")))
+    }
+
     fn entry(&self, name: &str) -> Result<keyring_core::Entry, keyring_core::Error> {
         self.store.build(SERVICE, name, None)
     }
@@ -233,10 +241,8 @@ impl Credentials {
     /// keyring in memory, no config file. For sessions whose secrets must
     /// die with the process (the dashboard's `--sandbox`).
     pub fn in_memory() -> Result<Self> {
-        let store = keyring_core::mock::Store::new()
-            .map_err(|e| Error::Credentials(format!("in-memory keyring: {e}")))?;
         Ok(Self {
-            keyring: Some(Keyring::with_store(store)),
+            keyring: Some(Keyring::in_memory()?),
             config_path: None,
             env: Box::new(NoEnv),
             place: TokenPlace::Keyring,

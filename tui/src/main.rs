@@ -37,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
         sandbox.shutdown().await;
         return result;
     }
-    let creds = Arc::new(Credentials::from_system()?);
+    let creds = Arc::new(Credentials::from_system()?.saving_user_tokens_in(settings.credentials));
     let config = config_path(&ProcessEnv)
         .ok()
         .and_then(|p| Config::load(&p).ok())
