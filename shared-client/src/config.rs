@@ -2,16 +2,19 @@
 //!
 //! Path: `COMWIT_CONFIG`, else `$XDG_CONFIG_HOME/comwit/config.json`, else
 //! `~/.config/comwit/config.json` (on Windows without `HOME`,
-//! `%APPDATA%\comwit\config.json`: see [`crate::places`]). Keys `token` and `default_project`;
-//! every other key is kept exactly as found. Written atomically with mode
-//! 0600 (it may hold a token).
+//! `%APPDATA%\comwit\config.json`: see [`crate::places`]). Keys `token` and
+//! `default_project`; every other key is kept exactly as found, in its
+//! place. Written atomically with mode 0600 (it may hold a token), through
+//! a symlink to its target (see [`crate::private_file`]).
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::places::{self, Platform};
+use crate::private_file;
 use crate::secret::Secret;
 
 pub const CONFIG_ENV: &str = "COMWIT_CONFIG";
@@ -52,35 +55,35 @@ pub fn config_path(env: &dyn Env) -> Result<PathBuf> {
         })
 }
 
-/// The config file's content, all keys kept.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The config file's content: every key kept, in the file's order, and
+/// every value we do not change kept byte for byte (nested objects too),
+/// so a write by us changes only what we meant to change.
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     path: PathBuf,
-    values: Map<String, Value>,
+    entries: Vec<(String, Box<RawValue>)>,
+}
+
+impl PartialEq for Config {
+    fn eq(&self, other: &Self) -> bool {
+        let text = |c: &Config| {
+            c.entries
+                .iter()
+                .map(|(k, v)| (k.clone(), v.get().to_string()))
+                .collect::<Vec<_>>()
+        };
+        self.path == other.path && text(self) == text(other)
+    }
 }
 
 impl Config {
     /// Reads `path`; a missing file is an empty config.
     pub fn load(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
-        let values = match std::fs::read(&path) {
-            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Map::new(),
-            Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-                Ok(Value::Object(map)) => map,
-                Ok(_) => {
-                    return Err(Error::Config(format!(
-                        "{} is not a JSON object; fix or remove it (the comwit CLI writes {{\"token\": ..., \"default_project\": ...}})",
-                        path.display()
-                    )));
-                }
-                Err(e) => {
-                    return Err(Error::Config(format!(
-                        "{} is not valid JSON ({e}); fix or remove it",
-                        path.display()
-                    )));
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Map::new(),
+        let entries = match std::fs::read(&path) {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Vec::new(),
+            Ok(bytes) => parse(&bytes, &path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(source) => {
                 return Err(Error::Io {
                     what: "reading the config file",
@@ -89,7 +92,7 @@ impl Config {
                 });
             }
         };
-        Ok(Self { path, values })
+        Ok(Self { path, entries })
     }
 
     pub fn load_default() -> Result<Self> {
@@ -100,89 +103,140 @@ impl Config {
         &self.path
     }
 
-    pub fn token(&self) -> Option<Secret> {
-        self.values
-            .get("token")
-            .and_then(Value::as_str)
+    /// A string value; `None` when absent, empty or not a string.
+    fn string(&self, key: &str) -> Option<String> {
+        self.get(key)
+            .and_then(|v| v.as_str().map(str::to_string))
             .filter(|s| !s.is_empty())
-            .map(Secret::new)
+    }
+
+    pub fn token(&self) -> Option<Secret> {
+        self.string("token").map(Secret::new)
     }
 
     pub fn set_token(&mut self, token: Option<&Secret>) {
         match token {
-            Some(t) => self
-                .values
-                .insert("token".into(), Value::String(t.expose().to_string())),
-            None => self.values.remove("token"),
-        };
+            Some(t) => self.set("token", Value::String(t.expose().to_string())),
+            None => self.remove("token"),
+        }
     }
 
-    pub fn default_project(&self) -> Option<&str> {
-        self.values
-            .get("default_project")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+    pub fn default_project(&self) -> Option<String> {
+        self.string("default_project")
     }
 
     pub fn set_default_project(&mut self, project: Option<&str>) {
         match project {
-            Some(p) => self
-                .values
-                .insert("default_project".into(), Value::String(p.to_string())),
-            None => self.values.remove("default_project"),
-        };
-    }
-
-    /// Any other key, as found.
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.values.get(key)
-    }
-
-    pub fn set(&mut self, key: &str, value: Value) {
-        self.values.insert(key.to_string(), value);
-    }
-
-    /// Writes the file atomically (temp file + rename) with mode 0600,
-    /// creating its directory (0700) when needed.
-    pub fn save(&self) -> Result<()> {
-        let io = |what| {
-            let path = self.path.clone();
-            move |source| Error::Io { what, path, source }
-        };
-        let dir = self
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if !dir.exists() {
-            std::fs::create_dir_all(dir).map_err(io("creating the config directory"))?;
-            set_mode(dir, 0o700).map_err(io("creating the config directory"))?;
+            Some(p) => self.set("default_project", Value::String(p.to_string())),
+            None => self.remove("default_project"),
         }
-        let mut tmp =
-            tempfile::NamedTempFile::new_in(dir).map_err(io("writing the config file"))?;
-        set_mode(tmp.path(), 0o600).map_err(io("writing the config file"))?;
-        let mut text = serde_json::to_string_pretty(&self.values).expect("JSON values serialise");
-        text.push('\n');
-        std::io::Write::write_all(&mut tmp, text.as_bytes())
-            .map_err(io("writing the config file"))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(io("writing the config file"))?;
-        tmp.persist(&self.path)
-            .map_err(|e| io("writing the config file")(e.error))?;
+    }
+
+    /// Any key's value, as found.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| serde_json::from_str(v.get()).ok())
+    }
+
+    /// Sets `key`: in its place when the file has it, else at the end.
+    pub fn set(&mut self, key: &str, value: Value) {
+        let raw = serde_json::value::to_raw_value(&value).expect("JSON values serialise");
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some((_, v)) => *v = raw,
+            None => self.entries.push((key.to_string(), raw)),
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) {
+        self.entries.retain(|(k, _)| k != key);
+    }
+
+    /// The file's text: one key a line, in order, values as they were.
+    fn text(&self) -> String {
+        if self.entries.is_empty() {
+            return "{}\n".into();
+        }
+        let lines: Vec<String> = self
+            .entries
+            .iter()
+            .map(|(k, v)| {
+                let key = serde_json::to_string(k).expect("strings serialise");
+                format!("  {key}: {}", v.get())
+            })
+            .collect();
+        format!("{{\n{}\n}}\n", lines.join(",\n"))
+    }
+
+    /// Writes the file the safe way for a file shared with the official
+    /// CLI (see [`crate::private_file`]): atomically, mode 0600, through a
+    /// symlink to its target.
+    pub fn save(&self) -> Result<()> {
+        private_file::replace(&self.path, self.text().as_bytes()).map_err(|source| Error::Io {
+            what: "writing the config file",
+            path: self.path.clone(),
+            source,
+        })?;
         Ok(())
     }
 }
 
-#[cfg(unix)]
-pub(crate) fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+/// The top-level object's entries in file order. Checked as a whole first,
+/// so a broken file gets the plain reason.
+fn parse(bytes: &[u8], path: &Path) -> Result<Vec<(String, Box<RawValue>)>> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(_)) => {}
+        Ok(_) => {
+            return Err(Error::Config(format!(
+                "{} is not a JSON object; fix or remove it (the comwit CLI writes {{\"token\": ..., \"default_project\": ...}})",
+                path.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "{} is not valid JSON ({e}); fix or remove it",
+                path.display()
+            )));
+        }
+    }
+    let Ordered(entries) = serde_json::from_slice(bytes)
+        .map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
+    Ok(entries)
 }
 
-#[cfg(not(unix))]
-pub(crate) fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
-    Ok(())
+/// A JSON object read as its entries in order (a later duplicate key
+/// replaces the earlier value in its place, as JSON readers do).
+struct Ordered(Vec<(String, Box<RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_map(OrderedVisitor)
+    }
+}
+
+struct OrderedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for OrderedVisitor {
+    type Value = Ordered;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Ordered, A::Error> {
+        let mut entries: Vec<(String, Box<RawValue>)> = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Box<RawValue>>()? {
+            match entries.iter_mut().find(|(e, _)| *e == k) {
+                Some((_, old)) => *old = v,
+                None => entries.push((k, v)),
+            }
+        }
+        Ok(Ordered(entries))
+    }
 }
 
 /// The project to act on: `--project` flag, then `COMWIT_PROJECT`, then
@@ -191,5 +245,5 @@ pub fn resolve_project(flag: Option<&str>, env: &dyn Env, config: &Config) -> Op
     flag.filter(|s| !s.is_empty())
         .map(str::to_string)
         .or_else(|| env.var(PROJECT_ENV))
-        .or_else(|| config.default_project().map(str::to_string))
+        .or_else(|| config.default_project())
 }

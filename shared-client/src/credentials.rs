@@ -1,20 +1,39 @@
-//! Where our tokens live: the OS keyring first, files as a fallback.
+//! Where our tokens live.
 //!
-//! - User token: `COMWIT_TOKEN` (this process only, never written), then
-//!   the keyring, then `config.json`'s `token` (what `comwit login` writes).
-//!   Saving prefers the keyring and falls back to `config.json` with a
-//!   one-line notice when no keyring service exists (servers, containers).
+//! - User token, read in this order:
+//!   1. `COMWIT_TOKEN` (this process only, never written);
+//!   2. `config.json`'s `token`, the place the official CLI shares (the
+//!      seeds: `comwit login` saves the token there) — unless the keyring
+//!      holds a token that was saved *over that very token* (below);
+//!   3. the keyring's token.
+//!
+//!   A keyring save records, beside the token, a fingerprint (SHA-256) of
+//!   the `config.json` token it was saved over ("none" without one). The
+//!   keyring token takes effect only while `config.json` still holds that
+//!   token: once `comwit login` (or anything else) writes a different one,
+//!   the file is the newer of the two and wins. This is "newest wins" from
+//!   what can be known without clocks — a keyring has no timestamps, and a
+//!   file's mtime says nothing of when the keyring was written. A keyring
+//!   token saved by an earlier version (no fingerprint) counts as older
+//!   than any token in `config.json`.
+//!
+//!   Saving goes where [`TokenPlace`] says: `config.json` by default (so
+//!   the official CLI sees a login done here; our keyring copy, if any, is
+//!   removed so it cannot come back), or the keyring when chosen, falling
+//!   back to `config.json` with a one-line notice when no keyring service
+//!   exists (servers, containers).
 //! - Operator token: `PLATFORM_API_SERVER_TOKEN`, then the keyring (never
 //!   written to a file).
 //! - One-time database tokens: the keyring under their `database_id`,
 //!   stored the moment they arrive; fallback file `database-tokens.json`
 //!   (0600) beside `config.json`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keyring_core::api::CredentialStore;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use crate::config::{Config, Env};
 use crate::error::{Error, Result};
@@ -23,6 +42,23 @@ use crate::secret::Secret;
 pub const TOKEN_ENV: &str = "COMWIT_TOKEN";
 pub const OPERATOR_TOKEN_ENV: &str = "PLATFORM_API_SERVER_TOKEN";
 const SERVICE: &str = "comwit";
+/// The keyring entry of the user token.
+const KEYRING_TOKEN: &str = "token";
+/// Beside it: the fingerprint of the `config.json` token it was saved over.
+const KEYRING_SAVED_OVER: &str = "token-saved-over";
+
+/// Where a login done here keeps the user token (the dashboard's
+/// `credentials` setting in `tui.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+pub enum TokenPlace {
+    /// `config.json`, shared with the official CLI (the default).
+    #[default]
+    #[serde(rename = "config.json")]
+    ConfigFile,
+    /// The OS keyring; `config.json` when there is no keyring service.
+    #[serde(rename = "keyring")]
+    Keyring,
+}
 
 /// Where a token came from, so front ends can say so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +94,14 @@ impl Keyring {
     /// A given store, e.g. `keyring_core::mock::Store::new()` in tests.
     pub fn with_store(store: Arc<CredentialStore>) -> Self {
         Self { store }
+    }
+
+    /// A keyring in memory (keyring-core's mock store): gone with the
+    /// process. For sessions that keep nothing, and for tests.
+    pub fn in_memory() -> Result<Self> {
+        keyring_core::mock::Store::new()
+            .map(|store| Self::with_store(store))
+            .map_err(|e| Error::Credentials(format!("in-memory keyring: {e}")))
     }
 
     fn entry(&self, name: &str) -> Result<keyring_core::Entry, keyring_core::Error> {
@@ -148,11 +192,14 @@ impl Env for NoEnv {
 
 pub struct Credentials {
     keyring: Option<Keyring>,
-    config_path: PathBuf,
+    /// `None` for a session that keeps nothing on disk.
+    config_path: Option<PathBuf>,
     env: Box<dyn Env + Send + Sync>,
+    place: TokenPlace,
 }
 
 impl Credentials {
+    /// Saving user tokens to `config.json` (see [`Self::saving_user_tokens_in`]).
     pub fn new(
         config_path: PathBuf,
         keyring: Option<Keyring>,
@@ -160,9 +207,27 @@ impl Credentials {
     ) -> Self {
         Self {
             keyring,
-            config_path,
+            config_path: Some(config_path),
             env,
+            place: TokenPlace::default(),
         }
+    }
+
+    /// Where [`Self::save_user_token`] puts a user token.
+    pub fn saving_user_tokens_in(mut self, place: TokenPlace) -> Self {
+        if self.config_path.is_some() {
+            self.place = place;
+        }
+        self
+    }
+
+    pub fn token_place(&self) -> TokenPlace {
+        self.place
+    }
+
+    /// The `config.json` this session reads and writes, if any.
+    pub fn config_path(&self) -> Option<&Path> {
+        self.config_path.as_deref()
     }
 
     /// The process environment, the default config path and the native keyring.
@@ -176,13 +241,30 @@ impl Credentials {
     /// keyring in memory, no config file. For sessions whose secrets must
     /// die with the process (the dashboard's `--sandbox`).
     pub fn in_memory() -> Result<Self> {
-        let store = keyring_core::mock::Store::new()
-            .map_err(|e| Error::Credentials(format!("in-memory keyring: {e}")))?;
-        Ok(Self::new(
-            PathBuf::new(),
-            Some(Keyring::with_store(store)),
-            Box::new(NoEnv),
-        ))
+        Ok(Self {
+            keyring: Some(Keyring::in_memory()?),
+            config_path: None,
+            env: Box::new(NoEnv),
+            place: TokenPlace::Keyring,
+        })
+    }
+
+    /// The config file's content (empty without one).
+    fn config(&self) -> Result<Config> {
+        match &self.config_path {
+            Some(path) => Config::load(path),
+            None => Ok(Config::default()),
+        }
+    }
+
+    /// The config file to write, or why there is none.
+    fn writable_config(&self, what: &str) -> Result<Config> {
+        match &self.config_path {
+            Some(path) => Config::load(path),
+            None => Err(Error::Credentials(format!(
+                "this session keeps nothing on disk (the sandbox), so {what} is not saved"
+            ))),
+        }
     }
 
     pub fn has_keyring(&self) -> bool {
@@ -219,51 +301,113 @@ impl Credentials {
         }
     }
 
+    /// The user token in effect, by the order in the module docs.
     pub fn user_token(&self) -> Result<Option<(Secret, TokenSource)>> {
         if let Some(t) = self.env.var(TOKEN_ENV) {
             return Ok(Some((Secret::new(t), TokenSource::Environment)));
         }
-        if let Some(t) = self.keyring_get("token")? {
-            return Ok(Some((t, TokenSource::Keyring)));
-        }
-        Ok(Config::load(&self.config_path)?
-            .token()
-            .map(|t| (t, TokenSource::ConfigFile)))
+        let in_file = self.config()?.token();
+        let in_keyring = self.keyring_get(KEYRING_TOKEN)?;
+        Ok(match (in_file, in_keyring) {
+            (Some(file), Some(kept)) => {
+                let saved_over = self.keyring_get(KEYRING_SAVED_OVER)?;
+                if saved_over.is_some_and(|s| s.expose() == fingerprint(Some(&file))) {
+                    Some((kept, TokenSource::Keyring))
+                } else {
+                    Some((file, TokenSource::ConfigFile))
+                }
+            }
+            (Some(file), None) => Some((file, TokenSource::ConfigFile)),
+            (None, Some(kept)) => Some((kept, TokenSource::Keyring)),
+            (None, None) => None,
+        })
     }
 
-    /// Saves a user token: keyring, else `config.json` (other keys kept).
+    /// Saves a user token where [`TokenPlace`] says.
     pub fn save_user_token(&self, token: &Secret) -> Result<Saved> {
-        if self.keyring_set("token", token)? {
-            return Ok(Saved::Keyring);
+        match self.place {
+            TokenPlace::ConfigFile => {
+                let saved = self
+                    .save_user_token_to_file(token, "token saved where the comwit CLI reads it:")?;
+                // Our older keyring copy could otherwise come back once the
+                // file's token is removed (`comwit logout`).
+                if let Err(e) = self.forget_keyring_user_token() {
+                    tracing::debug!(%e, "an older keyring token stays");
+                }
+                Ok(saved)
+            }
+            TokenPlace::Keyring => {
+                let saved_over = Secret::new(fingerprint(self.config()?.token().as_ref()));
+                if !self.keyring_set(KEYRING_TOKEN, token)? {
+                    return self.save_user_token_to_file(
+                        token,
+                        "no keyring service found; token saved to",
+                    );
+                }
+                if !self.keyring_set(KEYRING_SAVED_OVER, &saved_over)? {
+                    return Err(Error::Credentials(
+                        "the keyring took the token but not the note of which config.json token it replaces".into(),
+                    ));
+                }
+                Ok(Saved::Keyring)
+            }
         }
-        let mut config = Config::load(&self.config_path)?;
+    }
+
+    /// `config.json`'s `token` set (other keys kept), with a notice
+    /// starting with `said` and naming the file.
+    fn save_user_token_to_file(&self, token: &Secret, said: &str) -> Result<Saved> {
+        let mut config = self.writable_config("the token")?;
         config.set_token(Some(token));
         config.save()?;
+        let path = config.path().to_path_buf();
         Ok(Saved::File {
-            notice: format!(
-                "no keyring service found; token saved to {} (mode 0600)",
-                self.config_path.display()
-            ),
-            path: self.config_path.clone(),
+            notice: format!("{said} {} (mode 0600)", path.display()),
+            path,
         })
+    }
+
+    /// Removes the keyring's user token and its note.
+    fn forget_keyring_user_token(&self) -> Result<()> {
+        let Some(k) = &self.keyring else {
+            return Ok(());
+        };
+        for name in [KEYRING_TOKEN, KEYRING_SAVED_OVER] {
+            if let Err(e) = k.delete(name)
+                && !unavailable(&e)
+            {
+                return Err(Error::Credentials(format!(
+                    "removing the token from the keyring: {e}"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Forgets the user token everywhere we keep it.
     pub fn clear_user_token(&self) -> Result<()> {
-        if let Some(k) = &self.keyring
-            && let Err(e) = k.delete("token")
-            && !unavailable(&e)
-        {
-            return Err(Error::Credentials(format!(
-                "removing the token from the keyring: {e}"
-            )));
-        }
-        let mut config = Config::load(&self.config_path)?;
+        self.forget_keyring_user_token()?;
+        let mut config = self.config()?;
         if config.token().is_some() {
             config.set_token(None);
             config.save()?;
         }
         Ok(())
+    }
+
+    /// Pins `project` as `config.json`'s `default_project` (what the
+    /// official CLI uses without `--project` or `COMWIT_PROJECT`), other
+    /// keys kept; returns the file written.
+    pub fn pin_default_project(&self, project: &str) -> Result<PathBuf> {
+        let mut config = self.writable_config("a default project")?;
+        config.set_default_project(Some(project));
+        config.save()?;
+        Ok(config.path().to_path_buf())
+    }
+
+    /// `config.json`'s `default_project`, if set.
+    pub fn default_project(&self) -> Result<Option<String>> {
+        Ok(self.config()?.default_project())
     }
 
     pub fn operator_token(&self) -> Result<Option<(Secret, TokenSource)>> {
@@ -287,8 +431,10 @@ impl Credentials {
         }
     }
 
-    fn database_file(&self) -> PathBuf {
-        self.config_path.with_file_name("database-tokens.json")
+    fn database_file(&self) -> Option<PathBuf> {
+        self.config_path
+            .as_ref()
+            .map(|p| p.with_file_name("database-tokens.json"))
     }
 
     /// Stores a one-time database token under its id (call it as soon as
@@ -297,12 +443,13 @@ impl Credentials {
         if self.keyring_set(&format!("database:{database_id}"), token)? {
             return Ok(Saved::Keyring);
         }
-        let path = self.database_file();
+        let path = self.database_file().ok_or_else(|| {
+            Error::Credentials("no keyring and no file to keep the database token in".into())
+        })?;
         let mut file = Config::load(&path)?;
         let mut tokens = file
             .get("tokens")
-            .and_then(Value::as_object)
-            .cloned()
+            .and_then(|v| v.as_object().cloned())
             .unwrap_or_else(Map::new);
         tokens.insert(
             database_id.to_string(),
@@ -323,10 +470,23 @@ impl Credentials {
         if let Some(t) = self.keyring_get(&format!("database:{database_id}"))? {
             return Ok(Some(t));
         }
-        Ok(Config::load(self.database_file())?
+        let Some(path) = self.database_file() else {
+            return Ok(None);
+        };
+        Ok(Config::load(path)?
             .get("tokens")
-            .and_then(|m| m.get(database_id))
-            .and_then(Value::as_str)
-            .map(Secret::new))
+            .and_then(|m| m.get(database_id).and_then(Value::as_str).map(Secret::new)))
+    }
+}
+
+/// What a keyring save records of the `config.json` token it was saved
+/// over: enough to recognise that token again, nothing to recover it by.
+fn fingerprint(token: Option<&Secret>) -> String {
+    match token {
+        Some(t) => format!(
+            "sha256:{}",
+            hex::encode(Sha256::digest(t.expose().as_bytes()))
+        ),
+        None => "none".into(),
     }
 }

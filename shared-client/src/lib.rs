@@ -21,6 +21,7 @@ pub mod http;
 pub mod models;
 pub mod package;
 pub mod places;
+pub mod private_file;
 pub mod rules;
 pub mod secret;
 #[cfg(feature = "sql")]

@@ -381,8 +381,9 @@ impl FirstRun {
         }
     }
 
-    /// Saves the token (keyring, else the config file with a notice) on a
-    /// blocking thread; [`Self::finish`] follows when it answers.
+    /// Saves the token where `tui.toml` says (a user token to `config.json`,
+    /// where the official CLI reads it, by default; an operator token to the
+    /// keyring) on a blocking thread; [`Self::finish`] follows when it answers.
     fn save(&mut self, token: Secret, scopes: Option<Vec<String>>) {
         self.stage = Stage::Saving;
         let credentials = self.credentials.clone();
@@ -396,7 +397,7 @@ impl FirstRun {
             .and_then(|saved| saved.map_err(|e| e.to_string()));
             let notice = match saved {
                 Ok(Saved::Keyring) => "signed in; the token is saved in your keyring".into(),
-                Ok(Saved::File { notice, .. }) => notice,
+                Ok(Saved::File { notice, .. }) => format!("signed in; {notice}"),
                 Err(e) => format!("signed in for this session only: saving the token failed ({e})"),
             };
             Msg::Saved {
@@ -446,7 +447,7 @@ impl FirstRun {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let mut lines = vec![
-            Line::raw("No credentials found (keyring, COMWIT_TOKEN or config.json)."),
+            Line::raw("No credentials found (COMWIT_TOKEN, config.json or the keyring)."),
             Line::raw(""),
         ];
         lines.extend(self.stage_lines(theme));

@@ -27,7 +27,7 @@ async fn main() -> anyhow::Result<()> {
     if cli.sandbox {
         return dashboard_on_sandbox(&cli, settings, warning).await;
     }
-    let creds = Arc::new(Credentials::from_system()?);
+    let creds = Arc::new(Credentials::from_system()?.saving_user_tokens_in(settings.credentials));
     let config = config_path(&ProcessEnv)
         .ok()
         .and_then(|p| Config::load(&p).ok())

@@ -1,7 +1,9 @@
-//! `tui.toml`, beside the CLI's `config.json`: keymap, theme, mouse.
+//! `tui.toml`, beside the CLI's `config.json`: keymap, theme, mouse, and
+//! where a login done in the dashboard keeps its token.
 //!
 //! ```toml
 //! mouse = true
+//! credentials = "keyring"   # default "config.json", shared with the CLI
 //! [keys]
 //! quit = "ctrl-q"
 //! [theme]
@@ -11,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use comwit_client::credentials::TokenPlace;
 use serde::Deserialize;
 
 use crate::keymap::Keymap;
@@ -22,6 +25,8 @@ struct File {
     #[serde(default)]
     mouse: bool,
     #[serde(default)]
+    credentials: TokenPlace,
+    #[serde(default)]
     keys: BTreeMap<String, String>,
     #[serde(default)]
     theme: BTreeMap<String, String>,
@@ -32,6 +37,8 @@ pub struct Settings {
     pub keymap: Keymap,
     pub theme: Theme,
     pub mouse: bool,
+    /// Where a login done here (device login, a pasted token) is saved.
+    pub credentials: TokenPlace,
 }
 
 impl Settings {
@@ -77,6 +84,7 @@ impl Settings {
             keymap: Keymap::from_overrides(&file.keys)?,
             theme: Theme::from_overrides(&file.theme, no_color)?,
             mouse: file.mouse,
+            credentials: file.credentials,
         })
     }
 }
@@ -102,6 +110,19 @@ mod tests {
         assert_eq!(
             s.theme.error.fg,
             Some(ratatui::style::Color::Rgb(255, 0, 0))
+        );
+    }
+
+    #[test]
+    fn logins_go_to_config_json_unless_the_keyring_is_chosen() {
+        let s = Settings::parse("", false).unwrap();
+        assert_eq!(s.credentials, TokenPlace::ConfigFile);
+        let s = Settings::parse("credentials = \"keyring\"\n", false).unwrap();
+        assert_eq!(s.credentials, TokenPlace::Keyring);
+        let err = Settings::parse("credentials = \"vault\"\n", false).unwrap_err();
+        assert!(
+            err.contains("config.json") && err.contains("keyring"),
+            "names the choices: {err}"
         );
     }
 

@@ -3,10 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use comwit_client::credentials::Credentials;
+use comwit_client::config::Config;
+use comwit_client::credentials::{Credentials, Keyring, TokenSource};
 use comwit_sandbox::Sandbox;
 use comwit_tui::action::Action;
 use comwit_tui::firstrun::{Ending, FirstRun};
+use comwit_tui::settings::Settings;
 use comwit_tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -21,8 +23,12 @@ struct Screen {
 
 impl Screen {
     fn new(api_url: &str) -> Self {
+        Self::with(api_url, Credentials::in_memory().unwrap())
+    }
+
+    fn with(api_url: &str, creds: Credentials) -> Self {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let creds = Arc::new(Credentials::in_memory().unwrap());
+        let creds = Arc::new(creds);
         let first = FirstRun::new(Some(api_url.to_string()), creds.clone(), false, None, tx);
         Self { first, rx, creds }
     }
@@ -71,6 +77,26 @@ async fn device_login_shows_the_code_and_saves_the_approved_token() {
     insta::with_settings!({filters => vec![(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]")]}, {
         insta::assert_snapshot!("first_run_menu", s.text());
     });
+    sign_in_with_the_browser(&mut s, &sandbox).await;
+    let Some(Ending::Ready(session, None)) = s.first.ending.take() else {
+        panic!("a session");
+    };
+    assert!(
+        session
+            .scopes
+            .as_ref()
+            .is_some_and(|sc| sc.contains(&"app:read".to_string()))
+    );
+    assert!(
+        session.client.projects().list().await.is_ok(),
+        "the token works"
+    );
+    assert!(s.creds.user_token().unwrap().is_some(), "and was saved");
+}
+
+/// Chooses device login, approves the code shown as the sandbox's
+/// operator would in the web console, and waits for the screen to end.
+async fn sign_in_with_the_browser(s: &mut Screen, sandbox: &Sandbox) {
     s.key(KeyCode::Enter);
     s.until(|s| s.text().contains("Code:")).await;
     let text = s.text();
@@ -91,20 +117,6 @@ async fn device_login_shows_the_code_and_saves_the_approved_token() {
         .unwrap();
     assert!(approved.status().is_success(), "{}", approved.status());
     s.until(|s| s.first.ending.is_some()).await;
-    let Some(Ending::Ready(session, None)) = s.first.ending.take() else {
-        panic!("a session");
-    };
-    assert!(
-        session
-            .scopes
-            .as_ref()
-            .is_some_and(|sc| sc.contains(&"app:read".to_string()))
-    );
-    assert!(
-        session.client.projects().list().await.is_ok(),
-        "the token works"
-    );
-    assert!(s.creds.user_token().unwrap().is_some(), "and was saved");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,5 +246,117 @@ async fn an_unreachable_api_says_the_cause_and_the_fix() {
     assert!(
         !text.contains("error sending request"),
         "no raw error chain: {text}"
+    );
+}
+
+/// A config.json the official CLI left: its key order, a key of its own.
+const CLI_CONFIG: &str =
+    "{\n  \"token\": \"cwt_old\",\n  \"telemetry\": false,\n  \"default_project\": \"prj_1\"\n}\n";
+
+/// The dashboard's credentials as `comwit-tui` builds them, with a
+/// `tui.toml` holding `tui_toml` beside `config.json` in `dir` and a
+/// keyring in memory (the test never touches the real home or keyring).
+fn dashboard_credentials(dir: &std::path::Path, tui_toml: &str, keyring: &Keyring) -> Credentials {
+    let settings_file = dir.join("tui.toml");
+    std::fs::write(&settings_file, tui_toml).unwrap();
+    let (settings, warning) = Settings::load(Some(&settings_file), true);
+    assert_eq!(warning, None);
+    Credentials::new(
+        dir.join("config.json"),
+        Some(keyring.clone()),
+        Box::new(|_: &str| None::<String>),
+    )
+    .saving_user_tokens_in(settings.credentials)
+}
+
+/// What the keyring alone holds for the user token.
+fn keyring_token(dir: &std::path::Path, keyring: &Keyring) -> Option<String> {
+    Credentials::new(
+        dir.join("absent.json"),
+        Some(keyring.clone()),
+        Box::new(|_: &str| None::<String>),
+    )
+    .user_token()
+    .unwrap()
+    .map(|(t, _)| t.expose().to_string())
+}
+
+fn mock_keyring() -> Keyring {
+    Keyring::in_memory().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_login_goes_to_config_json_where_the_official_cli_reads_it() {
+    let sandbox = Sandbox::builder()
+        .device_interval_secs(1)
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.json"), CLI_CONFIG).unwrap();
+    let keyring = mock_keyring();
+    let creds = dashboard_credentials(dir.path(), "mouse = false\n", &keyring);
+    let mut s = Screen::with(&sandbox.info().api_url, creds);
+    sign_in_with_the_browser(&mut s, &sandbox).await;
+    let Some(Ending::Ready(session, None)) = s.first.ending.take() else {
+        panic!("a session");
+    };
+
+    let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
+    let token = Config::load(dir.path().join("config.json"))
+        .unwrap()
+        .token()
+        .expect("the token is in config.json");
+    assert_ne!(token.expose(), "cwt_old");
+    assert_eq!(
+        config,
+        CLI_CONFIG.replace("cwt_old", token.expose()),
+        "the CLI's other keys, in its order"
+    );
+    assert_eq!(
+        keyring_token(dir.path(), &keyring),
+        None,
+        "not in the keyring"
+    );
+    assert_eq!(session.token_kind(), Some(comwit_client::TokenKind::User));
+    assert!(session.client.projects().list().await.is_ok());
+    let notice = s.first.saved_notice.clone().unwrap();
+    assert!(
+        notice.contains("where the comwit CLI reads it") && notice.contains("config.json"),
+        "{notice}"
+    );
+    assert!(!notice.contains(token.expose()), "no secret in the notice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_credentials_keyring_in_tui_toml_a_pasted_token_goes_to_the_keyring() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.json"), CLI_CONFIG).unwrap();
+    let keyring = mock_keyring();
+    let creds = dashboard_credentials(dir.path(), "credentials = \"keyring\"\n", &keyring);
+    let mut s = Screen::with(&sandbox.info().api_url, creds);
+    s.key(KeyCode::Char('2'));
+    s.first
+        .update(Action::Paste(sandbox.info().user_token.clone()));
+    s.key(KeyCode::Enter);
+    s.until(|s| s.first.ending.is_some()).await;
+
+    assert_eq!(
+        keyring_token(dir.path(), &keyring).as_deref(),
+        Some(sandbox.info().user_token.as_str())
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("config.json")).unwrap(),
+        CLI_CONFIG,
+        "config.json untouched"
+    );
+    // Saved over the CLI's token, so it is the one in effect now.
+    let (token, source) = s.creds.user_token().unwrap().unwrap();
+    assert_eq!(token.expose(), sandbox.info().user_token);
+    assert_eq!(source, TokenSource::Keyring);
+    assert_eq!(
+        s.first.saved_notice.as_deref(),
+        Some("signed in; the token is saved in your keyring")
     );
 }

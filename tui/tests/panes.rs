@@ -5,6 +5,7 @@
 mod support;
 
 use comwit_client::Client;
+use comwit_client::credentials::{Credentials, Keyring};
 use comwit_sandbox::Sandbox;
 use comwit_tui::session::sandbox_session;
 use ratatui::crossterm::event::KeyCode;
@@ -87,4 +88,45 @@ async fn a_refused_section_does_not_blank_the_others() {
         "no error dialog: {:?}",
         h.app.notices
     );
+}
+
+/// A config.json the official CLI left: its key order, a key of its own.
+const CLI_CONFIG: &str = "{\n  \"token\": \"cwt_theirs\",\n  \"default_project\": \"prj_old\",\n  \"telemetry\": false\n}\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p_on_a_project_pins_it_as_default_project_in_config_json() {
+    let mut h = Harness::start().await;
+    h.storefront_overview().await;
+    h.key(KeyCode::Tab);
+    assert!(
+        !h.screen().contains("pin default"),
+        "the sandbox keeps nothing on disk: nothing to pin in"
+    );
+
+    // A signed-in session: a config.json (in a temp dir, never the home).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, CLI_CONFIG).unwrap();
+    h.app.session.credentials = std::sync::Arc::new(Credentials::new(
+        path.clone(),
+        Some(Keyring::in_memory().unwrap()),
+        Box::new(|_: &str| None::<String>),
+    ));
+    h.key(KeyCode::Char('r'));
+    h.wait_for("pin default").await;
+    h.key(KeyCode::Char('p'));
+    h.toast("is the default project").await;
+
+    let id = h.storefront().await;
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        CLI_CONFIG.replace("prj_old", &id),
+        "default_project written in its place, the rest as it was"
+    );
+    let text = h.screen();
+    assert!(
+        text.contains("pinned as the default project (config.json)"),
+        "{text}"
+    );
+    assert!(!text.contains("pin default"), "pinned already: {text}");
 }

@@ -4,6 +4,12 @@
 //! each group. The three sections load separately and fail separately: a
 //! token without `domain:read` still sees its apps and databases, with
 //! the refusal written where the domains would be.
+//!
+//! `p` pins the project as `config.json`'s `default_project`, the one the
+//! official CLI uses without `--project` or `COMWIT_PROJECT` (sessions
+//! with a config file only: the sandbox keeps nothing on disk).
+
+use std::path::PathBuf;
 
 use comwit_client::models::{Database, Domain};
 use comwit_client::{Client, Error};
@@ -23,6 +29,7 @@ use super::resource::create_keys;
 use super::{Hint, Remote, Update, View};
 use crate::context::Ctx;
 use crate::keymap::Binding;
+use crate::notice::{Level, Notice};
 use crate::theme::Theme;
 use crate::tree::{Facts, Node, NodeKey};
 use crate::widgets::short_time;
@@ -31,6 +38,21 @@ pub enum Msg {
     Apps(Result<Vec<AppRow>, Error>),
     Databases(Result<Vec<Database>, Error>),
     Domains(Result<Vec<Domain>, Error>),
+    /// `config.json`'s `default_project` (unreadable: `Err`).
+    Pinned(Result<Option<String>, String>),
+    /// The pin was written to this file, or why not.
+    PinSaved(Result<PathBuf, String>),
+}
+
+/// Whether the project is `config.json`'s `default_project`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Pin {
+    /// The session has no config file (the sandbox): nothing to pin in.
+    #[default]
+    Unavailable,
+    Unknown,
+    Pinned,
+    NotPinned,
 }
 
 pub struct Overview {
@@ -40,6 +62,7 @@ pub struct Overview {
     apps: Remote<Vec<AppRow>>,
     databases: Remote<Vec<Database>>,
     domains: Remote<Vec<Domain>>,
+    pin: Pin,
 }
 
 impl Overview {
@@ -50,6 +73,7 @@ impl Overview {
             apps: Remote::default(),
             databases: Remote::default(),
             domains: Remote::default(),
+            pin: Pin::default(),
         }
     }
 
@@ -62,6 +86,57 @@ impl Overview {
             text.push_str(&format!(" · created {}", short_time(at)));
         }
         Line::styled(text, theme.dim)
+    }
+
+    /// Reads `default_project` off the UI task (the file may sit on a slow mount).
+    fn load_pin(&mut self, cx: &mut Ctx<'_>) {
+        if cx.session.credentials.config_path().is_none() {
+            self.pin = Pin::Unavailable;
+            return;
+        }
+        if self.pin == Pin::Unavailable {
+            self.pin = Pin::Unknown;
+        }
+        let credentials = cx.session.credentials.clone();
+        cx.spawn(async move {
+            let read = crate::blocking::run(move || credentials.default_project());
+            Msg::Pinned(read.await.and_then(|r| r.map_err(|e| e.to_string())))
+        });
+    }
+
+    /// Writes the project as `default_project` (key order and other keys
+    /// kept: the file is the official CLI's too).
+    fn pin(&mut self, cx: &mut Ctx<'_>) {
+        let credentials = cx.session.credentials.clone();
+        let project = self.project.clone();
+        cx.progress(
+            "pin",
+            format!("pinning {} as the default project…", self.node.label),
+        );
+        cx.spawn(async move {
+            let write = crate::blocking::run(move || credentials.pin_default_project(&project));
+            Msg::PinSaved(write.await.and_then(|r| r.map_err(|e| e.to_string())))
+        });
+    }
+
+    fn pin_saved(&mut self, saved: Result<PathBuf, String>, cx: &mut Ctx<'_>) {
+        let name = self.node.label.clone();
+        match saved {
+            Ok(path) => {
+                self.pin = Pin::Pinned;
+                let text = format!(
+                    "{name} is the default project (default_project in {}): the comwit CLI \
+                     uses it without --project or COMWIT_PROJECT",
+                    path.display()
+                );
+                cx.outcome("pin", Level::Success, text);
+            }
+            Err(e) => {
+                cx.end_work("pin");
+                let lines = vec![format!("Pinning {name} as the default project failed."), e];
+                cx.notice(Notice::message("Not pinned", lines));
+            }
+        }
     }
 }
 
@@ -174,7 +249,8 @@ impl Overview {
             ),
             Line::raw("To create one, press tab (to this pane), then:"),
         ];
-        for k in keys::all(KEYS) {
+        // The create keys: the overview's only keys that write.
+        for k in keys::all(KEYS).into_iter().filter(|k| k.write) {
             lines.push(Line::from(vec![
                 Span::raw("  "),
                 Span::styled(format!("{:<4}", k.keys), theme.key),
@@ -227,6 +303,14 @@ const KEYS: &[ViewKey<Overview>] = &[
             v.create_in(NodeKey::Domains(v.project.clone()), &create, cx);
         },
     },
+    ViewKey {
+        keys: &[Binding::plain('p')],
+        what: "pin as the comwit CLI's default project (config.json)",
+        // Local configuration, not the platform: allowed when read-only.
+        write: false,
+        hint: |v| (v.pin == Pin::NotPinned).then_some("pin default"),
+        run: |v, cx| v.pin(cx),
+    },
 ];
 
 impl View for Overview {
@@ -252,6 +336,12 @@ impl View for Overview {
 
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
         let mut lines = vec![self.facts(theme)];
+        if self.pin == Pin::Pinned {
+            lines.push(Line::styled(
+                "pinned as the default project (config.json)",
+                theme.accent,
+            ));
+        }
         if self.is_empty() {
             lines.extend(self.empty_lines(theme));
         }
@@ -278,6 +368,7 @@ impl View for Overview {
         cx.spawn(async move { Msg::Databases(databases(&client, &project).await) });
         let (client, project) = load(cx);
         cx.spawn(async move { Msg::Domains(domains(&client, &project).await) });
+        self.load_pin(cx);
     }
 
     fn copy(&self) -> Option<(String, String)> {
@@ -302,7 +393,7 @@ impl Update for Overview {
 
     /// Failures stay in their section (no error dialog): the rest of the
     /// overview is still worth reading.
-    fn update(&mut self, msg: Msg, _cx: &mut Ctx<'_>) {
+    fn update(&mut self, msg: Msg, cx: &mut Ctx<'_>) {
         match msg {
             Msg::Apps(result) => self.apps.finish(result),
             Msg::Databases(result) => self.databases.finish(result),
@@ -311,6 +402,19 @@ impl Update for Overview {
                 self.domains.error = Some("domain management is switched off here (501)".into());
             }
             Msg::Domains(result) => self.domains.finish(result),
+            Msg::Pinned(Ok(pinned)) => {
+                self.pin = if pinned.as_deref() == Some(self.project.as_str()) {
+                    Pin::Pinned
+                } else {
+                    Pin::NotPinned
+                };
+            }
+            // Unreadable: pinning stays on offer, and says why it fails.
+            Msg::Pinned(Err(e)) => {
+                tracing::debug!(%e, "default_project unreadable");
+                self.pin = Pin::NotPinned;
+            }
+            Msg::PinSaved(saved) => self.pin_saved(saved, cx),
         }
     }
 }
