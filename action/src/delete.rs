@@ -59,8 +59,7 @@ async fn steps(inputs: &Inputs, runner: &Runner, outcome: &mut Outcome) -> Resul
         runner.warning(
             "DNS record to remove",
             &format!(
-                "{} {} {} — remove it at your DNS provider (the dns-cleanup output lists them all)",
-                r.record_type, r.name, r.value
+                "{r} — remove it at your DNS provider (the dns-cleanup output lists them all)"
             ),
         );
     }

@@ -110,7 +110,7 @@ pub async fn finalize(
                     "{host}: {status} (external DNS: publish these records at your DNS provider)"
                 ));
                 for r in &records {
-                    runner.info(&format!("  {} {} {}", r.record_type, r.name, r.value));
+                    runner.info(&format!("  {r}"));
                 }
             }
         }
@@ -128,7 +128,7 @@ pub async fn finalize(
 fn records_inline(records: &[DnsRecordToPublish]) -> String {
     records
         .iter()
-        .map(|r| format!("{} {} {}", r.record_type, r.name, r.value))
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
 }

@@ -139,7 +139,7 @@ impl Outcome {
         self.bound
             .iter()
             .flat_map(|b| b.records.iter())
-            .map(|r| format!("{} {} {}", r.record_type, r.name, r.value))
+            .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("\n")
     }
