@@ -211,6 +211,24 @@ impl Harness {
         self.app_view("storefront", "web", child).await;
     }
 
+    /// The demo's storefront › databases list, focused and loaded.
+    pub async fn databases_list(&mut self) {
+        self.open("storefront").await;
+        self.select("databases").await;
+        self.key(KeyCode::Tab);
+        self.wait_for("shop-db").await;
+    }
+
+    /// The demo's storefront › domains › shop.example records, focused and
+    /// loaded.
+    pub async fn zone(&mut self) {
+        self.open("storefront").await;
+        self.open("domains").await;
+        self.select("shop.example (managed)").await;
+        self.key(KeyCode::Tab);
+        self.wait_for(" records (").await;
+    }
+
     /// Runs `:command` from the palette.
     pub fn command(&mut self, command: &str) {
         self.key(KeyCode::Char(':'));

@@ -9,10 +9,7 @@ use support::{Harness, Mode};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_saves_the_token_before_showing_it_masked() {
     let mut h = Harness::start().await;
-    h.open("storefront").await;
-    h.select("databases").await;
-    h.key(KeyCode::Tab);
-    h.wait_for("shop-db").await;
+    h.databases_list().await;
 
     h.key(KeyCode::Char('n'));
     h.chars("orders-db");
@@ -97,10 +94,7 @@ async fn operators_see_internals_rotate_suspend_and_delete_by_name() {
 async fn read_only_mode_refuses_writes_and_hides_their_keys() {
     let mut h = Harness::start_with(|b| b, Mode::ReadOnly).await;
     assert!(h.screen().contains("READ-ONLY"), "{}", h.screen());
-    h.open("storefront").await;
-    h.select("databases").await;
-    h.key(KeyCode::Tab);
-    h.wait_for("shop-db").await;
+    h.databases_list().await;
     assert!(!h.screen().contains("n create"), "write keys hidden");
     h.key(KeyCode::Char('n'));
     h.toast("read-only mode").await;

@@ -71,15 +71,6 @@ async fn cname_at_late(h: &Harness) {
     zone.records("shop.example").create(&cname).await.unwrap();
 }
 
-/// storefront › domains › shop.example, the records view focused.
-async fn open_zone(h: &mut Harness) {
-    h.open("storefront").await;
-    h.open("domains").await;
-    h.select("shop.example (managed)").await;
-    h.key(KeyCode::Tab);
-    h.wait_for(" records (").await;
-}
-
 /// In the open record form: name, type (by presses of →), values.
 fn fill_record(h: &mut Harness, name: &str, rights: usize, value: &str) {
     h.chars(name);
@@ -148,10 +139,7 @@ async fn a_hostname_the_platform_refuses_keeps_the_form_with_the_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_name_that_is_taken_keeps_the_prompt_with_the_reason() {
     let mut h = Harness::start().await;
-    h.open("storefront").await;
-    h.select("databases").await;
-    h.key(KeyCode::Tab);
-    h.wait_for("shop-db").await;
+    h.databases_list().await;
 
     h.key(KeyCode::Char('n'));
     h.chars("shop-db");
@@ -179,7 +167,7 @@ async fn a_database_name_that_is_taken_keeps_the_prompt_with_the_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_the_platform_refuses_keeps_the_form_and_reloads_the_list() {
     let mut h = Harness::start().await;
-    open_zone(&mut h).await;
+    h.zone().await;
     h.key(KeyCode::Char('n'));
     fill_record(&mut h, "late", 0, "192.0.2.7");
 
@@ -213,7 +201,7 @@ async fn a_record_the_platform_refuses_keeps_the_form_and_reloads_the_list() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cname_beside_other_records_is_refused_before_sending() {
     let mut h = Harness::start().await;
-    open_zone(&mut h).await;
+    h.zone().await;
     let before = records(&h).await.len();
 
     // A CNAME where an A record is.
@@ -260,7 +248,7 @@ async fn a_cname_beside_other_records_is_refused_before_sending() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enter_on_a_fresh_delete_confirm_deletes_nothing() {
     let mut h = Harness::start().await;
-    open_zone(&mut h).await;
+    h.zone().await;
     let before = records(&h).await.len();
     h.key(KeyCode::Char('/'));
     h.chars("mail A");
@@ -436,7 +424,7 @@ async fn a_save_that_fails_upstream_keeps_the_form_to_send_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_to_a_dialog_closed_while_it_waited_never_lands_in_the_next() {
     let mut h = Harness::start().await;
-    open_zone(&mut h).await;
+    h.zone().await;
     // A name the platform will refuse for the second form: a CNAME there.
     cname_at_late(&h).await;
 

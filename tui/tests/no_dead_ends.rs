@@ -160,11 +160,7 @@ async fn enter_on_a_hostname_shows_its_dns_and_finalize_is_offered_only_until_ac
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enter_on_a_record_shows_it_and_a_platform_record_says_what_removes_it() {
     let mut h = Harness::start().await;
-    h.open("storefront").await;
-    h.open("domains").await;
-    h.select("shop.example (managed)").await;
-    h.key(KeyCode::Tab);
-    h.wait_for(" records (").await;
+    h.zone().await;
     h.key(KeyCode::Enter);
     shows(&mut h, &["owner  user", "ttl", "status"]);
     h.key(KeyCode::Esc);
@@ -401,10 +397,7 @@ async fn breadcrumbs_follow_every_view() {
     // The console opened from the databases list, before the tree has
     // listed the databases, names the database too.
     let mut h = Harness::start().await;
-    h.open("storefront").await;
-    h.select("databases").await;
-    h.key(KeyCode::Tab);
-    h.wait_for("shop-db").await;
+    h.databases_list().await;
     h.key(KeyCode::Char('s'));
     h.settle(|a| a.fullscreen.is_some()).await;
     assert_eq!(crumbs(&h), "storefront › databases › shop-db › SQL console");
