@@ -149,6 +149,23 @@ mod tests {
     }
 
     #[test]
+    fn an_oversized_file_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(FILE);
+        let store = Remembered::at(Some(file.clone()));
+        let web = DeployOptions {
+            env_ref: Some("prod".into()),
+            ..DeployOptions::default()
+        };
+        store.save("p", "web", &web).unwrap();
+        // Valid JSON, padded past the limit: ignored, not parsed.
+        let text = std::fs::read_to_string(&file).unwrap();
+        let padded = format!("{text}{}", " ".repeat(MAX_FILE_BYTES as usize));
+        std::fs::write(&file, padded).unwrap();
+        assert_eq!(store.load("p", "web"), DeployOptions::default());
+    }
+
+    #[test]
     fn without_a_file_options_are_remembered_for_the_session() {
         let store = Remembered::in_memory();
         let o = DeployOptions {

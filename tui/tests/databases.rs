@@ -250,3 +250,23 @@ async fn an_operator_refused_on_project_routes_is_told_to_use_a_user_token() {
         "the platform's own words: {text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_to_an_app_that_is_not_there_says_so_in_the_form() {
+    let mut h = Harness::start().await;
+    let (_, token) = token_from_elsewhere(&h).await;
+    h.database("storefront", "shop-db").await;
+    h.wait_for("t paste token").await;
+    h.key(KeyCode::Char('t'));
+    h.paste(&token);
+    h.key(KeyCode::Enter);
+    h.toast("token for shop-db saved").await;
+    h.key(KeyCode::Char('c'));
+    h.chars("nope");
+    h.key(KeyCode::Enter);
+    h.wait_for("no app \"nope\" in this project").await;
+    assert!(
+        h.screen().contains("Connect shop-db to an app"),
+        "the form stays up"
+    );
+}
