@@ -419,6 +419,20 @@ impl Credentials {
             .map(|t| (t, TokenSource::Keyring)))
     }
 
+    /// Forgets the operator token saved in the keyring (the environment
+    /// variable, if set, is the caller's to unset).
+    pub fn clear_operator_token(&self) -> Result<()> {
+        let Some(k) = &self.keyring else {
+            return Ok(());
+        };
+        match k.delete("operator") {
+            Err(e) if !unavailable(&e) => Err(Error::Credentials(format!(
+                "removing the operator token from the keyring: {e}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// Operator tokens go to the keyring only: with none, use the
     /// environment variable instead of a file.
     pub fn save_operator_token(&self, token: &Secret) -> Result<Saved> {

@@ -5,11 +5,13 @@
 
 use std::time::Duration;
 
+use comwit_client::credentials::Credentials;
 use comwit_sandbox::Sandbox;
 use comwit_tui::action::Action;
 use comwit_tui::app::App;
 use comwit_tui::session::{Session, sandbox_session};
 use comwit_tui::settings::Settings;
+use comwit_tui::switchboard::{Screen, Switchboard};
 use comwit_tui::theme::Theme;
 use comwit_tui::tree::Row;
 use ratatui::Terminal;
@@ -24,6 +26,17 @@ pub enum Mode {
     User,
     ReadOnly,
     Operator,
+}
+
+/// What follows a dashboard in a test (see [`Harness::follow`]).
+pub enum Next {
+    /// The harness shows the next dashboard.
+    Dashboard,
+    SignIn {
+        back: Option<Box<Session>>,
+        said: Option<String>,
+    },
+    Quit,
 }
 
 pub struct Harness {
@@ -75,6 +88,53 @@ impl Harness {
             width: 100,
             height: 30,
         }
+    }
+
+    /// A fresh dashboard on `session` (a new context), as the terminal
+    /// loop opens one: its own tree and channel; `notice` as a toast.
+    pub async fn reopen(&mut self, session: Session, notice: Option<String>) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.app = App::new(session, self.app.settings.clone(), tx);
+        self.rx = rx;
+        if let Some(notice) = notice {
+            self.app.warn(notice);
+        }
+        self.settle(|a| !row_labels(a).is_empty()).await;
+    }
+
+    /// Follows the dashboard's end through `board` as the terminal loop
+    /// does: a dashboard that comes next is opened here; the sign-in
+    /// screen's inputs are returned for the test to drive.
+    pub async fn follow(&mut self, board: &mut Switchboard) -> Next {
+        let exit = self.app.exit.take().expect("the dashboard ended");
+        // A stand-in until the next dashboard opens (the terminal loop
+        // hands the ended session over the same way).
+        let stand_in = sandbox_session(self.sandbox.info(), false, false).unwrap();
+        let (tx, _) = tokio::sync::mpsc::unbounded_channel();
+        let settings = self.app.settings.clone();
+        let ended = std::mem::replace(&mut self.app, App::new(stand_in, settings, tx));
+        self.show(board.after(exit, ended.session).await).await
+    }
+
+    /// Shows what the switchboard says comes next.
+    pub async fn show(&mut self, screen: Screen) -> Next {
+        match screen {
+            Screen::Dashboard { session, notice } => {
+                self.reopen(*session, notice).await;
+                Next::Dashboard
+            }
+            Screen::SignIn { back, said } => Next::SignIn { back, said },
+            Screen::Quit => Next::Quit,
+        }
+    }
+
+    /// A switchboard on this harness's sandbox, with `credentials` as the
+    /// system's (the configured API is the sandbox's address).
+    pub fn board(&self, credentials: Credentials) -> Switchboard {
+        let api = Some(self.sandbox.info().api_url.clone());
+        Switchboard::new(api, std::sync::Arc::new(credentials), false, None)
+            .unwrap()
+            .attached(self.sandbox.info())
     }
 
     /// Applies background reports until `done` holds (10 s at most).

@@ -16,11 +16,21 @@ use crate::notice::{Level, MessageLog, Notice, TOAST_LIFETIME, Toast, Toasts};
 use crate::palette::{self, Command, Jump, Palette};
 use crate::session::Session;
 use crate::settings::Settings;
+use crate::switchboard::{Exit, Target};
 use crate::tree::{Children, Node, NodeKey, Row, Tree};
 use crate::views::{self, AnyView, Hint, Leave, View, hint};
 use crate::widgets::list::{Picker, PickerKey};
 use crate::widgets::modal::{Modal, Outcome, common_prefix};
 use crate::widgets::pager::{PAGER_KEYS, Pager};
+
+/// What the "unfinished work" question leads to once confirmed.
+#[derive(Debug, Clone)]
+pub enum Leaving {
+    /// The dashboard ends.
+    End(Exit),
+    /// Esc out of a full-width view.
+    Back,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -55,8 +65,9 @@ pub struct App {
     pub notices: Vec<Notice>,
     pub palette: Option<Palette>,
     pub help: bool,
-    /// "Quit anyway?" or "leave anyway?" while a view has work to lose.
-    pub leaving: Option<Modal<Leave>>,
+    /// "Quit anyway?" or "leave anyway?" while a view has work to lose;
+    /// "sign out?" always.
+    pub leaving: Option<Modal<Leaving>>,
     /// The message log is open (`:messages`).
     pub log_open: bool,
     /// Scrolling of the help or the message log, whichever is open.
@@ -65,7 +76,9 @@ pub struct App {
     pub tree_pref: Option<bool>,
     /// The body is too narrow for the tree beside a view (set when drawn).
     pub narrow: bool,
-    pub should_quit: bool,
+    /// Set when the dashboard ends: quit, or hand over to another
+    /// context or the sign-in screen.
+    pub exit: Option<Exit>,
     pub terminal: TerminalRequests,
     /// The last text put on the clipboard (what `y` copied).
     pub last_copy: Option<String>,
@@ -97,7 +110,7 @@ impl App {
             pager: Pager::default(),
             tree_pref: None,
             narrow: false,
-            should_quit: false,
+            exit: None,
             terminal: TerminalRequests::default(),
             last_copy: None,
             pending_jump: None,
@@ -253,6 +266,7 @@ impl App {
                 "watch mode".into(),
             ],
             NodeKey::Watcher => vec!["delegation watcher".into()],
+            NodeKey::Contexts => vec!["contexts".into()],
             _ => self.tree_crumbs(),
         }
     }
@@ -283,7 +297,7 @@ impl App {
         if self.views.contains_key(key) {
             return;
         }
-        let mut view = views::open(key, node);
+        let mut view = views::open(key, node, &self.session);
         let mut cx = Ctx::new(&self.session, key.clone(), &self.tx);
         view.refresh(&mut cx);
         let effects = std::mem::take(&mut cx.effects);
@@ -342,6 +356,7 @@ impl App {
                     self.advance_jump();
                 }
                 Effect::Edit { view, text } => self.terminal.edit = Some((view, text)),
+                Effect::Exit(exit) => self.end(exit),
             }
         }
     }
@@ -484,7 +499,7 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-            self.should_quit = true;
+            self.exit = Some(Exit::Quit);
             return;
         }
         if !self.notices.is_empty() {
@@ -570,21 +585,46 @@ impl App {
         };
     }
 
-    /// Quits, unless a view has work that quitting loses: then asks first
-    /// (no is the default).
+    /// The dashboard is quitting (not handing over to another screen).
+    pub fn quitting(&self) -> bool {
+        self.exit == Some(Exit::Quit)
+    }
+
     fn quit(&mut self) {
+        self.end(Exit::Quit);
+    }
+
+    /// Ends the dashboard with `exit`, unless a view has work that ending
+    /// loses: then asks first (no is the default). Signing out always asks.
+    fn end(&mut self, exit: Exit) {
         let mut reasons: Vec<String> = self
             .views
             .values()
             .filter_map(|v| v.leave_warning(Leave::Quit))
             .collect();
-        if reasons.is_empty() {
-            self.should_quit = true;
+        reasons.sort();
+        if let Exit::SignOut(target) = &exit {
+            if matches!(target, Target::Sandbox { .. }) {
+                return self.warn(
+                    "the sandbox's tokens live in memory only: nothing to sign out of \
+                     (:ctx switches context)"
+                        .into(),
+                );
+            }
+            reasons.push(crate::switchboard::sign_out_warning(
+                target,
+                &self.session.target,
+            ));
+        } else if reasons.is_empty() {
+            self.exit = Some(exit);
             return;
         }
-        reasons.sort();
-        reasons.push("Quit anyway?".into());
-        self.leaving = Some(Modal::confirm("Unfinished work", reasons, Leave::Quit));
+        reasons.push(exit.question().into());
+        let title = match exit {
+            Exit::SignOut(_) => "Sign out",
+            _ => "Unfinished work",
+        };
+        self.leaving = Some(Modal::confirm(title, reasons, Leaving::End(exit)));
     }
 
     /// Esc from a view: asks first when leaving it loses work (the SQL
@@ -597,7 +637,7 @@ impl App {
         match warning {
             Some(reason) => {
                 let lines = vec![reason, "Leave anyway?".into()];
-                self.leaving = Some(Modal::confirm("Unfinished work", lines, Leave::Back));
+                self.leaving = Some(Modal::confirm("Unfinished work", lines, Leaving::Back));
             }
             None => self.back(),
         }
@@ -612,8 +652,8 @@ impl App {
             self.leaving = None;
         }
         match outcome {
-            Outcome::Confirmed(Leave::Quit, _) => self.should_quit = true,
-            Outcome::Confirmed(Leave::Back, _) => self.back(),
+            Outcome::Confirmed(Leaving::End(exit), _) => self.exit = Some(exit),
+            Outcome::Confirmed(Leaving::Back, _) => self.back(),
             _ => {}
         }
     }
@@ -715,6 +755,9 @@ impl App {
     pub fn run_command(&mut self, command: Command) {
         match command {
             Command::Quit => self.quit(),
+            Command::Contexts => self.open_fullscreen(Node::named(NodeKey::Contexts, "contexts")),
+            Command::Login => self.end(Exit::SignIn),
+            Command::Logout => self.end(Exit::SignOut(self.session.context.clone())),
             Command::Help => self.open_help(),
             Command::Messages => self.open_log(),
             Command::Delegation => {

@@ -39,6 +39,9 @@ pub enum Effect {
         view: NodeKey,
         text: String,
     },
+    /// End this dashboard: switch context, sign in or out (asking first
+    /// where that loses work).
+    Exit(crate::switchboard::Exit),
 }
 
 /// The outcome of an `$EDITOR` session, sent to the view that asked.

@@ -1,12 +1,12 @@
-//! The first-run screen, shown when no credentials are configured: sign
-//! in with the browser (device login), paste a token, or explore a local
-//! sandbox. It ends with a [`Session`] for the dashboard (or a quit).
+//! The sign-in screen: shown when no credentials are configured, after
+//! `:logout`, and on `:login`. Sign in with the browser (device login),
+//! paste a token, or explore a local sandbox; it ends with the token (saved
+//! where `tui.toml` says) for the switchboard to open a session on.
 
 use std::any::Any;
 use std::sync::Arc;
 
 use comwit_client::credentials::{Credentials, Saved};
-use comwit_client::delegation::{Parents, system_resolvers};
 use comwit_client::{Client, Error, Secret, TokenKind};
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::action::Action;
-use crate::session::{Session, sandbox_session, user_agent};
+use crate::session::user_agent;
 use crate::theme::Theme;
 use crate::tree::NodeKey;
 use crate::widgets::centered;
@@ -49,7 +49,6 @@ enum Stage {
         checking: bool,
         error: Option<String>,
     },
-    Sandbox,
     /// Changing the API address.
     Address {
         input: LineInput,
@@ -68,7 +67,6 @@ enum Msg {
     },
     SignedIn(Result<(Secret, Vec<String>), String>),
     Pasted(Result<Secret, String>),
-    SandboxReady(Box<Result<comwit_sandbox::Sandbox, String>>),
     /// The token was saved; the notice says where (or why not).
     Saved {
         token: Secret,
@@ -77,21 +75,30 @@ enum Msg {
     },
 }
 
-/// How the first run ended.
+/// How the sign-in screen ended.
 pub enum Ending {
+    /// Quit (or, from a dashboard, go back to it).
     Quit,
-    /// Credentials were set up (and saved); the sandbox, if one was
-    /// chosen, lives as long as this value.
-    Ready(Box<Session>, Option<Box<comwit_sandbox::Sandbox>>),
+    /// Signed in at `url` (`None`: the configured address) with `token`,
+    /// saved by now (or the notice says why not).
+    SignedIn {
+        url: Option<String>,
+        token: Secret,
+        scopes: Option<Vec<String>>,
+    },
+    /// Explore the embedded sandbox.
+    Sandbox,
 }
 
 pub struct FirstRun {
     stage: Stage,
     api_url: Option<String>,
     credentials: Arc<Credentials>,
-    read_only: bool,
-    project: Option<String>,
     tx: UnboundedSender<Action>,
+    /// Why the screen is shown, instead of "no credentials found".
+    said: Option<String>,
+    /// Esc and q go back to a dashboard instead of quitting.
+    back: bool,
     pub ending: Option<Ending>,
     /// Where a saved token went, shown once the dashboard opens.
     pub saved_notice: Option<String>,
@@ -101,20 +108,26 @@ impl FirstRun {
     pub fn new(
         api_url: Option<String>,
         credentials: Arc<Credentials>,
-        read_only: bool,
-        project: Option<String>,
         tx: UnboundedSender<Action>,
     ) -> Self {
         Self {
             stage: Stage::Menu(0),
             api_url,
             credentials,
-            read_only,
-            project,
             tx,
+            said: None,
+            back: false,
             ending: None,
             saved_notice: None,
         }
+    }
+
+    /// Shown again from a dashboard: `said` says why (signed out), and
+    /// with `back` esc returns to the dashboard.
+    pub fn again(mut self, said: Option<String>, back: bool) -> Self {
+        self.said = said;
+        self.back = back;
+        self
     }
 
     fn client(&self, token: Option<Secret>) -> Result<Client, String> {
@@ -213,7 +226,7 @@ impl FirstRun {
                 }
             },
             Stage::Saving => {}
-            Stage::Device { .. } | Stage::Sandbox => {
+            Stage::Device { .. } => {
                 if key.code == KeyCode::Esc {
                     self.stage = Stage::Menu(0);
                 }
@@ -315,17 +328,7 @@ impl FirstRun {
                     error: None,
                 }
             }
-            _ => {
-                self.stage = Stage::Sandbox;
-                self.spawn(async {
-                    let started = comwit_sandbox::Sandbox::builder()
-                        .seed_demo()
-                        .start()
-                        .await
-                        .map_err(|e| e.to_string());
-                    Msg::SandboxReady(Box::new(started))
-                });
-            }
+            _ => self.ending = Some(Ending::Sandbox),
         }
     }
 
@@ -360,16 +363,6 @@ impl FirstRun {
                     *error = Some(e);
                 }
             }
-            Msg::SandboxReady(started) => match *started {
-                Ok(sandbox) => match sandbox_session(sandbox.info(), self.read_only, false) {
-                    Ok(session) => {
-                        self.ending =
-                            Some(Ending::Ready(Box::new(session), Some(Box::new(sandbox))))
-                    }
-                    Err(e) => self.stage = Stage::Failed(e.to_string()),
-                },
-                Err(e) => self.stage = Stage::Failed(format!("The sandbox did not start: {e}")),
-            },
             Msg::Saved {
                 token,
                 scopes,
@@ -408,34 +401,13 @@ impl FirstRun {
         });
     }
 
-    /// Ends with a session using the token (saved by now).
+    /// Ends with the token (saved by now) and the address it is for.
     fn finish(&mut self, token: Secret, scopes: Option<Vec<String>>) {
-        let client = match self.client(Some(token)) {
-            Ok(c) => c,
-            Err(e) => {
-                self.stage = Stage::Failed(e);
-                return;
-            }
-        };
-        let target = if client.base_url() == comwit_client::DEFAULT_API_URL {
-            "Comwit Cloud".to_string()
-        } else {
-            client.base_url().to_string()
-        };
-        let session = Session {
-            client,
-            target,
+        self.ending = Some(Ending::SignedIn {
+            url: self.api_url.clone(),
+            token,
             scopes,
-            credentials: self.credentials.clone(),
-            secrets_in_memory: false,
-            sql_operator: None,
-            read_only: self.read_only,
-            project: self.project.clone(),
-            dns_parents: Parents::Root,
-            resolvers: system_resolvers(),
-            deploy_options: crate::remembered::Remembered::in_state_dir(),
-        };
-        self.ending = Some(Ending::Ready(Box::new(session), None));
+        });
     }
 
     pub fn draw(&self, frame: &mut Frame<'_>, theme: &Theme) {
@@ -443,13 +415,19 @@ impl FirstRun {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border_focused)
-            .title(" Welcome to comwit ");
+            .title(if self.back || self.said.is_some() {
+                " Sign in "
+            } else {
+                " Welcome to comwit "
+            });
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        let mut lines = vec![
-            Line::raw("No credentials found (COMWIT_TOKEN, config.json or the keyring)."),
-            Line::raw(""),
-        ];
+        let said = self.said.as_deref().unwrap_or(if self.back {
+            "Sign in to another account, or paste a token."
+        } else {
+            "No credentials found (COMWIT_TOKEN, config.json or the keyring)."
+        });
+        let mut lines = vec![Line::raw(said.to_string()), Line::raw("")];
         lines.extend(self.stage_lines(theme));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         if let Stage::Paste { input, .. } | Stage::Address { input, .. } = &self.stage {
@@ -482,8 +460,9 @@ impl FirstRun {
             out.push(Line::styled(format!("    {what}"), theme.dim));
         }
         out.push(Line::raw(""));
+        let leave = if self.back { "q back" } else { "q quit" };
         out.push(Line::styled(
-            "↑↓ choose   enter select   a API address   q quit",
+            format!("↑↓ choose   enter select   a API address   {leave}"),
             theme.dim,
         ));
         out
@@ -541,7 +520,6 @@ impl FirstRun {
                 out.push(Line::raw(""));
                 out.push(Line::styled("enter use it   esc back", theme.dim));
             }
-            Stage::Sandbox => out.push(Line::raw("starting a local sandbox with demo data…")),
             Stage::Saving => out.push(Line::raw("signed in; saving the token…")),
             Stage::Failed(e) => {
                 out.push(Line::styled(e.clone(), theme.error));
@@ -612,7 +590,7 @@ mod tests {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let creds = Arc::new(Credentials::in_memory().unwrap());
         let api = Some("http://127.0.0.1:9".to_string());
-        let mut first = FirstRun::new(api, creds.clone(), false, None, tx);
+        let mut first = FirstRun::new(api, creds.clone(), tx);
         let token = Secret::new(format!("cwt_{}", "0".repeat(40)));
         first.on_msg(Box::new(Msg::Pasted(Ok(token))));
         assert!(first.ending.is_none(), "not before the save answers");
@@ -620,7 +598,7 @@ mod tests {
 
         let saved = rx.recv().await.expect("the save reports back");
         first.update(saved);
-        assert!(matches!(first.ending, Some(Ending::Ready(..))));
+        assert!(matches!(first.ending, Some(Ending::SignedIn { .. })));
         assert_eq!(
             first.saved_notice.as_deref(),
             Some("signed in; the token is saved in your keyring")

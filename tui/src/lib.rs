@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod context;
 pub mod firstrun;
+pub mod input;
 pub mod keymap;
 pub mod loader;
 pub mod notice;
@@ -20,6 +21,7 @@ pub mod palette;
 pub mod remembered;
 pub mod session;
 pub mod settings;
+pub mod switchboard;
 pub mod theme;
 pub mod tree;
 pub mod tree_keys;
@@ -33,112 +35,96 @@ use std::time::Duration;
 
 use action::Action;
 use app::App;
+use input::Input;
 use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
 use ratatui::crossterm::execute;
 use session::Session;
 use settings::Settings;
+use switchboard::{Exit, Screen, Switchboard};
 use tokio::sync::mpsc::{self, UnboundedSender};
 
-/// Runs the dashboard until the user quits. The terminal is restored on
-/// every exit path (ratatui's panic hook covers panics).
-pub async fn run(
-    session: Session,
-    settings: Settings,
-    warning: Option<String>,
-) -> anyhow::Result<()> {
+/// Runs from `screen` until the user quits: the sign-in screen and one
+/// dashboard per context, one after another on one terminal. The terminal
+/// is restored on every exit path (ratatui's panic hook covers panics).
+pub async fn run(mut board: Switchboard, screen: Screen, settings: Settings) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
     let mouse = settings.mouse;
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     if mouse {
         let _ = execute!(std::io::stdout(), EnableMouseCapture);
     }
-    let result = event_loop(&mut terminal, session, settings, warning).await;
+    let input = Input::start();
+    let result = drive(&mut terminal, &input, &mut board, screen, &settings).await;
+    drop(input);
     if mouse {
         let _ = execute!(std::io::stdout(), DisableMouseCapture);
     }
     let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
+    board.shutdown().await;
     result
 }
 
-/// Runs the first-run screen until the user has credentials (or quits).
-pub async fn first_run(
-    api_url: Option<String>,
-    credentials: std::sync::Arc<comwit_client::credentials::Credentials>,
-    read_only: bool,
-    project: Option<String>,
+/// Shows each screen in turn; the switchboard says what follows each.
+async fn drive(
+    terminal: &mut ratatui::DefaultTerminal,
+    input: &Input,
+    board: &mut Switchboard,
+    mut screen: Screen,
     settings: &Settings,
-) -> anyhow::Result<(firstrun::Ending, Option<String>)> {
-    let mut terminal = ratatui::init();
-    let _ = execute!(std::io::stdout(), EnableBracketedPaste);
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let paused = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    spawn_input(tx.clone(), paused.clone());
-    let mut screen = firstrun::FirstRun::new(api_url, credentials, read_only, project, tx);
-    let result = async {
-        terminal.draw(|f| screen.draw(f, &settings.theme))?;
-        while let Some(action) = rx.recv().await {
-            screen.update(action);
-            if let Some(ending) = screen.ending.take() {
-                return Ok((ending, screen.saved_notice.take()));
+) -> anyhow::Result<()> {
+    loop {
+        screen = match screen {
+            Screen::Quit => return Ok(()),
+            Screen::Dashboard { session, notice } => {
+                let shown = event_loop(terminal, input, *session, settings.clone(), notice);
+                let (exit, session) = shown.await?;
+                board.after(exit, session).await
             }
-            terminal.draw(|f| screen.draw(f, &settings.theme))?;
-        }
-        Ok((firstrun::Ending::Quit, None))
+            Screen::SignIn { back, said } => {
+                let screen = board.sign_in_screen(said, back.is_some());
+                let (ending, notice) = sign_in(terminal, input, screen, &settings.theme).await?;
+                board.after_sign_in(ending, notice, back).await
+            }
+        };
     }
-    .await;
-    // The input thread must not read keys meant for the dashboard.
-    paused.store(true, std::sync::atomic::Ordering::Release);
-    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
-    ratatui::restore();
-    result
 }
 
-/// Reads the terminal on a thread of its own (reads block) and forwards
-/// events as actions. Paused while `$EDITOR` owns the terminal.
-fn spawn_input(tx: UnboundedSender<Action>, paused: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-    std::thread::spawn(move || {
-        loop {
-            if tx.is_closed() {
-                break;
-            }
-            if paused.load(std::sync::atomic::Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
-            }
-            // Poll so a pause takes effect before the editor starts.
-            match event::poll(Duration::from_millis(100)) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(_) => break,
-            }
-            let Ok(ev) = event::read() else { break };
-            let action = match ev {
-                Event::Key(k) => Action::Key(k),
-                Event::Paste(text) => Action::Paste(text),
-                Event::Mouse(m) => Action::Mouse(m),
-                Event::Resize(..) => Action::Resize,
-                _ => continue,
-            };
-            if tx.send(action).is_err() {
-                break;
-            }
+/// Runs the sign-in screen until it ends.
+async fn sign_in(
+    terminal: &mut ratatui::DefaultTerminal,
+    input: &Input,
+    screen: impl FnOnce(UnboundedSender<Action>) -> firstrun::FirstRun,
+    theme: &theme::Theme,
+) -> anyhow::Result<(firstrun::Ending, Option<String>)> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    input.send_to(tx.clone());
+    let mut screen = screen(tx);
+    terminal.clear()?;
+    terminal.draw(|f| screen.draw(f, theme))?;
+    while let Some(action) = rx.recv().await {
+        screen.update(action);
+        if let Some(ending) = screen.ending.take() {
+            return Ok((ending, screen.saved_notice.take()));
         }
-    });
+        terminal.draw(|f| screen.draw(f, theme))?;
+    }
+    Ok((firstrun::Ending::Quit, None))
 }
 
+/// One dashboard, until it ends: how, and the session it ran on (for a
+/// switch that fails to come back to).
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
+    input: &Input,
     session: Session,
     settings: Settings,
     warning: Option<String>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<(Exit, Session)> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let paused = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    spawn_input(tx.clone(), paused.clone());
+    input.send_to(tx.clone());
     // Readiness, polled in the background.
     let (probe, ready_tx) = (session.client.clone(), tx.clone());
     let poller = tokio::spawn(async move {
@@ -165,6 +151,7 @@ async fn event_loop(
     if let Some(w) = warning {
         app.warn(w);
     }
+    terminal.clear()?;
     terminal.draw(|f| ui::draw(f, &mut app))?;
     while let Some(action) = rx.recv().await {
         app.update(action);
@@ -172,21 +159,22 @@ async fn event_loop(
         while let Ok(more) = rx.try_recv() {
             app.update(more);
         }
-        if app.should_quit {
+        if app.exit.is_some() {
             break;
         }
-        flush_terminal_requests(terminal, &mut app, &tx, &paused)?;
+        flush_terminal_requests(terminal, &mut app, &tx, input)?;
         terminal.draw(|f| ui::draw(f, &mut app))?;
     }
     poller.abort();
-    Ok(())
+    let exit = app.exit.take().unwrap_or(Exit::Quit);
+    Ok((exit, app.session))
 }
 
 fn flush_terminal_requests(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     tx: &UnboundedSender<Action>,
-    paused: &std::sync::atomic::AtomicBool,
+    input: &Input,
 ) -> anyhow::Result<()> {
     let mut out = std::io::stdout();
     if let Some(text) = app.terminal.copy.take() {
@@ -197,14 +185,13 @@ fn flush_terminal_requests(
     }
     out.flush()?;
     if let Some((view, text)) = app.terminal.edit.take() {
-        paused.store(true, std::sync::atomic::Ordering::Release);
-        std::thread::sleep(Duration::from_millis(120));
+        input.pause();
         ratatui::restore();
         let result = edit_in_editor(&text);
         *terminal = ratatui::init();
         let _ = execute!(std::io::stdout(), EnableBracketedPaste);
         terminal.clear()?;
-        paused.store(false, std::sync::atomic::Ordering::Release);
+        input.resume();
         let _ = tx.send(Action::View(view, Box::new(context::EditorResult(result))));
     }
     Ok(())

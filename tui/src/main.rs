@@ -7,13 +7,12 @@ use clap::Parser;
 use comwit_client::Client;
 use comwit_client::config::{Config, ProcessEnv, config_path, resolve_project};
 use comwit_client::credentials::Credentials;
-use comwit_client::delegation::{Parents, system_resolvers};
 use comwit_client::models::DeployOptions;
 use comwit_client::watch::WatchOptions;
 use comwit_tui::cli::{Cli, Cmd, WatchArgs};
-use comwit_tui::firstrun::Ending;
-use comwit_tui::session::{Session, sandbox_session, user_agent};
+use comwit_tui::session::{sandbox_session, user_agent};
 use comwit_tui::settings::{Settings, no_color_requested};
+use comwit_tui::switchboard::{Screen, Switchboard, Target};
 use comwit_tui::watch_cli::{self, Output};
 
 #[tokio::main]
@@ -24,89 +23,49 @@ async fn main() -> anyhow::Result<()> {
         return watch(&cli, args).await;
     }
     let (settings, warning) = Settings::load(Settings::path().as_deref(), no_color_requested());
-    if cli.sandbox {
-        return dashboard_on_sandbox(&cli, settings, warning).await;
-    }
-    let creds = Arc::new(Credentials::from_system()?.saving_user_tokens_in(settings.credentials));
+    let credentials = match Credentials::from_system() {
+        Ok(c) => c.saving_user_tokens_in(settings.credentials),
+        // The sandbox needs nothing from the system.
+        Err(_) if cli.sandbox => Credentials::in_memory()?,
+        Err(e) => return Err(e.into()),
+    };
     let config = config_path(&ProcessEnv)
         .ok()
         .and_then(|p| Config::load(&p).ok())
         .unwrap_or_default();
     let project = resolve_project(cli.project.as_deref(), &ProcessEnv, &config);
-    let token = creds
-        .operator_token()?
-        .or(creds.user_token()?)
-        .map(|(t, _)| t);
-    if token.is_none() {
-        // No credentials: the first-run screen sets them up.
-        let (ending, notice) = comwit_tui::first_run(
-            cli.api_url.clone(),
-            creds.clone(),
-            cli.read_only,
-            project,
-            &settings,
-        )
-        .await?;
-        return match ending {
-            Ending::Quit => Ok(()),
-            Ending::Ready(session, sandbox) => {
-                let result = comwit_tui::run(*session, settings, notice.or(warning)).await;
-                if let Some(sandbox) = sandbox {
-                    (*sandbox).shutdown().await;
-                }
-                result
-            }
-        };
-    }
-    let mut builder = Client::builder()
-        .maybe_token(token)
-        .user_agent(user_agent());
-    if let Some(url) = &cli.api_url {
-        builder = builder.base_url(url);
-    }
-    let client = builder.build()?;
-    let target = if client.base_url() == comwit_client::DEFAULT_API_URL {
-        "Comwit Cloud".to_string()
-    } else {
-        client.base_url().to_string()
-    };
-    let session = Session {
-        client,
-        target,
-        scopes: None,
-        credentials: creds,
-        secrets_in_memory: false,
-        sql_operator: None,
-        read_only: cli.read_only,
+    let mut board = Switchboard::new(
+        cli.api_url.clone(),
+        Arc::new(credentials),
+        cli.read_only,
         project,
-        dns_parents: Parents::Root,
-        resolvers: system_resolvers(),
-        deploy_options: comwit_tui::remembered::Remembered::in_state_dir(),
+    )?
+    .sandbox_data(cli.sandbox_data.clone());
+    let start = if cli.sandbox {
+        Some(Target::Sandbox {
+            operator: cli.operator,
+        })
+    } else {
+        board.configured().await?
     };
-    comwit_tui::run(session, settings, warning).await
-}
-
-/// `--sandbox`: the dashboard on an in-process sandbox with demo data.
-async fn dashboard_on_sandbox(
-    cli: &Cli,
-    settings: Settings,
-    warning: Option<String>,
-) -> anyhow::Result<()> {
-    let mut builder = comwit_sandbox::Sandbox::builder().seed_demo();
-    if let Some(dir) = &cli.sandbox_data {
-        builder = builder.data_dir(dir);
-    }
-    let sandbox = builder.start().await.context("starting the sandbox")?;
-    let mut session = sandbox_session(sandbox.info(), cli.read_only, cli.operator)?;
-    if let Some(dir) = &cli.sandbox_data {
-        session.deploy_options = comwit_tui::remembered::Remembered::in_dir(dir);
-    }
-    if cli.project.is_some() {
-        session.project = cli.project.clone();
-    }
-    let result = comwit_tui::run(session, settings, warning).await;
-    sandbox.shutdown().await;
-    result
+    let screen = match start {
+        Some(target) => {
+            let mut session = board.open(&target).await?;
+            if cli.sandbox && cli.project.is_some() {
+                session.project = cli.project.clone();
+            }
+            Screen::Dashboard {
+                session: Box::new(session),
+                notice: warning,
+            }
+        }
+        // No credentials: the sign-in screen sets them up.
+        None => Screen::SignIn {
+            back: None,
+            said: warning.map(|w| format!("{w}. No credentials found yet.")),
+        },
+    };
+    comwit_tui::run(board, screen, settings).await
 }
 
 /// The headless watch: credentials (or the sandbox), the app resolved by

@@ -223,8 +223,8 @@ pub struct Notice {
 /// may, on project routes). The fix is a user's token.
 const OPERATOR_REFUSED: &str = "This platform refuses the operator token here (the docs \
     disagree on whether it bypasses project routes). Use a user's cwt_ token for project \
-    work: sign in with device login or set COMWIT_TOKEN (in the sandbox: start without \
-    --operator).";
+    work: :ctx switches to a user context (the sandbox's demo user, or your saved token), \
+    and :login signs one in.";
 
 impl Notice {
     /// As [`from_error`](Self::from_error), for a session on the operator

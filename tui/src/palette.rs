@@ -18,6 +18,12 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("watch", "[app]  redeploy an app when its files change"),
     ("delegation", "the delegation watcher (every domain)"),
     ("project", "<id or name>  switch project"),
+    (
+        "ctx",
+        "switch context: the sandbox, Comwit Cloud, other APIs",
+    ),
+    ("login", "sign in (device login or a pasted token)"),
+    ("logout", "sign out: forget this context's token everywhere"),
     ("messages", "every message so far, with its time"),
     ("help", "every key"),
     ("quit", "leave"),
@@ -38,6 +44,10 @@ pub enum Command {
     Help,
     /// The message log.
     Messages,
+    /// The contexts (`:ctx`).
+    Contexts,
+    Login,
+    Logout,
     Quit,
 }
 
@@ -67,6 +77,9 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "project" => Command::Project(need("a project id or name")?),
         "help" => Command::Help,
         "messages" | "log" => Command::Messages,
+        "ctx" | "context" | "contexts" => Command::Contexts,
+        "login" => Command::Login,
+        "logout" => Command::Logout,
         "q" | "quit" => Command::Quit,
         "" => return Err("type a command (tab completes)".into()),
         other => {
@@ -182,6 +195,9 @@ pub async fn resolve(
         | Command::Delegation
         | Command::Help
         | Command::Messages
+        | Command::Contexts
+        | Command::Login
+        | Command::Logout
         | Command::Quit => Err("handled locally".into()),
     }
 }

@@ -8,11 +8,16 @@ use comwit_client::delegation::Parents;
 use comwit_client::{Client, Secret, TokenKind};
 
 use crate::remembered::Remembered;
+use crate::switchboard::{Entry, Place, Target, place_of};
 
 pub struct Session {
     pub client: Client,
     /// "sandbox", "Comwit Cloud" or the custom URL.
     pub target: String,
+    /// The context this session is (what `:ctx` marks as current).
+    pub context: Target,
+    /// Every context `:ctx` offers, this one included.
+    pub contexts: Vec<Entry>,
     /// Scopes of the user token, when known (device login and the sandbox
     /// say; a pasted or configured token does not).
     pub scopes: Option<Vec<String>>,
@@ -88,6 +93,11 @@ impl Session {
     pub fn is_operator(&self) -> bool {
         self.token_kind() == Some(TokenKind::Operator)
     }
+
+    /// What kind of place this is, for the header's colour.
+    pub fn place(&self) -> Place {
+        place_of(&self.context, self.client.base_url()).1
+    }
 }
 
 /// The session of `--sandbox`: the demo user's token (or, `as_operator`,
@@ -121,6 +131,10 @@ pub fn sandbox_session(
     Ok(Session {
         client,
         target: "sandbox".into(),
+        context: Target::Sandbox {
+            operator: as_operator,
+        },
+        contexts: Vec::new(),
         scopes: Some(
             comwit_sandbox::LIVE_SCOPES
                 .iter()

@@ -18,6 +18,11 @@ pub struct Theme {
     pub operator: Style,
     pub locked: Style,
     pub border_focused: Style,
+    /// The header's context label, by kind of place: the sandbox,
+    /// Comwit Cloud (production), any other API.
+    pub context_sandbox: Style,
+    pub context_cloud: Style,
+    pub context_other: Style,
 }
 
 impl Default for Theme {
@@ -36,11 +41,29 @@ impl Default for Theme {
                 .add_modifier(Modifier::BOLD),
             locked: Style::new().fg(Color::Magenta),
             border_focused: Style::new().fg(Color::Cyan),
+            context_sandbox: on(Color::Green, Color::Black),
+            context_cloud: on(Color::Red, Color::White),
+            context_other: on(Color::Blue, Color::White),
         }
     }
 }
 
+/// Bold `fg` text on `bg`: a label that stands out as a block.
+fn on(bg: Color, fg: Color) -> Style {
+    Style::new().fg(fg).bg(bg).add_modifier(Modifier::BOLD)
+}
+
 impl Theme {
+    /// How a context of this kind of place is labelled.
+    pub fn place(&self, place: crate::switchboard::Place) -> Style {
+        use crate::switchboard::Place;
+        match place {
+            Place::Sandbox => self.context_sandbox,
+            Place::Cloud => self.context_cloud,
+            Place::Other => self.context_other,
+        }
+    }
+
     /// Emphasis without colour, for `NO_COLOR` terminals.
     pub fn monochrome() -> Self {
         Self {
@@ -54,6 +77,9 @@ impl Theme {
             operator: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
             locked: Style::new().add_modifier(Modifier::ITALIC),
             border_focused: Style::new().add_modifier(Modifier::BOLD),
+            context_sandbox: Style::new().add_modifier(Modifier::BOLD),
+            context_cloud: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            context_other: Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
         }
     }
 
@@ -83,9 +109,20 @@ impl Theme {
                     theme.operator = theme.operator.bg(color);
                     continue;
                 }
+                // The context labels are blocks of colour: the colour is
+                // their background.
+                "context_sandbox" | "context_cloud" | "context_other" => {
+                    let slot = match name.as_str() {
+                        "context_sandbox" => &mut theme.context_sandbox,
+                        "context_cloud" => &mut theme.context_cloud,
+                        _ => &mut theme.context_other,
+                    };
+                    *slot = slot.bg(color);
+                    continue;
+                }
                 other => {
                     return Err(format!(
-                        "[theme] has no colour named {other:?} (known: accent, dim, ok, warn, error, locked, border_focused, operator)"
+                        "[theme] has no colour named {other:?} (known: accent, dim, ok, warn, error, locked, border_focused, operator, context_sandbox, context_cloud, context_other)"
                     ));
                 }
             };

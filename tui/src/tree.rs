@@ -44,6 +44,8 @@ pub enum NodeKey {
     },
     /// The delegation watcher.
     Watcher,
+    /// The contexts (`:ctx`).
+    Contexts,
     /// Watch mode (redeploy on change) for one app.
     WatchMode {
         project: String,
@@ -68,7 +70,7 @@ impl NodeKey {
     /// The project this node belongs to.
     pub fn project(&self) -> Option<&str> {
         match self {
-            NodeKey::Root | NodeKey::Watcher => None,
+            NodeKey::Root | NodeKey::Watcher | NodeKey::Contexts => None,
             NodeKey::Project(p)
             | NodeKey::Apps(p)
             | NodeKey::Databases(p)

@@ -193,9 +193,13 @@ fn header_spans(app: &App, theme: &Theme, scopes: bool) -> Vec<Span<'static>> {
     };
     let mut spans = vec![
         Span::styled(" comwit ", theme.key),
-        Span::raw("│ "),
-        Span::styled(session.target.clone(), theme.accent),
-        Span::raw(" │"),
+        // The context's label is a block of its place's colour.
+        Span::raw("│"),
+        Span::styled(
+            format!(" {} ", session.target),
+            theme.place(session.place()),
+        ),
+        Span::raw("│"),
         token,
         Span::raw("│ "),
         ready,

@@ -3,8 +3,9 @@
 
 mod support;
 
+use comwit_tui::switchboard::Target;
 use ratatui::crossterm::event::KeyCode;
-use support::{Harness, Mode};
+use support::{Harness, Mode, Next};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_saves_the_token_before_showing_it_masked() {
@@ -249,6 +250,35 @@ async fn an_operator_refused_on_project_routes_is_told_to_use_a_user_token() {
         text.contains("rejects the operator token on project-scoped routes"),
         "the platform's own words: {text}"
     );
+    assert!(text.contains(":ctx switches to a user context"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_context_offered_to_a_refused_operator_opens_the_list() {
+    let mut h = Harness::start_with(
+        |b| b.operator_on_projects(comwit_sandbox::OperatorOnProjects::Refuse),
+        Mode::Operator,
+    )
+    .await;
+    let credentials = comwit_client::credentials::Credentials::in_memory().unwrap();
+    let mut board = h.board(credentials);
+    let operator = Target::Sandbox { operator: true };
+    h.reopen(board.open(&operator).await.unwrap(), None).await;
+    h.open("storefront").await;
+    h.select("databases").await;
+    h.key(KeyCode::Tab);
+    h.settle(|a| !a.notices.is_empty()).await;
+
+    h.key(KeyCode::Enter);
+    h.command("ctx");
+    h.wait_for("demo data, in memory").await;
+    h.key(KeyCode::Char('/'));
+    h.chars("sandbox user");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.follow(&mut board).await, Next::Dashboard));
+    h.databases_list().await;
+    assert!(h.app.notices.is_empty(), "{:?}", h.app.notices);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,20 +8,31 @@ use comwit_client::credentials::{Credentials, Keyring, TokenSource};
 use comwit_sandbox::Sandbox;
 use comwit_tui::action::Action;
 use comwit_tui::firstrun::{Ending, FirstRun};
+use comwit_tui::session::Session;
 use comwit_tui::settings::Settings;
+use comwit_tui::switchboard::{Screen, Switchboard};
 use comwit_tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-struct Screen {
+/// The session the dashboard opens once the screen ended signed in.
+async fn signed_in(s: &mut SignIn) -> Session {
+    let Some(Ending::SignedIn { url, token, scopes }) = s.first.ending.take() else {
+        panic!("signed in");
+    };
+    let mut board = Switchboard::new(url.clone(), s.creds.clone(), false, None).unwrap();
+    board.signed_in(url, token, scopes).await.unwrap()
+}
+
+struct SignIn {
     first: FirstRun,
     rx: UnboundedReceiver<Action>,
     creds: Arc<Credentials>,
 }
 
-impl Screen {
+impl SignIn {
     fn new(api_url: &str) -> Self {
         Self::with(api_url, Credentials::in_memory().unwrap())
     }
@@ -29,7 +40,7 @@ impl Screen {
     fn with(api_url: &str, creds: Credentials) -> Self {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let creds = Arc::new(creds);
-        let first = FirstRun::new(Some(api_url.to_string()), creds.clone(), false, None, tx);
+        let first = FirstRun::new(Some(api_url.to_string()), creds.clone(), tx);
         Self { first, rx, creds }
     }
 
@@ -72,15 +83,13 @@ async fn device_login_shows_the_code_and_saves_the_approved_token() {
         .start()
         .await
         .unwrap();
-    let mut s = Screen::new(&sandbox.info().api_url);
+    let mut s = SignIn::new(&sandbox.info().api_url);
     // The menu names the sandbox's address: its port changes every run.
     insta::with_settings!({filters => vec![(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]")]}, {
         insta::assert_snapshot!("first_run_menu", s.text());
     });
     sign_in_with_the_browser(&mut s, &sandbox).await;
-    let Some(Ending::Ready(session, None)) = s.first.ending.take() else {
-        panic!("a session");
-    };
+    let session = signed_in(&mut s).await;
     assert!(
         session
             .scopes
@@ -96,7 +105,7 @@ async fn device_login_shows_the_code_and_saves_the_approved_token() {
 
 /// Chooses device login, approves the code shown as the sandbox's
 /// operator would in the web console, and waits for the screen to end.
-async fn sign_in_with_the_browser(s: &mut Screen, sandbox: &Sandbox) {
+async fn sign_in_with_the_browser(s: &mut SignIn, sandbox: &Sandbox) {
     s.key(KeyCode::Enter);
     s.until(|s| s.text().contains("Code:")).await;
     let text = s.text();
@@ -122,7 +131,7 @@ async fn sign_in_with_the_browser(s: &mut Screen, sandbox: &Sandbox) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pasted_token_is_checked_before_it_is_saved() {
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let mut s = Screen::new(&sandbox.info().api_url);
+    let mut s = SignIn::new(&sandbox.info().api_url);
     s.key(KeyCode::Char('2'));
     // Well formed, but no such token: the API is asked, and refuses it.
     let unknown = format!("cwt_{}", "0".repeat(40));
@@ -142,7 +151,7 @@ async fn a_pasted_token_is_checked_before_it_is_saved() {
         .update(Action::Paste(sandbox.info().user_token.clone()));
     s.key(KeyCode::Enter);
     s.until(|s| s.first.ending.is_some()).await;
-    assert!(matches!(s.first.ending, Some(Ending::Ready(_, None))));
+    assert!(matches!(s.first.ending, Some(Ending::SignedIn { .. })));
     assert_eq!(
         s.creds
             .user_token()
@@ -154,23 +163,27 @@ async fn a_pasted_token_is_checked_before_it_is_saved() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exploring_the_sandbox_needs_no_credentials() {
-    let mut s = Screen::new("http://127.0.0.1:9");
+    let mut s = SignIn::new("http://127.0.0.1:9");
     s.key(KeyCode::Char('3'));
     s.until(|s| s.first.ending.is_some()).await;
-    let Some(Ending::Ready(session, Some(sandbox))) = s.first.ending.take() else {
-        panic!("a sandbox session");
+    let Some(ending @ Ending::Sandbox) = s.first.ending.take() else {
+        panic!("the sandbox chosen");
+    };
+    let mut board = Switchboard::new(None, s.creds.clone(), false, None).unwrap();
+    let Screen::Dashboard { session, .. } = board.after_sign_in(ending, None, None).await else {
+        panic!("a dashboard on the sandbox");
     };
     assert_eq!(session.target, "sandbox");
     assert!(session.client.projects().list().await.unwrap().len() >= 2);
     assert!(s.creds.user_token().unwrap().is_none(), "nothing saved");
-    (*sandbox).shutdown().await;
+    board.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_token_is_named_before_any_network_call() {
     // Nothing listens here: had the token been sent, the screen would say
     // the API could not be reached.
-    let mut s = Screen::new("http://127.0.0.1:9");
+    let mut s = SignIn::new("http://127.0.0.1:9");
     s.key(KeyCode::Char('2'));
     s.first.update(Action::Paste("cwt_0000notreal".into()));
     s.key(KeyCode::Enter);
@@ -192,7 +205,7 @@ async fn a_malformed_token_is_named_before_any_network_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_address_is_shown_and_can_be_changed() {
-    let mut s = Screen::new("http://127.0.0.1:9");
+    let mut s = SignIn::new("http://127.0.0.1:9");
     assert!(s.text().contains("API: http://127.0.0.1:9"), "{}", s.text());
     s.key(KeyCode::Char('a'));
     for _ in 0.."http://127.0.0.1:9".len() {
@@ -225,12 +238,12 @@ async fn the_api_address_is_shown_and_can_be_changed() {
         .update(Action::Paste(sandbox.info().user_token.clone()));
     s.key(KeyCode::Enter);
     s.until(|s| s.first.ending.is_some()).await;
-    assert!(matches!(s.first.ending, Some(Ending::Ready(_, None))));
+    assert!(matches!(s.first.ending, Some(Ending::SignedIn { .. })));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_api_says_the_cause_and_the_fix() {
-    let mut s = Screen::new("http://127.0.0.1:9");
+    let mut s = SignIn::new("http://127.0.0.1:9");
     s.key(KeyCode::Enter);
     s.until(|s| s.text().contains("Could not reach")).await;
     let text = s.text().split_whitespace().collect::<Vec<_>>().join(" ");
@@ -296,11 +309,9 @@ async fn a_device_login_goes_to_config_json_where_the_official_cli_reads_it() {
     std::fs::write(dir.path().join("config.json"), CLI_CONFIG).unwrap();
     let keyring = mock_keyring();
     let creds = dashboard_credentials(dir.path(), "mouse = false\n", &keyring);
-    let mut s = Screen::with(&sandbox.info().api_url, creds);
+    let mut s = SignIn::with(&sandbox.info().api_url, creds);
     sign_in_with_the_browser(&mut s, &sandbox).await;
-    let Some(Ending::Ready(session, None)) = s.first.ending.take() else {
-        panic!("a session");
-    };
+    let session = signed_in(&mut s).await;
 
     let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
     let token = Config::load(dir.path().join("config.json"))
@@ -335,7 +346,7 @@ async fn with_credentials_keyring_in_tui_toml_a_pasted_token_goes_to_the_keyring
     std::fs::write(dir.path().join("config.json"), CLI_CONFIG).unwrap();
     let keyring = mock_keyring();
     let creds = dashboard_credentials(dir.path(), "credentials = \"keyring\"\n", &keyring);
-    let mut s = Screen::with(&sandbox.info().api_url, creds);
+    let mut s = SignIn::with(&sandbox.info().api_url, creds);
     s.key(KeyCode::Char('2'));
     s.first
         .update(Action::Paste(sandbox.info().user_token.clone()));

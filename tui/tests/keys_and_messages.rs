@@ -191,7 +191,7 @@ async fn every_global_key_listed_does_what_it_says() {
     assert!(h.app.help);
     h.key(KeyCode::Esc);
     press(&mut h, "quit");
-    assert!(h.app.should_quit);
+    assert!(h.app.quitting());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,17 +24,17 @@ async fn q_with_a_running_watch_asks_and_quits_only_on_yes() {
         "{screen}"
     );
     h.key(KeyCode::Enter);
-    assert!(!h.app.should_quit, "enter is no");
+    assert!(!h.app.quitting(), "enter is no");
     h.key(KeyCode::Char('q'));
     h.key(KeyCode::Char('y'));
-    assert!(h.app.should_quit);
+    assert!(h.app.quitting());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn q_without_anything_running_quits_at_once() {
     let mut h = Harness::start().await;
     h.key(KeyCode::Char('q'));
-    assert!(h.app.should_quit);
+    assert!(h.app.quitting());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,8 +53,8 @@ async fn q_while_the_delegation_watcher_waits_on_a_domain_asks() {
         "{screen}"
     );
     h.key(KeyCode::Char('n'));
-    assert!(!h.app.should_quit);
+    assert!(!h.app.quitting());
     h.key(KeyCode::Char('q'));
     h.key(KeyCode::Char('y'));
-    assert!(h.app.should_quit);
+    assert!(h.app.quitting());
 }

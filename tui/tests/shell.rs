@@ -28,7 +28,7 @@ async fn the_tree_loads_lazily_and_the_header_shows_where_and_who() {
         "breadcrumbs: {text}"
     );
     h.key(KeyCode::Char('q'));
-    assert!(h.app.should_quit);
+    assert!(h.app.quitting());
 }
 
 #[tokio::test]

@@ -196,3 +196,15 @@ async fn a_narrow_table_ends_cut_values_with_an_ellipsis() {
     }
     snap!("records_50x16", h);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contexts() {
+    let mut h = Harness::start().await;
+    let credentials = comwit_client::credentials::Credentials::in_memory().unwrap();
+    let mut board = h.board(credentials);
+    let start = comwit_tui::switchboard::Target::Sandbox { operator: false };
+    h.reopen(board.open(&start).await.unwrap(), None).await;
+    h.command("ctx");
+    h.wait_for("demo data, in memory").await;
+    snap!("contexts", h);
+}

@@ -142,7 +142,7 @@ async fn the_palette_opens_the_console_and_select_1_runs() {
         "the editor has the keys: q types, it does not quit"
     );
     type_sql(&mut h, "select 1 as quit_not");
-    assert!(!h.app.should_quit);
+    assert!(!h.app.quitting());
     h.key(KeyCode::F(5));
     assert_eq!(wait_for_column(&mut h, "quit_not").await, "1");
     assert!(h.screen().contains("1 row ·"));
@@ -634,14 +634,14 @@ async fn q_with_an_open_transaction_asks_and_stays_unless_confirmed() {
     );
     // Enter is no.
     h.key(KeyCode::Enter);
-    assert!(!h.app.should_quit, "enter keeps the dashboard open");
+    assert!(!h.app.quitting(), "enter keeps the dashboard open");
     assert!(!h.screen().contains("Quit anyway?"));
     h.key(KeyCode::Char('q'));
     h.key(KeyCode::Char('n'));
-    assert!(!h.app.should_quit);
+    assert!(!h.app.quitting());
     h.key(KeyCode::Char('q'));
     h.key(KeyCode::Char('y'));
-    assert!(h.app.should_quit, "y quits");
+    assert!(h.app.quitting(), "y quits");
 }
 
 #[tokio::test]
@@ -653,7 +653,7 @@ async fn quitting_from_the_palette_asks_too() {
     h.key(KeyCode::Enter);
     assert!(h.screen().contains("Quit anyway?"));
     h.key(KeyCode::Esc);
-    assert!(!h.app.should_quit);
+    assert!(!h.app.quitting());
 }
 
 #[tokio::test]
@@ -680,7 +680,7 @@ async fn esc_out_of_the_console_with_an_open_transaction_asks_first() {
     h.key(KeyCode::Esc);
     assert!(h.app.fullscreen.is_none());
     h.key(KeyCode::Char('q'));
-    assert!(h.app.should_quit);
+    assert!(h.app.quitting());
 }
 
 #[tokio::test]

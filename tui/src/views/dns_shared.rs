@@ -38,6 +38,11 @@ pub fn test_session() -> crate::session::Session {
             .build()
             .expect("client"),
         target: "test".into(),
+        context: crate::switchboard::Target::Other {
+            url: "http://127.0.0.1:9".into(),
+            token: comwit_client::Secret::new("cwt_test"),
+        },
+        contexts: Vec::new(),
         scopes: None,
         credentials: std::sync::Arc::new(Credentials::in_memory().expect("memory store")),
         secrets_in_memory: true,

@@ -7,6 +7,7 @@ mod apps;
 mod builds;
 pub mod checks;
 mod cleanup;
+mod contexts;
 mod database;
 mod database_tokens;
 mod databases;
@@ -33,6 +34,7 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 
 use crate::context::{Ctx, EditorResult};
+use crate::session::Session;
 use crate::theme::Theme;
 use crate::tree::{Facts, Node, NodeKey};
 use crate::widgets::list::Picker;
@@ -424,7 +426,7 @@ pub fn view_key(key: &NodeKey) -> NodeKey {
 }
 
 /// Makes the view for `key`; `node` is the tree row it came from, if any.
-pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
+pub fn open(key: &NodeKey, node: Option<&Node>, session: &Session) -> Box<dyn AnyView> {
     match key {
         NodeKey::Project(project) => Box::new(overview::Overview::new(
             project,
@@ -468,6 +470,10 @@ pub fn open(key: &NodeKey, node: Option<&Node>) -> Box<dyn AnyView> {
             }),
         ))),
         NodeKey::Watcher => Box::new(watcher::WatcherView::new()),
+        NodeKey::Contexts => Box::new(ResourceView::new(contexts::Contexts::new(
+            session.contexts.clone(),
+            session.context.clone(),
+        ))),
         _ => Box::new(DetailView::new(node.cloned().unwrap_or_else(|| Node {
             key: key.clone(),
             label: String::new(),

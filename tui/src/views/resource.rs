@@ -351,6 +351,12 @@ impl<R: Resource> List<R> {
             .is_some_and(|ticket| self.ui.refused(ticket, err))
     }
 
+    /// As [`Self::refused`], with the reason in words.
+    pub fn refused_because(&mut self, why: String) -> bool {
+        self.answering
+            .is_some_and(|ticket| self.ui.refused_because(ticket, why))
+    }
+
     /// Reloads the list once the current handler returns.
     pub fn reload(&mut self) {
         self.reload = true;
