@@ -92,3 +92,31 @@ fn the_binary_runs_sql_on_the_sandbox_and_restores_the_terminal() {
         "the alternate screen is gone:\n{after}"
     );
 }
+
+#[test]
+fn the_binary_switches_context_and_visits_the_sign_in_screen_without_a_restart() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start("contexts", 100, 30, &dashboard_script(home.path()));
+    tmux.wait_for("storefront");
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "ctx"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("demo data, in memory");
+    tmux.keys(&["-l", "/sandbox operator"]);
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("OPERATOR");
+    tmux.wait_for("platform");
+
+    // The sign-in screen, and back to the operator's dashboard on q.
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "login"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Sign in to another account");
+    tmux.keys(&["q"]);
+    let back = tmux.wait_for("OPERATOR");
+    assert!(back.contains("platform"), "the tree is back:\n{back}");
+
+    tmux.keys(&["q"]);
+    assert_restored(&tmux.wait_for("exit="));
+}
