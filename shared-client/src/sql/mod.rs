@@ -21,6 +21,8 @@ use libsql_hrana::proto::{
 use crate::client::Client;
 use crate::secret::Secret;
 
+pub mod dump;
+pub mod import;
 pub mod lexer;
 pub mod statements;
 
@@ -458,6 +460,62 @@ impl SqlSession {
                 },
             )
             .collect())
+    }
+
+    /// Runs `statements` as one transaction in one request, after
+    /// `PRAGMA foreign_keys=OFF` (connection state that may not carry
+    /// across requests, so it goes in the same one): all of them commit,
+    /// or none does and the error names the statement's index.
+    pub async fn transaction(&mut self, statements: &[&str]) -> Result<(), (usize, SqlError)> {
+        use libsql_hrana::proto::BatchCond;
+        let ok = |step: usize| BatchCond::Ok { step: step as u32 };
+        let plain = |sql: &str, condition: Option<BatchCond>| BatchStep {
+            condition,
+            stmt: stmt(sql, &[]),
+        };
+        let mut steps = vec![plain("PRAGMA foreign_keys=OFF", None), plain("BEGIN", None)];
+        for sql in statements {
+            let previous = steps.len() - 1;
+            steps.push(plain(sql, Some(ok(previous))));
+        }
+        let commit = steps.len();
+        steps.push(plain("COMMIT", Some(ok(commit - 1))));
+        let not_committed = BatchCond::Not {
+            cond: Box::new(ok(commit)),
+        };
+        steps.push(plain("ROLLBACK", Some(not_committed)));
+        let req = StreamRequest::Batch(libsql_hrana::proto::BatchStreamReq {
+            batch: Batch {
+                steps,
+                replication_index: None,
+            },
+        });
+        let whole = |e| (statements.len(), e);
+        let mut results = self.pipeline(vec![req]).await.map_err(whole)?;
+        let Some(StreamResult::Ok {
+            response: StreamResponse::Batch(b),
+        }) = results.pop()
+        else {
+            return Err(whole(SqlError::Protocol(
+                "the batch got no batch result".into(),
+            )));
+        };
+        let errors = &b.result.step_errors;
+        let failed = (1..=commit).find_map(|i| errors.get(i).cloned().flatten().map(|e| (i, e)));
+        match failed {
+            None if matches!(b.result.step_results.get(commit), Some(Some(_))) => Ok(()),
+            None => Err(whole(SqlError::Protocol(
+                "the transaction did not commit".into(),
+            ))),
+            Some((i, e)) => Err((
+                // Step 1 is BEGIN; the statements start at step 2.
+                i.saturating_sub(2).min(statements.len()),
+                SqlError::Statement {
+                    code: e.code.clone(),
+                    message: e.message.clone(),
+                },
+            )),
+        }
     }
 
     /// Streams a query's rows through `/v3/cursor` (bounded memory for
