@@ -1,6 +1,8 @@
 //! comwit-tui's command line, in the library so the release tooling can
 //! generate its shell completions and man pages.
 
+use clap::builder::TypedValueParser as _;
+
 use crate::watch_cli::parse_duration;
 
 #[derive(clap::Parser)]
@@ -41,6 +43,48 @@ pub struct Cli {
 pub enum Cmd {
     /// Redeploy an app whenever its files change (headless watch mode).
     Watch(WatchArgs),
+    /// Dump a database to SQL, or load a SQL file into one (headless).
+    #[command(subcommand)]
+    Sql(SqlCmd),
+}
+
+/// The database token is the one the SQL console would use: the stored
+/// one (saved at create, rotate or paste), `COMWIT_DATABASE_TOKEN`, or an
+/// operator's query token.
+#[derive(clap::Subcommand)]
+pub enum SqlCmd {
+    /// The database's schema and rows as SQL, in `sqlite3 .dump` form
+    /// (streamed; deterministic order).
+    Dump {
+        /// The database: its id or its name.
+        #[arg(long)]
+        db: String,
+        /// Write here (replaced whole once complete) instead of stdout.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Load a SQL file (a dump, or another provider's export) in batches,
+    /// each one transaction with foreign keys off.
+    Import {
+        /// The database: its id or its name.
+        #[arg(long)]
+        db: String,
+        /// The SQL file.
+        file: std::path::PathBuf,
+        /// Leave out the statements a Cloudflare D1 export has and libSQL
+        /// rejects (PRAGMA defer_foreign_keys, DELETE FROM sqlite_sequence,
+        /// DROP INDEX of a constraint's index).
+        #[arg(long)]
+        d1: bool,
+        /// Statements per batch (each batch is one request, kept under 1 MB).
+        #[arg(long, default_value_t = comwit_client::sql::import::DEFAULT_BATCH,
+              value_parser = clap::value_parser!(u32).range(1..=10_000).map(|n| n as usize))]
+        batch_size: usize,
+        /// Resume at this batch: the ones before it committed in an earlier run.
+        #[arg(long, default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
+        from_batch: usize,
+    },
 }
 
 #[derive(clap::Args)]

@@ -21,6 +21,7 @@ pub mod palette;
 pub mod remembered;
 pub mod session;
 pub mod settings;
+pub mod sql_cli;
 pub mod switchboard;
 pub mod theme;
 pub mod tree;

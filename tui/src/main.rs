@@ -8,10 +8,12 @@ use comwit_client::Client;
 use comwit_client::config::{Config, ProcessEnv, config_path, resolve_project};
 use comwit_client::credentials::Credentials;
 use comwit_client::models::DeployOptions;
+use comwit_client::sql::import::ImportOptions;
 use comwit_client::watch::WatchOptions;
-use comwit_tui::cli::{Cli, Cmd, WatchArgs};
+use comwit_tui::cli::{Cli, Cmd, SqlCmd, WatchArgs};
 use comwit_tui::session::{sandbox_session, user_agent};
 use comwit_tui::settings::{Settings, no_color_requested};
+use comwit_tui::sql_cli::{self, Access};
 use comwit_tui::switchboard::{Screen, Switchboard, Target};
 use comwit_tui::watch_cli::{self, Output};
 
@@ -19,8 +21,10 @@ use comwit_tui::watch_cli::{self, Output};
 async fn main() -> anyhow::Result<()> {
     let mut cli = Cli::parse();
     init_logging();
-    if let Some(Cmd::Watch(args)) = cli.command.take() {
-        return watch(&cli, args).await;
+    match cli.command.take() {
+        Some(Cmd::Watch(args)) => return watch(&cli, args).await,
+        Some(Cmd::Sql(command)) => return sql(&cli, command).await,
+        None => {}
     }
     let (settings, warning) = Settings::load(Settings::path().as_deref(), no_color_requested());
     let credentials = match Credentials::from_system() {
@@ -68,38 +72,107 @@ async fn main() -> anyhow::Result<()> {
     comwit_tui::run(board, screen, settings).await
 }
 
-/// The headless watch: credentials (or the sandbox), the app resolved by
-/// id or name, then the engine until Ctrl-C.
-async fn watch(cli: &Cli, args: WatchArgs) -> anyhow::Result<()> {
-    let mut sandbox = None;
-    let (client, project) = if cli.sandbox {
+/// What a headless command runs as: the sandbox's demo user (or its
+/// operator), or the configured credentials.
+struct Headless {
+    access: Access,
+    /// `--project`, `COMWIT_PROJECT` or `default_project`.
+    project: Option<String>,
+    sandbox: Option<comwit_sandbox::Sandbox>,
+}
+
+async fn headless(cli: &Cli) -> anyhow::Result<Headless> {
+    if cli.sandbox {
         let mut builder = comwit_sandbox::Sandbox::builder().seed_demo();
         if let Some(dir) = &cli.sandbox_data {
             builder = builder.data_dir(dir);
         }
         let started = builder.start().await.context("starting the sandbox")?;
         let session = sandbox_session(started.info(), false, cli.operator)?;
-        let project = cli.project.clone().or(session.project.clone());
-        sandbox = Some(started);
-        (session.client, project)
-    } else {
-        let creds = Credentials::from_system()?;
-        let token = creds
-            .operator_token()?
-            .or(creds.user_token()?)
-            .map(|(t, _)| t)
-            .context("no credentials: set COMWIT_TOKEN, or run comwit-tui once to sign in")?;
-        let mut builder = Client::builder().token(token).user_agent(user_agent());
-        if let Some(url) = &cli.api_url {
-            builder = builder.base_url(url);
-        }
-        let config = config_path(&ProcessEnv)
-            .ok()
-            .and_then(|p| Config::load(&p).ok())
-            .unwrap_or_default();
-        let project = resolve_project(cli.project.as_deref(), &ProcessEnv, &config);
-        (builder.build()?, project)
+        let access = Access {
+            client: session.client,
+            operator: session.sql_operator,
+            credentials: session.credentials,
+            project: cli.project.clone(),
+        };
+        let project = cli.project.clone().or(session.project);
+        return Ok(Headless {
+            access,
+            project,
+            sandbox: Some(started),
+        });
+    }
+    let creds = Credentials::from_system()?;
+    let token = creds
+        .operator_token()?
+        .or(creds.user_token()?)
+        .map(|(t, _)| t)
+        .context("no credentials: set COMWIT_TOKEN, or run comwit-tui once to sign in")?;
+    let mut builder = Client::builder().token(token).user_agent(user_agent());
+    if let Some(url) = &cli.api_url {
+        builder = builder.base_url(url);
+    }
+    let config = config_path(&ProcessEnv)
+        .ok()
+        .and_then(|p| Config::load(&p).ok())
+        .unwrap_or_default();
+    let access = Access {
+        client: builder.build()?,
+        operator: None,
+        credentials: Arc::new(creds),
+        project: cli.project.clone(),
     };
+    Ok(Headless {
+        access,
+        project: resolve_project(cli.project.as_deref(), &ProcessEnv, &config),
+        sandbox: None,
+    })
+}
+
+/// `comwit-tui sql dump|import`.
+async fn sql(cli: &Cli, command: SqlCmd) -> anyhow::Result<()> {
+    let Headless {
+        access, sandbox, ..
+    } = headless(cli).await?;
+    let result = async {
+        match command {
+            SqlCmd::Dump { db, out } => {
+                let (name, mut session) = sql_cli::connect(access, &db).await?;
+                sql_cli::dump(&mut session, &name, out.as_deref()).await
+            }
+            SqlCmd::Import {
+                db,
+                file,
+                d1,
+                batch_size,
+                from_batch,
+            } => {
+                let (name, mut session) = sql_cli::connect(access, &db).await?;
+                let options = ImportOptions {
+                    batch_size,
+                    d1,
+                    from_batch,
+                };
+                sql_cli::import(&mut session, &name, &file, options).await
+            }
+        }
+    }
+    .await;
+    if let Some(s) = sandbox {
+        s.shutdown().await;
+    }
+    result
+}
+
+/// The headless watch: credentials (or the sandbox), the app resolved by
+/// id or name, then the engine until Ctrl-C.
+async fn watch(cli: &Cli, args: WatchArgs) -> anyhow::Result<()> {
+    let Headless {
+        access,
+        project,
+        sandbox,
+    } = headless(cli).await?;
+    let client = access.client;
     let wanted = project.context(
         "which project? pass --project, set COMWIT_PROJECT, or set default_project in config.json",
     )?;

@@ -22,7 +22,7 @@ pub mod keys;
 mod overview;
 mod records;
 pub mod resource;
-mod sql;
+pub mod sql;
 mod watch_rules;
 mod watcher;
 

@@ -11,7 +11,7 @@ mod grid;
 mod highlight;
 mod history;
 mod journal;
-mod runner;
+pub mod runner;
 mod statement;
 
 use std::cell::Cell;
