@@ -106,7 +106,11 @@ fn path_with(dir: &Path) -> String {
 fn the_dashboard_examples_open_the_sandbox_and_quit_cleanly() {
     let dashboards: Vec<Example> = tui_examples()
         .into_iter()
-        .filter(|e| !e.command.split_whitespace().any(|w| w == "watch"))
+        .filter(|e| {
+            !e.command
+                .split_whitespace()
+                .any(|w| w == "watch" || w == "sql")
+        })
         .collect();
     assert!(
         !dashboards.is_empty(),
@@ -165,6 +169,79 @@ async fn every_watch_example_deploys_on_change_and_stops_on_ctrl_c() {
             .await
             .unwrap();
     }
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sql_examples_dump_and_import_in_order() {
+    let examples: Vec<Example> = tui_examples()
+        .into_iter()
+        .filter(|e| e.command.split_whitespace().nth(1) == Some("sql"))
+        .collect();
+    assert!(examples.len() >= 3, "{examples:?}");
+    // The configured account (an operator here, whose query tokens reach
+    // any database) on a sandbox with the demo's shop-db and a new-db.
+    let sandbox = comwit_sandbox::Sandbox::builder()
+        .seed_demo()
+        .start()
+        .await
+        .unwrap();
+    let info = sandbox.info().clone();
+    let user = comwit_client::Client::builder()
+        .base_url(&info.api_url)
+        .token(info.user_token.as_str())
+        .build()
+        .unwrap();
+    let storefront = user.projects().list().await.unwrap();
+    let storefront = storefront.iter().find(|p| p.name == "storefront").unwrap();
+    user.databases(&storefront.project_id)
+        .create("new-db")
+        .await
+        .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(
+        work.path().join("d1-export.sql"),
+        "PRAGMA defer_foreign_keys = on;\nCREATE TABLE coupons (code TEXT PRIMARY KEY);\n\
+         INSERT INTO coupons VALUES('WELCOME');\nDELETE FROM sqlite_sequence;\n",
+    )
+    .unwrap();
+    let bins = bin_dir();
+    let path = path_with(bins.path());
+    tokio::task::spawn_blocking(move || {
+        for ex in examples {
+            let home = tempfile::tempdir().unwrap();
+            let out = Command::new("bash")
+                .arg("-c")
+                .arg(&ex.command)
+                .current_dir(work.path())
+                .env("PATH", &path)
+                .env("HOME", home.path())
+                .env("XDG_STATE_HOME", home.path().join("state"))
+                .env("XDG_CONFIG_HOME", home.path().join("config"))
+                .env("COMWIT_API_URL", &info.api_url)
+                .env("PLATFORM_API_SERVER_TOKEN", &info.operator_token)
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success(),
+                "README line {}: {}\n{said}",
+                ex.line,
+                ex.text
+            );
+            if ex.command.contains(" import ") {
+                assert!(
+                    said.contains("imported into new-db"),
+                    "line {}: {said}",
+                    ex.line
+                );
+            }
+        }
+        let dump = std::fs::read_to_string(work.path().join("shop.sql")).unwrap();
+        assert!(dump.contains("CREATE TABLE customers"), "{dump}");
+    })
+    .await
+    .unwrap();
     sandbox.shutdown().await;
 }
 

@@ -316,6 +316,11 @@ const KEYWORDS: &[&str] = &[
 
 /// Whether a word is one of SQLite's keywords (any case): what the
 /// console shows as a keyword, as opposed to a name or a function.
+/// SQLite's keywords, upper case, sorted.
+pub fn keywords() -> &'static [&'static str] {
+    KEYWORDS
+}
+
 pub fn is_keyword(word: &str) -> bool {
     word.len() <= 17
         && KEYWORDS

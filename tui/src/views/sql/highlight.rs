@@ -19,6 +19,9 @@ use crate::theme::Theme;
 
 /// How each kind of token looks; `None` keeps the editor's style.
 fn style_of(kind: TokenKind, text: &str, theme: &Theme) -> Option<Style> {
+    if unterminated(kind, text) {
+        return Some(theme.error);
+    }
     match kind {
         TokenKind::Word if is_keyword(text) => Some(theme.accent),
         TokenKind::String | TokenKind::Blob => Some(theme.ok),
@@ -26,6 +29,23 @@ fn style_of(kind: TokenKind, text: &str, theme: &Theme) -> Option<Style> {
         TokenKind::Parameter => Some(theme.locked),
         TokenKind::Comment => Some(theme.dim),
         _ => None,
+    }
+}
+
+/// A string, quoted name, blob or block comment the text never closes:
+/// everything after it is swallowed, which the error colour shows.
+fn unterminated(kind: TokenKind, text: &str) -> bool {
+    let closes = |open: &str, close: &str| text.len() > open.len() && text.ends_with(close);
+    match kind {
+        TokenKind::String => !closes("'", "'"),
+        TokenKind::Blob => !closes("x'", "'"),
+        TokenKind::QuotedName => match text.chars().next() {
+            Some('[') => !closes("[", "]"),
+            Some(q) => !closes(&q.to_string(), &q.to_string()),
+            None => false,
+        },
+        TokenKind::Comment if text.starts_with("/*") => !closes("/*", "*/"),
+        _ => false,
     }
 }
 
@@ -167,6 +187,20 @@ mod tests {
         assert_eq!(drawn(&text, "-- note").fg, t.dim.fg);
         assert_eq!(drawn(&text, ":id").fg, t.locked.fg);
         assert_eq!(drawn(&text, "42").fg, t.warn.fg);
+    }
+
+    #[test]
+    fn what_the_text_never_closes_is_painted_as_an_error() {
+        let t = Theme::default();
+        assert_eq!(drawn(&["SELECT 'open"], "'open").fg, t.error.fg);
+        assert_eq!(drawn(&["SELECT \"open"], "\"open").fg, t.error.fg);
+        assert_eq!(drawn(&["SELECT 1 /* open"], "/* open").fg, t.error.fg);
+        assert_eq!(
+            drawn(&["SELECT '' AS e"], "''").fg,
+            t.ok.fg,
+            "empty but closed"
+        );
+        assert_eq!(drawn(&["SELECT 'a''b'"], "'a").fg, t.ok.fg);
     }
 
     #[test]

@@ -6,6 +6,9 @@
 //! Layout: the editor on top (its title carries the connection state),
 //! results below (their bottom border the numbers of the last run).
 
+mod assist;
+mod catalog;
+mod complete;
 mod export;
 mod grid;
 mod highlight;
@@ -28,6 +31,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 use tokio::sync::Mutex;
 
+use self::catalog::Catalog;
+use self::complete::Suggestions;
 use self::export::Format;
 use self::grid::Grid;
 use self::history::{History, HistoryFile};
@@ -58,6 +63,10 @@ pub enum Msg {
     Exported(Result<(String, Format, usize), String>),
     /// The history file was read, or a write to it failed.
     History(Report),
+    /// The schema catalog was read.
+    Catalog(Result<Vec<catalog::Object>, String>),
+    /// A table's rows were counted.
+    Counted(String, Result<u64, String>),
 }
 
 enum Conn {
@@ -77,6 +86,7 @@ enum Conn {
 enum Pane {
     Editor,
     Grid,
+    Catalog,
 }
 
 struct Running {
@@ -144,6 +154,22 @@ pub struct SqlView {
     /// Rows the grid and the history list showed at the last draw.
     grid_page: usize,
     history_page: Cell<usize>,
+    /// The schema catalog, shown beside the editor once asked for.
+    catalog: Catalog,
+    catalog_shown: bool,
+    /// Suggestions open under the cursor.
+    completion: Option<Completion>,
+    /// Suggestions were asked for before the catalog was read (and why).
+    completion_waits: Option<assist::Why>,
+    /// Where the editor's text was last drawn (the suggestions go under
+    /// its cursor).
+    editor_area: Cell<Rect>,
+}
+
+/// Suggestions open in the editor, and the one chosen.
+struct Completion {
+    suggestions: Suggestions,
+    selected: usize,
 }
 
 impl SqlView {
@@ -179,6 +205,11 @@ impl SqlView {
             last_export: None,
             grid_page: 10,
             history_page: Cell::new(10),
+            catalog: Catalog::default(),
+            catalog_shown: false,
+            completion: None,
+            completion_waits: None,
+            editor_area: Cell::new(Rect::default()),
         }
     }
 
@@ -696,6 +727,7 @@ impl SqlView {
         let [gutter, text] =
             Layout::horizontal([Constraint::Length(width), Constraint::Min(1)]).areas(area);
         frame.render_widget(&self.editor, text);
+        self.editor_area.set(text);
         highlight::paint(&self.editor, text, frame.buffer_mut(), theme);
         if let Some(digits) = digits {
             // Known once the text area has drawn (it follows the cursor).
@@ -879,6 +911,20 @@ const KEYS: &[ViewKey<SqlView>] = &[
         hint: |v| matches!(v.shown, Shown::Grid(_)).then_some("export"),
         run: |v, cx| v.open_export(cx),
     },
+    ViewKey {
+        keys: &[Binding::ctrl(' ')],
+        what: "suggest tables, columns, functions and keywords for the word at the cursor",
+        write: false,
+        hint: |v| (v.pane == Pane::Editor).then_some("complete"),
+        run: |v, cx| v.complete(assist::Why::Asked, cx),
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::F(2))],
+        what: "the schema catalog beside the editor (again, from it: hide it)",
+        write: false,
+        hint: |_| Some("schema"),
+        run: |v, cx| v.toggle_catalog(cx),
+    },
 ];
 
 /// The keys of an open popup, which takes every key while open.
@@ -905,15 +951,24 @@ impl View for SqlView {
     }
 
     fn hints(&self) -> Vec<Hint> {
+        if self.popup.is_none() && self.completion.is_some() {
+            return assist::COMPLETION_KEYS
+                .iter()
+                .map(|(k, w)| hint(k, w))
+                .collect();
+        }
         match &self.popup {
             Some(popup) => popup_hints(popup),
             // The bar drops what does not fit from the end (`?` lists all).
             None => {
-                // Moving in the grid first; typing needs no hint.
-                let moves = grid::MOVE_KEYS
-                    .iter()
-                    .take(usize::from(self.pane == Pane::Grid));
+                // Moving in the grid or the schema first; typing needs no hint.
+                let moves = match self.pane {
+                    Pane::Grid => &grid::MOVE_KEYS[..1],
+                    Pane::Catalog => &assist::CATALOG_KEYS[..4],
+                    Pane::Editor => &[],
+                };
                 moves
+                    .iter()
                     .map(|(k, w)| hint(k, w))
                     .chain(keys::hints(KEYS, self))
                     .collect()
@@ -927,6 +982,7 @@ impl View for SqlView {
             None => EDITOR_KEYS
                 .iter()
                 .chain(grid::MOVE_KEYS)
+                .chain(assist::CATALOG_KEYS)
                 .map(|(k, w)| hint(k, w))
                 .chain(keys::all(KEYS))
                 .collect(),
@@ -938,7 +994,10 @@ impl View for SqlView {
             self.on_popup_key(key, cx);
             return true;
         }
-        if keys::dispatch(KEYS, self, key, cx) {
+        if self.on_completion_key(key, cx)
+            || (self.pane == Pane::Catalog && self.on_catalog_key(key, cx))
+            || keys::dispatch(KEYS, self, key, cx)
+        {
             return true;
         }
         match self.pane {
@@ -946,9 +1005,14 @@ impl View for SqlView {
                 if self.editor.input(*key) {
                     self.replaced_steps = 0;
                 }
+                // `alias.`: its columns, if there are any to offer.
+                if key.code == KeyCode::Char('.') {
+                    self.complete(assist::Why::Dot, cx);
+                }
                 true
             }
             Pane::Grid => self.on_grid_key(key),
+            Pane::Catalog => true,
         }
     }
 
@@ -977,6 +1041,15 @@ impl View for SqlView {
     }
 
     fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
+        let area = if self.catalog_shown {
+            let [left, rest] =
+                Layout::horizontal([Constraint::Length(32), Constraint::Min(20)]).areas(area);
+            let focus = focused && self.pane == Pane::Catalog && self.popup.is_none();
+            self.catalog.draw(frame, left, theme, focus);
+            rest
+        } else {
+            area
+        };
         let max_editor = (area.height * 2 / 5).max(5);
         let editor_height = (self.editor.lines().len() as u16 + 2).clamp(5, max_editor);
         let [top, bottom] =
@@ -1018,7 +1091,7 @@ impl View for SqlView {
                 self.draw_history(frame, theme, picker, matches)
             }
             Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.draw(frame, theme),
-            None => {}
+            None => self.draw_completion(frame, theme),
         }
     }
 
@@ -1047,7 +1120,7 @@ impl View for SqlView {
     }
 
     fn captures_keys(&self) -> bool {
-        self.popup.is_some() || self.pane == Pane::Editor
+        self.popup.is_some() || matches!(self.pane, Pane::Editor | Pane::Catalog)
     }
 
     /// `/` searches the history (the console has no list to filter).
@@ -1097,6 +1170,8 @@ impl Update for SqlView {
                     how: c.how,
                     autocommit: true,
                 };
+                // What autocomplete and the schema pane know.
+                self.load_catalog(cx);
             }
             Msg::Connected(Err(e)) if e.operator_fallback => {
                 self.conn = Conn::Failed(e);
@@ -1109,10 +1184,19 @@ impl Update for SqlView {
                 }
             }
             Msg::Ran { run, report } => {
+                let ddl = report
+                    .results
+                    .iter()
+                    .any(|r| catalog::changes_schema(&r.sql));
                 if run == self.run_id {
                     self.finish(report);
                 }
+                if ddl {
+                    self.load_catalog(cx);
+                }
             }
+            Msg::Catalog(read) => self.catalog_loaded(read, cx),
+            Msg::Counted(table, counted) => self.catalog.counted(table, counted),
             Msg::Exported(Ok((path, format, rows))) => cx.toast(
                 Level::Success,
                 format!(

@@ -1,0 +1,124 @@
+//! The SQL console's help with writing SQL, on the demo's `shop-db`: the
+//! schema catalog (`F2`) after DDL, and suggestions in context
+//! (`ctrl-space`, and after `alias.`).
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use ratatui::crossterm::event::KeyCode;
+use support::Harness;
+
+/// History goes to a temporary state directory (set before anything
+/// starts that could read the environment).
+fn state_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        // SAFETY: the first call happens at the top of a test, before it
+        // starts anything; the others wait on the OnceLock.
+        unsafe { std::env::set_var("COMWIT_STATE_DIR", &dir) };
+        dir
+    })
+}
+
+/// `:sql shop-db` as the demo user, on the sandbox operator's query
+/// tokens (said yes to).
+async fn console() -> Harness {
+    state_dir();
+    let mut h = Harness::start().await;
+    h.command("sql shop-db");
+    h.wait_for("Run SQL as the sandbox operator?").await;
+    h.key(KeyCode::Char('y'));
+    h.wait_for("· autocommit").await;
+    h
+}
+
+fn type_sql(h: &mut Harness, text: &str) {
+    for c in text.chars() {
+        h.key(KeyCode::Char(c));
+    }
+}
+
+/// The editor's first line as drawn (after its line number).
+fn first_line(h: &mut Harness) -> String {
+    let screen = h.screen();
+    let line = screen
+        .lines()
+        .find(|l| l.contains("│ 1 "))
+        .unwrap_or_default();
+    line.split("│ 1 ")
+        .nth(1)
+        .unwrap_or("")
+        .trim_end_matches('│')
+        .trim()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schema_catalog_shows_columns_counts_and_follows_ddl() {
+    let mut h = console().await;
+    h.key(KeyCode::F(2));
+    h.wait_for("tables (3)").await;
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Enter);
+    h.wait_for("id INTEGER PK").await;
+    h.key(KeyCode::Char('c'));
+    h.wait_for("customers  5 rows").await;
+
+    // orders' foreign keys show where they point (the selected column is
+    // described in full under the list).
+    for _ in 0..6 {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Enter);
+    h.wait_for("▾ orders").await;
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    h.wait_for("→ customers(id)").await;
+
+    // A name goes into the editor with one key.
+    h.key(KeyCode::Char('i'));
+    assert_eq!(first_line(&mut h), "customer_id");
+
+    // DDL run from the editor: the catalog reads the schema again.
+    h.ctrl('l');
+    type_sql(
+        &mut h,
+        "CREATE TABLE coupons (code TEXT PRIMARY KEY, off REAL)",
+    );
+    h.ctrl('r');
+    h.wait_for("tables (4)").await;
+    assert!(h.screen().contains("coupons"), "{}", h.screen());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suggestions_follow_the_context_and_complete_the_word() {
+    let mut h = console().await;
+    // The catalog is read when the console connects.
+    type_sql(&mut h, "SELECT * FROM cu");
+    h.ctrl(' ');
+    h.wait_for("customers").await;
+    h.key(KeyCode::Tab);
+    assert_eq!(first_line(&mut h), "SELECT * FROM customers");
+
+    // After `alias.` its columns open by themselves; typing narrows them.
+    type_sql(&mut h, " c WHERE c.");
+    let screen = h.screen();
+    assert!(
+        screen.contains("country") && screen.contains("email"),
+        "{screen}"
+    );
+    type_sql(&mut h, "em");
+    h.key(KeyCode::Enter);
+    assert_eq!(
+        first_line(&mut h),
+        "SELECT * FROM customers c WHERE c.email"
+    );
+
+    // Nothing to suggest: said, and the text is left alone.
+    type_sql(&mut h, " = 'zz");
+    h.ctrl(' ');
+    h.toast("no suggestions here").await;
+}
