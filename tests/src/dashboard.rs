@@ -28,6 +28,21 @@ pub enum Mode {
     Operator,
 }
 
+/// A temporary state directory (SQL history, buffers) for the whole test
+/// binary, set before anything starts that could read the environment:
+/// call it first in each test that opens the SQL console.
+pub fn isolated_state_dir() -> &'static std::path::PathBuf {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        // SAFETY: the first call happens at the top of a test, before it
+        // starts anything; the others wait on the OnceLock, so nothing
+        // reads the environment while it changes.
+        unsafe { std::env::set_var("COMWIT_STATE_DIR", &dir) };
+        dir
+    })
+}
+
 /// What follows a dashboard in a test (see [`Harness::follow`]).
 pub enum Next {
     /// The harness shows the next dashboard.

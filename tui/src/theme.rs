@@ -54,6 +54,15 @@ fn on(bg: Color, fg: Color) -> Style {
 }
 
 impl Theme {
+    /// A pane's border: marked while it has the keys.
+    pub fn border(&self, focused: bool) -> Style {
+        if focused {
+            self.border_focused
+        } else {
+            Style::new()
+        }
+    }
+
     /// How a context of this kind of place is labelled.
     pub fn place(&self, place: crate::switchboard::Place) -> Style {
         use crate::switchboard::Place;

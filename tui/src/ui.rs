@@ -289,11 +289,7 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App, theme: &Theme) {
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            ratatui::style::Style::new()
-        })
+        .border_style(theme.border(focused))
         .title(" projects ");
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -4,29 +4,13 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use ratatui::crossterm::event::KeyCode;
 use support::Harness;
-
-/// History goes to a temporary state directory (set before anything
-/// starts that could read the environment).
-fn state_dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir").keep();
-        // SAFETY: the first call happens at the top of a test, before it
-        // starts anything; the others wait on the OnceLock.
-        unsafe { std::env::set_var("COMWIT_STATE_DIR", &dir) };
-        dir
-    })
-}
 
 /// `:sql shop-db` as the demo user, on the sandbox operator's query
 /// tokens (said yes to).
 async fn console() -> Harness {
-    state_dir();
+    support::isolated_state_dir();
     let mut h = Harness::start().await;
     h.command("sql shop-db");
     h.wait_for("Run SQL as the sandbox operator?").await;

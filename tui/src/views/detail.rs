@@ -64,11 +64,7 @@ impl View for DetailView {
 pub fn panel<'a>(title: &str, theme: &Theme, focused: bool) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            ratatui::style::Style::new()
-        })
+        .border_style(theme.border(focused))
         .title(format!(" {title} "))
 }
 

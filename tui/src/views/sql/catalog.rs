@@ -331,11 +331,7 @@ impl Catalog {
     pub fn draw(&mut self, frame: &mut Frame<'_>, area: Rect, theme: &Theme, focused: bool) {
         let block = Block::default()
             .borders(Borders::ALL)
-            .border_style(if focused {
-                theme.border_focused
-            } else {
-                ratatui::style::Style::new()
-            })
+            .border_style(theme.border(focused))
             .title(" schema ");
         let inner = block.inner(area);
         frame.render_widget(block, area);
