@@ -311,6 +311,16 @@ impl Harness {
         self.key(KeyCode::Enter);
     }
 
+    /// `:sql NAME` as the demo user, running SQL on the sandbox
+    /// operator's query tokens (the question answered yes), connected.
+    pub async fn sql_console(&mut self, name: &str) {
+        isolated_state_dir();
+        self.command(&format!("sql {name}"));
+        self.wait_for("Run SQL as the sandbox operator?").await;
+        self.key(KeyCode::Char('y'));
+        self.wait_for("· autocommit").await;
+    }
+
     /// `:watch web` in the demo's storefront, its form open.
     pub async fn watch_form(&mut self) {
         self.open("storefront").await;

@@ -456,13 +456,18 @@ impl App {
             self.load(key);
         }
         self.sync_view();
+        // The key goes to the view opened full width, else the target's.
+        let receiver = match &jump.open {
+            Some(open) => Some(open.key.clone()),
+            None => target.as_ref().map(views::view_key),
+        };
         if let Some(open) = jump.open {
             self.open_fullscreen(open);
         }
-        if let (Some(press), Some(target)) = (jump.press, target) {
+        if let (Some(press), Some(receiver)) = (jump.press, receiver) {
             self.focus = Focus::View;
             let key = KeyEvent::new(press.code, press.modifiers);
-            self.with_view(&views::view_key(&target), |v, cx| v.on_key(&key, cx));
+            self.with_view(&receiver, |v, cx| v.on_key(&key, cx));
         }
     }
 
@@ -756,6 +761,7 @@ impl App {
         match command {
             Command::Quit => self.quit(),
             Command::Contexts => self.open_fullscreen(Node::named(NodeKey::Contexts, "contexts")),
+            Command::Dump(None) | Command::Import(None) => self.data_move_here(&command),
             Command::Login => self.end(Exit::SignIn),
             Command::Logout => self.end(Exit::SignOut(self.session.context.clone())),
             Command::Help => self.open_help(),
@@ -789,6 +795,21 @@ impl App {
                         palette::resolve(&client, project, other).await,
                     ));
                 });
+            }
+        }
+    }
+
+    /// `:dump` or `:import` without a name: on the open SQL console's
+    /// database.
+    fn data_move_here(&mut self, command: &Command) {
+        match self.fullscreen.clone() {
+            Some(key @ NodeKey::Sql { .. }) => {
+                let press = palette::data_move_key(command);
+                let event = KeyEvent::new(press.code, press.modifiers);
+                self.with_view(&key, |v, cx| v.on_key(&event, cx));
+            }
+            _ => {
+                self.warn("name the database (:dump shop-db), or run it in its SQL console".into())
             }
         }
     }

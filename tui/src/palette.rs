@@ -24,6 +24,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("login", "sign in (device login or a pasted token)"),
     ("logout", "sign out: forget this context's token everywhere"),
+    ("dump", "[database]  dump a database to a SQL file"),
+    ("import", "[database]  load a SQL file into a database"),
     ("messages", "every message so far, with its time"),
     ("help", "every key"),
     ("quit", "leave"),
@@ -46,6 +48,10 @@ pub enum Command {
     Messages,
     /// The contexts (`:ctx`).
     Contexts,
+    /// Dump a database (the open console's without a name).
+    Dump(Option<String>),
+    /// Import into a database (the open console's without a name).
+    Import(Option<String>),
     Login,
     Logout,
     Quit,
@@ -78,6 +84,8 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "help" => Command::Help,
         "messages" | "log" => Command::Messages,
         "ctx" | "context" | "contexts" => Command::Contexts,
+        "dump" => Command::Dump(Some(arg.clone()).filter(|a| !a.is_empty())),
+        "import" => Command::Import(Some(arg.clone()).filter(|a| !a.is_empty())),
         "login" => Command::Login,
         "logout" => Command::Logout,
         "q" | "quit" => Command::Quit,
@@ -189,6 +197,12 @@ pub async fn resolve(
             let sql = matches!(command, Command::Sql(_));
             resolve_database(client, project.clone(), name, sql).await
         }
+        // The console on the database, its dump or import key pressed.
+        Command::Dump(Some(ref name)) | Command::Import(Some(ref name)) => {
+            let mut jump = resolve_database(client, project.clone(), name, true).await?;
+            jump.press = Some(data_move_key(&command));
+            Ok(jump)
+        }
         Command::Dns(domain) => resolve_domain(client, project.clone(), &domain).await,
         Command::Project(id) => resolve_project(client, &id).await,
         Command::Watch(None)
@@ -196,10 +210,22 @@ pub async fn resolve(
         | Command::Help
         | Command::Messages
         | Command::Contexts
+        | Command::Dump(None)
+        | Command::Import(None)
         | Command::Login
         | Command::Logout
         | Command::Quit => Err("handled locally".into()),
     }
+}
+
+/// The SQL console's key for `:dump` or `:import`.
+pub fn data_move_key(command: &Command) -> Binding {
+    let f = if matches!(command, Command::Dump(_)) {
+        9
+    } else {
+        10
+    };
+    Binding::key(ratatui::crossterm::event::KeyCode::F(f))
 }
 
 /// `:app` and `:watch <app>`: the app's builds, and for `:watch` its

@@ -103,17 +103,9 @@ async fn find(access: &Access, wanted: &str) -> anyhow::Result<(String, Database
 /// Dumps the database to `out` (replaced whole once complete) or stdout.
 pub async fn dump(session: &mut SqlSession, name: &str, out: Option<&Path>) -> anyhow::Result<()> {
     let stats = match out {
-        Some(path) => {
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-            let file = tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new(".")))
-                .with_context(|| format!("creating a file beside {}", path.display()))?;
-            let mut writer = BufWriter::new(file);
-            let stats = dump::dump(session, &mut writer).await?;
-            let file = writer.into_inner().map_err(|e| e.into_error())?;
-            file.persist(path)
-                .with_context(|| format!("writing {}", path.display()))?;
-            stats
-        }
+        Some(path) => dump::dump_to_file(session, path)
+            .await
+            .with_context(|| format!("{} was not written", path.display()))?,
         None => dump::dump(session, &mut BufWriter::new(std::io::stdout().lock())).await?,
     };
     eprintln!(

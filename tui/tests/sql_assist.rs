@@ -7,15 +7,10 @@ mod support;
 use ratatui::crossterm::event::KeyCode;
 use support::Harness;
 
-/// `:sql shop-db` as the demo user, on the sandbox operator's query
-/// tokens (said yes to).
+/// The demo's `shop-db` in the SQL console.
 async fn console() -> Harness {
-    support::isolated_state_dir();
     let mut h = Harness::start().await;
-    h.command("sql shop-db");
-    h.wait_for("Run SQL as the sandbox operator?").await;
-    h.key(KeyCode::Char('y'));
-    h.wait_for("· autocommit").await;
+    h.sql_console("shop-db").await;
     h
 }
 

@@ -10,6 +10,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::path::Path;
 
 use super::{SqlError, SqlSession, SqlValue};
 
@@ -53,6 +54,18 @@ pub async fn dump(session: &mut SqlSession, out: &mut impl Write) -> Result<Dump
     }
     out.write_all(b"COMMIT;\n")?;
     out.flush()?;
+    Ok(stats)
+}
+
+/// Dumps into a temporary file beside `path`, put in its place only once
+/// complete: a failed dump leaves an earlier file as it was.
+pub async fn dump_to_file(session: &mut SqlSession, path: &Path) -> Result<DumpStats, DumpError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let file = tempfile::NamedTempFile::new_in(dir.unwrap_or(Path::new(".")))?;
+    let mut writer = std::io::BufWriter::new(file);
+    let stats = dump(session, &mut writer).await?;
+    let file = writer.into_inner().map_err(|e| e.into_error())?;
+    file.persist(path).map_err(|e| e.error)?;
     Ok(stats)
 }
 

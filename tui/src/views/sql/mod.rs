@@ -14,6 +14,7 @@ mod grid;
 mod highlight;
 mod history;
 mod journal;
+mod moves;
 pub mod runner;
 mod statement;
 
@@ -67,6 +68,8 @@ pub enum Msg {
     Catalog(Result<Vec<catalog::Object>, String>),
     /// A table's rows were counted.
     Counted(String, Result<u64, String>),
+    /// How a dump or an import goes.
+    Moved(moves::Moved),
 }
 
 enum Conn {
@@ -119,6 +122,10 @@ enum Popup {
         matches: Vec<String>,
     },
     Export(Modal<()>),
+    /// Where to dump the database.
+    Dump(Modal<()>),
+    /// The file to import, and how.
+    Import(Modal<()>),
     /// Run SQL as the sandbox operator? (a user without a database token)
     Operator(Modal<()>),
 }
@@ -138,6 +145,8 @@ pub struct SqlView {
     editor: TextArea<'static>,
     pane: Pane,
     popup: Option<Popup>,
+    /// The dialog the operator question displaced, back after the answer.
+    popup_after: Option<Popup>,
     history: History,
     /// The history file until the journal takes it (at the first refresh).
     history_file: Option<HistoryFile>,
@@ -194,6 +203,7 @@ impl SqlView {
             editor,
             pane: Pane::Editor,
             popup: None,
+            popup_after: None,
             history: History::default(),
             history_file,
             journal: None,
@@ -279,6 +289,8 @@ impl SqlView {
     /// A user without a database token: ask before the sandbox operator's
     /// query tokens run the SQL (no is the default), else say the fix.
     fn ask_operator(&mut self) {
+        // A dialog opened before the answer came (`:dump NAME`) waits.
+        self.popup_after = self.popup.take();
         self.popup = Some(Popup::Operator(Modal::confirm(
             "Run SQL as the sandbox operator?",
             vec![
@@ -299,7 +311,7 @@ impl SqlView {
 
     /// The answer to [`Self::ask_operator`].
     fn answered_operator(&mut self, yes: bool, cx: &mut Ctx<'_>) {
-        self.popup = None;
+        self.popup = self.popup_after.take();
         if yes {
             self.use_operator = true;
             return self.connect(cx);
@@ -506,6 +518,22 @@ impl SqlView {
                     self.popup = None;
                     self.export(&path, cx);
                 }
+                _ => self.popup = None,
+            },
+            Popup::Dump(modal) => match modal.on_key(key) {
+                Outcome::Open => {}
+                Outcome::Confirmed((), path) => {
+                    self.popup = None;
+                    self.start_dump(&path, cx);
+                }
+                _ => self.popup = None,
+            },
+            Popup::Import(modal) => match modal.on_key(key) {
+                Outcome::Open => {}
+                Outcome::Submitted((), values) => match self.start_import(&values, cx) {
+                    Ok(()) => self.popup = None,
+                    Err(why) => modal_refuse(&mut self.popup, why),
+                },
                 _ => self.popup = None,
             },
         }
@@ -799,6 +827,13 @@ impl SqlView {
     }
 }
 
+/// Keeps the open form up with why its values were refused.
+fn modal_refuse(popup: &mut Option<Popup>, why: String) {
+    if let Some(Popup::Import(modal)) = popup {
+        modal.refuse(why);
+    }
+}
+
 /// A note in the results pane, wrapped.
 fn note(frame: &mut Frame<'_>, area: Rect, lines: Vec<Line<'static>>) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
@@ -912,6 +947,20 @@ const KEYS: &[ViewKey<SqlView>] = &[
         run: |v, cx| v.open_export(cx),
     },
     ViewKey {
+        keys: &[Binding::key(KeyCode::F(9))],
+        what: "dump the database to a SQL file (also :dump)",
+        write: false,
+        hint: |_| Some("dump"),
+        run: |v, _| v.open_dump(),
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::F(10))],
+        what: "import a SQL file: a dump or another provider's export (also :import)",
+        write: true,
+        hint: |_| Some("import"),
+        run: |v, _| v.open_import(),
+    },
+    ViewKey {
         keys: &[Binding::ctrl(' ')],
         what: "suggest tables, columns, functions and keywords for the word at the cursor",
         write: false,
@@ -936,7 +985,10 @@ fn popup_hints(popup: &Popup) -> Vec<Hint> {
             hint("type", "filter"),
             hint("esc", "close"),
         ],
-        Popup::Export(modal) | Popup::Operator(modal) => super::modal_hints(modal),
+        Popup::Export(modal)
+        | Popup::Operator(modal)
+        | Popup::Dump(modal)
+        | Popup::Import(modal) => super::modal_hints(modal),
     }
 }
 
@@ -1023,7 +1075,12 @@ impl View for SqlView {
                 *matches = self.history.search(picker.filter.text());
                 picker.selected = 0;
             }
-            Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.on_paste(text),
+            Some(
+                Popup::Export(modal)
+                | Popup::Operator(modal)
+                | Popup::Dump(modal)
+                | Popup::Import(modal),
+            ) => modal.on_paste(text),
             None => {
                 self.pane = Pane::Editor;
                 self.replaced_steps = 0;
@@ -1090,7 +1147,12 @@ impl View for SqlView {
             Some(Popup::History { picker, matches }) => {
                 self.draw_history(frame, theme, picker, matches)
             }
-            Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.draw(frame, theme),
+            Some(
+                Popup::Export(modal)
+                | Popup::Operator(modal)
+                | Popup::Dump(modal)
+                | Popup::Import(modal),
+            ) => modal.draw(frame, theme),
             None => self.draw_completion(frame, theme),
         }
     }
@@ -1197,6 +1259,7 @@ impl Update for SqlView {
             }
             Msg::Catalog(read) => self.catalog_loaded(read, cx),
             Msg::Counted(table, counted) => self.catalog.counted(table, counted),
+            Msg::Moved(moved) => self.moved(moved, cx),
             Msg::Exported(Ok((path, format, rows))) => cx.toast(
                 Level::Success,
                 format!(
