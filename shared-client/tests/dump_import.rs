@@ -30,15 +30,22 @@ impl Fixture {
         }
     }
 
-    /// A new database, and a session on it.
-    async fn database(&self, name: &str) -> SqlSession {
+    /// A new database: a session on it, and its URL and token.
+    async fn database(&self, name: &str) -> (SqlSession, (String, String)) {
         let db = self
             .user
             .databases(&self.project)
             .create(name)
             .await
             .unwrap();
-        SqlSession::with_token(&db.database_url, db.database_token)
+        let address = (
+            db.database_url.clone(),
+            db.database_token.expose().to_string(),
+        );
+        (
+            SqlSession::with_token(&db.database_url, db.database_token),
+            address,
+        )
     }
 }
 
@@ -87,7 +94,7 @@ async fn load(
 #[tokio::test]
 async fn a_dump_imported_into_a_fresh_database_dumps_byte_identical() {
     let fx = Fixture::start().await;
-    let mut source = fx.database("source").await;
+    let (mut source, _) = fx.database("source").await;
     source.script(EVERY_TYPE).await.unwrap();
     let first = dumped(&mut source).await;
     assert!(
@@ -103,7 +110,7 @@ async fn a_dump_imported_into_a_fresh_database_dumps_byte_identical() {
         "the generated column is left to be computed again:\n{first}"
     );
 
-    let mut copy = fx.database("copy").await;
+    let (mut copy, copy_db) = fx.database("copy").await;
     let small = ImportOptions {
         batch_size: 3,
         ..ImportOptions::default()
@@ -128,6 +135,37 @@ async fn a_dump_imported_into_a_fresh_database_dumps_byte_identical() {
             SqlValue::Integer(10),
         ]
     );
+    // The npm client the migration guide uses reads the imported rows.
+    let read = npm_read(
+        &copy_db,
+        "SELECT big, price, cover, title FROM books WHERE id = 1",
+    )
+    .await;
+    assert_eq!(
+        read,
+        "[\"9007199254740993\",0.1,\"00ff10\",\"It's; here\"]\n"
+    );
+}
+
+/// QUERY's rows as `sandbox/tests/js/read.mjs` prints them.
+async fn npm_read(database: &(String, String), query: &str) -> String {
+    let (url, token) = database.clone();
+    let query = query.to_string();
+    tokio::task::spawn_blocking(move || {
+        let out = std::process::Command::new("node")
+            .arg("read.mjs")
+            .current_dir(comwit_e2e::js::npm_client_dir())
+            .env("DATABASE_URL", url)
+            .env("DATABASE_TOKEN", token)
+            .env("QUERY", query)
+            .output()
+            .expect("node runs");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "the npm client failed: {said}");
+        String::from_utf8(out.stdout).unwrap()
+    })
+    .await
+    .unwrap()
 }
 
 const D1_EXPORT: &str = "PRAGMA defer_foreign_keys = on;
@@ -142,7 +180,7 @@ PRAGMA defer_foreign_keys = off;
 #[tokio::test]
 async fn a_d1_export_imports_with_d1_and_is_refused_clearly_without() {
     let fx = Fixture::start().await;
-    let mut db = fx.database("from-d1").await;
+    let (mut db, _) = fx.database("from-d1").await;
     let refused = load(&mut db, D1_EXPORT, ImportOptions::default())
         .await
         .unwrap_err()
@@ -176,7 +214,7 @@ async fn a_d1_export_imports_with_d1_and_is_refused_clearly_without() {
 #[tokio::test]
 async fn a_failed_batch_names_its_line_and_a_rerun_resumes_without_doubling() {
     let fx = Fixture::start().await;
-    let mut db = fx.database("resume").await;
+    let (mut db, _) = fx.database("resume").await;
     let good = "CREATE TABLE t (n INTEGER PRIMARY KEY);\nINSERT INTO t VALUES(1);\n\
                 INSERT INTO t VALUES(2);\nINSERT INTO t VALUES(3);\n";
     let broken = format!("{good}INSERT INTO missing VALUES(4);\nINSERT INTO t VALUES(5);\n");

@@ -1,10 +1,11 @@
 //! Helpers for tests that span the workspace's crates: the README's
-//! examples, the dashboard driven by keys (`dashboard`), `comwit-deploy`
+//! examples, the npm libSQL client (`js`), the dashboard driven by keys (`dashboard`), `comwit-deploy`
 //! under a simulated GitHub runner (`runner`) and watch mode's events
 //! (`watch`).
 
 #[cfg(feature = "dashboard")]
 pub mod dashboard;
+pub mod js;
 #[cfg(any(feature = "dashboard", feature = "watch"))]
 pub mod operator;
 pub mod readme;

@@ -348,27 +348,13 @@ async fn raw_hrana_batches_conditions_and_streams() {
     }
 }
 
-/// `sandbox/tests/js`: installs its pinned npm client when missing (the
-/// npm registry is reachable wherever the tests run; `.ci/run` installs it
-/// up front).
-fn js_dir() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
-    if !dir.join("node_modules/@tursodatabase/serverless").exists() {
-        let status = std::process::Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm runs (Node 20 is needed for the JS client test)");
-        assert!(status.success(), "npm install in {} failed", dir.display());
-    }
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn npm_serverless_client_basics() {
     let env = start().await;
     let (_, url, token) = database(&env, "js").await;
-    let dir = tokio::task::spawn_blocking(js_dir).await.unwrap();
+    let dir = tokio::task::spawn_blocking(comwit_e2e::js::npm_client_dir)
+        .await
+        .unwrap();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("node")
             .arg("serverless.mjs")
