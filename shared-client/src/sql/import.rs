@@ -15,7 +15,7 @@
 //! import before anything is sent.
 
 use std::collections::VecDeque;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use super::lexer::{TokenKind, tokens};
 use super::statements::ranges;
@@ -25,6 +25,9 @@ use super::{SqlError, SqlSession};
 pub const DEFAULT_BATCH: usize = 100;
 /// The most SQL text one request carries (the edge fails ~1.5 MB).
 pub const MAX_BATCH_BYTES: usize = 1_000_000;
+/// The most text read while looking for a statement's end: past this it
+/// could not be sent anyway.
+const MAX_PENDING: usize = MAX_BATCH_BYTES + 64 * 1024;
 
 /// One statement of the file, and the line it starts on (from 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +84,19 @@ impl<R: BufRead> Statements<R> {
     }
 }
 
+impl<R: BufRead> Statements<R> {
+    /// A read error, placed in the file.
+    fn unreadable(&self, e: std::io::Error) -> std::io::Error {
+        let line = self.pending_line + self.pending.matches('\n').count();
+        let what = if e.kind() == std::io::ErrorKind::InvalidData {
+            "is not UTF-8 text (is this a SQL file?)".to_string()
+        } else {
+            e.to_string()
+        };
+        std::io::Error::new(e.kind(), format!("line {line}: {what}"))
+    }
+}
+
 impl<R: BufRead> Iterator for Statements<R> {
     type Item = std::io::Result<Statement>;
 
@@ -93,10 +109,24 @@ impl<R: BufRead> Iterator for Statements<R> {
                 return None;
             }
             let before = self.pending.len();
-            match self.reader.read_line(&mut self.pending) {
+            // Never more than one oversized statement in memory, whatever
+            // the file holds (a line of gigabytes, no `;` at all).
+            let room = (MAX_PENDING + 1).saturating_sub(before) as u64;
+            match (&mut self.reader).take(room).read_line(&mut self.pending) {
                 Err(e) => {
                     self.done = true;
-                    return Some(Err(e));
+                    return Some(Err(self.unreadable(e)));
+                }
+                Ok(_) if self.pending.len() > MAX_PENDING => {
+                    self.done = true;
+                    let line = self.pending_line;
+                    return Some(Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!(
+                            "line {line}: a statement runs past {MAX_PENDING} bytes without \
+                             ending (no `;`): too large to send in one request; split it"
+                        ),
+                    )));
                 }
                 Ok(0) => {
                     self.done = true;
@@ -429,6 +459,20 @@ mod tests {
         assert_eq!(got[1].sql, "INSERT INTO t VALUES('x;\ny')");
         assert!(got[2].sql.ends_with("END"), "{}", got[2].sql);
         assert_eq!(got[3].sql, "SELECT 1", "the last one needs no ;");
+    }
+
+    #[test]
+    fn a_statement_that_never_ends_stops_the_read_at_the_limit() {
+        let endless = "INSERT INTO t VALUES('".to_string() + &"x".repeat(3 * MAX_BATCH_BYTES);
+        let mut read = Statements::new(std::io::Cursor::new(endless.into_bytes()));
+        let err = read.next().unwrap().unwrap_err().to_string();
+        assert!(err.starts_with("line 1: a statement runs past"), "{err}");
+        assert!(read.next().is_none(), "and reading stops");
+
+        let binary = vec![b'S', 0xff, 0xfe, b'\n'];
+        let mut read = Statements::new(std::io::Cursor::new(binary));
+        let err = read.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("not UTF-8 text"), "{err}");
     }
 
     #[test]
