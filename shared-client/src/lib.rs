@@ -28,6 +28,8 @@ pub mod secret;
 pub mod sql;
 #[cfg(feature = "watch")]
 pub mod watch;
+#[cfg(feature = "dns")]
+pub mod zone;
 
 pub use api::artifact::{DirectorySource, PrebuiltSource};
 pub use api::deploy::{

@@ -46,6 +46,42 @@ pub enum Cmd {
     /// Dump a database to SQL, or load a SQL file into one (headless).
     #[command(subcommand)]
     Sql(SqlCmd),
+    /// DNS as code: a zone's records as a file, and what a file would change.
+    #[command(subcommand)]
+    Dns(DnsCmd),
+}
+
+/// The domain is found by name in `--project`, else in every project.
+#[derive(clap::Subcommand)]
+pub enum DnsCmd {
+    /// The zone's records as an RFC 1035 master file (or JSON); platform
+    /// records as comments marked locked.
+    Export {
+        #[arg(long)]
+        domain: String,
+        #[arg(long, value_enum, default_value_t = ZoneFormat::Bind)]
+        format: ZoneFormat,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// What applying FILE (a master file, e.g. another provider's export,
+    /// or the JSON form) would change. Exit code 0: nothing; 2: changes;
+    /// 1: an error.
+    Plan {
+        #[arg(long)]
+        domain: String,
+        file: std::path::PathBuf,
+        /// The plan as JSON instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ZoneFormat {
+    Bind,
+    Json,
 }
 
 /// The database token is the one the SQL console would use: the stored

@@ -12,6 +12,7 @@ pub mod blocking;
 pub mod cli;
 pub mod clipboard;
 pub mod context;
+pub mod dns_cli;
 pub mod firstrun;
 pub mod input;
 pub mod keymap;

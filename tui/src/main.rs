@@ -1,5 +1,6 @@
 //! `comwit-tui [--sandbox] [--api-url URL] [--project ID] [--read-only]`
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -10,7 +11,8 @@ use comwit_client::credentials::Credentials;
 use comwit_client::models::DeployOptions;
 use comwit_client::sql::import::ImportOptions;
 use comwit_client::watch::WatchOptions;
-use comwit_tui::cli::{Cli, Cmd, SqlCmd, WatchArgs};
+use comwit_tui::cli::{Cli, Cmd, DnsCmd, SqlCmd, WatchArgs};
+use comwit_tui::dns_cli;
 use comwit_tui::session::{sandbox_session, user_agent};
 use comwit_tui::settings::{Settings, no_color_requested};
 use comwit_tui::sql_cli::{self, Access};
@@ -18,14 +20,21 @@ use comwit_tui::switchboard::{Screen, Switchboard, Target};
 use comwit_tui::watch_cli::{self, Output};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     let mut cli = Cli::parse();
     init_logging();
-    match cli.command.take() {
-        Some(Cmd::Watch(args)) => return watch(&cli, args).await,
-        Some(Cmd::Sql(command)) => return sql(&cli, command).await,
-        None => {}
-    }
+    let done = match cli.command.take() {
+        Some(Cmd::Watch(args)) => watch(&cli, args).await,
+        Some(Cmd::Sql(command)) => sql(&cli, command).await,
+        Some(Cmd::Dns(command)) => return dns(&cli, command).await,
+        None => dashboard(&cli).await,
+    };
+    done.map(|()| ExitCode::SUCCESS)
+}
+
+/// The dashboard: on the sandbox, the configured account, or the
+/// sign-in screen first.
+async fn dashboard(cli: &Cli) -> anyhow::Result<()> {
     let (settings, warning) = Settings::load(Settings::path().as_deref(), no_color_requested());
     let credentials = match Credentials::from_system() {
         Ok(c) => c.saving_user_tokens_in(settings.credentials),
@@ -158,6 +167,33 @@ async fn sql(cli: &Cli, command: SqlCmd) -> anyhow::Result<()> {
         }
     }
     .await;
+    if let Some(s) = sandbox {
+        s.shutdown().await;
+    }
+    result
+}
+
+/// `comwit-tui dns export|plan`; a plan that would change something
+/// exits with 2.
+async fn dns(cli: &Cli, command: DnsCmd) -> anyhow::Result<ExitCode> {
+    let Headless {
+        access, sandbox, ..
+    } = headless(cli).await?;
+    let (client, project) = (access.client, access.project.as_deref());
+    let result = match command {
+        DnsCmd::Export {
+            domain,
+            format,
+            out,
+        } => dns_cli::export(&client, project, &domain, format, out.as_deref())
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        DnsCmd::Plan { domain, file, json } => {
+            dns_cli::plan(&client, project, &domain, &file, json)
+                .await
+                .map(|changes| ExitCode::from(if changes { 2 } else { 0 }))
+        }
+    };
     if let Some(s) = sandbox {
         s.shutdown().await;
     }

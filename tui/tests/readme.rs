@@ -7,7 +7,7 @@ mod tmux;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -106,10 +106,11 @@ fn path_with(dir: &Path) -> String {
 fn the_dashboard_examples_open_the_sandbox_and_quit_cleanly() {
     let dashboards: Vec<Example> = tui_examples()
         .into_iter()
+        // The headless commands have tests of their own.
         .filter(|e| {
             !e.command
                 .split_whitespace()
-                .any(|w| w == "watch" || w == "sql")
+                .any(|w| ["watch", "sql", "dns"].contains(&w))
         })
         .collect();
     assert!(
@@ -172,15 +173,38 @@ async fn every_watch_example_deploys_on_change_and_stops_on_ctrl_c() {
     sandbox.shutdown().await;
 }
 
+/// The README's `comwit-tui WORD …` examples (headless commands).
+fn headless_examples(word: &str) -> Vec<Example> {
+    tui_examples()
+        .into_iter()
+        .filter(|e| e.command.split_whitespace().nth(1) == Some(word))
+        .collect()
+}
+
+/// Runs a headless example in `dir` as the configured account: here the
+/// operator of `info`'s sandbox (whose query tokens reach any database).
+fn run_headless(ex: &Example, dir: &Path, info: &comwit_sandbox::SandboxInfo) -> Output {
+    let bins = bin_dir();
+    let home = tempfile::tempdir().unwrap();
+    Command::new("bash")
+        .arg("-c")
+        .arg(&ex.command)
+        .current_dir(dir)
+        .env("PATH", path_with(bins.path()))
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("COMWIT_API_URL", &info.api_url)
+        .env("PLATFORM_API_SERVER_TOKEN", &info.operator_token)
+        .output()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sql_examples_dump_and_import_in_order() {
-    let examples: Vec<Example> = tui_examples()
-        .into_iter()
-        .filter(|e| e.command.split_whitespace().nth(1) == Some("sql"))
-        .collect();
+    let examples = headless_examples("sql");
     assert!(examples.len() >= 3, "{examples:?}");
-    // The configured account (an operator here, whose query tokens reach
-    // any database) on a sandbox with the demo's shop-db and a new-db.
+    // The demo's shop-db, and a new-db to import into.
     let sandbox = comwit_sandbox::Sandbox::builder()
         .seed_demo()
         .start()
@@ -205,40 +229,53 @@ async fn the_sql_examples_dump_and_import_in_order() {
          INSERT INTO coupons VALUES('WELCOME');\nDELETE FROM sqlite_sequence;\n",
     )
     .unwrap();
-    let bins = bin_dir();
-    let path = path_with(bins.path());
     tokio::task::spawn_blocking(move || {
         for ex in examples {
-            let home = tempfile::tempdir().unwrap();
-            let out = Command::new("bash")
-                .arg("-c")
-                .arg(&ex.command)
-                .current_dir(work.path())
-                .env("PATH", &path)
-                .env("HOME", home.path())
-                .env("XDG_STATE_HOME", home.path().join("state"))
-                .env("XDG_CONFIG_HOME", home.path().join("config"))
-                .env("COMWIT_API_URL", &info.api_url)
-                .env("PLATFORM_API_SERVER_TOKEN", &info.operator_token)
-                .output()
-                .unwrap();
+            let out = run_headless(&ex, work.path(), &info);
             let said = String::from_utf8_lossy(&out.stderr);
-            assert!(
-                out.status.success(),
-                "README line {}: {}\n{said}",
-                ex.line,
-                ex.text
-            );
+            let place = format!("README line {}: {}\n{said}", ex.line, ex.text);
+            assert!(out.status.success(), "{place}");
             if ex.command.contains(" import ") {
-                assert!(
-                    said.contains("imported into new-db"),
-                    "line {}: {said}",
-                    ex.line
-                );
+                assert!(said.contains("imported into new-db"), "{place}");
             }
         }
         let dump = std::fs::read_to_string(work.path().join("shop.sql")).unwrap();
         assert!(dump.contains("CREATE TABLE customers"), "{dump}");
+    })
+    .await
+    .unwrap();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dns_examples_export_then_plan_no_change() {
+    let examples = headless_examples("dns");
+    assert!(examples.len() >= 2, "{examples:?}");
+    let sandbox = comwit_sandbox::Sandbox::builder()
+        .seed_demo()
+        .start()
+        .await
+        .unwrap();
+    let info = sandbox.info().clone();
+    let work = tempfile::tempdir().unwrap();
+    tokio::task::spawn_blocking(move || {
+        for ex in examples {
+            let out = run_headless(&ex, work.path(), &info);
+            let said = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let place = format!("README line {}: {}\n{said}", ex.line, ex.text);
+            // The plan of a zone just exported changes nothing: exit 0.
+            assert_eq!(out.status.code(), Some(0), "{place}");
+            if ex.command.contains(" plan ") {
+                assert!(
+                    said.contains("0 to create, 0 to update, 0 to delete"),
+                    "{place}"
+                );
+            }
+        }
     })
     .await
     .unwrap();

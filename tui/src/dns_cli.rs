@@ -1,0 +1,107 @@
+//! `comwit-tui dns export|plan`: a zone's records as a file, and what a
+//! file would change, without the dashboard (`comwit_client::zone` does
+//! the work; this finds the domain and prints).
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use comwit_client::Client;
+use comwit_client::zone::{export, plan, read};
+
+use crate::cli::ZoneFormat;
+
+/// The project holding `domain`, searched in `project` or every project.
+async fn find(client: &Client, project: Option<&str>, domain: &str) -> anyhow::Result<String> {
+    let wanted = domain.trim_end_matches('.').to_ascii_lowercase();
+    let mut found = Vec::new();
+    for p in client.projects().list().await? {
+        if project.is_some_and(|want| want != p.project_id && want != p.name) {
+            continue;
+        }
+        let domains = client.domains(&p.project_id).list().await?;
+        if domains
+            .iter()
+            .any(|d| d.domain.eq_ignore_ascii_case(&wanted))
+        {
+            found.push(p.project_id);
+        }
+    }
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!("no domain {wanted} in your projects"),
+        many => bail!(
+            "{wanted} is in several projects ({}): pass --project",
+            many.join(", ")
+        ),
+    }
+}
+
+/// Prints (or writes) the zone file of `domain`.
+pub async fn export(
+    client: &Client,
+    project: Option<&str>,
+    domain: &str,
+    format: ZoneFormat,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    let zone = domain.trim_end_matches('.').to_ascii_lowercase();
+    let project = find(client, project, &zone).await?;
+    let records = client.domains(&project).records(&zone).list().await?;
+    let text = match format {
+        ZoneFormat::Bind => export::bind(&zone, &records),
+        ZoneFormat::Json => export::json(&zone, &records),
+    };
+    match out {
+        Some(path) => {
+            comwit_client::private_file::replace(path, text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
+            eprintln!(
+                "exported {} records of {zone} to {}",
+                records.len(),
+                path.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Prints what `file` would change; true when it would change something.
+pub async fn plan(
+    client: &Client,
+    project: Option<&str>,
+    domain: &str,
+    file: &Path,
+    json: bool,
+) -> anyhow::Result<bool> {
+    let zone = domain.trim_end_matches('.').to_ascii_lowercase();
+    let text = read_bounded(file)?;
+    let wanted = read::any(&zone, &text).with_context(|| format!("{}", file.display()))?;
+    let project = find(client, project, &zone).await?;
+    let records = client.domains(&project).records(&zone).list().await?;
+    let planned = plan::plan(&zone, &records, &wanted);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&planned)?);
+    } else {
+        print!("{}", planned.render());
+    }
+    Ok(planned.changes_anything())
+}
+
+/// A zone file holds at most this much (a zone of 100,000 records is
+/// well under it).
+const MAX_ZONE_FILE: u64 = 64 * 1024 * 1024;
+
+fn read_bounded(file: &Path) -> anyhow::Result<String> {
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    if size > MAX_ZONE_FILE {
+        bail!(
+            "{} is {size} bytes: a zone file here holds at most {MAX_ZONE_FILE}",
+            file.display()
+        );
+    }
+    std::fs::read_to_string(file)
+        .with_context(|| format!("reading {} (is it text?)", file.display()))
+}
