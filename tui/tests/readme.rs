@@ -156,12 +156,7 @@ async fn every_watch_example_deploys_on_change_and_stops_on_ctrl_c() {
     assert!(watches.len() >= 2, "{watches:?}");
     // The examples without --sandbox use the configured account: here,
     // a sandbox server through COMWIT_API_URL and COMWIT_TOKEN.
-    let sandbox = comwit_sandbox::Sandbox::builder()
-        .seed_demo()
-        .start()
-        .await
-        .unwrap();
-    let info = sandbox.info().clone();
+    let (sandbox, info) = demo_sandbox().await;
     let bins = bin_dir();
     for ex in watches {
         let (api, token) = (info.api_url.clone(), info.user_token.clone());
@@ -171,6 +166,17 @@ async fn every_watch_example_deploys_on_change_and_stops_on_ctrl_c() {
             .unwrap();
     }
     sandbox.shutdown().await;
+}
+
+/// A sandbox with the demo data, and what a client needs to reach it.
+async fn demo_sandbox() -> (comwit_sandbox::Sandbox, comwit_sandbox::SandboxInfo) {
+    let sandbox = comwit_sandbox::Sandbox::builder()
+        .seed_demo()
+        .start()
+        .await
+        .unwrap();
+    let info = sandbox.info().clone();
+    (sandbox, info)
 }
 
 /// The README's `comwit-tui WORD …` examples (headless commands).
@@ -205,12 +211,7 @@ async fn the_sql_examples_dump_and_import_in_order() {
     let examples = headless_examples("sql");
     assert!(examples.len() >= 3, "{examples:?}");
     // The demo's shop-db, and a new-db to import into.
-    let sandbox = comwit_sandbox::Sandbox::builder()
-        .seed_demo()
-        .start()
-        .await
-        .unwrap();
-    let info = sandbox.info().clone();
+    let (sandbox, info) = demo_sandbox().await;
     let user = comwit_client::Client::builder()
         .base_url(&info.api_url)
         .token(info.user_token.as_str())
@@ -251,12 +252,7 @@ async fn the_sql_examples_dump_and_import_in_order() {
 async fn the_dns_examples_export_then_plan_no_change() {
     let examples = headless_examples("dns");
     assert!(examples.len() >= 2, "{examples:?}");
-    let sandbox = comwit_sandbox::Sandbox::builder()
-        .seed_demo()
-        .start()
-        .await
-        .unwrap();
-    let info = sandbox.info().clone();
+    let (sandbox, info) = demo_sandbox().await;
     let work = tempfile::tempdir().unwrap();
     tokio::task::spawn_blocking(move || {
         for ex in examples {
