@@ -333,7 +333,7 @@ async fn addresses(msg: &Message, names: &[String]) -> Vec<SocketAddr> {
 }
 
 /// One query over UDP, repeated over TCP when the answer is truncated.
-async fn query(
+pub(crate) async fn query(
     server: SocketAddr,
     name: &Name,
     rtype: RecordType,

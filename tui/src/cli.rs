@@ -76,6 +76,23 @@ pub enum DnsCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Applies FILE: prints the plan, asks (unless --yes), then deletes,
+    /// updates and creates in that order, stopping at the first refusal.
+    Apply {
+        #[arg(long)]
+        domain: String,
+        file: std::path::PathBuf,
+        /// Apply without asking (needed when stdin is not a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Then ask the zone's authoritative server until every record
+        /// answers as planned.
+        #[arg(long)]
+        verify: bool,
+        /// How long --verify waits.
+        #[arg(long, default_value = "60s", value_parser = parse_duration)]
+        timeout: std::time::Duration,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

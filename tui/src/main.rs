@@ -193,6 +193,26 @@ async fn dns(cli: &Cli, command: DnsCmd) -> anyhow::Result<ExitCode> {
                 .await
                 .map(|changes| ExitCode::from(if changes { 2 } else { 0 }))
         }
+        DnsCmd::Apply {
+            domain,
+            file,
+            yes,
+            verify,
+            timeout,
+        } => {
+            // On the sandbox, its own DNS server is the zone's.
+            let server = sandbox
+                .as_ref()
+                .and_then(|s| s.info().dns_addr.parse().ok());
+            let options = dns_cli::ApplyOptions {
+                yes,
+                verify: verify.then_some(server),
+                timeout,
+            };
+            dns_cli::apply(&client, project, &domain, &file, options)
+                .await
+                .map(|()| ExitCode::SUCCESS)
+        }
     };
     if let Some(s) = sandbox {
         s.shutdown().await;

@@ -133,3 +133,78 @@ fn a_file_that_cannot_be_applied_is_an_error_naming_why() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn apply_asks_or_needs_yes_then_the_dns_server_answers_as_planned() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared-client/tests/fixtures/provider-export.zone"
+    );
+    let args = ["apply", "--domain", "shop.example", fixture];
+    let refused = dns(dir.path(), &args);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("pass --yes"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let applied = dns(
+        dir.path(),
+        &[&args[..], &["--yes", "--verify", "--timeout", "20s"]].concat(),
+    );
+    let said = text(&applied.stderr);
+    assert!(applied.status.success(), "{said}");
+    assert!(
+        said.contains("✓ deleted mail A") && said.contains("✓ created *.preview A"),
+        "{said}"
+    );
+    assert!(said.contains("applied 8 change(s)"), "{said}");
+    assert!(
+        said.contains("verified: every record answers as planned"),
+        "{said}"
+    );
+
+    // Applied: the same file plans nothing, and the platform's record
+    // was never touched.
+    let again = dns(dir.path(), &["plan", "--domain", "shop.example", fixture]);
+    let said = text(&again.stdout);
+    assert_eq!(again.status.code(), Some(0), "{said}");
+    assert!(said.contains("6 unchanged, 1 locked"), "{said}");
+}
+
+#[test]
+fn apply_stops_at_the_first_refusal_with_the_platform_s_detail() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("clash.zone");
+    // A CNAME beside the platform's validation TXT: the platform refuses
+    // it; the delete before it was done, the create after it never sent.
+    std::fs::write(
+        &file,
+        "$ORIGIN shop.example.\n$TTL 300\n@ IN A 192.0.2.10\n@ 3600 IN MX 10 mail.shop.example.\n\
+         @ 3600 IN TXT \"v=spf1 include:mail.shop.example -all\"\n\
+         docs IN CNAME docs-host.example.net.\n\
+         _cf-challenge.www IN CNAME elsewhere.example.net.\nzz IN A 192.0.2.99\n",
+    )
+    .unwrap();
+    let out = dns(
+        dir.path(),
+        &[
+            "apply",
+            "--domain",
+            "shop.example",
+            file.to_str().unwrap(),
+            "--yes",
+        ],
+    );
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("✓ deleted mail A"), "{said}");
+    assert!(
+        said.contains("_cf-challenge.www CNAME was refused"),
+        "{said}"
+    );
+    assert!(said.contains("1 change(s) applied before it"), "{said}");
+    assert!(!said.contains("created zz"), "{said}");
+}

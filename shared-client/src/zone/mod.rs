@@ -7,10 +7,14 @@
 //!   JSON form, every record checked with the shared platform rules.
 //! - [`plan`]: what applying a file would change: create, update, delete,
 //!   unchanged, and locked records left alone.
+//! - [`apply`]: the plan carried out, safely ordered; [`verify`]: the
+//!   authoritative server asked until it answers as planned.
 
+pub mod apply;
 pub mod export;
 pub mod plan;
 pub mod read;
+pub mod verify;
 
 use serde::{Deserialize, Serialize};
 

@@ -199,7 +199,7 @@ fn alias_line(zone: &str, rest: &str) -> Result<RecordSet, ReadError> {
 }
 
 /// One value as the platform writes it.
-fn value(data: &RData) -> Result<String, String> {
+pub(super) fn value(data: &RData) -> Result<String, String> {
     Ok(match data {
         RData::A(a) => a.0.to_string(),
         RData::AAAA(a) => a.0.to_string(),
