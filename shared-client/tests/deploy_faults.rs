@@ -110,7 +110,7 @@ fn ok(result: Result<comwit_client::DeployOutcome, Error>) -> comwit_client::Dep
 async fn a_reset_before_the_body_is_complete_uploads_again_and_makes_one_build() {
     let env = start().await;
     let bytes = artifact(1);
-    env.proxy.cut_next_deploy(Cut::AtByte(64 * 1024));
+    env.proxy.cut_next_write(Cut::AtByte(64 * 1024));
     let out = ok(env
         .app()
         .deploy_safely(&bytes, &DeployOptions::default())
@@ -123,7 +123,7 @@ async fn a_reset_before_the_body_is_complete_uploads_again_and_makes_one_build()
     // A directory streams chunked, without a length: the same rule holds.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("blob.bin"), &artifact(2)[..]).unwrap();
-    env.proxy.cut_next_deploy(Cut::AtByte(0));
+    env.proxy.cut_next_write(Cut::AtByte(0));
     let source = DirectorySource::new(dir.path());
     let out = ok(env
         .app()
@@ -149,7 +149,7 @@ async fn a_reset_after_the_body_finds_the_build_without_uploading_again() {
     {
         let bytes = artifact(10 + i as u64);
         let before = env.build_ids().await;
-        env.proxy.cut_next_deploy(cut);
+        env.proxy.cut_next_write(cut);
         let out = ok(env
             .app()
             .deploy_safely(&bytes, &DeployOptions::default())
@@ -167,7 +167,7 @@ async fn a_reset_after_the_body_finds_the_build_without_uploading_again() {
 async fn a_lost_deploy_is_an_unknown_outcome_and_never_a_second_upload() {
     let env = start().await;
     let bytes = artifact(20);
-    env.proxy.cut_next_deploy(Cut::Swallow);
+    env.proxy.cut_next_write(Cut::Swallow);
     let err = env
         .app()
         .deploy_safely(&bytes, &DeployOptions::default())
@@ -206,7 +206,7 @@ async fn a_reset_mid_upload_says_the_connection_broke_not_that_packing_failed() 
     ];
     for source in &sources {
         for _ in 0..comwit_client::UPLOAD_ATTEMPTS {
-            env.proxy.cut_next_deploy(Cut::AtByte(100 * 1024));
+            env.proxy.cut_next_write(Cut::AtByte(100 * 1024));
         }
         let err = env
             .app()
@@ -247,7 +247,7 @@ async fn fifty_deploys_through_random_resets_make_one_build_each_or_say_unknown(
             _ => Cut::Pass,
         };
         let before = env.build_ids().await;
-        env.proxy.cut_next_deploy(cut);
+        env.proxy.cut_next_write(cut);
         let result = env
             .app()
             .deploy_safely(&bytes, &DeployOptions::default())

@@ -1,6 +1,7 @@
 //! A loopback HTTP proxy in front of the sandbox that breaks deploy
-//! uploads at chosen points: the unlucky networks `deploy_safely` must
-//! survive. Everything that is not a deploy passes through untouched.
+//! uploads (and DNS record creates) at chosen points: the unlucky networks
+//! `deploy_safely` and a zone apply must survive. Everything else passes
+//! through untouched.
 //!
 //! "Breaking" the client's connection is done by unwinding out of the
 //! handler: hyper then drops the socket without an answer, and since the
@@ -66,15 +67,17 @@ impl CutProxy {
         CutProxy { url, plan }
     }
 
-    /// Queues the cut for the next deploy request without one.
-    pub fn cut_next_deploy(&self, cut: Cut) {
+    /// Queues the cut for the next deploy or record create without one.
+    pub fn cut_next_write(&self, cut: Cut) {
         self.plan.lock().unwrap().push_back(cut);
     }
 }
 
 async fn forward(State(s): State<Shared>, req: Request) -> Response {
-    let is_deploy = req.method() == Method::POST && req.uri().path().ends_with("/deployments");
-    let cut = match is_deploy {
+    let path = req.uri().path();
+    let is_write = req.method() == Method::POST
+        && (path.ends_with("/deployments") || path.ends_with("/records"));
+    let cut = match is_write {
         true => s.plan.lock().unwrap().pop_front().unwrap_or(Cut::Pass),
         false => Cut::Pass,
     };

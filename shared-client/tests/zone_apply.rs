@@ -1,0 +1,49 @@
+//! A zone apply on an unlucky network: a create whose answer is lost is
+//! looked for before it is sent again, so it is made exactly once whether
+//! the platform made it (answer lost) or never saw it (request lost).
+
+#[path = "support/cut_proxy.rs"]
+mod cut_proxy;
+
+use comwit_client::Client;
+use comwit_client::zone::{apply, plan, read};
+use comwit_sandbox::Sandbox;
+use cut_proxy::{Cut, CutProxy};
+
+async fn zz_records_after(cut: Cut) -> usize {
+    let sandbox = Sandbox::builder().seed_demo().start().await.unwrap();
+    let info = sandbox.info().clone();
+    let proxy = CutProxy::start(&info.api_url).await;
+    let client = Client::builder()
+        .base_url(&proxy.url)
+        .token(info.user_token.as_str())
+        .build()
+        .unwrap();
+    let projects = client.projects().list().await.unwrap();
+    let storefront = projects.iter().find(|p| p.name == "storefront").unwrap();
+    let records = client
+        .domains(&storefront.project_id)
+        .records("shop.example");
+    let mut file =
+        comwit_client::zone::export::bind("shop.example", &records.list().await.unwrap());
+    file.push_str("zz 300 IN A 192.0.2.99\n");
+    let wanted = read::any("shop.example", &file).unwrap();
+    let planned = plan::plan("shop.example", &records.list().await.unwrap(), &wanted);
+    assert_eq!(planned.summary().split(',').next(), Some("1 to create"));
+
+    proxy.cut_next_write(cut);
+    let done = apply::apply(&records, &planned, |_| {}).await.unwrap();
+    assert_eq!(done, 1);
+    let now = records.list().await.unwrap();
+    now.iter().filter(|r| r.name.starts_with("zz.")).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_whose_answer_was_lost_is_found_not_made_twice() {
+    assert_eq!(zz_records_after(Cut::AtAnswer).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_never_arrived_is_sent_again() {
+    assert_eq!(zz_records_after(Cut::Swallow).await, 1);
+}
