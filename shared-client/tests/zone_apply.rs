@@ -2,6 +2,8 @@
 //! looked for before it is sent again, so it is made exactly once whether
 //! the platform made it (answer lost) or never saw it (request lost).
 
+// The deploy cuts are the deploy tests'; this file uses two of them.
+#[allow(dead_code)]
 #[path = "support/cut_proxy.rs"]
 mod cut_proxy;
 
