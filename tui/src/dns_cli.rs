@@ -85,7 +85,7 @@ pub async fn apply(
 ) -> anyhow::Result<()> {
     let zone = domain.trim_end_matches('.').to_ascii_lowercase();
     let wanted =
-        read::any(&zone, &read_bounded(file)?).with_context(|| format!("{}", file.display()))?;
+        read::any(&zone, &read::file(file)?).with_context(|| format!("{}", file.display()))?;
     let project = find(client, project, &zone).await?;
     let domains = client.domains(&project);
     let records = domains.records(&zone);
@@ -161,7 +161,7 @@ pub async fn plan(
     json: bool,
 ) -> anyhow::Result<bool> {
     let zone = domain.trim_end_matches('.').to_ascii_lowercase();
-    let text = read_bounded(file)?;
+    let text = read::file(file)?;
     let wanted = read::any(&zone, &text).with_context(|| format!("{}", file.display()))?;
     let project = find(client, project, &zone).await?;
     let records = client.domains(&project).records(&zone).list().await?;
@@ -172,22 +172,4 @@ pub async fn plan(
         print!("{}", planned.render());
     }
     Ok(planned.changes_anything())
-}
-
-/// A zone file holds at most this much (a zone of 100,000 records is
-/// well under it).
-const MAX_ZONE_FILE: u64 = 64 * 1024 * 1024;
-
-fn read_bounded(file: &Path) -> anyhow::Result<String> {
-    let size = std::fs::metadata(file)
-        .with_context(|| format!("reading {}", file.display()))?
-        .len();
-    if size > MAX_ZONE_FILE {
-        bail!(
-            "{} is {size} bytes: a zone file here holds at most {MAX_ZONE_FILE}",
-            file.display()
-        );
-    }
-    std::fs::read_to_string(file)
-        .with_context(|| format!("reading {} (is it text?)", file.display()))
 }

@@ -44,6 +44,29 @@ pub enum ReadError {
     Json(String),
     #[error("the file is for {found}, not {zone}")]
     OtherZone { zone: String, found: String },
+    #[error("{path}: {why}")]
+    File { path: String, why: String },
+}
+
+/// A zone file holds at most this much (a zone of 100,000 records is
+/// well under it).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads `path` as a zone file: text, at most [`MAX_FILE_BYTES`].
+pub fn file(path: &std::path::Path) -> Result<String, ReadError> {
+    let fail = |why: String| ReadError::File {
+        path: path.display().to_string(),
+        why,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| fail(e.to_string()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "{size} bytes: a zone file holds at most {MAX_FILE_BYTES}"
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| fail(format!("{e} (is it a text file?)")))
 }
 
 /// The JSON form when the file starts with `{`, else a master file.

@@ -25,6 +25,7 @@ pub mod resource;
 pub mod sql;
 mod watch_rules;
 mod watcher;
+mod zone_file;
 
 use std::any::Any;
 use std::borrow::Cow;

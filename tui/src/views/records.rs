@@ -1,5 +1,7 @@
 //! One domain's records: the zone's status and a table of its records,
-//! with create (`n`), edit (`e`), delete (`x`) and copy (`y`).
+//! with create (`n`), edit (`e`), delete (`x`) and copy (`y`); the zone
+//! exported to a file (`E`) or a file imported as a plan (`I`, see
+//! [`super::zone_file`]).
 //!
 //! Two locks are enforced here before the API would refuse: records the
 //! platform owns for an app hostname (`platform_app`) cannot be changed by
@@ -20,6 +22,7 @@ use ratatui::widgets::{Cell, Paragraph, Wrap};
 use super::checks::{self, DEFAULT_TTL, Draft, TYPES};
 use super::dns_shared::status_badge;
 use super::resource::{Column, Detail, KeyAction, List, Resource, reported};
+use super::zone_file;
 use crate::context::Ctx;
 use crate::keymap::Binding;
 use crate::notice::{Level, Notice};
@@ -28,6 +31,12 @@ use crate::widgets::modal::{Field, Modal, Outcome, Values};
 
 #[derive(Debug, Clone)]
 pub enum Intent {
+    /// Export to the typed path.
+    Export,
+    /// Import the typed path (plan it first).
+    Import,
+    /// Apply this plan (its dialog was read and answered yes).
+    Apply(Box<comwit_client::zone::plan::Plan>),
     Create,
     /// The record id.
     Edit(String),
@@ -46,6 +55,9 @@ pub enum Msg {
         label: String,
         result: Result<Deleted, Error>,
     },
+    Exported(Result<String, String>),
+    Planned(Result<comwit_client::zone::plan::Plan, String>),
+    Applied(Result<usize, String>),
 }
 
 pub struct Records {
@@ -200,6 +212,78 @@ impl Records {
         list.open(form);
     }
 
+    fn export(&self, list: &mut List<Self>, typed: String, cx: &mut Ctx<'_>) {
+        list.wait();
+        let (zone, records) = (self.zone.clone(), list.items().to_vec());
+        list.spawn(cx, async move {
+            Msg::Exported(zone_file::export(zone, records, typed).await)
+        });
+    }
+
+    fn exported(&self, list: &mut List<Self>, result: Result<String, String>, cx: &mut Ctx<'_>) {
+        match result {
+            Ok(said) => {
+                list.accepted();
+                cx.toast(Level::Success, said);
+            }
+            Err(why) => refused(list, why, cx),
+        }
+    }
+
+    /// Reads and plans the file; its dialog follows.
+    fn plan_file(&self, list: &mut List<Self>, typed: String, cx: &mut Ctx<'_>) {
+        list.wait();
+        let (zone, records) = (self.zone.clone(), list.items().to_vec());
+        list.spawn(cx, async move {
+            Msg::Planned(zone_file::plan_file(zone, records, typed).await)
+        });
+    }
+
+    fn planned(
+        &self,
+        list: &mut List<Self>,
+        result: Result<comwit_client::zone::plan::Plan, String>,
+        cx: &mut Ctx<'_>,
+    ) {
+        match result {
+            Ok(plan) => {
+                list.accepted();
+                let dialog = zone_file::plan_dialog(&plan, Intent::Apply(Box::new(plan.clone())));
+                list.open(dialog);
+            }
+            Err(why) => refused(list, why, cx),
+        }
+    }
+
+    fn apply(
+        &self,
+        list: &mut List<Self>,
+        plan: comwit_client::zone::plan::Plan,
+        cx: &mut Ctx<'_>,
+    ) {
+        list.wait();
+        let (client, project) = (cx.client().clone(), self.project.clone());
+        list.spawn(cx, async move {
+            Msg::Applied(zone_file::apply(client, project, plan).await)
+        });
+    }
+
+    fn applied(&self, list: &mut List<Self>, result: Result<usize, String>, cx: &mut Ctx<'_>) {
+        list.close();
+        match result {
+            Ok(done) => cx.toast(
+                Level::Success,
+                format!("applied {done} change(s) to {}", self.zone),
+            ),
+            Err(why) => cx.notice(Notice {
+                title: format!("Applying the zone file to {}", self.zone),
+                lines: vec![why],
+                retry: None,
+            }),
+        }
+        list.reload();
+    }
+
     fn start_delete(&self, list: &mut List<Self>, cx: &mut Ctx<'_>) {
         let Some(r) = list.selected() else {
             return;
@@ -315,7 +399,8 @@ impl Records {
                     .await;
                 Msg::Saved { label, result }
             }),
-            Intent::Delete(..) => {}
+            // Not forms: answered in `dialog`.
+            Intent::Delete(..) | Intent::Export | Intent::Import | Intent::Apply(_) => {}
         }
     }
 
@@ -380,6 +465,14 @@ impl Records {
             theme.warn
         };
         Line::from(vec![Span::styled(head, style), Span::raw(count)])
+    }
+}
+
+/// A file that could not be read or written: said in its dialog, or in a
+/// toast when the dialog has gone.
+fn refused(list: &mut List<Records>, why: String, cx: &mut Ctx<'_>) {
+    if !list.refused_because(why.clone()) {
+        cx.toast(Level::Warning, why);
     }
 }
 
@@ -451,6 +544,24 @@ impl Resource for Records {
                     .map(|_| "delete")
             },
             run: |rec, list, cx| rec.start_delete(list, cx),
+        },
+        KeyAction {
+            keys: &[Binding::plain('E')],
+            what: "export the zone to a master file (or .json)",
+            write: false,
+            hint: |_, list| list.is_loaded().then_some("export"),
+            run: |rec, list, _| list.open(zone_file::export_prompt(&rec.zone, Intent::Export)),
+        },
+        KeyAction {
+            keys: &[Binding::plain('I')],
+            what: "import a zone file: its plan shown in full, applied only on yes",
+            write: true,
+            hint: |rec, list| (list.is_loaded() && rec.write_lock().is_none()).then_some("import"),
+            run: |rec, list, cx| {
+                if !rec.refuse_locked(cx) {
+                    list.open(zone_file::import_prompt(&rec.zone, Intent::Import));
+                }
+            },
         },
     ];
 
@@ -576,6 +687,9 @@ impl Resource for Records {
                 list.wait();
                 self.delete(list, id, label, cx);
             }
+            Outcome::Confirmed(Intent::Export, typed) => self.export(list, typed, cx),
+            Outcome::Confirmed(Intent::Import, typed) => self.plan_file(list, typed, cx),
+            Outcome::Confirmed(Intent::Apply(plan), _) => self.apply(list, *plan, cx),
             Outcome::Copy(_) => {}
             _ => list.close(),
         }
@@ -605,6 +719,9 @@ impl Resource for Records {
                 let result = result.map(|_| ());
                 self.written(list, format!("Deleting {label}"), result, cx);
             }
+            Msg::Exported(result) => self.exported(list, result, cx),
+            Msg::Planned(result) => self.planned(list, result, cx),
+            Msg::Applied(result) => self.applied(list, result, cx),
         }
     }
 
