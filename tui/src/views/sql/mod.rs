@@ -6,13 +6,17 @@
 //! Layout: the editor on top (its title carries the connection state),
 //! results below (their bottom border the numbers of the last run).
 
+mod clipboard;
 mod export;
+mod export_all;
 mod grid;
 mod highlight;
 mod history;
 mod journal;
+mod plan;
 pub mod runner;
 mod statement;
+mod viewer;
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -29,10 +33,12 @@ use ratatui_textarea::TextArea;
 use tokio::sync::Mutex;
 
 use self::export::Format;
+use self::export_all::{Exported, Scope};
 use self::grid::Grid;
 use self::history::{History, HistoryFile};
 use self::journal::{Journal, Report};
 use self::runner::{ConnectError, Connected, ResultSet, RunError, RunReport};
+use self::viewer::Viewer;
 use super::keys::{self, ViewKey};
 use super::{Hint, Update, View, hint};
 use crate::context::Ctx;
@@ -55,7 +61,7 @@ pub enum Msg {
         run: u64,
         report: RunReport,
     },
-    Exported(Result<(String, Format, usize), String>),
+    Exported(Result<Exported, String>),
     /// The history file was read, or a write to it failed.
     History(Report),
 }
@@ -111,6 +117,8 @@ enum Popup {
     Export(Modal<()>),
     /// Run SQL as the sandbox operator? (a user without a database token)
     Operator(Modal<()>),
+    /// The selected cell or row in full.
+    Viewer(Viewer),
 }
 
 pub struct SqlView {
@@ -385,16 +393,7 @@ impl SqlView {
             cx.toast(Level::Info, "no rows to export: run a query first");
             return;
         };
-        let rows = grid.data.rows.len() as u64;
-        let what = if rows < grid.data.total_rows {
-            format!(
-                "The first {} of {} rows (those kept in memory)",
-                count(rows),
-                count(grid.data.total_rows)
-            )
-        } else {
-            format!("{} row{}", count(rows), plural(rows))
-        };
+        let what = export_all::describe(&grid.data, &export_all::scope(&grid.data));
         let initial = self
             .last_export
             .clone()
@@ -402,7 +401,7 @@ impl SqlView {
         let modal = Modal::prompt(
             "Export result",
             vec![format!(
-                "{what} to a file; the extension picks the format: .csv or .json (blobs as {}).",
+                "{what}; to a file, the extension picks the format: .csv or .json (blobs as {}).",
                 export::BLOB_ENCODING
             )],
             &initial,
@@ -412,27 +411,103 @@ impl SqlView {
         self.popup = Some(Popup::Export(modal));
     }
 
+    /// Writes the kept rows, or (when rows were cut at the cap and the
+    /// statement is a query) runs the query again into the file.
     fn export(&mut self, typed: &str, cx: &mut Ctx<'_>) {
         let Shown::Grid(grid) = &self.shown else {
             return;
         };
         let typed = typed.trim().to_string();
         let path = comwit_client::places::expand_home(&typed);
-        if let Err(e) = Format::for_path(&path) {
-            cx.toast(Level::Warning, e);
-            return;
-        }
+        let format = match Format::for_path(&path) {
+            Ok(f) => f,
+            Err(e) => return cx.toast(Level::Warning, e),
+        };
         self.last_export = Some(typed);
         let data = grid.data.clone();
+        let shown = path.display().to_string();
+        let rerun = export_all::scope(&data) == Scope::Rerun;
+        let done = move |rows: Result<u64, String>| {
+            Msg::Exported(rows.map(|rows| Exported {
+                path: shown,
+                format,
+                rows,
+                rerun,
+            }))
+        };
+        if rerun {
+            let Conn::Ready { session, .. } = &self.conn else {
+                return cx.toast(
+                    Level::Warning,
+                    "not connected: press esc, then r to reconnect",
+                );
+            };
+            cx.toast(
+                Level::Info,
+                format!(
+                    "exporting all {} rows: the query runs again",
+                    count(data.total_rows)
+                ),
+            );
+            let (session, sql, columns) = (session.clone(), data.sql.clone(), data.columns.clone());
+            return cx.spawn(async move {
+                let written = export_all::export_all(session, sql, columns, path).await;
+                done(written.map(|(_, rows)| rows))
+            });
+        }
         // Writing 200,000 rows takes a moment: off the UI thread.
         cx.spawn(async move {
-            let shown = path.display().to_string();
             let result = tokio::task::spawn_blocking(move || export::export(&data, &path))
                 .await
                 .map_err(|e| format!("the export stopped: {e}"))
                 .and_then(|r| r);
-            Msg::Exported(result.map(|(format, rows)| (shown, format, rows)))
+            done(result.map(|(_, rows)| rows))
         });
+    }
+
+    /// `v` / `V`: the viewer on the selected cell or row.
+    fn open_viewer(&mut self, mode: viewer::Mode) {
+        if let Shown::Grid(g) = &self.shown {
+            let row = g.rows.selected.min(g.data.rows.len().saturating_sub(1));
+            self.popup = Viewer::open(g.data.clone(), row, g.col, mode).map(Popup::Viewer);
+        }
+    }
+
+    /// `Y` / `C`: the selected row as JSON, or the selected column.
+    fn copy_more(&mut self, row: bool, cx: &mut Ctx<'_>) {
+        let Shown::Grid(g) = &self.shown else { return };
+        let at = g.rows.selected.min(g.data.rows.len().saturating_sub(1));
+        let column = g.data.columns.get(g.col).cloned().unwrap_or_default();
+        let kept = g.data.rows.len() as u64;
+        let copied = if row {
+            clipboard::row_json(&g.data, at).map(|t| {
+                (
+                    format!("row {} as JSON (blobs as base64)", count(at as u64 + 1)),
+                    t,
+                )
+            })
+        } else {
+            clipboard::column(&g.data, g.col).map(|t| {
+                (
+                    format!(
+                        "the {column} column ({} value{})",
+                        count(kept),
+                        plural(kept)
+                    ),
+                    t,
+                )
+            })
+        };
+        match copied {
+            Some((label, text)) => cx.copy(label, text),
+            None => cx.toast(Level::Info, "no rows to copy"),
+        }
+    }
+
+    /// The results pane has the keys and shows rows (in the editor, the
+    /// grid's letter keys are typing).
+    fn on_grid(&self) -> bool {
+        self.pane == Pane::Grid && matches!(&self.shown, Shown::Grid(g) if !g.data.rows.is_empty())
     }
 
     fn on_popup_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) {
@@ -468,6 +543,11 @@ impl SqlView {
                 Outcome::Open => {}
                 Outcome::Confirmed(..) => self.answered_operator(true, cx),
                 _ => self.answered_operator(false, cx),
+            },
+            Popup::Viewer(viewer) => match viewer.on_key(key) {
+                viewer::Outcome::Open => {}
+                viewer::Outcome::Close => self.popup = None,
+                viewer::Outcome::Copy(label, text) => cx.copy(label, text),
             },
             Popup::Export(modal) => match modal.on_key(key) {
                 Outcome::Open => {}
@@ -669,7 +749,11 @@ impl SqlView {
             }
             Shown::Grid(g) => {
                 self.grid_page = (area.height as usize).saturating_sub(2).max(1);
-                g.draw(frame, area, theme, self.pane == Pane::Grid);
+                if plan::is_plan(&g.data) {
+                    plan::draw(frame, area, theme, g, self.pane == Pane::Grid);
+                } else {
+                    g.draw(frame, area, theme, self.pane == Pane::Grid);
+                }
             }
         }
     }
@@ -874,10 +958,38 @@ const KEYS: &[ViewKey<SqlView>] = &[
     },
     ViewKey {
         keys: &[Binding::ctrl('s')],
-        what: "export the rows shown to a .csv or .json file",
+        what: "export the result to a .csv or .json file (all rows: a query cut at the cap runs again into the file)",
         write: false,
         hint: |v| matches!(v.shown, Shown::Grid(_)).then_some("export"),
         run: |v, cx| v.open_export(cx),
+    },
+    ViewKey {
+        keys: &[Binding::plain('v')],
+        what: "view the selected cell in full (JSON pretty-printed, blobs as hex)",
+        write: false,
+        hint: |v| v.on_grid().then_some("view cell"),
+        run: |v, _| v.open_viewer(viewer::Mode::Cell),
+    },
+    ViewKey {
+        keys: &[Binding::plain('V')],
+        what: "view the selected row, every column's name and value",
+        write: false,
+        hint: |v| v.on_grid().then_some("view row"),
+        run: |v, _| v.open_viewer(viewer::Mode::Row),
+    },
+    ViewKey {
+        keys: &[Binding::plain('Y')],
+        what: "copy the selected row as a JSON object (y copies the cell)",
+        write: false,
+        hint: |v| v.on_grid().then_some("copy row"),
+        run: |v, cx| v.copy_more(true, cx),
+    },
+    ViewKey {
+        keys: &[Binding::plain('C')],
+        what: "copy the selected column, one value a line",
+        write: false,
+        hint: |v| v.on_grid().then_some("copy column"),
+        run: |v, cx| v.copy_more(false, cx),
     },
 ];
 
@@ -891,6 +1003,7 @@ fn popup_hints(popup: &Popup) -> Vec<Hint> {
             hint("esc", "close"),
         ],
         Popup::Export(modal) | Popup::Operator(modal) => super::modal_hints(modal),
+        Popup::Viewer(_) => viewer::hints().map(|(k, w)| hint(k, w)).collect(),
     }
 }
 
@@ -960,6 +1073,7 @@ impl View for SqlView {
                 picker.selected = 0;
             }
             Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.on_paste(text),
+            Some(Popup::Viewer(_)) => {}
             None => {
                 self.pane = Pane::Editor;
                 self.replaced_steps = 0;
@@ -1018,6 +1132,7 @@ impl View for SqlView {
                 self.draw_history(frame, theme, picker, matches)
             }
             Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.draw(frame, theme),
+            Some(Popup::Viewer(viewer)) => viewer.draw(frame, theme),
             None => {}
         }
     }
@@ -1113,16 +1228,7 @@ impl Update for SqlView {
                     self.finish(report);
                 }
             }
-            Msg::Exported(Ok((path, format, rows))) => cx.toast(
-                Level::Success,
-                format!(
-                    "exported {} row{} to {path} ({}, blobs as {})",
-                    count(rows as u64),
-                    plural(rows as u64),
-                    format.name(),
-                    export::BLOB_ENCODING
-                ),
-            ),
+            Msg::Exported(Ok(done)) => cx.toast(Level::Success, done.message()),
             Msg::Exported(Err(e)) => cx.toast(Level::Warning, e),
             Msg::History(Report::Loaded(older)) => self.history_loaded(older),
             Msg::History(Report::Failed(why)) => cx.toast(Level::Warning, why),
