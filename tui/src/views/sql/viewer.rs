@@ -31,6 +31,8 @@ pub const VIEWER_KEYS: &[(&str, &str)] = &[
 const HEX_LINE: usize = 16;
 /// Column names wider than this are cut in the row view.
 const NAME_WIDTH: usize = 24;
+/// Lines of one value the row view shows before "… more lines".
+const ROW_VALUE_LINES: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -172,7 +174,10 @@ impl Viewer {
                 SqlValue::Blob(_) => (grid::cell(value).text, Style::new()),
                 other => (plain(other), Style::new()),
             };
-            let wrapped = wrap(&text, width.saturating_sub(indent).max(8));
+            let mut wrapped = wrap(&text, width.saturating_sub(indent).max(8));
+            // A long value must not push the other columns out of sight.
+            let more = wrapped.len().saturating_sub(ROW_VALUE_LINES);
+            wrapped.truncate(ROW_VALUE_LINES);
             for (k, part) in wrapped.into_iter().enumerate() {
                 let lead = if k == 0 {
                     Span::styled(head.clone(), style)
@@ -180,6 +185,17 @@ impl Viewer {
                     Span::raw(" ".repeat(indent))
                 };
                 lines.push(Line::from(vec![lead, Span::styled(part, value_style)]));
+            }
+            if more > 0 {
+                lines.push(Line::styled(
+                    format!(
+                        "{}… {} more line{} (tab shows the cell in full)",
+                        " ".repeat(indent),
+                        count(more as u64),
+                        plural(more as u64)
+                    ),
+                    theme.dim,
+                ));
             }
         }
         lines
@@ -214,11 +230,22 @@ fn kind(value: &SqlValue) -> String {
 }
 
 /// A number or text as the viewer shows it: tabs as spaces (a terminal
-/// cell has no tab stops), carriage returns dropped.
+/// cell has no tab stops), carriage returns dropped, and other control
+/// characters as `�`, so no escape sequence in the data reaches the
+/// terminal.
 fn plain(value: &SqlValue) -> String {
     match value {
         SqlValue::Float(x) => float(*x),
-        SqlValue::Text(t) => t.replace('\t', "    ").replace('\r', ""),
+        SqlValue::Text(t) => t
+            .replace('\t', "    ")
+            .chars()
+            .filter(|c| *c != '\r')
+            .map(|c| match c {
+                '\n' => c,
+                c if c.is_control() => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
         other => other.to_string(),
     }
 }
@@ -234,7 +261,22 @@ fn cell_lines(value: &SqlValue, width: usize, theme: &Theme) -> Vec<Line<'static
         SqlValue::Text(t) => pretty_json(t).unwrap_or_else(|| plain(value)),
         other => plain(other),
     };
-    wrap(&text, width).into_iter().map(Line::raw).collect()
+    text.split('\n')
+        .flat_map(|line| indented(line, width))
+        .map(Line::raw)
+        .collect()
+}
+
+/// One line wrapped to `width`, its leading spaces (JSON's indentation)
+/// kept on every part of it.
+fn indented(line: &str, width: usize) -> Vec<String> {
+    let body = line.trim_start_matches(' ');
+    let indent = &line[..line.len() - body.len()];
+    if indent.len() * 2 > width {
+        return wrap(line, width);
+    }
+    let parts = wrap(body, width - indent.len());
+    parts.into_iter().map(|p| format!("{indent}{p}")).collect()
 }
 
 /// Text that is a JSON object or array, re-indented (two spaces a level)
@@ -356,6 +398,23 @@ mod tests {
             pretty_json("[12345678901234567890]").unwrap(),
             "[\n  12345678901234567890\n]",
             "numbers keep their digits"
+        );
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let text = SqlValue::Text("a\tb\r\n\u{1b}[2Jc".into());
+        assert_eq!(plain(&text), "a    b\n\u{fffd}[2Jc");
+    }
+
+    #[test]
+    fn wrapped_lines_keep_their_indentation() {
+        assert_eq!(indented("    abc def", 9), ["    abc", "    def"]);
+        assert_eq!(indented("abc", 9), ["abc"]);
+        assert_eq!(
+            indented("      ab cd", 8),
+            ["ab cd"],
+            "on a narrow screen, a deep indent gives way to the text"
         );
     }
 
