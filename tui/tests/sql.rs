@@ -1103,3 +1103,50 @@ async fn explain_query_plan_is_drawn_as_a_tree() {
     run(&mut h, "explain select 1", "opcode").await;
     assert!(!h.screen().contains("QUERY PLAN"), "{}", h.screen());
 }
+
+#[tokio::test]
+async fn a_result_cut_at_the_cap_exports_in_full_by_running_again() {
+    let mut h = console().await;
+    // More rows than the console keeps (MAX_ROWS, 200,000).
+    run(
+        &mut h,
+        "with recursive c(x) as (select 1 union all select x + 1 from c where x < 200005) \
+         select x as n, 'row ' || x as label from c",
+        "200,000 of 200,005 rows kept",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("all.csv");
+    h.ctrl('s');
+    let screen = h.screen();
+    assert!(
+        screen.contains("All 200,005 rows, not only the 200,000 kept"),
+        "{screen}"
+    );
+    h.ctrl('u');
+    h.chars(&path.display().to_string());
+    h.key(KeyCode::Enter);
+    h.wait_for("exported 200,005 rows").await;
+    assert!(h.screen().contains("the query ran again"), "{}", h.screen());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 200_006, "the header and every row");
+    assert_eq!(lines[..3], ["n,label", "1,row 1", "2,row 2"]);
+    assert_eq!(lines.last(), Some(&"200005,row 200005"));
+
+    // A result that was not cut exports what it keeps, without a re-run.
+    run(&mut h, "select 1 as one", "1 row ·").await;
+    let small = dir.path().join("small.json");
+    h.ctrl('s');
+    h.ctrl('u');
+    h.chars(&small.display().to_string());
+    h.key(KeyCode::Enter);
+    h.wait_for("exported 1 row").await;
+    let screen = h.screen();
+    let toast = &screen[screen.find("small.json").expect("the toast")..];
+    assert!(!toast.contains("ran again"), "{screen}");
+    assert_eq!(
+        std::fs::read_to_string(&small).unwrap(),
+        "[\n  {\"one\": 1}\n]\n"
+    );
+}
