@@ -38,10 +38,10 @@ mod tests {
 
     #[test]
     fn rows_copy_as_json_and_columns_one_value_a_line() {
-        let data = ResultSet {
-            sql: "select".into(),
-            columns: vec!["id".into(), "note".into(), "id".into()],
-            rows: vec![
+        let data = ResultSet::of(
+            "select",
+            &["id", "note", "id"],
+            vec![
                 vec![
                     SqlValue::Integer(1),
                     SqlValue::Text("a\tb".into()),
@@ -49,14 +49,7 @@ mod tests {
                 ],
                 vec![SqlValue::Integer(2), SqlValue::Null, SqlValue::Float(2.0)],
             ],
-            total_rows: 2,
-            affected_rows: 0,
-            rows_read: None,
-            rows_written: None,
-            server_ms: None,
-            elapsed: std::time::Duration::ZERO,
-            streamed: true,
-        };
+        );
         assert_eq!(
             row_json(&data, 0).unwrap(),
             r#"{"id": 1, "note": "a\tb", "id_2": "AAE="}"#

@@ -141,19 +141,10 @@ mod tests {
     use comwit_client::sql::SqlValue;
 
     fn result(sql: &str, kept: usize, total: u64) -> ResultSet {
+        let rows = (0..kept as i64).map(|n| vec![SqlValue::Integer(n)]);
         ResultSet {
-            sql: sql.into(),
-            columns: vec!["n".into()],
-            rows: (0..kept as i64)
-                .map(|n| vec![SqlValue::Integer(n)])
-                .collect(),
             total_rows: total,
-            affected_rows: 0,
-            rows_read: None,
-            rows_written: None,
-            server_ms: None,
-            elapsed: std::time::Duration::ZERO,
-            streamed: true,
+            ..ResultSet::of(sql, &["n"], rows.collect())
         }
     }
 

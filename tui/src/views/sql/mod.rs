@@ -14,6 +14,7 @@ mod highlight;
 mod history;
 mod journal;
 mod plan;
+mod results;
 pub mod runner;
 mod statement;
 mod viewer;
@@ -32,8 +33,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui_textarea::TextArea;
 use tokio::sync::Mutex;
 
-use self::export::Format;
-use self::export_all::{Exported, Scope};
+use self::export_all::Exported;
 use self::grid::Grid;
 use self::history::{History, HistoryFile};
 use self::journal::{Journal, Report};
@@ -47,7 +47,7 @@ use crate::notice::Level;
 use crate::theme::Theme;
 use crate::widgets::centered;
 use crate::widgets::list::Picker;
-use crate::widgets::modal::{Modal, Outcome, complete_path};
+use crate::widgets::modal::{Modal, Outcome};
 
 /// What background work reports back.
 pub enum Msg {
@@ -386,128 +386,6 @@ impl SqlView {
             matches: self.history.search(""),
             picker,
         });
-    }
-
-    fn open_export(&mut self, cx: &mut Ctx<'_>) {
-        let Shown::Grid(grid) = &self.shown else {
-            cx.toast(Level::Info, "no rows to export: run a query first");
-            return;
-        };
-        let what = export_all::describe(&grid.data, &export_all::scope(&grid.data));
-        let initial = self
-            .last_export
-            .clone()
-            .unwrap_or_else(|| "result.csv".into());
-        let modal = Modal::prompt(
-            "Export result",
-            vec![format!(
-                "{what}; to a file, the extension picks the format: .csv or .json (blobs as {}).",
-                export::BLOB_ENCODING
-            )],
-            &initial,
-            (),
-        )
-        .with_completion(complete_path);
-        self.popup = Some(Popup::Export(modal));
-    }
-
-    /// Writes the kept rows, or (when rows were cut at the cap and the
-    /// statement is a query) runs the query again into the file.
-    fn export(&mut self, typed: &str, cx: &mut Ctx<'_>) {
-        let Shown::Grid(grid) = &self.shown else {
-            return;
-        };
-        let typed = typed.trim().to_string();
-        let path = comwit_client::places::expand_home(&typed);
-        let format = match Format::for_path(&path) {
-            Ok(f) => f,
-            Err(e) => return cx.toast(Level::Warning, e),
-        };
-        self.last_export = Some(typed);
-        let data = grid.data.clone();
-        let shown = path.display().to_string();
-        let rerun = export_all::scope(&data) == Scope::Rerun;
-        let done = move |rows: Result<u64, String>| {
-            Msg::Exported(rows.map(|rows| Exported {
-                path: shown,
-                format,
-                rows,
-                rerun,
-            }))
-        };
-        if rerun {
-            let Conn::Ready { session, .. } = &self.conn else {
-                return cx.toast(
-                    Level::Warning,
-                    "not connected: press esc, then r to reconnect",
-                );
-            };
-            cx.toast(
-                Level::Info,
-                format!(
-                    "exporting all {} rows: the query runs again",
-                    count(data.total_rows)
-                ),
-            );
-            let (session, sql, columns) = (session.clone(), data.sql.clone(), data.columns.clone());
-            return cx.spawn(async move {
-                let written = export_all::export_all(session, sql, columns, path).await;
-                done(written.map(|(_, rows)| rows))
-            });
-        }
-        // Writing 200,000 rows takes a moment: off the UI thread.
-        cx.spawn(async move {
-            let result = tokio::task::spawn_blocking(move || export::export(&data, &path))
-                .await
-                .map_err(|e| format!("the export stopped: {e}"))
-                .and_then(|r| r);
-            done(result.map(|(_, rows)| rows))
-        });
-    }
-
-    /// `v` / `V`: the viewer on the selected cell or row.
-    fn open_viewer(&mut self, mode: viewer::Mode) {
-        if let Shown::Grid(g) = &self.shown {
-            let row = g.rows.selected.min(g.data.rows.len().saturating_sub(1));
-            self.popup = Viewer::open(g.data.clone(), row, g.col, mode).map(Popup::Viewer);
-        }
-    }
-
-    /// `Y` / `C`: the selected row as JSON, or the selected column.
-    fn copy_more(&mut self, row: bool, cx: &mut Ctx<'_>) {
-        let Shown::Grid(g) = &self.shown else { return };
-        let at = g.rows.selected.min(g.data.rows.len().saturating_sub(1));
-        let column = g.data.columns.get(g.col).cloned().unwrap_or_default();
-        let kept = g.data.rows.len() as u64;
-        let copied = if row {
-            clipboard::row_json(&g.data, at).map(|t| {
-                (
-                    format!("row {} as JSON (blobs as base64)", count(at as u64 + 1)),
-                    t,
-                )
-            })
-        } else {
-            clipboard::column(&g.data, g.col).map(|t| {
-                (
-                    format!(
-                        "the {column} column ({} value{})",
-                        count(kept),
-                        plural(kept)
-                    ),
-                    t,
-                )
-            })
-        };
-        match copied {
-            Some((label, text)) => cx.copy(label, text),
-            None => cx.toast(Level::Info, "no rows to copy"),
-        }
-    }
-
-    /// The results pane has the keys and shows rows (in the editor, the
-    /// grid's letter keys are typing).
-    fn on_grid(&self) -> bool {
-        self.pane == Pane::Grid && matches!(&self.shown, Shown::Grid(g) if !g.data.rows.is_empty())
     }
 
     fn on_popup_key(&mut self, key: &KeyEvent, cx: &mut Ctx<'_>) {

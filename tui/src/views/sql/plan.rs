@@ -130,28 +130,15 @@ mod tests {
     use super::*;
 
     fn plan(sql: &str, rows: &[(i64, i64, &str)]) -> ResultSet {
-        ResultSet {
-            sql: sql.into(),
-            columns: COLUMNS.iter().map(|c| c.to_string()).collect(),
-            rows: rows
-                .iter()
-                .map(|(id, parent, detail)| {
-                    vec![
-                        SqlValue::Integer(*id),
-                        SqlValue::Integer(*parent),
-                        SqlValue::Integer(0),
-                        SqlValue::Text(detail.to_string()),
-                    ]
-                })
-                .collect(),
-            total_rows: rows.len() as u64,
-            affected_rows: 0,
-            rows_read: None,
-            rows_written: None,
-            server_ms: None,
-            elapsed: std::time::Duration::ZERO,
-            streamed: false,
-        }
+        let rows = rows.iter().map(|(id, parent, detail)| {
+            vec![
+                SqlValue::Integer(*id),
+                SqlValue::Integer(*parent),
+                SqlValue::Integer(0),
+                SqlValue::Text(detail.to_string()),
+            ]
+        });
+        ResultSet::of(sql, &COLUMNS, rows.collect())
     }
 
     #[test]

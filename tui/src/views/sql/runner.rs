@@ -215,6 +215,25 @@ impl ResultSet {
     }
 }
 
+#[cfg(test)]
+impl ResultSet {
+    /// A streamed result holding every one of `rows`, for unit tests.
+    pub fn of(sql: &str, columns: &[&str], rows: Vec<Vec<SqlValue>>) -> Self {
+        Self {
+            sql: sql.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            total_rows: rows.len() as u64,
+            rows,
+            affected_rows: 0,
+            rows_read: None,
+            rows_written: None,
+            server_ms: None,
+            elapsed: Duration::ZERO,
+            streamed: true,
+        }
+    }
+}
+
 /// A statement that failed, and whether the session survived it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunError {
