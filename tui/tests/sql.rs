@@ -1099,6 +1099,13 @@ async fn explain_query_plan_is_drawn_as_a_tree() {
         "{screen}"
     );
     assert_eq!(tree.len(), 8, "{screen}");
+    // The grid's keys move through the steps; y copies the step.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.last_copy.as_deref(), Some("SCAN o"));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.last_copy.as_deref(), Some("LIST SUBQUERY 1"));
     // A plain EXPLAIN stays a grid.
     run(&mut h, "explain select 1", "opcode").await;
     assert!(!h.screen().contains("QUERY PLAN"), "{}", h.screen());
@@ -1126,7 +1133,13 @@ async fn a_result_cut_at_the_cap_exports_in_full_by_running_again() {
     h.ctrl('u');
     h.chars(&path.display().to_string());
     h.key(KeyCode::Enter);
+    assert!(
+        h.screen().contains("⟳ exporting (0 rows)"),
+        "{}",
+        h.screen()
+    );
     h.wait_for("exported 200,005 rows").await;
+    assert!(!h.screen().contains("⟳ exporting"), "{}", h.screen());
     assert!(h.screen().contains("the query ran again"), "{}", h.screen());
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = text.lines().collect();

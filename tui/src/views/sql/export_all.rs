@@ -11,7 +11,7 @@ use comwit_client::sql::statements;
 use tokio::sync::Mutex;
 
 use super::export::{self, Destination, Format, Writer, write_error};
-use super::runner::ResultSet;
+use super::runner::{PROGRESS_EVERY, ResultSet};
 use super::{count, plural};
 
 /// Which rows an export writes.
@@ -96,7 +96,8 @@ impl Exported {
 /// Runs `sql` again on the session and writes every row to `path` as it
 /// arrives (atomically, as [`export::export`] does). The header comes
 /// from the `columns` shown; a result whose columns changed since is not
-/// kept. Returns the format and the rows written.
+/// kept. `progress` hears the rows written so far, now and then. Returns
+/// the format and the rows written.
 ///
 /// The rows are written from the stream's callback: buffered writes to a
 /// local file, on a spawned task (the UI loop does not wait for them).
@@ -105,18 +106,23 @@ pub async fn export_all(
     sql: String,
     columns: Vec<String>,
     path: PathBuf,
+    progress: impl Fn(u64),
 ) -> Result<(Format, u64), String> {
     let format = Format::for_path(&path)?;
     let fail = |e| write_error(&path, e);
     let file = Destination::beside(&path)?;
     let mut writer = Writer::start(file.writer()?, format, &columns).map_err(fail)?;
-    let mut failed = None;
+    let (mut failed, mut written) = (None, 0u64);
     let streamed = session
         .lock()
         .await
         .stream(&sql, |row| {
             if failed.is_none() {
                 failed = writer.row(&row).err();
+                written += 1;
+                if written.is_multiple_of(PROGRESS_EVERY) {
+                    progress(written);
+                }
             }
         })
         .await;

@@ -61,6 +61,8 @@ pub enum Msg {
         run: u64,
         report: RunReport,
     },
+    /// A full export has written this many rows so far.
+    Exporting(u64),
     Exported(Result<Exported, String>),
     /// The history file was read, or a write to it failed.
     History(Report),
@@ -149,6 +151,8 @@ pub struct SqlView {
     error: Option<RunError>,
     summary: Option<RunSummary>,
     last_export: Option<String>,
+    /// Rows a full export (its query run again) has written so far.
+    exporting: Option<u64>,
     /// Rows the grid and the history list showed at the last draw.
     grid_page: usize,
     history_page: Cell<usize>,
@@ -185,6 +189,7 @@ impl SqlView {
             error: None,
             summary: None,
             last_export: None,
+            exporting: None,
             grid_page: 10,
             history_page: Cell::new(10),
         }
@@ -373,7 +378,7 @@ impl SqlView {
             self.shown = if last.columns.is_empty() {
                 Shown::Done(last.clone())
             } else {
-                Shown::Grid(Grid::new(last.clone()))
+                Shown::Grid(plan::grid(last.clone()))
             };
         }
         self.error = report.error;
@@ -453,6 +458,10 @@ impl SqlView {
 
     fn status(&self, theme: &Theme) -> Line<'static> {
         let mut spans = Vec::new();
+        if let Some(rows) = self.exporting {
+            let text = format!(" ⟳ exporting ({} rows) ", count(rows));
+            spans.push(Span::styled(text, theme.accent));
+        }
         if let Some(r) = &self.running {
             let rows = if r.rows > 0 {
                 format!(" ({} rows)", count(r.rows))
@@ -1106,8 +1115,14 @@ impl Update for SqlView {
                     self.finish(report);
                 }
             }
-            Msg::Exported(Ok(done)) => cx.toast(Level::Success, done.message()),
-            Msg::Exported(Err(e)) => cx.toast(Level::Warning, e),
+            Msg::Exporting(rows) => self.exporting = self.exporting.map(|_| rows),
+            Msg::Exported(done) => {
+                self.exporting = None;
+                match done {
+                    Ok(done) => cx.toast(Level::Success, done.message()),
+                    Err(e) => cx.toast(Level::Warning, e),
+                }
+            }
             Msg::History(Report::Loaded(older)) => self.history_loaded(older),
             Msg::History(Report::Failed(why)) => cx.toast(Level::Warning, why),
         }

@@ -29,6 +29,17 @@ pub fn is_plan(data: &ResultSet) -> bool {
     words == ["EXPLAIN", "QUERY", "PLAN"] && data.columns == COLUMNS
 }
 
+/// The grid over a result, on the `detail` column when it is a plan (so
+/// `y` and `v` take the step, not its id).
+pub fn grid(data: std::sync::Arc<ResultSet>) -> Grid {
+    let plan = is_plan(&data);
+    let mut grid = Grid::new(data);
+    if plan {
+        grid.col = COLUMNS.len() - 1;
+    }
+    grid
+}
+
 /// One line of the tree: the row it shows and the glyphs before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {

@@ -75,9 +75,14 @@ impl SqlView {
                     count(data.total_rows)
                 ),
             );
+            self.exporting = Some(0);
+            let progress = cx.reporter::<Msg>();
+            let progress = move |rows| {
+                progress.send(Msg::Exporting(rows));
+            };
             let (session, sql, columns) = (session.clone(), data.sql.clone(), data.columns.clone());
             return cx.spawn(async move {
-                let written = export_all::export_all(session, sql, columns, path).await;
+                let written = export_all::export_all(session, sql, columns, path, progress).await;
                 done(written.map(|(_, rows)| rows))
             });
         }

@@ -21,7 +21,7 @@ pub const REASON: &str = "comwit-tui SQL console";
 pub const MAX_ROWS: usize = 200_000;
 
 /// How often a streaming query reports how far it has got.
-const PROGRESS_EVERY: u64 = 2_000;
+pub const PROGRESS_EVERY: u64 = 2_000;
 
 /// A live session and how it authenticates (never the token itself).
 pub struct Connected {
