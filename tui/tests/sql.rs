@@ -1034,6 +1034,11 @@ async fn a_cell_a_row_and_a_column_copy() {
     );
     h.key(KeyCode::Char('C'));
     assert_eq!(h.app.last_copy.as_deref(), Some("1\n2"), "the id column");
+    assert!(
+        h.screen().contains("copied the id column (2 values)"),
+        "{}",
+        h.screen()
+    );
     h.key(KeyCode::Char('$'));
     h.key(KeyCode::Char('C'));
     assert_eq!(
@@ -1122,6 +1127,17 @@ async fn a_result_cut_at_the_cap_exports_in_full_by_running_again() {
         "200,000 of 200,005 rows kept",
     )
     .await;
+    // Copying a column takes the kept rows, and says so.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('C'));
+    let copied = h.app.last_copy.clone().unwrap();
+    assert_eq!(copied.lines().count(), 200_000);
+    assert!(copied.ends_with("\n200000"));
+    let screen = h.screen();
+    assert!(
+        screen.contains("the n column (200,000 values, the first of 200,005 rows)"),
+        "{screen}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("all.csv");
     h.ctrl('s');

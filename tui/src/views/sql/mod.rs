@@ -869,14 +869,14 @@ const KEYS: &[ViewKey<SqlView>] = &[
         what: "copy the selected row as a JSON object (y copies the cell)",
         write: false,
         hint: |v| v.on_grid().then_some("copy row"),
-        run: |v, cx| v.copy_more(true, cx),
+        run: |v, cx| v.copy_row(cx),
     },
     ViewKey {
         keys: &[Binding::plain('C')],
         what: "copy the selected column, one value a line",
         write: false,
         hint: |v| v.on_grid().then_some("copy column"),
-        run: |v, cx| v.copy_more(false, cx),
+        run: |v, cx| v.copy_column(cx),
     },
 ];
 

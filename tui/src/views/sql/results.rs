@@ -104,35 +104,39 @@ impl SqlView {
         }
     }
 
-    /// `Y` / `C`: the selected row as JSON, or the selected column.
-    pub(super) fn copy_more(&mut self, row: bool, cx: &mut Ctx<'_>) {
+    /// `Y`: the selected row as one JSON object.
+    pub(super) fn copy_row(&mut self, cx: &mut Ctx<'_>) {
         let Shown::Grid(g) = &self.shown else { return };
         let at = g.rows.selected.min(g.data.rows.len().saturating_sub(1));
-        let column = g.data.columns.get(g.col).cloned().unwrap_or_default();
-        let kept = g.data.rows.len() as u64;
-        let copied = if row {
-            clipboard::row_json(&g.data, at).map(|t| {
-                (
-                    format!("row {} as JSON (blobs as base64)", count(at as u64 + 1)),
-                    t,
-                )
-            })
-        } else {
-            clipboard::column(&g.data, g.col).map(|t| {
-                (
-                    format!(
-                        "the {column} column ({} value{})",
-                        count(kept),
-                        plural(kept)
-                    ),
-                    t,
-                )
-            })
-        };
-        match copied {
-            Some((label, text)) => cx.copy(label, text),
-            None => cx.toast(Level::Info, "no rows to copy"),
+        match clipboard::row_json(&g.data, at) {
+            Some(text) => {
+                let row = count(at as u64 + 1);
+                cx.copy(format!("row {row} as JSON (blobs as base64)"), text);
+            }
+            None => cx.toast(Level::Info, "no row to copy"),
         }
+    }
+
+    /// `C`: the selected column's value in every kept row.
+    pub(super) fn copy_column(&mut self, cx: &mut Ctx<'_>) {
+        let Shown::Grid(g) = &self.shown else { return };
+        let Some(text) = clipboard::column(&g.data, g.col) else {
+            return cx.toast(Level::Info, "no column to copy");
+        };
+        let name = &g.data.columns[g.col];
+        let kept = g.data.rows.len() as u64;
+        // A cut result's column is the kept rows' part of it.
+        let cut = if kept < g.data.total_rows {
+            format!(", the first of {} rows", count(g.data.total_rows))
+        } else {
+            String::new()
+        };
+        let label = format!(
+            "the {name} column ({} value{}{cut})",
+            count(kept),
+            plural(kept)
+        );
+        cx.copy(label, text);
     }
 
     /// The results pane has the keys and shows rows (in the editor, the
