@@ -31,6 +31,9 @@ pub const VIEWER_KEYS: &[(&str, &str)] = &[
 const HEX_LINE: usize = 16;
 /// Column names wider than this are cut in the row view.
 const NAME_WIDTH: usize = 24;
+/// Bytes of one value the cell view lays out (a 1 GB value must not be
+/// wrapped at every draw).
+const SHOWN_BYTES: usize = 256 * 1024;
 /// Lines of one value the row view shows before "… more lines".
 const ROW_VALUE_LINES: usize = 4;
 
@@ -250,17 +253,49 @@ fn plain(value: &SqlValue) -> String {
     }
 }
 
-/// One value in full, wrapped to `width`.
+/// One value in full, wrapped to `width`; a value too large to lay out
+/// at every draw shows its first [`SHOWN_BYTES`] and says so (`y`
+/// copies all of it).
 fn cell_lines(value: &SqlValue, width: usize, theme: &Theme) -> Vec<Line<'static>> {
-    let text = match value {
+    let (mut lines, cut) = match value {
         SqlValue::Null => return vec![Line::styled("NULL", theme.dim)],
-        SqlValue::Blob(b) => return hex_dump(b).into_iter().map(Line::raw).collect(),
         SqlValue::Text(t) if t.is_empty() => {
             return vec![Line::styled("(empty text)", theme.dim)];
         }
-        SqlValue::Text(t) => pretty_json(t).unwrap_or_else(|| plain(value)),
-        other => plain(other),
+        SqlValue::Blob(b) => {
+            let shown = &b[..b.len().min(SHOWN_BYTES)];
+            let lines = hex_dump(shown).into_iter().map(Line::raw).collect();
+            (
+                lines,
+                (shown.len() < b.len()).then_some((shown.len(), "bytes")),
+            )
+        }
+        SqlValue::Text(t) if t.len() > SHOWN_BYTES => {
+            let end = (0..=SHOWN_BYTES).rev().find(|i| t.is_char_boundary(*i));
+            let shown = &t[..end.unwrap_or(0)];
+            let lines = wrapped(&plain(&SqlValue::Text(shown.into())), width);
+            (lines, Some((shown.len(), "bytes of text")))
+        }
+        SqlValue::Text(t) => (
+            wrapped(&pretty_json(t).unwrap_or_else(|| plain(value)), width),
+            None,
+        ),
+        other => (wrapped(&plain(other), width), None),
     };
+    if let Some((shown, what)) = cut {
+        lines.push(Line::styled(
+            format!(
+                "… the first {} {what} are shown; y copies the whole value",
+                count(shown as u64)
+            ),
+            theme.dim,
+        ));
+    }
+    lines
+}
+
+/// Text wrapped to `width`, each line keeping its indentation.
+fn wrapped(text: &str, width: usize) -> Vec<Line<'static>> {
     text.split('\n')
         .flat_map(|line| indented(line, width))
         .map(Line::raw)
@@ -280,8 +315,12 @@ fn indented(line: &str, width: usize) -> Vec<String> {
 }
 
 /// Text that is a JSON object or array, re-indented (two spaces a level)
-/// with its keys in their order and its numbers as written.
+/// with its keys in their order and its numbers as written. Text past
+/// [`SHOWN_BYTES`] is shown as it is (parsing it at every draw is not).
 pub fn pretty_json(text: &str) -> Option<String> {
+    if text.len() > SHOWN_BYTES {
+        return None;
+    }
     let trimmed = text.trim();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
         return None;
@@ -405,6 +444,24 @@ mod tests {
     fn control_characters_never_reach_the_terminal() {
         let text = SqlValue::Text("a\tb\r\n\u{1b}[2Jc".into());
         assert_eq!(plain(&text), "a    b\n\u{fffd}[2Jc");
+    }
+
+    #[test]
+    fn a_huge_value_shows_its_start_and_says_so() {
+        let theme = Theme::monochrome();
+        let last = |v: &SqlValue| cell_lines(v, 80, &theme).last().unwrap().to_string();
+        let blob = SqlValue::Blob(vec![7; SHOWN_BYTES + 1]);
+        assert_eq!(
+            cell_lines(&blob, 80, &theme).len(),
+            SHOWN_BYTES / HEX_LINE + 1
+        );
+        assert_eq!(
+            last(&blob),
+            "… the first 262,144 bytes are shown; y copies the whole value"
+        );
+        let text = SqlValue::Text("é".repeat(SHOWN_BYTES));
+        assert!(last(&text).starts_with("… the first 262,144 bytes of text"));
+        assert!(!last(&SqlValue::Text("é".into())).contains("the first"));
     }
 
     #[test]
