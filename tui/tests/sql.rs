@@ -1001,6 +1001,12 @@ async fn the_cell_viewer_shows_long_text_json_and_blobs_in_full() {
         "{screen}"
     );
     assert!(screen.contains("▶ missing    NULL"), "{screen}");
+    h.key(KeyCode::Left);
+    assert!(
+        h.screen().contains("▶ raw"),
+        "← moves the marker: {}",
+        h.screen()
+    );
     h.key(KeyCode::Esc);
     assert!(!h.screen().contains("row 1 of 1"), "esc closes the viewer");
     h.key(KeyCode::Char('V'));

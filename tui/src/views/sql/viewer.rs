@@ -55,8 +55,8 @@ pub struct Viewer {
     data: Arc<ResultSet>,
     row: usize,
     /// The column shown (cell view) or marked (row view).
-    pub col: usize,
-    pub mode: Mode,
+    col: usize,
+    mode: Mode,
     pager: RefCell<Pager>,
 }
 
@@ -91,8 +91,16 @@ impl Viewer {
                     Mode::Row => Mode::Cell,
                 };
             }
-            KeyCode::Left | KeyCode::Char('h') => self.col = self.col.saturating_sub(1),
-            KeyCode::Right | KeyCode::Char('l') => self.col = (self.col + 1).min(last),
+            KeyCode::Left | KeyCode::Char('h') | KeyCode::Right | KeyCode::Char('l') => {
+                self.col = match key.code {
+                    KeyCode::Left | KeyCode::Char('h') => self.col.saturating_sub(1),
+                    _ => (self.col + 1).min(last),
+                };
+                // The row view stays where it is; only its marker moves.
+                if self.mode == Mode::Row {
+                    return Outcome::Open;
+                }
+            }
             KeyCode::Char('y') => {
                 let label = format!("the {} value", self.column());
                 return Outcome::Copy(label, copy_text(self.value()));
@@ -100,7 +108,7 @@ impl Viewer {
             _ if self.pager.get_mut().on_key(key) => return Outcome::Open,
             _ => return Outcome::Close,
         }
-        // Another value or view starts at its top.
+        // Another value, or the other view, starts at its top.
         *self.pager.get_mut() = Pager::default();
         Outcome::Open
     }
