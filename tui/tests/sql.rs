@@ -886,3 +886,302 @@ async fn the_demo_database_has_sample_tables_to_try() {
     .await;
     assert!(h.screen().contains("Enamel mug"), "{}", h.screen());
 }
+
+/// The screen's lines that contain `text`.
+fn lines_with(h: &mut Harness, text: &str) -> Vec<String> {
+    let screen = h.screen();
+    screen
+        .lines()
+        .filter(|l| l.contains(text))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_cell_viewer_shows_long_text_json_and_blobs_in_full() {
+    let mut h = console().await;
+    query(
+        &mut h,
+        "select 'start ' || replace(hex(zeroblob(1500)), '00', 'ab ') || 'the end' as long_text, \
+         '{\"b\": 1, \"a\": [true, null, {\"deep\": \"x, y\"}]}' as doc, \
+         x'00414243ff0000000000000000000000000000000000000000' as raw, null as missing",
+        "long_text",
+    )
+    .await;
+    h.key(KeyCode::Char('v'));
+    assert!(
+        !h.screen().contains("cell · long_text"),
+        "in the editor, v types"
+    );
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('v'));
+    let screen = h.screen();
+    assert!(screen.contains("cell · long_text"), "{screen}");
+    assert!(screen.contains("text, 4,513 characters"), "{screen}");
+    assert!(screen.contains("start ab ab ab"), "{screen}");
+    assert!(!screen.contains("the end"), "past the first page: {screen}");
+    // Wrapped, not cut: the text goes on line after line.
+    assert!(lines_with(&mut h, "ab ab ab ab").len() > 10, "{screen}");
+    h.key(KeyCode::Char('G'));
+    assert!(h.screen().contains("ab the end"), "{}", h.screen());
+
+    // JSON text, pretty-printed in its own key order.
+    h.key(KeyCode::Right);
+    let screen = h.screen();
+    assert!(screen.contains("JSON, pretty-printed"), "{screen}");
+    // Inside the viewer's box (two cells in from the screen's edge).
+    let inside: Vec<String> = screen
+        .lines()
+        .map(|l| {
+            l.chars()
+                .skip(3)
+                .take(94)
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    let at = inside.iter().position(|l| l == "{").expect("the JSON");
+    assert_eq!(
+        inside[at..at + 10],
+        [
+            "{",
+            "  \"b\": 1,",
+            "  \"a\": [",
+            "    true,",
+            "    null,",
+            "    {",
+            "      \"deep\": \"x, y\"",
+            "    }",
+            "  ]",
+            "}"
+        ],
+        "{screen}"
+    );
+
+    // A blob as offset, hex and ASCII.
+    h.key(KeyCode::Right);
+    let screen = h.screen();
+    assert!(screen.contains("blob, 25 bytes · hex"), "{screen}");
+    assert!(
+        screen.contains(
+            "00000000  00 41 42 43 ff 00 00 00  00 00 00 00 00 00 00 00  |.ABC............|"
+        ),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("00000010  00 00 00 00 00 00 00 00"),
+        "{screen}"
+    );
+    h.key(KeyCode::Char('y'));
+    assert_eq!(
+        h.app.last_copy.as_deref(),
+        Some("00414243ff0000000000000000000000000000000000000000"),
+        "y in the viewer copies the value shown"
+    );
+
+    // NULL is said as NULL; tab shows the whole row.
+    h.key(KeyCode::Char('l'));
+    assert!(
+        h.screen().contains("column missing (4 of 4) · NULL"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Tab);
+    let screen = h.screen();
+    assert!(screen.contains("row 1 "), "{screen}");
+    assert!(screen.contains("  long_text  start ab ab"), "{screen}");
+    assert!(
+        screen.contains("… 52 more lines (tab shows the cell in full)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("  raw        <blob 25 bytes> 00414243…"),
+        "{screen}"
+    );
+    assert!(screen.contains("▶ missing    NULL"), "{screen}");
+    h.key(KeyCode::Left);
+    assert!(
+        h.screen().contains("▶ raw"),
+        "← moves the marker: {}",
+        h.screen()
+    );
+    h.key(KeyCode::Esc);
+    assert!(!h.screen().contains("row 1 of 1"), "esc closes the viewer");
+    h.key(KeyCode::Char('V'));
+    assert!(
+        h.screen().contains("▶ long_text  start ab"),
+        "V opens the row: {}",
+        h.screen()
+    );
+}
+
+#[tokio::test]
+async fn a_cell_a_row_and_a_column_copy() {
+    let mut h = console().await;
+    query(
+        &mut h,
+        "select 1 as id, 'tab\there' as name, x'0aff' as raw union all select 2, null, 3.0",
+        "id",
+    )
+    .await;
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('Y'));
+    assert_eq!(
+        h.app.last_copy.as_deref(),
+        Some(r#"{"id": 1, "name": "tab\there", "raw": "Cv8="}"#),
+        "a row as a JSON object"
+    );
+    assert!(
+        h.screen().contains("copied row 1 as JSON"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Char('C'));
+    assert_eq!(h.app.last_copy.as_deref(), Some("1\n2"), "the id column");
+    assert!(
+        h.screen().contains("copied the id column (2 values)"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Char('$'));
+    h.key(KeyCode::Char('C'));
+    assert_eq!(
+        h.app.last_copy.as_deref(),
+        Some("0aff\n3.0"),
+        "blobs as hex"
+    );
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.last_copy.as_deref(), Some("3.0"), "y: the cell");
+    h.key(KeyCode::Char('Y'));
+    assert_eq!(
+        h.app.last_copy.as_deref(),
+        Some(r#"{"id": 2, "name": null, "raw": 3.0}"#)
+    );
+    h.key(KeyCode::Char('?'));
+    let help = h.screen();
+    for key in ["Y ", "C ", "v ", "V "] {
+        assert!(help.contains(&format!("  {key}")), "{key} in ?: {help}");
+    }
+}
+
+#[tokio::test]
+async fn explain_query_plan_is_drawn_as_a_tree() {
+    let mut h = console().await;
+    run(
+        &mut h,
+        "explain query plan select c.name, p.name from orders o \
+         join customers c on c.id = o.customer_id join products p on p.id = o.product_id \
+         where o.customer_id in (select id from customers where name like 'A%') \
+         order by p.name",
+        "QUERY PLAN",
+    )
+    .await;
+    let screen = h.screen();
+    assert!(!screen.contains("notused"), "not the plain grid: {screen}");
+    // Each detail under its parent (the subquery's scan one level down),
+    // in the order SQLite gives them.
+    let tree: Vec<&str> = screen
+        .lines()
+        .map(|l| {
+            let l = l.strip_prefix('│').unwrap_or(l);
+            l.strip_suffix('│').unwrap_or(l).trim_end()
+        })
+        .skip_while(|l| *l != "QUERY PLAN")
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(tree[1], "├─ SCAN o", "{screen}");
+    assert_eq!(tree[2], "├─ LIST SUBQUERY 1", "{screen}");
+    assert_eq!(tree[3], "│  ├─ SCAN customers", "{screen}");
+    assert!(tree[4].starts_with("│  └─ "), "{screen}");
+    assert_eq!(
+        tree[5], "├─ SEARCH c USING INTEGER PRIMARY KEY (rowid=?)",
+        "{screen}"
+    );
+    assert_eq!(
+        tree[6], "├─ SEARCH p USING INTEGER PRIMARY KEY (rowid=?)",
+        "{screen}"
+    );
+    assert_eq!(
+        tree.last(),
+        Some(&"└─ USE TEMP B-TREE FOR ORDER BY"),
+        "{screen}"
+    );
+    assert_eq!(tree.len(), 8, "{screen}");
+    // The grid's keys move through the steps; y copies the step.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.last_copy.as_deref(), Some("SCAN o"));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.last_copy.as_deref(), Some("LIST SUBQUERY 1"));
+    // A plain EXPLAIN stays a grid.
+    run(&mut h, "explain select 1", "opcode").await;
+    assert!(!h.screen().contains("QUERY PLAN"), "{}", h.screen());
+}
+
+#[tokio::test]
+async fn a_result_cut_at_the_cap_exports_in_full_by_running_again() {
+    let mut h = console().await;
+    // More rows than the console keeps (MAX_ROWS, 200,000).
+    run(
+        &mut h,
+        "with recursive c(x) as (select 1 union all select x + 1 from c where x < 200005) \
+         select x as n, 'row ' || x as label from c",
+        "200,000 of 200,005 rows kept",
+    )
+    .await;
+    // Copying a column takes the kept rows, and says so.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('C'));
+    let copied = h.app.last_copy.clone().unwrap();
+    assert_eq!(copied.lines().count(), 200_000);
+    assert!(copied.ends_with("\n200000"));
+    let screen = h.screen();
+    assert!(
+        screen.contains("the n column (200,000 values, the first of 200,005 rows)"),
+        "{screen}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("all.csv");
+    h.ctrl('s');
+    let screen = h.screen();
+    assert!(
+        screen.contains("All 200,005 rows, not only the 200,000 kept"),
+        "{screen}"
+    );
+    h.ctrl('u');
+    h.chars(&path.display().to_string());
+    h.key(KeyCode::Enter);
+    assert!(
+        h.screen().contains("⟳ exporting (0 rows)"),
+        "{}",
+        h.screen()
+    );
+    h.wait_for("exported 200,005 rows").await;
+    assert!(!h.screen().contains("⟳ exporting"), "{}", h.screen());
+    assert!(h.screen().contains("the query ran again"), "{}", h.screen());
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 200_006, "the header and every row");
+    assert_eq!(lines[..3], ["n,label", "1,row 1", "2,row 2"]);
+    assert_eq!(lines.last(), Some(&"200005,row 200005"));
+
+    // A result that was not cut exports what it keeps, without a re-run.
+    run(&mut h, "select 1 as one", "1 row ·").await;
+    let small = dir.path().join("small.json");
+    h.ctrl('s');
+    h.ctrl('u');
+    h.chars(&small.display().to_string());
+    h.key(KeyCode::Enter);
+    h.wait_for("exported 1 row").await;
+    let screen = h.screen();
+    let toast = &screen[screen.find("small.json").expect("the toast")..];
+    assert!(!toast.contains("ran again"), "{screen}");
+    assert_eq!(
+        std::fs::read_to_string(&small).unwrap(),
+        "[\n  {\"one\": 1}\n]\n"
+    );
+}

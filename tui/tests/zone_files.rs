@@ -56,5 +56,8 @@ async fn an_unreadable_file_is_refused_in_the_prompt() {
     h.chars("/no/such.zone");
     h.key(KeyCode::Enter);
     h.wait_for("No such file").await;
-    assert!(h.screen().contains("Import a zone file"), "the prompt stays open");
+    assert!(
+        h.screen().contains("Import a zone file"),
+        "the prompt stays open"
+    );
 }

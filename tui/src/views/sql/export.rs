@@ -57,7 +57,7 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-fn csv_value(v: &SqlValue) -> String {
+pub fn csv_value(v: &SqlValue) -> String {
     match v {
         // An empty field: CSV has no NULL, and "NULL" would read as text.
         SqlValue::Null => String::new(),
@@ -68,22 +68,7 @@ fn csv_value(v: &SqlValue) -> String {
     }
 }
 
-pub fn write_csv(
-    out: &mut impl Write,
-    columns: &[String],
-    rows: &[Vec<SqlValue>],
-) -> std::io::Result<()> {
-    let header: Vec<String> = columns.iter().map(|c| csv_field(c)).collect();
-    // CRLF line ends, as RFC 4180 and spreadsheets expect.
-    write!(out, "{}\r\n", header.join(","))?;
-    for row in rows {
-        let fields: Vec<String> = row.iter().map(csv_value).collect();
-        write!(out, "{}\r\n", fields.join(","))?;
-    }
-    Ok(())
-}
-
-fn json_value(v: &SqlValue) -> serde_json::Value {
+pub fn json_value(v: &SqlValue) -> serde_json::Value {
     match v {
         SqlValue::Null => serde_json::Value::Null,
         SqlValue::Integer(n) => (*n).into(),
@@ -98,7 +83,7 @@ fn json_value(v: &SqlValue) -> serde_json::Value {
 
 /// Object keys for the columns: duplicates (`select 1, 1`) get `_2`, `_3`
 /// so no value is lost to a clash.
-fn json_keys(columns: &[String]) -> Vec<String> {
+pub fn json_keys(columns: &[String]) -> Vec<String> {
     let mut keys: Vec<String> = Vec::with_capacity(columns.len());
     for c in columns {
         let mut key = c.clone();
@@ -112,57 +97,141 @@ fn json_keys(columns: &[String]) -> Vec<String> {
     keys
 }
 
-/// Rows as a JSON array of objects, one per line, keys in column order
-/// (written out directly, as a map would sort them).
-pub fn write_json(
-    out: &mut impl Write,
-    columns: &[String],
-    rows: &[Vec<SqlValue>],
-) -> std::io::Result<()> {
-    let keys: Vec<String> = json_keys(columns)
-        .iter()
-        .map(|k| serde_json::Value::from(k.as_str()).to_string())
-        .collect();
-    out.write_all(b"[")?;
-    for (i, row) in rows.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n  {" } else { b",\n  {" })?;
-        for (j, (key, v)) in keys.iter().zip(row).enumerate() {
-            if j > 0 {
-                out.write_all(b", ")?;
-            }
-            write!(out, "{key}: {}", json_value(v))?;
-        }
-        out.write_all(b"}")?;
-    }
-    out.write_all(if rows.is_empty() { b"]\n" } else { b"\n]\n" })?;
-    Ok(())
+/// Rows written one at a time in a format: the header (CSV) or the
+/// opening bracket (JSON) first, each row as it comes, then the end. A
+/// result streamed from the server goes through it without being kept.
+pub struct Writer<W: Write> {
+    out: W,
+    format: Format,
+    /// JSON object keys, already quoted (no clash between duplicates).
+    keys: Vec<String>,
+    rows: u64,
 }
 
-/// Writes `result` to `path` atomically; returns the format and the
-/// number of rows written.
-pub fn export(result: &ResultSet, path: &Path) -> Result<(Format, usize), String> {
-    let format = Format::for_path(path)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let fail = |e: std::io::Error| format!("could not write {}: {e}", path.display());
-    let tmp = tempfile::Builder::new()
-        .prefix(".comwit-export-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    {
-        let mut out = BufWriter::new(tmp.as_file());
-        match format {
-            Format::Csv => write_csv(&mut out, &result.columns, &result.rows),
-            Format::Json => write_json(&mut out, &result.columns, &result.rows),
-        }
-        .map_err(fail)?;
-        out.flush().map_err(fail)?;
+impl<W: Write> Writer<W> {
+    pub fn start(mut out: W, format: Format, columns: &[String]) -> std::io::Result<Self> {
+        let keys = match format {
+            Format::Csv => {
+                let header: Vec<String> = columns.iter().map(|c| csv_field(c)).collect();
+                // CRLF line ends, as RFC 4180 and spreadsheets expect.
+                write!(out, "{}\r\n", header.join(","))?;
+                Vec::new()
+            }
+            Format::Json => {
+                out.write_all(b"[")?;
+                json_keys(columns)
+                    .iter()
+                    .map(|k| serde_json::Value::from(k.as_str()).to_string())
+                    .collect()
+            }
+        };
+        Ok(Self {
+            out,
+            format,
+            keys,
+            rows: 0,
+        })
     }
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok((format, result.rows.len()))
+
+    pub fn row(&mut self, row: &[SqlValue]) -> std::io::Result<()> {
+        match self.format {
+            Format::Csv => {
+                let fields: Vec<String> = row.iter().map(csv_value).collect();
+                write!(self.out, "{}\r\n", fields.join(","))?;
+            }
+            // One object per line, keys in column order (written out
+            // directly, as a map would sort them).
+            Format::Json => {
+                let out = &mut self.out;
+                out.write_all(if self.rows == 0 { b"\n  {" } else { b",\n  {" })?;
+                for (j, (key, v)) in self.keys.iter().zip(row).enumerate() {
+                    if j > 0 {
+                        out.write_all(b", ")?;
+                    }
+                    write!(out, "{key}: {}", json_value(v))?;
+                }
+                out.write_all(b"}")?;
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Ends the file; the writer back, and the rows written.
+    pub fn finish(mut self) -> std::io::Result<(W, u64)> {
+        if self.format == Format::Json {
+            let end: &[u8] = if self.rows == 0 { b"]\n" } else { b"\n]\n" };
+            self.out.write_all(end)?;
+        }
+        Ok((self.out, self.rows))
+    }
+}
+
+/// All of `rows` in `format`.
+#[cfg(test)]
+fn write_all(format: Format, columns: &[String], rows: &[Vec<SqlValue>]) -> Vec<u8> {
+    let mut w = Writer::start(Vec::new(), format, columns).unwrap();
+    for row in rows {
+        w.row(row).unwrap();
+    }
+    w.finish().unwrap().0
+}
+
+/// A file written beside `path` and renamed over it once whole.
+pub struct Destination<'a> {
+    path: &'a Path,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl<'a> Destination<'a> {
+    pub fn beside(path: &'a Path) -> Result<Self, String> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".comwit-export-")
+            .tempfile_in(dir)
+            .map_err(|e| write_error(path, e))?;
+        Ok(Self { path, tmp })
+    }
+
+    /// Buffered writes into the temporary file (through a handle of its
+    /// own, so the writer can outlive a borrow of `self`).
+    pub fn writer(&self) -> Result<BufWriter<std::fs::File>, String> {
+        let file = self.tmp.as_file().try_clone();
+        let file = file.map_err(|e| write_error(self.path, e))?;
+        Ok(BufWriter::with_capacity(64 * 1024, file))
+    }
+
+    /// Flushes `out` and moves the file into place (dropping `self`
+    /// without this removes it).
+    pub fn commit(self, out: BufWriter<std::fs::File>) -> Result<(), String> {
+        let fail = |e| write_error(self.path, e);
+        out.into_inner().map_err(|e| fail(e.into_error()))?;
+        self.tmp.as_file().sync_all().map_err(fail)?;
+        self.tmp.persist(self.path).map_err(|e| fail(e.error))?;
+        Ok(())
+    }
+}
+
+pub fn write_error(path: &Path, e: std::io::Error) -> String {
+    format!("could not write {}: {e}", path.display())
+}
+
+/// Writes the rows `result` keeps to `path` atomically; returns the
+/// format and the number of rows written.
+pub fn export(result: &ResultSet, path: &Path) -> Result<(Format, u64), String> {
+    let format = Format::for_path(path)?;
+    let fail = |e| write_error(path, e);
+    let file = Destination::beside(path)?;
+    let mut w = Writer::start(file.writer()?, format, &result.columns).map_err(fail)?;
+    for row in &result.rows {
+        w.row(row).map_err(fail)?;
+    }
+    let (out, rows) = w.finish().map_err(fail)?;
+    file.commit(out)?;
+    Ok((format, rows))
 }
 
 #[cfg(test)]
@@ -204,9 +273,8 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_field("cr\r"), "\"cr\r\"");
-        let mut out = Vec::new();
         let r = sample();
-        write_csv(&mut out, &r.columns, &r.rows).unwrap();
+        let out = write_all(Format::Csv, &r.columns, &r.rows);
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "id,name,id,data\r\n1,plain,2.5,AAEC\r\n2,\"a, \"\"quoted\"\"\nline\",,\r\n"
@@ -215,9 +283,8 @@ mod tests {
 
     #[test]
     fn json_is_an_array_of_objects_in_column_order() {
-        let mut out = Vec::new();
         let r = sample();
-        write_json(&mut out, &r.columns, &r.rows).unwrap();
+        let out = write_all(Format::Json, &r.columns, &r.rows);
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.starts_with(
@@ -230,8 +297,7 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1]["name"], "a, \"quoted\"\nline");
         assert!(rows[1]["id_2"].is_null() && rows[1]["data"].is_null());
-        let mut empty = Vec::new();
-        write_json(&mut empty, &r.columns, &[]).unwrap();
+        let empty = write_all(Format::Json, &r.columns, &[]);
         assert_eq!(String::from_utf8(empty).unwrap(), "[]\n");
     }
 

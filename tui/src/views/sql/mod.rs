@@ -8,15 +8,20 @@
 
 mod assist;
 mod catalog;
+mod clipboard;
 mod complete;
 mod export;
+mod export_all;
 mod grid;
 mod highlight;
 mod history;
 mod journal;
 mod moves;
+mod plan;
+mod results;
 pub mod runner;
 mod statement;
+mod viewer;
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -34,11 +39,12 @@ use tokio::sync::Mutex;
 
 use self::catalog::Catalog;
 use self::complete::Suggestions;
-use self::export::Format;
+use self::export_all::Exported;
 use self::grid::Grid;
 use self::history::{History, HistoryFile};
 use self::journal::{Journal, Report};
 use self::runner::{ConnectError, Connected, ResultSet, RunError, RunReport};
+use self::viewer::Viewer;
 use super::keys::{self, ViewKey};
 use super::{Hint, Update, View, hint};
 use crate::context::Ctx;
@@ -47,7 +53,7 @@ use crate::notice::Level;
 use crate::theme::Theme;
 use crate::widgets::centered;
 use crate::widgets::list::Picker;
-use crate::widgets::modal::{Modal, Outcome, complete_path};
+use crate::widgets::modal::{Modal, Outcome};
 
 /// What background work reports back.
 pub enum Msg {
@@ -61,7 +67,9 @@ pub enum Msg {
         run: u64,
         report: RunReport,
     },
-    Exported(Result<(String, Format, usize), String>),
+    /// A full export has written this many rows so far.
+    Exporting(u64),
+    Exported(Result<Exported, String>),
     /// The history file was read, or a write to it failed.
     History(Report),
     /// The schema catalog was read.
@@ -128,6 +136,8 @@ enum Popup {
     Import(Modal<()>),
     /// Run SQL as the sandbox operator? (a user without a database token)
     Operator(Modal<()>),
+    /// The selected cell or row in full.
+    Viewer(Viewer),
 }
 
 pub struct SqlView {
@@ -160,6 +170,8 @@ pub struct SqlView {
     error: Option<RunError>,
     summary: Option<RunSummary>,
     last_export: Option<String>,
+    /// Rows a full export (its query run again) has written so far.
+    exporting: Option<u64>,
     /// Rows the grid and the history list showed at the last draw.
     grid_page: usize,
     history_page: Cell<usize>,
@@ -213,6 +225,7 @@ impl SqlView {
             error: None,
             summary: None,
             last_export: None,
+            exporting: None,
             grid_page: 10,
             history_page: Cell::new(10),
             catalog: Catalog::default(),
@@ -408,7 +421,7 @@ impl SqlView {
             self.shown = if last.columns.is_empty() {
                 Shown::Done(last.clone())
             } else {
-                Shown::Grid(Grid::new(last.clone()))
+                Shown::Grid(plan::grid(last.clone()))
             };
         }
         self.error = report.error;
@@ -420,61 +433,6 @@ impl SqlView {
         self.popup = Some(Popup::History {
             matches: self.history.search(""),
             picker,
-        });
-    }
-
-    fn open_export(&mut self, cx: &mut Ctx<'_>) {
-        let Shown::Grid(grid) = &self.shown else {
-            cx.toast(Level::Info, "no rows to export: run a query first");
-            return;
-        };
-        let rows = grid.data.rows.len() as u64;
-        let what = if rows < grid.data.total_rows {
-            format!(
-                "The first {} of {} rows (those kept in memory)",
-                count(rows),
-                count(grid.data.total_rows)
-            )
-        } else {
-            format!("{} row{}", count(rows), plural(rows))
-        };
-        let initial = self
-            .last_export
-            .clone()
-            .unwrap_or_else(|| "result.csv".into());
-        let modal = Modal::prompt(
-            "Export result",
-            vec![format!(
-                "{what} to a file; the extension picks the format: .csv or .json (blobs as {}).",
-                export::BLOB_ENCODING
-            )],
-            &initial,
-            (),
-        )
-        .with_completion(complete_path);
-        self.popup = Some(Popup::Export(modal));
-    }
-
-    fn export(&mut self, typed: &str, cx: &mut Ctx<'_>) {
-        let Shown::Grid(grid) = &self.shown else {
-            return;
-        };
-        let typed = typed.trim().to_string();
-        let path = comwit_client::places::expand_home(&typed);
-        if let Err(e) = Format::for_path(&path) {
-            cx.toast(Level::Warning, e);
-            return;
-        }
-        self.last_export = Some(typed);
-        let data = grid.data.clone();
-        // Writing 200,000 rows takes a moment: off the UI thread.
-        cx.spawn(async move {
-            let shown = path.display().to_string();
-            let result = tokio::task::spawn_blocking(move || export::export(&data, &path))
-                .await
-                .map_err(|e| format!("the export stopped: {e}"))
-                .and_then(|r| r);
-            Msg::Exported(result.map(|(format, rows)| (shown, format, rows)))
         });
     }
 
@@ -511,6 +469,11 @@ impl SqlView {
                 Outcome::Open => {}
                 Outcome::Confirmed(..) => self.answered_operator(true, cx),
                 _ => self.answered_operator(false, cx),
+            },
+            Popup::Viewer(viewer) => match viewer.on_key(key) {
+                viewer::Outcome::Open => {}
+                viewer::Outcome::Close => self.popup = None,
+                viewer::Outcome::Copy(label, text) => cx.copy(label, text),
             },
             Popup::Export(modal) => match modal.on_key(key) {
                 Outcome::Open => {}
@@ -554,6 +517,10 @@ impl SqlView {
 
     fn status(&self, theme: &Theme) -> Line<'static> {
         let mut spans = Vec::new();
+        if let Some(rows) = self.exporting {
+            let text = format!(" ⟳ exporting ({} rows) ", count(rows));
+            spans.push(Span::styled(text, theme.accent));
+        }
         if let Some(r) = &self.running {
             let rows = if r.rows > 0 {
                 format!(" ({} rows)", count(r.rows))
@@ -728,7 +695,11 @@ impl SqlView {
             }
             Shown::Grid(g) => {
                 self.grid_page = (area.height as usize).saturating_sub(2).max(1);
-                g.draw(frame, area, theme, self.pane == Pane::Grid);
+                if plan::is_plan(&g.data) {
+                    plan::draw(frame, area, theme, g, self.pane == Pane::Grid);
+                } else {
+                    g.draw(frame, area, theme, self.pane == Pane::Grid);
+                }
             }
         }
     }
@@ -941,10 +912,38 @@ const KEYS: &[ViewKey<SqlView>] = &[
     },
     ViewKey {
         keys: &[Binding::ctrl('s')],
-        what: "export the rows shown to a .csv or .json file",
+        what: "export the result to a .csv or .json file (in full: a cut query runs again)",
         write: false,
         hint: |v| matches!(v.shown, Shown::Grid(_)).then_some("export"),
         run: |v, cx| v.open_export(cx),
+    },
+    ViewKey {
+        keys: &[Binding::plain('v')],
+        what: "view the selected cell in full: JSON pretty-printed, blobs as hex (tab: the row)",
+        write: false,
+        hint: |v| v.on_grid().then_some("view cell"),
+        run: |v, _| v.open_viewer(viewer::Mode::Cell),
+    },
+    ViewKey {
+        keys: &[Binding::plain('V')],
+        what: "view the selected row: every column's name and value",
+        write: false,
+        hint: |v| v.on_grid().then_some("view row"),
+        run: |v, _| v.open_viewer(viewer::Mode::Row),
+    },
+    ViewKey {
+        keys: &[Binding::plain('Y')],
+        what: "copy the selected row as a JSON object (y copies the cell)",
+        write: false,
+        hint: |v| v.on_grid().then_some("copy row"),
+        run: |v, cx| v.copy_row(cx),
+    },
+    ViewKey {
+        keys: &[Binding::plain('C')],
+        what: "copy the selected column, one value a line",
+        write: false,
+        hint: |v| v.on_grid().then_some("copy column"),
+        run: |v, cx| v.copy_column(cx),
     },
     ViewKey {
         keys: &[Binding::key(KeyCode::F(9))],
@@ -989,6 +988,7 @@ fn popup_hints(popup: &Popup) -> Vec<Hint> {
         | Popup::Operator(modal)
         | Popup::Dump(modal)
         | Popup::Import(modal) => super::modal_hints(modal),
+        Popup::Viewer(_) => viewer::hints().map(|(k, w)| hint(k, w)).collect(),
     }
 }
 
@@ -1081,6 +1081,7 @@ impl View for SqlView {
                 | Popup::Dump(modal)
                 | Popup::Import(modal),
             ) => modal.on_paste(text),
+            Some(Popup::Viewer(_)) => {}
             None => {
                 self.pane = Pane::Editor;
                 self.replaced_steps = 0;
@@ -1153,6 +1154,7 @@ impl View for SqlView {
                 | Popup::Dump(modal)
                 | Popup::Import(modal),
             ) => modal.draw(frame, theme),
+            Some(Popup::Viewer(viewer)) => viewer.draw(frame, theme),
             None => self.draw_completion(frame, theme),
         }
     }
@@ -1260,17 +1262,14 @@ impl Update for SqlView {
             Msg::Catalog(read) => self.catalog_loaded(read, cx),
             Msg::Counted(table, counted) => self.catalog.counted(table, counted),
             Msg::Moved(moved) => self.moved(moved, cx),
-            Msg::Exported(Ok((path, format, rows))) => cx.toast(
-                Level::Success,
-                format!(
-                    "exported {} row{} to {path} ({}, blobs as {})",
-                    count(rows as u64),
-                    plural(rows as u64),
-                    format.name(),
-                    export::BLOB_ENCODING
-                ),
-            ),
-            Msg::Exported(Err(e)) => cx.toast(Level::Warning, e),
+            Msg::Exporting(rows) => self.exporting = self.exporting.map(|_| rows),
+            Msg::Exported(done) => {
+                self.exporting = None;
+                match done {
+                    Ok(done) => cx.toast(Level::Success, done.message()),
+                    Err(e) => cx.toast(Level::Warning, e),
+                }
+            }
             Msg::History(Report::Loaded(older)) => self.history_loaded(older),
             Msg::History(Report::Failed(why)) => cx.toast(Level::Warning, why),
         }

@@ -21,7 +21,7 @@ pub const REASON: &str = "comwit-tui SQL console";
 pub const MAX_ROWS: usize = 200_000;
 
 /// How often a streaming query reports how far it has got.
-const PROGRESS_EVERY: u64 = 2_000;
+pub const PROGRESS_EVERY: u64 = 2_000;
 
 /// A live session and how it authenticates (never the token itself).
 pub struct Connected {
@@ -211,6 +211,25 @@ impl ResultSet {
             server_ms: Some(o.server_ms),
             elapsed: o.elapsed,
             streamed: false,
+        }
+    }
+}
+
+#[cfg(test)]
+impl ResultSet {
+    /// A streamed result holding every one of `rows`, for unit tests.
+    pub fn of(sql: &str, columns: &[&str], rows: Vec<Vec<SqlValue>>) -> Self {
+        Self {
+            sql: sql.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            total_rows: rows.len() as u64,
+            rows,
+            affected_rows: 0,
+            rows_read: None,
+            rows_written: None,
+            server_ms: None,
+            elapsed: Duration::ZERO,
+            streamed: true,
         }
     }
 }
