@@ -3,9 +3,13 @@
 //! as long as the view, so a transaction can span several runs; runs go
 //! to spawned tasks and the UI never waits on the network.
 //!
-//! Layout: the editor on top (its title carries the connection state),
-//! results below (their bottom border the numbers of the last run).
+//! Layout: the editor on top (its title carries the connection state,
+//! its bottom border the buffers' tabs), results below (their bottom
+//! border the numbers of the last run).
 
+mod buffer_file;
+mod buffer_store;
+mod buffers;
 mod export;
 mod grid;
 mod highlight;
@@ -14,13 +18,15 @@ mod journal;
 pub mod runner;
 mod statement;
 
+pub use buffer_store::all_saved;
+
 use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use comwit_client::sql::SqlSession;
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -58,6 +64,8 @@ pub enum Msg {
     Exported(Result<(String, Format, usize), String>),
     /// The history file was read, or a write to it failed.
     History(Report),
+    /// News from the buffers' file.
+    Buffers(buffer_store::Report),
 }
 
 enum Conn {
@@ -111,6 +119,8 @@ enum Popup {
     Export(Modal<()>),
     /// Run SQL as the sandbox operator? (a user without a database token)
     Operator(Modal<()>),
+    /// Rename or close the buffer in front.
+    Buffer(Modal<buffers::Ask>),
 }
 
 pub struct SqlView {
@@ -125,7 +135,9 @@ pub struct SqlView {
     replaced_steps: usize,
     /// The user said yes to running SQL on the sandbox operator's tokens.
     use_operator: bool,
+    /// The buffer in front (the others are parked in `buffers`).
     editor: TextArea<'static>,
+    buffers: buffers::Buffers,
     pane: Pane,
     popup: Option<Popup>,
     history: History,
@@ -149,15 +161,12 @@ pub struct SqlView {
 impl SqlView {
     /// The console on `database`, called `name` until the platform names it.
     pub fn new(project: &str, database: &str, name: &str) -> Self {
-        let mut editor = TextArea::default();
-        editor
-            .set_placeholder_text("type SQL here; ctrl-r (or F5) runs the statement at the cursor");
         // The state directory is looked up once, when the console opens;
-        // the file is read by the journal, off the UI task.
-        let history_file = HistoryFile::for_database(
-            comwit_client::places::process_state_dir().as_deref(),
-            database,
-        );
+        // the files are read by the journal and the buffers' store, off
+        // the UI task.
+        let state_dir = comwit_client::places::process_state_dir();
+        let history_file = HistoryFile::for_database(state_dir.as_deref(), database);
+        let buffers_file = buffer_file::BuffersFile::for_database(state_dir.as_deref(), database);
         Self {
             project: project.to_string(),
             database: database.to_string(),
@@ -165,7 +174,8 @@ impl SqlView {
             conn: Conn::Idle,
             replaced_steps: 0,
             use_operator: false,
-            editor,
+            editor: buffers::editor_with(""),
+            buffers: buffers::Buffers::new(buffers_file),
             pane: Pane::Editor,
             popup: None,
             history: History::default(),
@@ -195,6 +205,7 @@ impl SqlView {
         self.editor.insert_str(text);
         self.editor.cancel_selection();
         self.pane = Pane::Editor;
+        self.buffers.touched();
     }
 
     /// ctrl-u: a whole-buffer replacement comes back in one step, any
@@ -205,6 +216,7 @@ impl SqlView {
             self.editor.undo();
         }
         self.pane = Pane::Editor;
+        self.buffers.touched();
     }
 
     /// Starts the history's journal (once): it reads the file, and writes
@@ -469,6 +481,10 @@ impl SqlView {
                 Outcome::Confirmed(..) => self.answered_operator(true, cx),
                 _ => self.answered_operator(false, cx),
             },
+            Popup::Buffer(modal) => {
+                let outcome = modal.on_key(key);
+                self.on_buffer_dialog(outcome);
+            }
             Popup::Export(modal) => match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Confirmed((), path) => {
@@ -812,6 +828,18 @@ fn millis(d: Duration) -> String {
 const EDITOR_KEYS: &[(&str, &str)] =
     &[("type", "edit the SQL (ctrl-a/ctrl-k/ctrl-w… as in emacs)")];
 
+/// Buffers go round on alt-arrows (xterm-style terminals send them as
+/// such) or F7/F8 (where option-arrows arrive as alt-b/alt-f, the text
+/// area's word moves).
+const ALT_RIGHT: Binding = Binding {
+    code: KeyCode::Right,
+    modifiers: KeyModifiers::ALT,
+};
+const ALT_LEFT: Binding = Binding {
+    code: KeyCode::Left,
+    modifiers: KeyModifiers::ALT,
+};
+
 /// The console's keys: the bar, `?` and the dispatch all read them. Runs
 /// are on ctrl-r / F5 and ctrl-x / F6 from either pane, as terminals
 /// rarely deliver ctrl-enter.
@@ -879,6 +907,41 @@ const KEYS: &[ViewKey<SqlView>] = &[
         hint: |v| matches!(v.shown, Shown::Grid(_)).then_some("export"),
         run: |v, cx| v.open_export(cx),
     },
+    ViewKey {
+        keys: &[Binding::ctrl('t')],
+        what: "open a new buffer (each database keeps its buffers)",
+        write: false,
+        hint: |_| Some("new buffer"),
+        run: |v, _| v.new_buffer(),
+    },
+    ViewKey {
+        keys: &[ALT_RIGHT, Binding::key(KeyCode::F(8))],
+        what: "the next buffer",
+        write: false,
+        hint: |v| (v.buffers.len() > 1).then_some("next buffer"),
+        run: |v, _| v.step_buffer(1),
+    },
+    ViewKey {
+        keys: &[ALT_LEFT, Binding::key(KeyCode::F(7))],
+        what: "the previous buffer",
+        write: false,
+        hint: |v| (v.buffers.len() > 1).then_some("previous buffer"),
+        run: |v, _| v.step_buffer(-1),
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::F(2))],
+        what: "rename the buffer",
+        write: false,
+        hint: |_| Some("rename"),
+        run: |v, _| v.open_rename(),
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::F(4))],
+        what: "close the buffer (asks if it holds text; the last one is cleared)",
+        write: false,
+        hint: |_| Some("close buffer"),
+        run: |v, cx| v.ask_close(cx),
+    },
 ];
 
 /// The keys of an open popup, which takes every key while open.
@@ -891,6 +954,7 @@ fn popup_hints(popup: &Popup) -> Vec<Hint> {
             hint("esc", "close"),
         ],
         Popup::Export(modal) | Popup::Operator(modal) => super::modal_hints(modal),
+        Popup::Buffer(modal) => super::modal_hints(modal),
     }
 }
 
@@ -945,6 +1009,7 @@ impl View for SqlView {
             Pane::Editor => {
                 if self.editor.input(*key) {
                     self.replaced_steps = 0;
+                    self.buffers.touched();
                 }
                 true
             }
@@ -960,10 +1025,12 @@ impl View for SqlView {
                 picker.selected = 0;
             }
             Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.on_paste(text),
+            Some(Popup::Buffer(modal)) => modal.on_paste(text),
             None => {
                 self.pane = Pane::Editor;
                 self.replaced_steps = 0;
                 self.editor.insert_str(text.replace("\r\n", "\n"));
+                self.buffers.touched();
             }
         }
         true
@@ -994,7 +1061,8 @@ impl View for SqlView {
             .borders(Borders::ALL)
             .border_style(border(Pane::Editor))
             .title(format!(" {} ", self.title()))
-            .title(self.status(theme));
+            .title(self.status(theme))
+            .title_bottom(self.buffers.tab_line(theme, usize::from(top.width)));
         let inner = block.inner(top);
         frame.render_widget(block, top);
         let editing = focused && self.pane == Pane::Editor && self.popup.is_none();
@@ -1018,6 +1086,7 @@ impl View for SqlView {
                 self.draw_history(frame, theme, picker, matches)
             }
             Some(Popup::Export(modal) | Popup::Operator(modal)) => modal.draw(frame, theme),
+            Some(Popup::Buffer(modal)) => modal.draw(frame, theme),
             None => {}
         }
     }
@@ -1027,6 +1096,7 @@ impl View for SqlView {
     /// never repeated by a refresh.
     fn refresh(&mut self, cx: &mut Ctx<'_>) {
         self.start_journal(cx);
+        self.start_buffers(cx);
         match &self.conn {
             Conn::Idle | Conn::Failed(_) => self.connect(cx),
             Conn::Connecting => {}
@@ -1126,14 +1196,17 @@ impl Update for SqlView {
             Msg::Exported(Err(e)) => cx.toast(Level::Warning, e),
             Msg::History(Report::Loaded(older)) => self.history_loaded(older),
             Msg::History(Report::Failed(why)) => cx.toast(Level::Warning, why),
+            Msg::Buffers(report) => self.on_buffers_report(report, cx),
         }
     }
 }
 
 impl Drop for SqlView {
-    /// Ends the SQL stream on the server (rolling back an open
-    /// transaction) rather than leaving it to expire.
+    /// Hands the buffers' last changes to their store, and ends the SQL
+    /// stream on the server (rolling back an open transaction) rather than
+    /// leaving it to expire.
     fn drop(&mut self) {
+        self.save_buffers();
         if let Conn::Ready { session, .. } = &self.conn
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
