@@ -327,17 +327,32 @@ async fn the_whole_buffer_runs_with_ctrl_x_and_stops_at_an_error() {
     assert_eq!(n, "1", "what ran before the error stays done");
 }
 
-/// The history file once it holds `lines` lines (its writes happen in the
-/// background).
-async fn written(file: &std::path::Path, lines: usize) -> String {
+/// A file written in the background once `done` holds of its text; the
+/// dashboard's messages are applied meanwhile (a buffers save waits on
+/// one).
+async fn file_when(
+    h: &mut Harness,
+    file: &std::path::Path,
+    what: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
     for _ in 0..200 {
+        h.drain();
         let text = std::fs::read_to_string(file).unwrap_or_default();
-        if text.lines().count() >= lines {
+        if done(&text) {
             return text;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    panic!("{} never held {lines} lines", file.display());
+    panic!("{} never held {what}", file.display());
+}
+
+/// The history file once it holds `lines` lines.
+async fn written(h: &mut Harness, file: &std::path::Path, lines: usize) -> String {
+    file_when(h, file, &format!("{lines} lines"), |t| {
+        t.lines().count() >= lines
+    })
+    .await
 }
 
 #[tokio::test]
@@ -350,7 +365,7 @@ async fn history_is_saved_per_database_and_searchable() {
     };
     let file = state_dir().join(format!("sql-history/{database}.jsonl"));
     // Written off the UI task, in the order the runs were made.
-    let saved = written(&file, 2).await;
+    let saved = written(&mut h, &file, 2).await;
     let lines: Vec<serde_json::Value> = saved
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -1014,15 +1029,7 @@ fn buffers_file(h: &Harness) -> PathBuf {
 /// The buffers file once it holds `text` (the store asks the console for
 /// its buffers a moment after a change, and saves them in the background).
 async fn saved_with(h: &mut Harness, file: &std::path::Path, text: &str) -> String {
-    for _ in 0..200 {
-        h.drain();
-        let saved = std::fs::read_to_string(file).unwrap_or_default();
-        if saved.contains(text) {
-            return saved;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("{} never held {text:?}", file.display());
+    file_when(h, file, &format!("{text:?}"), |t| t.contains(text)).await
 }
 
 #[tokio::test]

@@ -1062,7 +1062,10 @@ impl View for SqlView {
             .border_style(border(Pane::Editor))
             .title(format!(" {} ", self.title()))
             .title(self.status(theme))
-            .title_bottom(self.buffers.tab_line(theme, usize::from(top.width)));
+            .title_bottom(
+                self.buffers
+                    .tab_line(theme, usize::from(top.width.saturating_sub(2))),
+            );
         let inner = block.inner(top);
         frame.render_widget(block, top);
         let editing = focused && self.pane == Pane::Editor && self.popup.is_none();
