@@ -120,3 +120,58 @@ fn the_binary_switches_context_and_visits_the_sign_in_screen_without_a_restart()
     tmux.keys(&["q"]);
     assert_restored(&tmux.wait_for("exit="));
 }
+
+/// The SQL console's buffer keys as a real terminal sends them (ctrl-t,
+/// F2, alt-←, F7/F8, F4), and the text typed just before quitting found
+/// in the buffers file once the process has exited.
+#[test]
+fn buffer_keys_arrive_through_a_real_terminal_and_quitting_saves_the_last_text() {
+    let home = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_comwit-tui");
+    let script = format!(
+        "export HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state; \
+         {bin} --sandbox; echo \"exit=$?\"; \
+         echo \"saved=$(grep -o -h 'said last' {home}/state/comwit/sql-history/*.buffers.json)\"; \
+         sleep 60",
+        home = home.path().display()
+    );
+    let tmux = Tmux::start("buffers", 100, 30, &script);
+    tmux.wait_for("storefront");
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "sql shop-db"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Run SQL as the sandbox operator?");
+    tmux.keys(&["y"]);
+    tmux.wait_for("autocommit");
+    tmux.keys(&["-l", "select 1"]);
+    tmux.keys(&["C-t"]);
+    tmux.wait_for("[query 2]");
+    tmux.keys(&["F2"]);
+    tmux.wait_for("Rename buffer");
+    tmux.keys(&["C-u"]);
+    tmux.keys(&["-l", "tmux"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("[tmux]");
+    tmux.keys(&["M-Left"]);
+    let screen = tmux.wait_for("[query 1]");
+    assert!(screen.contains("select 1"), "{screen}");
+    tmux.keys(&["F8"]);
+    tmux.wait_for("[tmux]");
+    tmux.keys(&["F7"]);
+    tmux.wait_for("[query 1]");
+    tmux.keys(&["F8"]);
+    tmux.wait_for("[tmux]");
+    // An empty buffer closes at once; then type and quit straight away,
+    // well inside the save's debounce.
+    tmux.keys(&["F4"]);
+    tmux.wait_for("[query 1]");
+    tmux.keys(&["-l", "; select 'said last'"]);
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("saved=");
+    assert!(after.contains("exit=0"), "a clean exit:\n{after}");
+    assert!(
+        after.contains("saved=said last"),
+        "the last text reached the file:\n{after}"
+    );
+}
