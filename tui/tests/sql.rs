@@ -951,6 +951,13 @@ async fn buffers_are_made_switched_renamed_and_closed_with_keys() {
     alt(&mut h, KeyCode::Right);
     assert!(tabs(&mut h).contains("[query 2]"), "{}", tabs(&mut h));
     assert!(editor_rows(&mut h)[0].contains("select 2 as in_two"));
+    // $EDITOR's text and a history pick go to the buffer in front.
+    set_buffer(&mut h, "select 'via editor' as ed");
+    h.ctrl('o');
+    h.key(KeyCode::Enter);
+    assert!(editor_rows(&mut h)[0].contains("select 'first' as in_one"));
+    h.ctrl('u');
+    assert!(editor_rows(&mut h)[0].contains("select 'via editor' as ed"));
     alt(&mut h, KeyCode::Left);
     h.ctrl('u');
     assert!(
@@ -1004,7 +1011,7 @@ async fn buffers_are_made_switched_renamed_and_closed_with_keys() {
             .any(|t| t.text.contains("the only buffer"))
     );
     h.ctrl('u');
-    assert!(editor_rows(&mut h)[0].contains("select 2 as in_two"));
+    assert!(editor_rows(&mut h)[0].contains("select 'via editor' as ed"));
 }
 
 /// Ends the dashboard (its console saves its buffers as it closes) and
