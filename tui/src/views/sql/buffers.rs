@@ -35,6 +35,15 @@ struct Parked {
     replaced_steps: usize,
 }
 
+impl Parked {
+    fn blank() -> Self {
+        Self {
+            editor: editor_with(""),
+            replaced_steps: 0,
+        }
+    }
+}
+
 struct Slot {
     name: String,
     /// `None` for the buffer in front (its text area is the view's).
@@ -279,10 +288,7 @@ impl SqlView {
         let Parked {
             editor,
             replaced_steps,
-        } = parked.unwrap_or_else(|| Parked {
-            editor: editor_with(""),
-            replaced_steps: 0,
-        });
+        } = parked.unwrap_or_else(Parked::blank);
         self.editor = editor;
         self.replaced_steps = replaced_steps;
         self.buffers.current = i;
@@ -303,10 +309,7 @@ impl SqlView {
         let name = self.buffers.free_name();
         self.buffers.slots.push(Slot {
             name,
-            parked: Some(Parked {
-                editor: editor_with(""),
-                replaced_steps: 0,
-            }),
+            parked: Some(Parked::blank()),
         });
         self.show_buffer(self.buffers.len() - 1);
     }
@@ -438,6 +441,51 @@ mod tests {
         assert_eq!(visible_tabs(&l, 3, 10), (3, 4), "too narrow: still it");
         let l = labels(&names, 0);
         assert_eq!(visible_tabs(&l, 0, 9 + 8 + 2 + 1), (0, 2));
+    }
+
+    fn saved(buffers: &[(&str, &str)], current: usize) -> Saved {
+        let buffers = buffers.iter().map(|(name, text)| SavedBuffer {
+            name: name.to_string(),
+            text: text.to_string(),
+            cursor: (0, 3),
+        });
+        Saved::new(buffers.collect(), current)
+    }
+
+    fn names(v: &SqlView) -> Vec<&str> {
+        v.buffers.names().collect()
+    }
+
+    #[test]
+    fn the_file_replaces_the_empty_buffer_the_console_opened_with() {
+        let mut v = SqlView::new("p", "db", "db");
+        v.buffers.loaded = true;
+        v.restore(saved(
+            &[("query 1", "select 1"), ("b", "select 2\nfrom x")],
+            1,
+        ));
+        assert_eq!(names(&v), ["query 1", "b"]);
+        assert_eq!(v.text(), "select 2\nfrom x");
+        assert_eq!(v.editor.cursor(), DataCursor(0, 3), "the cursor comes back");
+        assert!(!v.buffers.dirty, "nothing new to save");
+        assert_eq!(
+            v.snapshot(),
+            saved(&[("query 1", "select 1"), ("b", "select 2\nfrom x")], 1)
+        );
+    }
+
+    #[test]
+    fn text_typed_before_the_file_is_read_is_kept_in_front() {
+        let mut v = SqlView::new("p", "db", "db");
+        v.editor.insert_str("select 'early'");
+        v.buffers.loaded = true;
+        v.restore(saved(&[("query 1", "select 'saved'"), ("b", "")], 1));
+        assert_eq!(names(&v), ["query 1", "b", "query 2"]);
+        assert_eq!(v.text(), "select 'early'");
+        assert!(v.buffers.dirty, "saved soon, with the file's buffers");
+        v.step_buffer(1);
+        assert_eq!(v.text(), "select 'saved'");
+        assert_eq!(v.buffers.current_name(), "query 1");
     }
 
     #[test]
