@@ -10,12 +10,30 @@ use tmux::Tmux;
 /// The shell line that runs the dashboard on the sandbox, then reports
 /// its exit status and how it left the terminal.
 fn dashboard_script(home: &std::path::Path) -> String {
+    dashboard_then(home, "")
+}
+
+/// [`dashboard_script`], the shell running `more` after its report.
+fn dashboard_then(home: &std::path::Path, more: &str) -> String {
     let bin = env!("CARGO_BIN_EXE_comwit-tui");
     format!(
         "export HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state; \
-         {bin} --sandbox; echo \"exit=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo; sleep 60",
+         {bin} --sandbox; echo \"exit=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo; {more}sleep 60",
         home = home.display()
     )
+}
+
+/// Opens the SQL console on the demo's shop-db. The demo user has no
+/// database token: the console asks before it runs SQL as the sandbox
+/// operator (a query token minted).
+fn open_sql_console(tmux: &Tmux) {
+    tmux.wait_for("storefront");
+    tmux.keys(&[":"]);
+    tmux.keys(&["-l", "sql shop-db"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Run SQL as the sandbox operator?");
+    tmux.keys(&["y"]);
+    tmux.wait_for("autocommit");
 }
 
 fn assert_restored(after: &str) {
@@ -56,23 +74,9 @@ fn a_small_terminal_gets_a_usable_layout_then_a_notice_and_quits_cleanly() {
 #[test]
 fn the_binary_runs_sql_on_the_sandbox_and_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_comwit-tui");
     // After the dashboard exits, the shell reports how the terminal was left.
-    let script = format!(
-        "export HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state; \
-         {bin} --sandbox; echo \"exit=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo; sleep 60",
-        home = home.path().display()
-    );
-    let tmux = Tmux::start("smoke", 100, 30, &script);
-    tmux.wait_for("storefront");
-    tmux.keys(&[":"]);
-    tmux.keys(&["-l", "sql shop-db"]);
-    tmux.keys(&["Enter"]);
-    // The demo user has no database token: the console asks before it
-    // runs SQL as the sandbox operator (a query token minted).
-    tmux.wait_for("Run SQL as the sandbox operator?");
-    tmux.keys(&["y"]);
-    tmux.wait_for("autocommit");
+    let tmux = Tmux::start("smoke", 100, 30, &dashboard_script(home.path()));
+    open_sql_console(&tmux);
     tmux.keys(&["-l", "select 41 + 1 as answer"]);
     tmux.keys(&["F5"]);
     // 42 appears only once the result grid has it (the editor holds 41 + 1).
@@ -127,22 +131,10 @@ fn the_binary_switches_context_and_visits_the_sign_in_screen_without_a_restart()
 #[test]
 fn buffer_keys_arrive_through_a_real_terminal_and_quitting_saves_the_last_text() {
     let home = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_comwit-tui");
-    let script = format!(
-        "export HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state; \
-         {bin} --sandbox; echo \"exit=$?\"; \
-         echo \"saved=$(grep -o -h 'said last' {home}/state/comwit/sql-history/*.buffers.json)\"; \
-         sleep 60",
-        home = home.path().display()
-    );
-    let tmux = Tmux::start("buffers", 100, 30, &script);
-    tmux.wait_for("storefront");
-    tmux.keys(&[":"]);
-    tmux.keys(&["-l", "sql shop-db"]);
-    tmux.keys(&["Enter"]);
-    tmux.wait_for("Run SQL as the sandbox operator?");
-    tmux.keys(&["y"]);
-    tmux.wait_for("autocommit");
+    let files = format!("{}/state/comwit/sql-history", home.path().display());
+    let report = format!("echo \"saved=$(grep -o -h 'said last' {files}/*.buffers.json)\"; ");
+    let tmux = Tmux::start("buffers", 100, 30, &dashboard_then(home.path(), &report));
+    open_sql_console(&tmux);
     tmux.keys(&["-l", "select 1"]);
     tmux.keys(&["C-t"]);
     tmux.wait_for("[query 2]");
