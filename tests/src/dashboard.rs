@@ -71,6 +71,7 @@ impl Harness {
         configure: impl FnOnce(comwit_sandbox::SandboxBuilder) -> comwit_sandbox::SandboxBuilder,
         mode: Mode,
     ) -> Self {
+        private_state_dir();
         let sandbox = configure(Sandbox::builder().seed_demo())
             .start()
             .await
@@ -341,6 +342,24 @@ impl Harness {
         self.submit_watch(dir);
         self.wait_for("watching /").await;
     }
+}
+
+/// The dashboard keeps the SQL console's history and buffers in its state
+/// directory: a test process keeps them in a directory of its own under
+/// the system's temporary one, never in the user's (a test binary that
+/// sets `COMWIT_STATE_DIR` itself, first, keeps its choice).
+pub fn private_state_dir() {
+    static SET: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let var = comwit_client::places::STATE_DIR_ENV;
+        if std::env::var_os(var).is_none() {
+            let dir =
+                std::env::temp_dir().join(format!("comwit-test-state-{}", std::process::id()));
+            // SAFETY: called at the start of a harness, before it starts a
+            // sandbox; other harnesses wait on the OnceLock meanwhile.
+            unsafe { std::env::set_var(var, dir) };
+        }
+    });
 }
 
 pub fn row_labels(app: &App) -> Vec<String> {

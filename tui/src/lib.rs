@@ -59,6 +59,9 @@ pub async fn run(mut board: Switchboard, screen: Screen, settings: Settings) -> 
     }
     let input = Input::start();
     let result = drive(&mut terminal, &input, &mut board, screen, &settings).await;
+    // The SQL consoles closed with their dashboards: their last buffer
+    // saves run off the UI task and must land before the process exits.
+    views::sql::all_saved(Duration::from_secs(5)).await;
     drop(input);
     if mouse {
         let _ = execute!(std::io::stdout(), DisableMouseCapture);

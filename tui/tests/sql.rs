@@ -327,17 +327,32 @@ async fn the_whole_buffer_runs_with_ctrl_x_and_stops_at_an_error() {
     assert_eq!(n, "1", "what ran before the error stays done");
 }
 
-/// The history file once it holds `lines` lines (its writes happen in the
-/// background).
-async fn written(file: &std::path::Path, lines: usize) -> String {
+/// A file written in the background once `done` holds of its text; the
+/// dashboard's messages are applied meanwhile (a buffers save waits on
+/// one).
+async fn file_when(
+    h: &mut Harness,
+    file: &std::path::Path,
+    what: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
     for _ in 0..200 {
+        h.drain();
         let text = std::fs::read_to_string(file).unwrap_or_default();
-        if text.lines().count() >= lines {
+        if done(&text) {
             return text;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    panic!("{} never held {lines} lines", file.display());
+    panic!("{} never held {what}", file.display());
+}
+
+/// The history file once it holds `lines` lines.
+async fn written(h: &mut Harness, file: &std::path::Path, lines: usize) -> String {
+    file_when(h, file, &format!("{lines} lines"), |t| {
+        t.lines().count() >= lines
+    })
+    .await
 }
 
 #[tokio::test]
@@ -350,7 +365,7 @@ async fn history_is_saved_per_database_and_searchable() {
     };
     let file = state_dir().join(format!("sql-history/{database}.jsonl"));
     // Written off the UI task, in the order the runs were made.
-    let saved = written(&file, 2).await;
+    let saved = written(&mut h, &file, 2).await;
     let lines: Vec<serde_json::Value> = saved
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -1184,4 +1199,200 @@ async fn a_result_cut_at_the_cap_exports_in_full_by_running_again() {
         std::fs::read_to_string(&small).unwrap(),
         "[\n  {\"one\": 1}\n]\n"
     );
+}
+
+/// The editor's bottom border: the buffers' tabs, the one in front in
+/// brackets.
+fn tabs(h: &mut Harness) -> String {
+    h.screen()
+        .lines()
+        .skip_while(|l| !l.contains("SQL · shop-db"))
+        .find(|l| l.starts_with('└'))
+        .expect("the editor's bottom border")
+        .to_string()
+}
+
+fn alt(h: &mut Harness, code: KeyCode) {
+    h.app.update(key_with(code, KeyModifiers::ALT));
+}
+
+/// Renames the buffer in front with F3 (the prompt starts with its name).
+fn rename(h: &mut Harness, name: &str) {
+    h.key(KeyCode::F(3));
+    assert!(h.screen().contains("Rename buffer"), "{}", h.screen());
+    h.ctrl('u');
+    h.chars(name);
+    h.key(KeyCode::Enter);
+}
+
+#[tokio::test]
+async fn buffers_are_made_switched_renamed_and_closed_with_keys() {
+    let mut h = console().await;
+    assert!(tabs(&mut h).contains("[query 1]"), "{}", tabs(&mut h));
+    type_sql(&mut h, "select 'first' as in_one");
+    h.ctrl('t');
+    let t = tabs(&mut h);
+    assert!(t.contains(" query 1 ") && t.contains("[query 2]"), "{t}");
+    assert!(
+        h.screen().contains("type SQL here"),
+        "a new buffer is empty"
+    );
+    // Runs, the history and undo work on the buffer in front.
+    type_sql(&mut h, "select 2 as in_two");
+    h.ctrl('r');
+    assert_eq!(wait_for_column(&mut h, "in_two").await, "2");
+    h.key(KeyCode::F(8));
+    assert!(tabs(&mut h).contains("[query 1]"), "F8 goes round the end");
+    assert!(editor_rows(&mut h)[0].contains("select 'first' as in_one"));
+    h.ctrl('r');
+    assert_eq!(wait_for_column(&mut h, "in_one").await, "first");
+    h.ctrl('l');
+    alt(&mut h, KeyCode::Right);
+    assert!(tabs(&mut h).contains("[query 2]"), "{}", tabs(&mut h));
+    assert!(editor_rows(&mut h)[0].contains("select 2 as in_two"));
+    // $EDITOR's text and a history pick go to the buffer in front.
+    set_buffer(&mut h, "select 'via editor' as ed");
+    h.ctrl('o');
+    h.key(KeyCode::Enter);
+    assert!(editor_rows(&mut h)[0].contains("select 'first' as in_one"));
+    h.ctrl('u');
+    assert!(editor_rows(&mut h)[0].contains("select 'via editor' as ed"));
+    alt(&mut h, KeyCode::Left);
+    h.ctrl('u');
+    assert!(
+        editor_rows(&mut h)[0].contains("select 'first' as in_one"),
+        "the clear made before switching is undone in its own buffer"
+    );
+
+    // Names are checked: the prompt stays open with the reason.
+    for (typed, why) in [
+        ("a/b", "path separator"),
+        ("Query 2", "already open"),
+        ("  ", "needs a name"),
+    ] {
+        rename(&mut h, typed);
+        let screen = h.screen();
+        assert!(screen.contains(why), "{typed:?}: {screen}");
+        assert!(screen.contains("Rename buffer"), "still open: {screen}");
+        h.key(KeyCode::Esc);
+    }
+    rename(&mut h, " report ");
+    assert!(!h.screen().contains("Rename buffer"));
+    assert!(tabs(&mut h).contains("[report]"), "{}", tabs(&mut h));
+
+    // Closing a buffer that holds text asks; enter is no, y closes.
+    h.key(KeyCode::F(4));
+    let screen = h.screen();
+    assert!(screen.contains("Close buffer?"), "{screen}");
+    assert!(
+        screen.contains("\"report\" holds 1 line of SQL"),
+        "{screen}"
+    );
+    h.key(KeyCode::Enter);
+    assert!(tabs(&mut h).contains("[report]"), "enter kept it");
+    h.key(KeyCode::F(4));
+    h.key(KeyCode::Char('y'));
+    let t = tabs(&mut h);
+    assert!(t.contains("[query 2]") && !t.contains("report"), "{t}");
+    // An empty buffer closes without a question.
+    h.ctrl('t');
+    h.key(KeyCode::F(4));
+    assert!(!h.screen().contains("Close buffer?"));
+    assert!(tabs(&mut h).contains("[query 2]"), "{}", tabs(&mut h));
+    // The last buffer is not closed: it is cleared, and ctrl-u undoes it.
+    h.key(KeyCode::F(4));
+    assert!(h.screen().contains("type SQL here"), "{}", h.screen());
+    assert!(tabs(&mut h).contains("[query 2]"));
+    assert!(
+        h.app
+            .toasts
+            .iter()
+            .any(|t| t.text.contains("the only buffer"))
+    );
+    h.ctrl('u');
+    assert!(editor_rows(&mut h)[0].contains("select 'via editor' as ed"));
+}
+
+/// Ends the dashboard (its console saves its buffers as it closes) and
+/// opens the console again in a new one, with the same state directory.
+async fn restart(h: &mut Harness) {
+    let session = comwit_tui::session::sandbox_session(h.sandbox.info(), false, false).unwrap();
+    h.reopen(session, None).await;
+    h.open("storefront").await;
+    open_sql(h).await;
+    h.wait_for("Run SQL as the sandbox operator?").await;
+    h.key(KeyCode::Char('y'));
+    h.wait_for("· autocommit").await;
+}
+
+fn buffers_file(h: &Harness) -> PathBuf {
+    let NodeKey::Sql { database, .. } = sql_key(h) else {
+        panic!("an SQL key")
+    };
+    state_dir().join(format!("sql-history/{database}.buffers.json"))
+}
+
+/// The buffers file once it holds `text` (the store asks the console for
+/// its buffers a moment after a change, and saves them in the background).
+async fn saved_with(h: &mut Harness, file: &std::path::Path, text: &str) -> String {
+    file_when(h, file, &format!("{text:?}"), |t| t.contains(text)).await
+}
+
+#[tokio::test]
+async fn buffers_survive_a_restart_of_the_dashboard() {
+    let mut h = console().await;
+    let file = buffers_file(&h);
+    type_sql(&mut h, "select 'kept one'");
+    h.ctrl('t');
+    rename(&mut h, "drafts");
+    type_sql(&mut h, "select 'kept two'");
+    // Saved a moment after the change, without closing anything.
+    let saved = saved_with(&mut h, &file, "select 'kept two'").await;
+    assert!(saved.contains("\"drafts\""), "{saved}");
+    assert!(
+        !saved.contains("cwt_") && !saved.contains("token"),
+        "{saved}"
+    );
+    // Typed just before quitting: saved as the console closes.
+    type_sql(&mut h, "\n  , 3");
+    restart(&mut h).await;
+    h.wait_for("[drafts]").await;
+    let rows = editor_rows(&mut h);
+    assert!(rows[0].contains("select 'kept two'"), "{rows:?}");
+    assert!(rows[1].contains(", 3"), "nothing typed is lost: {rows:?}");
+    assert!(tabs(&mut h).contains(" query 1 "), "{}", tabs(&mut h));
+    h.key(KeyCode::F(7));
+    assert!(editor_rows(&mut h)[0].contains("select 'kept one'"));
+    h.ctrl('r');
+    assert_eq!(wait_for_column(&mut h, "'kept one'").await, "kept one");
+}
+
+#[tokio::test]
+async fn a_damaged_buffers_file_is_refused_clearly_and_kept_aside() {
+    let mut h = console().await;
+    let file = buffers_file(&h);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "{\"version\":1,\"buffers\":[{\"name\":\"half").unwrap();
+    restart(&mut h).await;
+    h.toast("were not loaded: it is damaged").await;
+    let aside = format!("{}.refused", file.display());
+    let toast = h
+        .app
+        .toasts
+        .iter()
+        .map(|t| t.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(toast.contains(&format!("moved to {aside}")), "{toast}");
+    assert!(toast.contains("starts with an empty buffer"), "{toast}");
+    assert_eq!(
+        std::fs::read_to_string(&aside).unwrap(),
+        "{\"version\":1,\"buffers\":[{\"name\":\"half",
+        "what the file held is kept"
+    );
+    assert!(tabs(&mut h).contains("[query 1]"));
+    assert!(h.screen().contains("type SQL here"));
+    // The console goes on, and saves a good file in its place.
+    type_sql(&mut h, "select 'fresh'");
+    saved_with(&mut h, &file, "select 'fresh'").await;
 }

@@ -99,6 +99,7 @@ impl SqlView {
             Asked::Insert(name) => {
                 self.editor.insert_str(name);
                 self.replaced_steps = 0;
+                self.buffers.touched();
                 self.pane = Pane::Editor;
             }
             Asked::Count(table) => {
@@ -164,10 +165,12 @@ impl SqlView {
             KeyCode::Char(c) if key.modifiers.is_empty() || c.is_uppercase() => {
                 self.editor.input(*key);
                 self.replaced_steps = 0;
+                self.buffers.touched();
                 self.complete(Why::Typing, cx);
             }
             KeyCode::Backspace => {
                 self.editor.input(*key);
+                self.buffers.touched();
                 self.complete(Why::Typing, cx);
             }
             _ => {
@@ -190,6 +193,7 @@ impl SqlView {
         }
         self.editor.insert_str(chosen);
         self.replaced_steps = 0;
+        self.buffers.touched();
     }
 
     /// The suggestions, under the cursor where the editor was drawn.

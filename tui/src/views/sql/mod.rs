@@ -3,10 +3,14 @@
 //! as long as the view, so a transaction can span several runs; runs go
 //! to spawned tasks and the UI never waits on the network.
 //!
-//! Layout: the editor on top (its title carries the connection state),
-//! results below (their bottom border the numbers of the last run).
+//! Layout: the editor on top (its title carries the connection state,
+//! its bottom border the buffers' tabs), results below (their bottom
+//! border the numbers of the last run).
 
 mod assist;
+mod buffer_file;
+mod buffer_store;
+mod buffers;
 mod catalog;
 mod clipboard;
 mod complete;
@@ -23,13 +27,15 @@ pub mod runner;
 mod statement;
 mod viewer;
 
+pub use buffer_store::all_saved;
+
 use std::cell::Cell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use comwit_client::sql::SqlSession;
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -78,6 +84,8 @@ pub enum Msg {
     Counted(String, Result<u64, String>),
     /// How a dump or an import goes.
     Moved(moves::Moved),
+    /// News from the buffers' file.
+    Buffers(buffer_store::Report),
 }
 
 enum Conn {
@@ -138,6 +146,8 @@ enum Popup {
     Operator(Modal<()>),
     /// The selected cell or row in full.
     Viewer(Viewer),
+    /// Rename or close the buffer in front.
+    Buffer(Modal<buffers::Ask>),
 }
 
 pub struct SqlView {
@@ -152,7 +162,9 @@ pub struct SqlView {
     replaced_steps: usize,
     /// The user said yes to running SQL on the sandbox operator's tokens.
     use_operator: bool,
+    /// The buffer in front (the others are parked in `buffers`).
     editor: TextArea<'static>,
+    buffers: buffers::Buffers,
     pane: Pane,
     popup: Option<Popup>,
     /// The dialog the operator question displaced, back after the answer.
@@ -196,15 +208,12 @@ struct Completion {
 impl SqlView {
     /// The console on `database`, called `name` until the platform names it.
     pub fn new(project: &str, database: &str, name: &str) -> Self {
-        let mut editor = TextArea::default();
-        editor
-            .set_placeholder_text("type SQL here; ctrl-r (or F5) runs the statement at the cursor");
         // The state directory is looked up once, when the console opens;
-        // the file is read by the journal, off the UI task.
-        let history_file = HistoryFile::for_database(
-            comwit_client::places::process_state_dir().as_deref(),
-            database,
-        );
+        // the files are read by the journal and the buffers' store, off
+        // the UI task.
+        let state_dir = comwit_client::places::process_state_dir();
+        let history_file = HistoryFile::for_database(state_dir.as_deref(), database);
+        let buffers_file = buffer_file::BuffersFile::for_database(state_dir.as_deref(), database);
         Self {
             project: project.to_string(),
             database: database.to_string(),
@@ -212,7 +221,8 @@ impl SqlView {
             conn: Conn::Idle,
             replaced_steps: 0,
             use_operator: false,
-            editor,
+            editor: buffers::editor_with(""),
+            buffers: buffers::Buffers::new(buffers_file),
             pane: Pane::Editor,
             popup: None,
             popup_after: None,
@@ -249,6 +259,7 @@ impl SqlView {
         self.editor.insert_str(text);
         self.editor.cancel_selection();
         self.pane = Pane::Editor;
+        self.buffers.touched();
     }
 
     /// ctrl-u: a whole-buffer replacement comes back in one step, any
@@ -259,6 +270,7 @@ impl SqlView {
             self.editor.undo();
         }
         self.pane = Pane::Editor;
+        self.buffers.touched();
     }
 
     /// Starts the history's journal (once): it reads the file, and writes
@@ -475,6 +487,10 @@ impl SqlView {
                 viewer::Outcome::Close => self.popup = None,
                 viewer::Outcome::Copy(label, text) => cx.copy(label, text),
             },
+            Popup::Buffer(modal) => {
+                let outcome = modal.on_key(key);
+                self.on_buffer_dialog(outcome);
+            }
             Popup::Export(modal) => match modal.on_key(key) {
                 Outcome::Open => {}
                 Outcome::Confirmed((), path) => {
@@ -850,6 +866,18 @@ fn millis(d: Duration) -> String {
 const EDITOR_KEYS: &[(&str, &str)] =
     &[("type", "edit the SQL (ctrl-a/ctrl-k/ctrl-w… as in emacs)")];
 
+/// Buffers go round on alt-arrows (xterm-style terminals send them as
+/// such) or F7/F8 (where option-arrows arrive as alt-b/alt-f, the text
+/// area's word moves).
+const ALT_RIGHT: Binding = Binding {
+    code: KeyCode::Right,
+    modifiers: KeyModifiers::ALT,
+};
+const ALT_LEFT: Binding = Binding {
+    code: KeyCode::Left,
+    modifiers: KeyModifiers::ALT,
+};
+
 /// The console's keys: the bar, `?` and the dispatch all read them. Runs
 /// are on ctrl-r / F5 and ctrl-x / F6 from either pane, as terminals
 /// rarely deliver ctrl-enter.
@@ -973,6 +1001,41 @@ const KEYS: &[ViewKey<SqlView>] = &[
         hint: |_| Some("schema"),
         run: |v, cx| v.toggle_catalog(cx),
     },
+    ViewKey {
+        keys: &[Binding::ctrl('t')],
+        what: "open a new buffer (each database keeps its buffers)",
+        write: false,
+        hint: |_| Some("new buffer"),
+        run: |v, _| v.new_buffer(),
+    },
+    ViewKey {
+        keys: &[ALT_RIGHT, Binding::key(KeyCode::F(8))],
+        what: "the next buffer",
+        write: false,
+        hint: |v| (v.buffers.len() > 1).then_some("next buffer"),
+        run: |v, _| v.step_buffer(1),
+    },
+    ViewKey {
+        keys: &[ALT_LEFT, Binding::key(KeyCode::F(7))],
+        what: "the previous buffer",
+        write: false,
+        hint: |v| (v.buffers.len() > 1).then_some("previous buffer"),
+        run: |v, _| v.step_buffer(-1),
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::F(3))],
+        what: "rename the buffer",
+        write: false,
+        hint: |_| Some("rename"),
+        run: |v, _| v.open_rename(),
+    },
+    ViewKey {
+        keys: &[Binding::key(KeyCode::F(4))],
+        what: "close the buffer (asks if it holds text; the last one is cleared)",
+        write: false,
+        hint: |_| Some("close buffer"),
+        run: |v, cx| v.ask_close(cx),
+    },
 ];
 
 /// The keys of an open popup, which takes every key while open.
@@ -989,6 +1052,7 @@ fn popup_hints(popup: &Popup) -> Vec<Hint> {
         | Popup::Dump(modal)
         | Popup::Import(modal) => super::modal_hints(modal),
         Popup::Viewer(_) => viewer::hints().map(|(k, w)| hint(k, w)).collect(),
+        Popup::Buffer(modal) => super::modal_hints(modal),
     }
 }
 
@@ -1056,6 +1120,7 @@ impl View for SqlView {
             Pane::Editor => {
                 if self.editor.input(*key) {
                     self.replaced_steps = 0;
+                    self.buffers.touched();
                 }
                 // `alias.`: its columns, if there are any to offer.
                 if key.code == KeyCode::Char('.') {
@@ -1082,10 +1147,12 @@ impl View for SqlView {
                 | Popup::Import(modal),
             ) => modal.on_paste(text),
             Some(Popup::Viewer(_)) => {}
+            Some(Popup::Buffer(modal)) => modal.on_paste(text),
             None => {
                 self.pane = Pane::Editor;
                 self.replaced_steps = 0;
                 self.editor.insert_str(text.replace("\r\n", "\n"));
+                self.buffers.touched();
             }
         }
         true
@@ -1125,7 +1192,11 @@ impl View for SqlView {
             .borders(Borders::ALL)
             .border_style(border(Pane::Editor))
             .title(format!(" {} ", self.title()))
-            .title(self.status(theme));
+            .title(self.status(theme))
+            .title_bottom(
+                self.buffers
+                    .tab_line(theme, usize::from(top.width.saturating_sub(2))),
+            );
         let inner = block.inner(top);
         frame.render_widget(block, top);
         let editing = focused && self.pane == Pane::Editor && self.popup.is_none();
@@ -1155,6 +1226,7 @@ impl View for SqlView {
                 | Popup::Import(modal),
             ) => modal.draw(frame, theme),
             Some(Popup::Viewer(viewer)) => viewer.draw(frame, theme),
+            Some(Popup::Buffer(modal)) => modal.draw(frame, theme),
             None => self.draw_completion(frame, theme),
         }
     }
@@ -1164,6 +1236,7 @@ impl View for SqlView {
     /// never repeated by a refresh.
     fn refresh(&mut self, cx: &mut Ctx<'_>) {
         self.start_journal(cx);
+        self.start_buffers(cx);
         match &self.conn {
             Conn::Idle | Conn::Failed(_) => self.connect(cx),
             Conn::Connecting => {}
@@ -1272,14 +1345,17 @@ impl Update for SqlView {
             }
             Msg::History(Report::Loaded(older)) => self.history_loaded(older),
             Msg::History(Report::Failed(why)) => cx.toast(Level::Warning, why),
+            Msg::Buffers(report) => self.on_buffers_report(report, cx),
         }
     }
 }
 
 impl Drop for SqlView {
-    /// Ends the SQL stream on the server (rolling back an open
-    /// transaction) rather than leaving it to expire.
+    /// Hands the buffers' last changes to their store, and ends the SQL
+    /// stream on the server (rolling back an open transaction) rather than
+    /// leaving it to expire.
     fn drop(&mut self) {
+        self.save_buffers();
         if let Conn::Ready { session, .. } = &self.conn
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
