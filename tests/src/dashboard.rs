@@ -28,21 +28,6 @@ pub enum Mode {
     Operator,
 }
 
-/// A temporary state directory (SQL history, buffers) for the whole test
-/// binary, set before anything starts that could read the environment:
-/// call it first in each test that opens the SQL console.
-pub fn isolated_state_dir() -> &'static std::path::PathBuf {
-    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("temp dir").keep();
-        // SAFETY: the first call happens at the top of a test, before it
-        // starts anything; the others wait on the OnceLock, so nothing
-        // reads the environment while it changes.
-        unsafe { std::env::set_var("COMWIT_STATE_DIR", &dir) };
-        dir
-    })
-}
-
 /// What follows a dashboard in a test (see [`Harness::follow`]).
 pub enum Next {
     /// The harness shows the next dashboard.
@@ -315,7 +300,6 @@ impl Harness {
     /// `:sql NAME` as the demo user, running SQL on the sandbox
     /// operator's query tokens (the question answered yes), connected.
     pub async fn sql_console(&mut self, name: &str) {
-        isolated_state_dir();
         self.command(&format!("sql {name}"));
         self.wait_for("Run SQL as the sandbox operator?").await;
         self.key(KeyCode::Char('y'));

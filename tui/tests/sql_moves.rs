@@ -67,7 +67,6 @@ async fn dump_and_a_d1_import_from_the_console() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dump_by_name_opens_the_console_with_its_dialog() {
-    support::isolated_state_dir();
     let mut h = Harness::start().await;
     h.command("dump shop-db");
     h.wait_for("Run SQL as the sandbox operator?").await;
