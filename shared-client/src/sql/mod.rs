@@ -42,6 +42,10 @@ pub struct Description {
     pub columns: Vec<String>,
 }
 
+/// The longest cursor line (one row) read: a 64 MiB value is about
+/// 86 MiB of JSON once base64-encoded.
+const MAX_CURSOR_LINE: usize = 128 << 20;
+
 /// A value as SQLite holds it, for display and arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SqlValue {
@@ -538,12 +542,17 @@ impl SqlSession {
         let resp = self.post("cursor", body).await?;
         let mut chunks = resp.bytes_stream();
         let mut pending: Vec<u8> = Vec::new();
+        // How much of `pending` is known to hold no newline: a long line
+        // arriving in many chunks is scanned once, not once per chunk.
+        let mut scanned = 0;
         let mut first = true;
         let mut columns = Vec::new();
         let mut count = 0u64;
         loop {
             // Handle every complete line in the buffer, then read more.
-            while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
+            while let Some(at) = pending[scanned..].iter().position(|b| *b == b'\n') {
+                let pos = scanned + at;
+                scanned = 0;
                 let line: Vec<u8> = pending.drain(..=pos).collect();
                 let v: serde_json::Value =
                     serde_json::from_slice(&line).map_err(|e| SqlError::Protocol(e.to_string()))?;
@@ -584,10 +593,19 @@ impl SqlSession {
                     _ => {}
                 }
             }
+            scanned = pending.len();
             match chunks.next().await {
                 Some(Ok(c)) => pending.extend_from_slice(&c),
                 Some(Err(e)) => return Err(SqlError::Transport(e.to_string())),
                 None => break,
+            }
+            // One line is one row: a line that never ends (a broken or
+            // hostile endpoint) must not take the memory with it.
+            if pending.len() > MAX_CURSOR_LINE {
+                return Err(SqlError::Protocol(format!(
+                    "a cursor line ran past {} MiB without ending: the stream was dropped",
+                    MAX_CURSOR_LINE >> 20
+                )));
             }
         }
         Ok((columns, count))
