@@ -147,11 +147,14 @@ fn zones(conn: &Connection, q: &str, qtype: RecordType) -> rusqlite::Result<Answ
     let mut stmt = conn.prepare_cached(
         "SELECT type, ttl, vals FROM records WHERE hosted_zone_id = ?1 AND name = ?2",
     )?;
-    let rows: Vec<(String, u32, String)> = stmt
+    let mut rows: Vec<(String, u32, String)> = stmt
         .query_map([&zone_id, &q.to_string()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<Result<_, _>>()?;
+    if rows.is_empty() && q != zone && !has_descendants(conn, &zone_id, q)? {
+        rows = wildcard_rows(conn, &zone_id, &zone, q)?;
+    }
     let owner = name(q).expect("a name that matched a zone parses");
     let name_exists = !rows.is_empty() || q == zone;
     for (kind, ttl, vals) in &rows {
@@ -175,6 +178,40 @@ fn zones(conn: &Connection, q: &str, qtype: RecordType) -> rusqlite::Result<Answ
         }
     }
     Ok(ans)
+}
+
+/// The records of the wildcard that covers `q`, a name with nothing of its
+/// own (RFC 4592): `*.` under `q`'s closest encloser, the nearest
+/// ancestor that exists (holds records, has descendants, or is the apex).
+/// Their answers carry `q` as owner, as the caller gives them.
+fn wildcard_rows(
+    conn: &Connection,
+    zone_id: &str,
+    zone: &str,
+    q: &str,
+) -> rusqlite::Result<Vec<(String, u32, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT type, ttl, vals FROM records WHERE hosted_zone_id = ?1 AND name = ?2",
+    )?;
+    let mut ancestor = q;
+    while let Some((_, parent)) = ancestor.split_once('.') {
+        ancestor = parent;
+        let exists = ancestor == zone
+            || stmt.exists([zone_id, ancestor])?
+            || has_descendants(conn, zone_id, ancestor)?;
+        if exists {
+            let wildcard = format!("*.{ancestor}");
+            return stmt
+                .query_map([zone_id, wildcard.as_str()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect();
+        }
+        if ancestor == zone {
+            break;
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// An empty non-terminal (e.g. `b.example.com` when only `a.b.example.com`

@@ -258,3 +258,37 @@ async fn long_txt_values_and_large_answers_are_served_whole() {
         "100 A records do not fit 512 bytes"
     );
 }
+
+/// A wildcard answers the names below its closest encloser that hold
+/// nothing of their own (RFC 4592), one label or several; a name with
+/// records of its own, and the empty non-terminal above the wildcard, are
+/// not covered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wildcard_answers_for_the_names_it_covers_and_no_others() {
+    let env = start().await;
+    env.managed_domain("example.com").await;
+    let records = format!("/v1/projects/{}/domains/example.com/records", env.project);
+    for (name, value) in [("*.preview", "192.0.2.20"), ("own.preview", "192.0.2.30")] {
+        env.post(
+            &records,
+            &env.user,
+            json!({"name": name, "type": "A", "values": [value]}),
+        )
+        .await
+        .expect(201);
+    }
+    assert_eq!(
+        dig(&env, &["pr-7.preview.example.com", "A"]).await,
+        ["192.0.2.20"]
+    );
+    assert_eq!(
+        dig(&env, &["a.b.preview.example.com", "A"]).await,
+        ["192.0.2.20"]
+    );
+    assert_eq!(
+        dig(&env, &["own.preview.example.com", "A"]).await,
+        ["192.0.2.30"]
+    );
+    assert!(dig(&env, &["preview.example.com", "A"]).await.is_empty());
+    assert!(dig(&env, &["elsewhere.example.com", "A"]).await.is_empty());
+}
