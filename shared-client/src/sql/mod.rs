@@ -46,6 +46,60 @@ pub struct Description {
 /// 86 MiB of JSON once base64-encoded.
 const MAX_CURSOR_LINE: usize = 128 << 20;
 
+/// The cursor's lines as the chunks of its body bring them.
+#[derive(Default)]
+struct Lines {
+    pending: Vec<u8>,
+    /// How much of `pending` is known to hold no newline: a long line
+    /// arriving in many chunks is scanned once, not once per chunk.
+    scanned: usize,
+}
+
+impl Lines {
+    /// One line is one row: a line that never ends (a broken or hostile
+    /// endpoint) must not take the memory with it.
+    fn push(&mut self, chunk: &[u8]) -> Result<(), SqlError> {
+        self.pending.extend_from_slice(chunk);
+        if self.pending.len() > MAX_CURSOR_LINE {
+            return Err(SqlError::Protocol(format!(
+                "a cursor line ran past {} MiB without ending: the stream was dropped",
+                MAX_CURSOR_LINE >> 20
+            )));
+        }
+        Ok(())
+    }
+
+    /// The next complete line, newline included.
+    fn next_line(&mut self) -> Option<Vec<u8>> {
+        match self.pending[self.scanned..]
+            .iter()
+            .position(|b| *b == b'\n')
+        {
+            Some(at) => {
+                let end = self.scanned + at;
+                self.scanned = 0;
+                Some(self.pending.drain(..=end).collect())
+            }
+            None => {
+                self.scanned = self.pending.len();
+                None
+            }
+        }
+    }
+}
+
+/// The column names of a cursor's `step_begin` line.
+fn column_names(step_begin: &serde_json::Value) -> Vec<String> {
+    step_begin["cols"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|c| c["name"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A value as SQLite holds it, for display and arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SqlValue {
@@ -541,19 +595,13 @@ impl SqlSession {
         };
         let resp = self.post("cursor", body).await?;
         let mut chunks = resp.bytes_stream();
-        let mut pending: Vec<u8> = Vec::new();
-        // How much of `pending` is known to hold no newline: a long line
-        // arriving in many chunks is scanned once, not once per chunk.
-        let mut scanned = 0;
+        let mut lines = Lines::default();
         let mut first = true;
         let mut columns = Vec::new();
         let mut count = 0u64;
         loop {
             // Handle every complete line in the buffer, then read more.
-            while let Some(at) = pending[scanned..].iter().position(|b| *b == b'\n') {
-                let pos = scanned + at;
-                scanned = 0;
-                let line: Vec<u8> = pending.drain(..=pos).collect();
+            while let Some(line) = lines.next_line() {
                 let v: serde_json::Value =
                     serde_json::from_slice(&line).map_err(|e| SqlError::Protocol(e.to_string()))?;
                 if first {
@@ -562,16 +610,7 @@ impl SqlSession {
                     continue;
                 }
                 match v["type"].as_str() {
-                    Some("step_begin") => {
-                        columns = v["cols"]
-                            .as_array()
-                            .map(|c| {
-                                c.iter()
-                                    .map(|c| c["name"].as_str().unwrap_or("").to_string())
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                    }
+                    Some("step_begin") => columns = column_names(&v),
                     Some("row") => {
                         // Typed parse from the bytes: the Hrana value types
                         // borrow strings, which a `Value` cannot lend.
@@ -593,19 +632,10 @@ impl SqlSession {
                     _ => {}
                 }
             }
-            scanned = pending.len();
             match chunks.next().await {
-                Some(Ok(c)) => pending.extend_from_slice(&c),
+                Some(Ok(c)) => lines.push(&c)?,
                 Some(Err(e)) => return Err(SqlError::Transport(e.to_string())),
                 None => break,
-            }
-            // One line is one row: a line that never ends (a broken or
-            // hostile endpoint) must not take the memory with it.
-            if pending.len() > MAX_CURSOR_LINE {
-                return Err(SqlError::Protocol(format!(
-                    "a cursor line ran past {} MiB without ending: the stream was dropped",
-                    MAX_CURSOR_LINE >> 20
-                )));
             }
         }
         Ok((columns, count))
