@@ -8,7 +8,7 @@ use comwit_client::delegation::Parents;
 use comwit_client::{Client, Secret, TokenKind};
 
 use crate::remembered::Remembered;
-use crate::switchboard::{Entry, Place, Target, place_of};
+use crate::switchboard::{Listing, Place, Target, place_of};
 
 pub struct Session {
     pub client: Client,
@@ -16,8 +16,8 @@ pub struct Session {
     pub target: String,
     /// The context this session is (what `:ctx` marks as current).
     pub context: Target,
-    /// Every context `:ctx` offers, this one included.
-    pub contexts: Vec<Entry>,
+    /// What `:ctx` offers, this context included (read when it opens).
+    pub contexts: Listing,
     /// Scopes of the user token, when known (device login and the sandbox
     /// say; a pasted or configured token does not).
     pub scopes: Option<Vec<String>>,
@@ -134,7 +134,7 @@ pub fn sandbox_session(
         context: Target::Sandbox {
             operator: as_operator,
         },
-        contexts: Vec::new(),
+        contexts: Listing::default(),
         scopes: Some(
             comwit_sandbox::LIVE_SCOPES
                 .iter()

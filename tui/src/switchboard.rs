@@ -206,17 +206,7 @@ impl Switchboard {
     /// The configured API's token for `operator` (reading the keyring on
     /// a blocking thread: it may wait on an unlock prompt).
     async fn saved_token(&self, operator: bool) -> anyhow::Result<Option<(Secret, TokenSource)>> {
-        let credentials = self.credentials.clone();
-        let found = crate::blocking::run(move || {
-            if operator {
-                credentials.operator_token()
-            } else {
-                credentials.user_token()
-            }
-        })
-        .await
-        .map_err(anyhow::Error::msg)??;
-        Ok(found)
+        saved_token(&self.credentials, operator).await
     }
 
     /// The context the dashboard starts in: the configured API's operator
@@ -247,7 +237,7 @@ impl Switchboard {
                 self.remote(Some(url), token.clone(), None, target.clone())?
             }
         };
-        session.contexts = self.entries().await?;
+        session.contexts = self.listing();
         Ok(session)
     }
 
@@ -278,7 +268,7 @@ impl Switchboard {
             url
         };
         let mut session = self.remote(url.as_deref(), token, scopes, target)?;
-        session.contexts = self.entries().await?;
+        session.contexts = self.listing();
         Ok(session)
     }
 
@@ -303,7 +293,7 @@ impl Switchboard {
             client,
             target,
             context,
-            contexts: Vec::new(),
+            contexts: Listing::default(),
             scopes,
             credentials: self.credentials.clone(),
             secrets_in_memory: false,
@@ -473,54 +463,13 @@ impl Switchboard {
         }
     }
 
-    /// Every context `:ctx` offers now: the sandbox both ways, the
-    /// configured API with each saved token, and the addresses given a
-    /// token in this run.
-    pub async fn entries(&self) -> anyhow::Result<Vec<Entry>> {
-        let sandbox = |operator| Entry {
-            target: Target::Sandbox { operator },
-            label: "sandbox".into(),
-            place: Place::Sandbox,
-            source: "demo data, in memory".into(),
-            signed_in: true,
-        };
-        let mut entries = vec![sandbox(false), sandbox(true)];
-        let address = self.api_address();
-        for operator in [false, true] {
-            let saved = self.saved_token(operator).await?;
-            // A user context is always offered, to sign in to.
-            if saved.is_none() && operator {
-                continue;
-            }
-            let target = Target::Configured { operator };
-            let (label, place) = place_of(&target, &address);
-            entries.push(Entry {
-                target,
-                label,
-                place,
-                source: saved
-                    .as_ref()
-                    .map_or("not signed in: enter signs in".into(), |(_, s)| {
-                        source_text(*s, operator)
-                    }),
-                signed_in: saved.is_some(),
-            });
+    /// What `:ctx` will list, read when it opens.
+    pub fn listing(&self) -> Listing {
+        Listing {
+            api_address: self.api_address(),
+            credentials: Some(self.credentials.clone()),
+            others: self.others.clone(),
         }
-        for (url, token) in &self.others {
-            let target = Target::Other {
-                url: url.clone(),
-                token: token.clone(),
-            };
-            let (label, place) = place_of(&target, url);
-            entries.push(Entry {
-                target,
-                label,
-                place,
-                source: "given in this run (memory only)".into(),
-                signed_in: true,
-            });
-        }
-        Ok(entries)
     }
 }
 
@@ -539,6 +488,93 @@ pub fn sign_out_warning(target: &Target, label: &str) -> String {
             format!("Signing out of {url} forgets its token (kept in memory for this run).")
         }
         Target::Sandbox { .. } => "The sandbox's tokens live in memory only.".into(),
+    }
+}
+
+/// The saved token for `operator` or the user, and where it was found,
+/// read on a blocking thread (a keyring may wait on an unlock prompt).
+async fn saved_token(
+    credentials: &Arc<Credentials>,
+    operator: bool,
+) -> anyhow::Result<Option<(Secret, TokenSource)>> {
+    let credentials = credentials.clone();
+    let found = crate::blocking::run(move || {
+        if operator {
+            credentials.operator_token()
+        } else {
+            credentials.user_token()
+        }
+    })
+    .await
+    .map_err(anyhow::Error::msg)??;
+    Ok(found)
+}
+
+/// What `:ctx` lists, read only when it opens: reading the keyring may
+/// ask to unlock it, which must not happen at start or at each switch.
+#[derive(Clone, Default)]
+pub struct Listing {
+    /// The configured API's address.
+    api_address: String,
+    /// The system's credentials (`None`: a session made without a
+    /// switchboard, which offers only the sandbox).
+    credentials: Option<Arc<Credentials>>,
+    /// Addresses given a token in this run.
+    others: Vec<(String, Secret)>,
+}
+
+impl Listing {
+    /// Every context `:ctx` offers now: the sandbox both ways, the
+    /// configured API with each saved token (the user's always, to sign
+    /// in to), and the addresses given a token in this run.
+    pub async fn entries(&self) -> anyhow::Result<Vec<Entry>> {
+        let sandbox = |operator| Entry {
+            target: Target::Sandbox { operator },
+            label: "sandbox".into(),
+            place: Place::Sandbox,
+            source: "demo data, in memory".into(),
+            signed_in: true,
+        };
+        let mut entries = vec![sandbox(false), sandbox(true)];
+        if let Some(credentials) = &self.credentials {
+            for operator in [false, true] {
+                let saved = saved_token(credentials, operator).await?;
+                if saved.is_none() && operator {
+                    continue;
+                }
+                entries.push(self.configured(operator, saved.map(|(_, s)| s)));
+            }
+        }
+        for (url, token) in &self.others {
+            let target = Target::Other {
+                url: url.clone(),
+                token: token.clone(),
+            };
+            let (label, place) = place_of(&target, url);
+            entries.push(Entry {
+                target,
+                label,
+                place,
+                source: "given in this run (memory only)".into(),
+                signed_in: true,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// The configured API's line, with where its token was found.
+    fn configured(&self, operator: bool, found: Option<TokenSource>) -> Entry {
+        let target = Target::Configured { operator };
+        let (label, place) = place_of(&target, &self.api_address);
+        Entry {
+            target,
+            label,
+            place,
+            source: found.map_or("not signed in: enter signs in".into(), |s| {
+                source_text(s, operator)
+            }),
+            signed_in: found.is_some(),
+        }
     }
 }
 

@@ -15,13 +15,13 @@ use crate::context::{Ctx, Effect};
 use crate::keymap::Binding;
 use crate::notice::Level;
 use crate::session::user_agent;
-use crate::switchboard::{Entry, Exit, Place, Target};
+use crate::switchboard::{Entry, Exit, Listing, Place, Target};
 use crate::theme::Theme;
 use crate::widgets::modal::{Field, Modal, Outcome};
 use comwit_client::rules;
 
 pub struct Contexts {
-    entries: Vec<Entry>,
+    listing: Listing,
     current: Target,
 }
 
@@ -36,8 +36,8 @@ pub enum Msg {
 }
 
 impl Contexts {
-    pub fn new(entries: Vec<Entry>, current: Target) -> Self {
-        Self { entries, current }
+    pub fn new(listing: Listing, current: Target) -> Self {
+        Self { listing, current }
     }
 
     /// The typed address and token, checked for form before any call.
@@ -196,13 +196,19 @@ impl Resource for Contexts {
 
     type Loaded = Vec<Entry>;
 
-    /// The switchboard listed them when this dashboard opened.
+    /// Read now: the saved tokens (the keyring among them) are only
+    /// looked at when the list is opened.
     fn load(
         &self,
         _client: Client,
     ) -> impl Future<Output = Result<Vec<Entry>, Error>> + Send + 'static {
-        let entries = self.entries.clone();
-        async move { Ok(entries) }
+        let listing = self.listing.clone();
+        async move {
+            listing
+                .entries()
+                .await
+                .map_err(|e| Error::Credentials(format!("{e:#}")))
+        }
     }
 
     fn accept(&mut self, entries: Vec<Entry>) -> Vec<Entry> {

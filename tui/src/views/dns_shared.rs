@@ -42,7 +42,7 @@ pub fn test_session() -> crate::session::Session {
             url: "http://127.0.0.1:9".into(),
             token: comwit_client::Secret::new("cwt_test"),
         },
-        contexts: Vec::new(),
+        contexts: crate::switchboard::Listing::default(),
         scopes: None,
         credentials: std::sync::Arc::new(Credentials::in_memory().expect("memory store")),
         secrets_in_memory: true,
