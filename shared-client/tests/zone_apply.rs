@@ -9,23 +9,29 @@ mod cut_proxy;
 
 use comwit_client::Client;
 use comwit_client::zone::{apply, plan, read};
-use comwit_sandbox::Sandbox;
+use comwit_sandbox::{Sandbox, SandboxInfo};
 use cut_proxy::{Cut, CutProxy};
 
-async fn zz_records_after(cut: Cut) -> usize {
-    let sandbox = Sandbox::builder().seed_demo().start().await.unwrap();
-    let info = sandbox.info().clone();
-    let proxy = CutProxy::start(&info.api_url).await;
+/// The demo user's client through `url` (the sandbox's, or a proxy in
+/// front of it), and the id of the project holding `shop.example`.
+async fn demo_user(url: &str, info: &SandboxInfo) -> (Client, String) {
     let client = Client::builder()
-        .base_url(&proxy.url)
+        .base_url(url)
         .token(info.user_token.as_str())
         .build()
         .unwrap();
     let projects = client.projects().list().await.unwrap();
     let storefront = projects.iter().find(|p| p.name == "storefront").unwrap();
-    let records = client
-        .domains(&storefront.project_id)
-        .records("shop.example");
+    let id = storefront.project_id.clone();
+    (client, id)
+}
+
+async fn zz_records_after(cut: Cut) -> usize {
+    let sandbox = Sandbox::builder().seed_demo().start().await.unwrap();
+    let info = sandbox.info().clone();
+    let proxy = CutProxy::start(&info.api_url).await;
+    let (client, storefront) = demo_user(&proxy.url, &info).await;
+    let records = client.domains(&storefront).records("shop.example");
     let mut file =
         comwit_client::zone::export::bind("shop.example", &records.list().await.unwrap());
     file.push_str("zz 300 IN A 192.0.2.99\n");
@@ -79,16 +85,8 @@ fn dig(dns: &str, name: &str, kind: &str) -> Vec<String> {
 async fn a_provider_export_applied_is_what_dig_gets_back() {
     let sandbox = Sandbox::builder().seed_demo().start().await.unwrap();
     let info = sandbox.info().clone();
-    let client = Client::builder()
-        .base_url(&info.api_url)
-        .token(info.user_token.as_str())
-        .build()
-        .unwrap();
-    let projects = client.projects().list().await.unwrap();
-    let storefront = projects.iter().find(|p| p.name == "storefront").unwrap();
-    let records = client
-        .domains(&storefront.project_id)
-        .records("shop.example");
+    let (client, storefront) = demo_user(&info.api_url, &info).await;
+    let records = client.domains(&storefront).records("shop.example");
     let export = include_str!("fixtures/provider-export.zone");
     let wanted = read::any("shop.example", export).unwrap();
     let planned = plan::plan("shop.example", &records.list().await.unwrap(), &wanted);
