@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use rand::Rng;
+use rand::RngExt;
 
 pub struct Runner {
     actions: bool,

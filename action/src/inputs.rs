@@ -33,6 +33,11 @@ pub enum Command {
     /// Delete the app (a pull request preview, when it closes), retire its
     /// GitHub Deployments and edit its pull request comment.
     Delete,
+    /// Compare `zone-file` with `domain`'s records: the plan as a pull
+    /// request comment, the job summary and outputs; nothing is changed.
+    DnsPlan,
+    /// Apply `zone-file` to `domain`: the plan, carried out.
+    DnsApply,
 }
 
 /// Deploys a site to Comwit Cloud and reports back to GitHub.
@@ -170,6 +175,16 @@ pub struct Inputs {
     #[arg(long, value_parser = BoolishValueParser::new(), action = ArgAction::Set, num_args = 0..=1,
           default_value = "false", default_missing_value = "true")]
     pub rollback_on_failure: bool,
+
+    /// dns-plan, dns-apply: the domain (a project domain, `managed` to apply).
+    #[arg(long)]
+    pub domain: Option<String>,
+
+    /// dns-plan, dns-apply: the zone file (an RFC 1035 master file, or the
+    /// JSON form `comwit-tui dns export --format json` writes), relative to
+    /// working-directory.
+    #[arg(long)]
+    pub zone_file: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -215,6 +230,7 @@ impl Inputs {
         blank(&mut self.build_id);
         blank(&mut self.verify_url);
         blank(&mut self.verify_path);
+        blank(&mut self.domain);
         if self.token.is_none() {
             self.token = std::env::var("COMWIT_TOKEN")
                 .ok()

@@ -9,6 +9,8 @@
 
 pub mod delete;
 pub mod deploy;
+#[cfg(feature = "dns")]
+pub mod dns;
 pub mod failure;
 pub mod github;
 pub mod hosts;
@@ -64,10 +66,29 @@ pub async fn run(argv: Vec<OsString>) -> ExitCode {
         Command::Deploy => deploy::run(&inputs, &env, check.as_ref(), &event, &runner).await,
         Command::Rollback => rollback::run(&inputs, &event, &runner).await,
         Command::Delete => delete::run(&inputs, &event, &runner).await,
+        Command::DnsPlan | Command::DnsApply => dns_command(&inputs, &event, &runner).await,
     };
     runner.end_group();
     runner.print_plain_outputs();
     ExitCode::from(code)
+}
+
+#[cfg(feature = "dns")]
+async fn dns_command(inputs: &Inputs, event: &Event, runner: &Runner) -> u8 {
+    dns::run(inputs, event, runner).await
+}
+
+/// A deploy-only build (the default `cargo install`) has no zone-file
+/// reader: say how to get one rather than pretend.
+#[cfg(not(feature = "dns"))]
+async fn dns_command(_: &Inputs, _: &Event, runner: &Runner) -> u8 {
+    runner.error(
+        "DNS commands not built in",
+        "this comwit-deploy was built without its dns feature (a deploy-only build): the action's release \
+         binaries and its source build for dns-plan/dns-apply include it; building it yourself, run \
+         `cargo install --locked --path action --features dns`",
+    );
+    failure::exit::USAGE
 }
 
 fn usage_error(runner: &Runner, e: clap::Error) -> ExitCode {

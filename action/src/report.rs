@@ -272,7 +272,9 @@ impl GitHub {
                 .map_err(|e| format!("reading the pull request's comments: {e}"))?;
             if let Some(c) = comments
                 .iter()
-                .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker)))
+                // Ours start with the marker: one merely quoted inside
+                // another comment (or inside a zone file's plan) is not it.
+                .find(|c| c.body.as_deref().is_some_and(|b| b.starts_with(marker)))
             {
                 return Ok(Some(c.id));
             }

@@ -272,7 +272,21 @@ impl<'a> Session<'a> {
             }
             return;
         }
-        match gh.upsert_comment(pr.number, &marker, &body).await {
+        self.pr_comment(&marker, &body).await;
+    }
+
+    /// Writes the pull request's comment that starts with `marker`:
+    /// created, or updated in place. Outside a pull request, without a
+    /// GitHub token or with `pr-comment: false`, nothing. A failure is a
+    /// warning: the comment reports the run, it is not the run.
+    pub async fn pr_comment(&self, marker: &str, body: &str) {
+        let (Some(gh), Some(pr)) = (&self.github, &self.event.pull_request) else {
+            return;
+        };
+        if !self.inputs.pr_comment {
+            return;
+        }
+        match gh.upsert_comment(pr.number, marker, body).await {
             Ok(CommentAction::Created(id)) => self.runner.info(&format!(
                 "pull request #{}: comment {id} created",
                 pr.number

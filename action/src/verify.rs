@@ -129,7 +129,7 @@ impl Check {
         };
         if inputs.command != Command::Deploy {
             return Err(
-                "verify-url and verify-path check a deploy — leave them out with command rollback or delete".into(),
+                "verify-url and verify-path check a deploy — leave them out with command rollback, delete, dns-plan or dns-apply".into(),
             );
         }
         if matches!(target, Target::Path(_)) && inputs.host_list().is_empty() && !inputs.dry_run {
@@ -417,7 +417,7 @@ mod tests {
             "--verify-url",
             "https://a.example.com/",
         ]);
-        assert!(delete.unwrap_err().contains("command rollback or delete"));
+        assert!(delete.unwrap_err().contains("command rollback, delete"));
         let ok = inputs(&[
             "--verify-path",
             "/healthz",

@@ -108,6 +108,8 @@ fn every_input_is_documented_defaulted_and_mapped_through_env() {
         .into_iter()
         .map(|(n, _)| n.to_string())
         .collect();
+    // What dns-plan and dns-apply write (tests/dns.rs reads each of them).
+    written.extend(["dns-changes", "dns-plan", "dns-plan-path"].map(String::from));
     declared.sort();
     written.sort();
     assert_eq!(declared, written);
@@ -443,6 +445,37 @@ async fn the_composite_steps_build_from_source_then_deploy_with_the_env_mapping(
         1
     );
     assert_eq!(deploy2.code, 0, "{}", deploy2.stdout);
+}
+
+/// Without a release, a deploy builds lean and a DNS command builds with
+/// the zone-file reader, each under its own cache key.
+#[test]
+fn a_dns_command_builds_from_source_with_the_dns_feature_under_its_own_key() {
+    let doc = action();
+    let mut c = Composite::new(repo_root());
+    let cargo_log = c.fake_cargo();
+    let build = |command: &str| {
+        let inputs = Composite::inputs(&doc, &[("command", command)]);
+        let ran = c.run_steps(&doc, &inputs, "build");
+        assert_eq!(ran["build"].code, 0, "{}", ran["build"].stderr);
+        ran["install"].outputs["source-key"].clone()
+    };
+    let (deploy_key, dns_key) = (build("deploy"), build("dns-plan"));
+    let args = std::fs::read_to_string(&cargo_log).unwrap();
+    let lines: Vec<&str> = args.lines().collect();
+    assert_eq!(lines.len(), 2, "{args}");
+    assert!(
+        !lines[0].contains("--features"),
+        "deploy builds lean: {args}"
+    );
+    assert!(lines[1].ends_with("--features dns"), "{args}");
+    assert_eq!(dns_key, format!("{deploy_key}-dns"));
+    // The same DNS command again: its binary comes from its own cache.
+    build("dns-apply");
+    assert_eq!(
+        std::fs::read_to_string(&cargo_log).unwrap().lines().count(),
+        2
+    );
 }
 
 /// A copy of the action whose sums file lists one asset.

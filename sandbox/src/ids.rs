@@ -1,7 +1,7 @@
 //! Product ids and secrets. Ids are opaque to clients; the prefixes only
 //! make logs readable. Secrets are stored as SHA-256 hashes, never raw.
 
-use rand::Rng;
+use rand::RngExt;
 use sha2::{Digest, Sha256};
 
 fn random_hex(bytes: usize) -> String {

@@ -14,7 +14,7 @@ use comwit_client::models::DeployOptions;
 use comwit_client::{ArtifactSource, Client, DirectorySource, Error, PrebuiltSource};
 use comwit_sandbox::{Sandbox, SandboxInfo};
 use cut_proxy::{Cut, CutProxy};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde_json::json;
 
 /// Big enough that a cut early in the body leaves most of it unsent even

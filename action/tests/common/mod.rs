@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+pub mod github_stub;
+
 pub use comwit_e2e::runner::{Run, Runner, parse_outputs};
 use comwit_sandbox::Sandbox;
 use serde_json::{Value, json};

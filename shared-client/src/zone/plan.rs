@@ -58,7 +58,8 @@ impl Change {
         }
     }
 
-    fn changes_something(&self) -> bool {
+    /// A create, an update or a delete.
+    pub fn changes_something(&self) -> bool {
         matches!(
             self,
             Change::Create { .. } | Change::Update { .. } | Change::Delete { .. }
@@ -137,23 +138,28 @@ impl Plan {
             out.push_str(&format!("note: {notice}\n"));
         }
         for change in &self.changes {
-            let set = change.set();
-            let mut line = format!("{} {}", change.label(), self.describe(set));
-            match change {
-                Change::Update { before, .. } => line.push_str(&format!(
-                    "   (was {} {})",
-                    before.ttl,
-                    before.values.join(", ")
-                )),
-                Change::Locked { .. } => line.push_str("   (a platform record: left as it is)"),
-                _ => {}
-            }
-            out.push_str(line.trim_end());
+            out.push_str(&self.line(change));
             out.push('\n');
         }
         out.push_str(&self.summary());
         out.push('\n');
         out
+    }
+
+    /// One change as a line of the plan: `+ create    www  A  300  1.2.3.4`.
+    pub fn line(&self, change: &Change) -> String {
+        let set = change.set();
+        let mut line = format!("{} {}", change.label(), self.describe(set));
+        match change {
+            Change::Update { before, .. } => line.push_str(&format!(
+                "   (was {} {})",
+                before.ttl,
+                before.values.join(", ")
+            )),
+            Change::Locked { .. } => line.push_str("   (a platform record: left as it is)"),
+            _ => {}
+        }
+        line.trim_end().to_string()
     }
 
     fn describe(&self, set: &RecordSet) -> String {
