@@ -42,6 +42,22 @@ pub struct Serve {
     /// Parent-zone ("registry") DNS fed by the registrar simulation.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub registry_dns_listen: SocketAddr,
+    /// The API's URL as clients reach it (e.g. http://sandbox:8787 for a CI
+    /// service container), used in every URL the API returns and in the
+    /// ready file. Default: the --listen address, a wildcard (0.0.0.0, ::)
+    /// given as loopback.
+    #[arg(long, env = "COMWIT_SANDBOX_PUBLIC_URL", value_parser = crate::public::parse_url)]
+    pub public_url: Option<String>,
+    /// The data endpoint's URL as clients reach it (the base of every
+    /// database_url). Default: the --data-listen address, as for --public-url.
+    #[arg(long, env = "COMWIT_SANDBOX_PUBLIC_DATA_URL", value_parser = crate::public::parse_url)]
+    pub public_data_url: Option<String>,
+    /// The zones' DNS server as clients reach it, HOST:PORT (ready file).
+    #[arg(long, env = "COMWIT_SANDBOX_PUBLIC_DNS_ADDR", value_parser = crate::public::parse_dns_addr)]
+    pub public_dns_addr: Option<String>,
+    /// The registry DNS server as clients reach it, HOST:PORT (ready file).
+    #[arg(long, env = "COMWIT_SANDBOX_PUBLIC_REGISTRY_DNS_ADDR", value_parser = crate::public::parse_dns_addr)]
+    pub public_registry_dns_addr: Option<String>,
     /// Keep state here so it survives restarts.
     #[arg(
         long,

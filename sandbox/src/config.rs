@@ -13,6 +13,10 @@ pub struct SandboxConfig {
     pub dns_listen: SocketAddr,
     /// The parent ("registry") DNS server the registrar simulation feeds.
     pub registry_dns_listen: SocketAddr,
+    /// What clients are told, when not the bound addresses (see
+    /// [`crate::public`]): the API's and the data endpoint's URLs, the DNS
+    /// servers' `HOST:PORT`.
+    pub public: PublicAddrs,
     /// Idle Hrana streams are closed after this long.
     pub stream_idle_secs: u64,
     /// A statement on the data endpoint is stopped after this long.
@@ -50,6 +54,15 @@ pub struct SandboxConfig {
     pub seed_demo: bool,
 }
 
+/// The `--public-*` addresses; `None`: the bound one, reachable.
+#[derive(Debug, Clone, Default)]
+pub struct PublicAddrs {
+    pub api_url: Option<String>,
+    pub data_url: Option<String>,
+    pub dns_addr: Option<String>,
+    pub registry_dns_addr: Option<String>,
+}
+
 /// The two readings of the docs on the operator token and project routes
 /// (`/v1/projects/{p}/...`): the authentication page says it bypasses scope
 /// and membership checks; the raw-API deploy page says it "is rejected on
@@ -79,6 +92,7 @@ impl Default for SandboxConfig {
             data_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             dns_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             registry_dns_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public: PublicAddrs::default(),
             stream_idle_secs: 60,
             statement_timeout: std::time::Duration::from_secs(DEFAULT_STATEMENT_TIMEOUT_SECS),
             max_streams_per_database: DEFAULT_MAX_STREAMS_PER_DATABASE as usize,

@@ -27,6 +27,7 @@ mod ids;
 mod listener;
 mod model;
 mod names;
+pub mod public;
 mod routes;
 mod state;
 mod store;
@@ -42,7 +43,7 @@ use tokio::task::JoinHandle;
 pub use auth::{LIVE_SCOPES, PLANNED_SCOPES};
 pub use config::{
     DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_DATABASE, DEFAULT_PROTECTED_TENANTS,
-    DEFAULT_STATEMENT_TIMEOUT_SECS, OperatorOnProjects, SandboxConfig, parse_tenants,
+    DEFAULT_STATEMENT_TIMEOUT_SECS, OperatorOnProjects, PublicAddrs, SandboxConfig, parse_tenants,
 };
 pub use error::Problem;
 pub use faults::{Faults, SlowRoute};
@@ -116,6 +117,11 @@ impl SandboxBuilder {
     }
     pub fn registry_dns_listen(mut self, addr: SocketAddr) -> Self {
         self.config.registry_dns_listen = addr;
+        self
+    }
+    /// The addresses given out instead of the bound ones (`--public-*`).
+    pub fn public(mut self, addrs: PublicAddrs) -> Self {
+        self.config.public = addrs;
         self
     }
     pub fn data_listen(mut self, addr: SocketAddr) -> Self {
@@ -213,9 +219,10 @@ impl SandboxBuilder {
         sweep_artifacts(&store, &artifacts_dir);
 
         let (listener, addr) = listen(config.listen).await?;
-        let api_url = format!("http://{addr}");
         let (data_listener, data_addr) = listen(config.data_listen).await?;
-        let data_url = format!("http://{data_addr}");
+        let given = config.public.clone();
+        let api_url = given.api_url.unwrap_or_else(|| public::url_of(addr));
+        let data_url = given.data_url.unwrap_or_else(|| public::url_of(data_addr));
         let streams = open_streams(&data_dir, &config)?;
         let seed_demo = config.seed_demo;
         let state = AppState::new(
@@ -242,8 +249,12 @@ impl SandboxBuilder {
             info: SandboxInfo {
                 api_url,
                 data_url,
-                dns_addr: zones_dns.addr.to_string(),
-                registry_dns_addr: registry_dns.addr.to_string(),
+                dns_addr: given
+                    .dns_addr
+                    .unwrap_or_else(|| public::reachable(zones_dns.addr).to_string()),
+                registry_dns_addr: given
+                    .registry_dns_addr
+                    .unwrap_or_else(|| public::reachable(registry_dns.addr).to_string()),
                 user_token,
                 operator_token,
                 project_id,
@@ -321,7 +332,7 @@ async fn start_dns(state: &AppState) -> Result<(dns::DnsServer, dns::DnsServer),
     )
     .await
     .map_err(dns_bind(state.config.registry_dns_listen))?;
-    let _ = state.registry_dns.set(registry_dns.addr);
+    let _ = state.registry_dns.set(public::reachable(registry_dns.addr));
     Ok((zones_dns, registry_dns))
 }
 

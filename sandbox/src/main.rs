@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Parser;
 use comwit_sandbox::cli::{Cli, Command};
-use comwit_sandbox::{Sandbox, parse_tenants, write_ready_file};
+use comwit_sandbox::{PublicAddrs, Sandbox, parse_tenants, write_ready_file};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -21,6 +21,12 @@ async fn main() -> anyhow::Result<()> {
         .data_listen(args.data_listen)
         .dns_listen(args.dns_listen)
         .registry_dns_listen(args.registry_dns_listen)
+        .public(PublicAddrs {
+            api_url: args.public_url,
+            data_url: args.public_data_url,
+            dns_addr: args.public_dns_addr,
+            registry_dns_addr: args.public_registry_dns_addr,
+        })
         .protected_tenants(parse_tenants(&args.protected_tenants))
         .max_upload_bytes(args.max_upload_mib.saturating_mul(1 << 20))
         .statement_timeout(std::time::Duration::from_secs(args.statement_timeout_secs))

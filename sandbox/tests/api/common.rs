@@ -56,10 +56,13 @@ pub async fn start() -> Env {
 pub async fn start_with(builder: SandboxBuilder) -> Env {
     let sandbox = builder.start().await.expect("sandbox starts");
     let info = sandbox.info().clone();
+    // Where it listens, which is not what it tells clients when a public
+    // URL is given.
+    let url = comwit_sandbox::public::url_of(sandbox.addr());
     Env {
         sandbox,
         http: comwit_client::http::client(),
-        url: info.api_url,
+        url,
         user: info.user_token,
         op: info.operator_token,
         project: info.project_id,

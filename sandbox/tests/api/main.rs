@@ -15,6 +15,7 @@ mod hostnames;
 mod http_edges;
 mod openapi;
 mod persistence;
+mod public_urls;
 mod raw_api;
 mod sandbox_routes;
 mod sql;
