@@ -12,9 +12,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use clap::{CommandFactory, Parser};
-use common::{BIN, parse_outputs, platform, yaml_scalar as s};
+use common::{BIN, platform, yaml_scalar as s};
 use comwit_deploy_action::inputs::{Inputs, env_name};
 use comwit_deploy_action::outcome::{Kind, Outcome};
+use comwit_e2e::composite::{Composite, load, outputs_read, step};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn repo_root() -> PathBuf {
@@ -25,19 +26,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn action() -> Yaml {
-    let text = std::fs::read_to_string(repo_root().join("action.yml")).expect("action.yml");
-    YamlLoader::load_from_str(&text)
-        .expect("valid YAML")
-        .remove(0)
-}
-
-fn step<'a>(doc: &'a Yaml, id: &str) -> &'a Yaml {
-    doc["runs"]["steps"]
-        .as_vec()
-        .expect("steps")
-        .iter()
-        .find(|st| st["id"].as_str() == Some(id))
-        .unwrap_or_else(|| panic!("no step {id}"))
+    load(&repo_root().join("action.yml"))
 }
 
 #[test]
@@ -115,259 +104,12 @@ fn every_input_is_documented_defaulted_and_mapped_through_env() {
     assert_eq!(declared, written);
 }
 
-/// Runs the composite steps as the runner does: expressions substituted,
-/// each `run:` under `bash --noprofile --norc -eo pipefail`, with the
-/// step's `env:` and a fresh `GITHUB_OUTPUT` per step.
-struct Composite {
-    action_path: PathBuf,
-    tmp: tempfile::TempDir,
-    tool_cache: PathBuf,
-    path: String,
-    extra_env: Vec<(String, String)>,
-}
-
-struct StepRun {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    outputs: HashMap<String, String>,
-}
-
-impl Composite {
-    fn new(action_path: PathBuf) -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let tool_cache = tmp.path().join("tool-cache");
-        std::fs::create_dir_all(&tool_cache).unwrap();
-        std::fs::create_dir_all(tmp.path().join("workspace")).unwrap();
-        Self {
-            action_path,
-            tool_cache,
-            path: std::env::var("PATH").unwrap_or_default(),
-            extra_env: Vec::new(),
-            tmp,
-        }
-    }
-
-    fn workspace(&self) -> PathBuf {
-        self.tmp.path().join("workspace")
-    }
-
-    /// A fake `cargo` first on PATH: records its arguments and "installs"
-    /// the real comwit-deploy into `--root`.
-    fn fake_cargo(&mut self) -> PathBuf {
-        let dir = self.tmp.path().join("fake-bin");
-        std::fs::create_dir_all(&dir).unwrap();
-        let log = self.tmp.path().join("cargo-args.log");
-        let script = format!(
-            "#!/bin/bash\nset -e\necho \"$*\" >> '{log}'\nroot=\nwhile [ $# -gt 0 ]; do\n  if [ \"$1\" = --root ]; then root=$2; fi\n  shift\ndone\nmkdir -p \"$root/bin\"\ncp '{bin}' \"$root/bin/comwit-deploy\"\n",
-            log = log.display(),
-            bin = BIN
-        );
-        let cargo = dir.join("cargo");
-        std::fs::write(&cargo, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
-        self.path = format!("{}:{}", dir.display(), self.path);
-        log
-    }
-
-    fn run_step(
-        &self,
-        doc: &Yaml,
-        id: &str,
-        inputs: &HashMap<String, String>,
-        steps: &HashMap<String, HashMap<String, String>>,
-    ) -> StepRun {
-        let st = step(doc, id);
-        assert_eq!(
-            st["shell"].as_str(),
-            Some("bash"),
-            "step {id} runs under bash"
-        );
-        let expr = |text: &str| substitute(text, doc, inputs, steps);
-        let script = self.tmp.path().join(format!("{id}.sh"));
-        std::fs::write(&script, expr(st["run"].as_str().unwrap())).unwrap();
-        let output = self.tmp.path().join(format!("{id}.output"));
-        std::fs::write(&output, "").unwrap();
-        let mut cmd = std::process::Command::new("bash");
-        cmd.args(["--noprofile", "--norc", "-eo", "pipefail"])
-            .arg(&script)
-            .current_dir(self.workspace())
-            .env_clear()
-            .env("PATH", &self.path)
-            .env("HOME", self.tmp.path())
-            .env("GITHUB_ACTIONS", "true")
-            .env("GITHUB_ACTION_PATH", &self.action_path)
-            .env("GITHUB_OUTPUT", &output)
-            .env("GITHUB_STEP_SUMMARY", self.tmp.path().join("summary.md"))
-            .env("GITHUB_EVENT_PATH", self.tmp.path().join("event.json"))
-            .env("GITHUB_REPOSITORY", "acme/site")
-            .env("GITHUB_SHA", "2222222222222222222222222222222222222222")
-            .env("RUNNER_OS", "Linux")
-            .env("RUNNER_ARCH", "X64")
-            .env("RUNNER_TEMP", self.tmp.path())
-            .env("RUNNER_TOOL_CACHE", &self.tool_cache);
-        for (k, v) in &self.extra_env {
-            cmd.env(k, v);
-        }
-        if let Some(env) = st["env"].as_hash() {
-            for (k, v) in env {
-                cmd.env(s(k), expr(&s(v)));
-            }
-        }
-        let out = cmd.output().expect("bash runs");
-        StepRun {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            outputs: parse_outputs(&std::fs::read_to_string(&output).unwrap()),
-        }
-    }
-
-    /// The inputs as the runner sees them: defaults (their expressions
-    /// evaluated) overridden by `given`.
-    fn inputs(doc: &Yaml, given: &[(&str, &str)]) -> HashMap<String, String> {
-        let none = HashMap::new();
-        let mut inputs: HashMap<String, String> = HashMap::new();
-        for (name, spec) in doc["inputs"].as_hash().unwrap() {
-            let default = substitute(&s(&spec["default"]), doc, &none, &HashMap::new());
-            inputs.insert(s(name), default);
-        }
-        for (k, v) in given {
-            assert!(inputs.contains_key(*k), "{k} is not an input of action.yml");
-            inputs.insert(k.to_string(), v.to_string());
-        }
-        inputs
-    }
-
-    /// The composite's steps in order, as the runner runs them, up to and
-    /// including `last`: `if:` conditions evaluated, `uses:` steps
-    /// (actions/cache) skipped — the tool cache, kept between runs of one
-    /// `Composite`, stands in for the restored cache — and the rest run
-    /// under bash. Each step that ran, by id.
-    fn run_steps(
-        &self,
-        doc: &Yaml,
-        inputs: &HashMap<String, String>,
-        last: &str,
-    ) -> HashMap<String, StepRun> {
-        let mut outputs: HashMap<String, HashMap<String, String>> = HashMap::new();
-        let mut ran = HashMap::new();
-        for st in doc["runs"]["steps"].as_vec().expect("steps") {
-            let id = s(&st["id"]);
-            let wanted = st["if"].as_str().is_none_or(|c| condition(c, &outputs));
-            if wanted && st["uses"].is_badvalue() {
-                let run = self.run_step(doc, &id, inputs, &outputs);
-                outputs.insert(id.clone(), run.outputs.clone());
-                let failed = run.code != 0;
-                ran.insert(id.clone(), run);
-                if failed {
-                    break;
-                }
-            }
-            if id == last {
-                break;
-            }
-        }
-        ran
-    }
-
-    /// Every step, then the action's outputs as GitHub maps them.
-    fn run_action(
-        &self,
-        doc: &Yaml,
-        given: &[(&str, &str)],
-    ) -> (HashMap<String, StepRun>, HashMap<String, String>) {
-        let inputs = Self::inputs(doc, given);
-        let ran = self.run_steps(doc, &inputs, "deploy");
-        for (id, run) in &ran {
-            if id != "deploy" {
-                assert_eq!(run.code, 0, "{id} step\n{}\n{}", run.stdout, run.stderr);
-            }
-        }
-        let steps: HashMap<String, HashMap<String, String>> = ran
-            .iter()
-            .map(|(id, run)| (id.clone(), run.outputs.clone()))
-            .collect();
-        let mut outputs = HashMap::new();
-        for (name, spec) in doc["outputs"].as_hash().unwrap() {
-            outputs.insert(
-                s(name),
-                substitute(&s(&spec["value"]), doc, &inputs, &steps),
-            );
-        }
-        (ran, outputs)
-    }
-}
-
-/// The one form of `if:` action.yml uses: `steps.ID.outputs.NAME == ''`.
-fn condition(expr: &str, steps: &HashMap<String, HashMap<String, String>>) -> bool {
-    let (lhs, rhs) = expr.split_once("==").expect("a comparison");
-    assert_eq!(rhs.trim(), "''", "condition the test does not know: {expr}");
-    value_of(lhs.trim(), &HashMap::new(), steps).is_empty()
-}
-
-/// Replaces `${{ … }}` the way the runner would for the expressions
-/// action.yml uses; any other expression fails the test.
-fn substitute(
-    text: &str,
-    _doc: &Yaml,
-    inputs: &HashMap<String, String>,
-    steps: &HashMap<String, HashMap<String, String>>,
-) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${{") {
-        out.push_str(&rest[..start]);
-        let end = rest[start..].find("}}").expect("closed expression") + start;
-        let expr = rest[start + 3..end].trim();
-        // `a || b`: the first that is not empty.
-        let value = expr
-            .split("||")
-            .map(|e| value_of(e.trim(), inputs, steps))
-            .find(|v| !v.is_empty())
-            .unwrap_or_default();
-        out.push_str(&value);
-        rest = &rest[end + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// One expression's value.
-fn value_of(
-    expr: &str,
-    inputs: &HashMap<String, String>,
-    steps: &HashMap<String, HashMap<String, String>>,
-) -> String {
-    if let Some(name) = expr.strip_prefix("inputs.") {
-        inputs
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| panic!("unknown input {name}"))
-    } else if let Some(path) = expr.strip_prefix("steps.") {
-        let (id, output) = path.split_once(".outputs.").expect("steps.ID.outputs.NAME");
-        steps
-            .get(id)
-            .and_then(|o| o.get(output))
-            .cloned()
-            .unwrap_or_default()
-    } else if expr == "github.action_repository" {
-        "comwit/deploy".to_string()
-    } else if expr == "github.token" {
-        // This runner has no GitHub token: no GitHub reporting.
-        String::new()
-    } else {
-        panic!("expression the test does not know: {expr}");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_composite_steps_build_from_source_then_deploy_with_the_env_mapping() {
     let p = platform().await;
     let doc = action();
     let mut c = Composite::new(repo_root());
-    let cargo_log = c.fake_cargo();
+    let cargo_log = c.fake_cargo(Path::new(BIN));
     let dist = c.workspace().join("site/dist");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), "<h1>composite</h1>").unwrap();
@@ -453,7 +195,7 @@ async fn the_composite_steps_build_from_source_then_deploy_with_the_env_mapping(
 fn a_dns_command_builds_from_source_with_the_dns_feature_under_its_own_key() {
     let doc = action();
     let mut c = Composite::new(repo_root());
-    let cargo_log = c.fake_cargo();
+    let cargo_log = c.fake_cargo(Path::new(BIN));
     let build = |command: &str| {
         let inputs = Composite::inputs(&doc, &[("command", command)]);
         let ran = c.run_steps(&doc, &inputs, "build");
@@ -483,6 +225,11 @@ fn action_with_sums(dir: &Path, line: &str) -> PathBuf {
     let root = dir.join("action-copy");
     std::fs::create_dir_all(root.join("action")).unwrap();
     std::fs::copy(repo_root().join("action.yml"), root.join("action.yml")).unwrap();
+    std::fs::copy(
+        repo_root().join("action/acquire.sh"),
+        root.join("action/acquire.sh"),
+    )
+    .unwrap();
     std::fs::write(
         root.join("action/release-assets.sha256"),
         format!("# test\n{line}\n"),
@@ -668,7 +415,7 @@ async fn a_prebuilt_asset_is_verified_cached_and_a_tampered_one_refused() {
     let mut c = Composite::new(action_with_sums(work.path(), &format!("{sha}  {ASSET}")));
     c.extra_env
         .push(("GITHUB_SERVER_URL".into(), server.clone()));
-    let cargo_log = c.fake_cargo();
+    let cargo_log = c.fake_cargo(Path::new(BIN));
     let (ran, _) = tokio::task::block_in_place(|| c.run_action(&doc, &given));
     let (install, deploy) = (&ran["install"], &ran["deploy"]);
     assert!(
@@ -732,7 +479,7 @@ async fn a_prebuilt_asset_is_verified_cached_and_a_tampered_one_refused() {
     let other = ASSET.replace("9.9.9", "9.9.8");
     let mut missing = Composite::new(action_with_sums(&missing_root, &format!("{sha}  {other}")));
     missing.extra_env.push(("GITHUB_SERVER_URL".into(), server));
-    let cargo_log = missing.fake_cargo();
+    let cargo_log = missing.fake_cargo(Path::new(BIN));
     let ran = missing.run_steps(&doc, &inputs, "build");
     let (fallback, build) = (&ran["install"], &ran["build"]);
     assert_eq!(fallback.code, 0, "{}\n{}", fallback.stdout, fallback.stderr);
@@ -798,11 +545,7 @@ fn every_example_passes_declared_inputs_and_reads_declared_outputs() {
                 }
             }
             let id = s(&st["id"]);
-            for rest in text.split(&format!("steps.{id}.outputs.")).skip(1) {
-                let output = rest
-                    .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-                    .next()
-                    .unwrap();
+            for output in outputs_read(&text, &id) {
                 assert!(
                     !doc["outputs"][output].is_badvalue(),
                     "{} reads undeclared output {output}",

@@ -21,10 +21,15 @@ fn action_yml() -> Yaml {
 /// The README workflow's step using the action: its id, its `with:`
 /// inputs, and the text of the whole workflow.
 fn workflow_step() -> (String, Vec<(String, String)>, String) {
+    deploy_step_of(|text| !text.contains("comwit/deploy/sandbox@"))
+}
+
+/// The deploy step of the first README workflow `which` picks.
+fn deploy_step_of(which: impl Fn(&str) -> bool) -> (String, Vec<(String, String)>, String) {
     let blocks = readme::blocks(&readme::text(), &["yaml"]);
     let block = blocks
         .iter()
-        .find(|b| b.text.contains("uses: comwit/deploy@"))
+        .find(|b| b.text.contains("uses: comwit/deploy@") && which(&b.text))
         .expect("the README shows the action in a workflow");
     let doc = YamlLoader::load_from_str(&block.text).unwrap().remove(0);
     let step = doc["steps"]
@@ -223,4 +228,29 @@ async fn the_command_line_examples_deploy_and_roll_back() {
             ids.insert("build-…", older);
         }
     }
+}
+
+/// "Sandbox in CI": after the sandbox action, the deploy step runs with
+/// no token, project or API input — only the COMWIT_* it exported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_in_ci_example_deploys_with_only_what_the_sandbox_action_exports() {
+    let p = platform().await;
+    let (_, with, _) = deploy_step_of(|text| text.contains("comwit/deploy/sandbox@"));
+    for name in ["token", "project", "api-url"] {
+        assert!(
+            with.iter().all(|(k, _)| k != name),
+            "the example passes {name}"
+        );
+    }
+    let mut r = Runner::new(BIN);
+    r.set("COMWIT_API_URL", &p.url);
+    r.set("COMWIT_TOKEN", &p.user);
+    r.set("COMWIT_PROJECT", &p.project);
+    r.files("dist", &[("index.html", b"<h1>rehearsal</h1>")]);
+    let given: Vec<(&str, &str)> = with.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let run = r.step(&given).await;
+    run.assert_ok();
+    run.assert_hidden(&p.user);
+    let app = run.output("app-id");
+    assert_eq!(p.app(app).await["active_build_id"], run.output("build-id"));
 }

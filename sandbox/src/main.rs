@@ -59,19 +59,7 @@ async fn main() -> anyhow::Result<()> {
         .context("the sandbox could not start")?;
     let info = sandbox.info().clone();
 
-    println!("Comwit Cloud sandbox ready");
-    println!("  API            {}", info.api_url);
-    println!("  docs           {}/docs", info.api_url);
-    println!("  data (libSQL)  {}", info.data_url);
-    println!("  DNS (zones)    {}", info.dns_addr);
-    println!("  DNS (registry) {}", info.registry_dns_addr);
-    println!("  project        {}", info.project_id);
-    println!("  user token     {}", info.user_token);
-    println!("  operator token {}", info.operator_token);
-    match &args.data_dir {
-        Some(dir) => println!("  data           {}", dir.display()),
-        None => println!("  data           ephemeral (removed on exit)"),
-    }
+    print_banner(&info, args.data_dir.as_deref());
     if let Some(path) = &args.ready_file {
         write_ready_file(path, &info)
             .with_context(|| format!("writing the ready file {}", path.display()))?;
@@ -86,6 +74,23 @@ async fn main() -> anyhow::Result<()> {
         _ = sandbox.wait() => {}
     }
     Ok(())
+}
+
+/// What a person starting it needs: where everything is, and the tokens.
+fn print_banner(info: &comwit_sandbox::SandboxInfo, data_dir: Option<&std::path::Path>) {
+    println!("Comwit Cloud sandbox ready");
+    println!("  API            {}", info.api_url);
+    println!("  docs           {}/docs", info.api_url);
+    println!("  data (libSQL)  {}", info.data_url);
+    println!("  DNS (zones)    {}", info.dns_addr);
+    println!("  DNS (registry) {}", info.registry_dns_addr);
+    println!("  project        {}", info.project_id);
+    println!("  user token     {}", info.user_token);
+    println!("  operator token {}", info.operator_token);
+    match data_dir {
+        Some(dir) => println!("  data           {}", dir.display()),
+        None => println!("  data           ephemeral (removed on exit)"),
+    }
 }
 
 /// Ctrl-C, or SIGTERM from a CI runner or process manager.

@@ -7,22 +7,12 @@ use std::path::Path;
 
 pub mod github_stub;
 
+pub use comwit_e2e::composite::yaml_scalar;
 pub use comwit_e2e::runner::{Run, Runner, parse_outputs};
 use comwit_sandbox::Sandbox;
 use serde_json::{Value, json};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_comwit-deploy");
-
-/// A YAML scalar as the runner passes it to a step: a string.
-pub fn yaml_scalar(y: &yaml_rust2::Yaml) -> String {
-    use yaml_rust2::Yaml;
-    match y {
-        Yaml::String(s) => s.clone(),
-        Yaml::Integer(i) => i.to_string(),
-        Yaml::Boolean(b) => b.to_string(),
-        other => panic!("expected a scalar, got {other:?}"),
-    }
-}
 
 pub struct Platform {
     /// Dropping it stops the server.
