@@ -28,6 +28,7 @@ mod listener;
 mod model;
 mod names;
 pub mod public;
+mod reset;
 mod routes;
 mod state;
 mod store;

@@ -29,6 +29,7 @@ pub mod planned;
 pub mod projects;
 pub mod records;
 pub mod sandbox_admin;
+pub mod sandbox_state;
 mod spec_errors;
 
 const DESCRIPTION: &str = include_str!("../../openapi-description.md");
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(device::router())
         .merge(planned::router())
         .merge(sandbox_admin::router())
+        .merge(sandbox_state::router())
         .split_for_parts();
     let mut api = api;
     spec_errors::describe_errors(&mut api);

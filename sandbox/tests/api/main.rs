@@ -17,6 +17,7 @@ mod openapi;
 mod persistence;
 mod public_urls;
 mod raw_api;
+mod reset;
 mod sandbox_routes;
 mod sql;
 mod sql_attacks;
