@@ -65,6 +65,10 @@ pub struct Serve {
         required_unless_present = "ephemeral"
     )]
     pub data_dir: Option<PathBuf>,
+    /// Start from a snapshot (GET /_sandbox/snapshot's file) instead of a
+    /// fresh sandbox; the data dir must hold no sandbox yet.
+    #[arg(long, value_name = "FILE")]
+    pub restore: Option<PathBuf>,
     /// Keep state in a temporary directory removed on exit.
     #[arg(long)]
     pub ephemeral: bool,

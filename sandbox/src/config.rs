@@ -52,6 +52,9 @@ pub struct SandboxConfig {
     pub device_interval_secs: u64,
     pub device_expires_secs: u64,
     pub seed_demo: bool,
+    /// A snapshot to start from (`--restore`), into a data dir holding no
+    /// sandbox yet.
+    pub restore: Option<PathBuf>,
 }
 
 /// The `--public-*` addresses; `None`: the bound one, reachable.
@@ -110,6 +113,7 @@ impl Default for SandboxConfig {
             device_interval_secs: 5,
             device_expires_secs: 900,
             seed_demo: false,
+            restore: None,
         }
     }
 }

@@ -30,6 +30,7 @@ mod names;
 pub mod public;
 mod reset;
 mod routes;
+mod snapshot;
 mod state;
 mod store;
 
@@ -97,6 +98,11 @@ pub enum StartError {
     Seed(String),
     #[error("seeding the demo data failed: {0}")]
     Demo(String),
+    #[error("restoring {path}: {source}")]
+    Restore {
+        path: PathBuf,
+        source: snapshot::SnapshotError,
+    },
 }
 
 pub struct SandboxBuilder {
@@ -123,6 +129,11 @@ impl SandboxBuilder {
     /// The addresses given out instead of the bound ones (`--public-*`).
     pub fn public(mut self, addrs: PublicAddrs) -> Self {
         self.config.public = addrs;
+        self
+    }
+    /// Start from a snapshot (`GET /_sandbox/snapshot`'s file).
+    pub fn restore(mut self, snapshot: impl Into<PathBuf>) -> Self {
+        self.config.restore = Some(snapshot.into());
         self
     }
     pub fn data_listen(mut self, addr: SocketAddr) -> Self {
@@ -201,6 +212,14 @@ impl SandboxBuilder {
     pub async fn start(self) -> Result<Sandbox, StartError> {
         let config = self.config;
         let (data_dir, temp) = data_dir_of(&config)?;
+        if let Some(file) = &config.restore {
+            snapshot::restore_into(file, &data_dir, config.max_unpacked_bytes).map_err(
+                |source| StartError::Restore {
+                    path: file.clone(),
+                    source,
+                },
+            )?;
+        }
         let artifacts_dir = data_dir.join("artifacts");
         std::fs::create_dir_all(&artifacts_dir)
             .map_err(io_err("creating the data dir", &artifacts_dir))?;
@@ -234,6 +253,7 @@ impl SandboxBuilder {
             streams,
             operator_token.clone(),
         );
+        state.set_ready_token(&user_token);
         let app = routes::router(state.clone());
         let data_app = data::router(state.clone(), state.config.hrana_v2);
         let (zones_dns, registry_dns) = start_dns(&state).await?;

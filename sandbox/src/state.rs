@@ -30,6 +30,9 @@ pub struct Shared {
     /// The registry DNS server, once started: delegation checks ask it.
     pub registry_dns: std::sync::OnceLock<std::net::SocketAddr>,
     operator_token: String,
+    /// The hash of the user token the ready file names, kept valid
+    /// across a restore.
+    ready_token: std::sync::OnceLock<String>,
     faults: RwLock<Faults>,
 }
 
@@ -66,6 +69,7 @@ impl AppState {
             streams: Arc::new(streams),
             registry_dns: std::sync::OnceLock::new(),
             operator_token,
+            ready_token: std::sync::OnceLock::new(),
             faults: RwLock::new(Faults::default()),
         }))
     }
@@ -85,6 +89,15 @@ impl FromRef<AppState> for DataState {
 impl Shared {
     pub fn operator_token(&self) -> &str {
         &self.operator_token
+    }
+
+    /// Remembers the ready file's user token (as its hash).
+    pub fn set_ready_token(&self, token: &str) {
+        let _ = self.ready_token.set(crate::ids::hash_secret(token));
+    }
+
+    pub fn ready_token_hash(&self) -> Option<&str> {
+        self.ready_token.get().map(String::as_str)
     }
 
     pub fn faults(&self) -> Faults {

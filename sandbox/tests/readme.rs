@@ -58,12 +58,26 @@ fn bash(command: &str, dir: &Path, env: &[(&str, &str)]) -> std::process::Output
     cmd.output().unwrap()
 }
 
+/// Runs a README example under bash; its stdout.
+fn run_example(ex: &Example, dir: &Path, env: &[(&str, &str)]) -> String {
+    let out = bash(&ex.command, dir, env);
+    assert!(
+        out.status.success(),
+        "README line {}: {}\n{}",
+        ex.line,
+        ex.text,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn the_serve_example_starts_a_sandbox_the_curl_example_deploys_to() {
     let serve = examples_of("comwit-sandbox");
-    let [serve] = serve.as_slice() else {
-        panic!("one serve example: {serve:?}")
-    };
+    let serve = serve
+        .iter()
+        .find(|e| e.command.contains("--ready-file"))
+        .expect("a serve example with a ready file");
     let work = tempfile::tempdir().unwrap();
     // The example's ready file, made private to this run.
     let ready = work.path().join("sb.json");
@@ -113,16 +127,10 @@ fn the_serve_example_starts_a_sandbox_the_curl_example_deploys_to() {
         ("COMWIT_TOKEN", token),
     ];
     let mut answer = String::new();
-    for ex in examples_of("tar").iter().chain(&examples_of("curl")) {
-        let out = bash(&ex.command, work.path(), &env);
-        assert!(
-            out.status.success(),
-            "README line {}: {}\n{}",
-            ex.line,
-            ex.text,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        answer = String::from_utf8_lossy(&out.stdout).into_owned();
+    let deploys = examples_of("curl");
+    let deploys = deploys.iter().filter(|e| !e.command.contains("/_sandbox/"));
+    for ex in examples_of("tar").iter().chain(deploys) {
+        answer = run_example(ex, work.path(), &env);
     }
     let deployed: Value = serde_json::from_str(&answer).expect("curl printed the deploy answer");
     assert!(
@@ -136,4 +144,77 @@ fn the_serve_example_starts_a_sandbox_the_curl_example_deploys_to() {
         .unwrap();
     let exit = server.wait().unwrap();
     assert!(exit.success(), "SIGTERM stops it cleanly: {exit}");
+}
+
+/// The snapshot examples: taken from a running sandbox, restored into it,
+/// and a new sandbox started from the file.
+#[test]
+fn the_snapshot_examples_take_restore_and_start_from_a_snapshot() {
+    let work = tempfile::tempdir().unwrap();
+    bash("true", work.path(), &[]);
+    let ready = work.path().join("ready.json");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_comwit-sandbox"))
+        .args([
+            "serve",
+            "--ephemeral",
+            "--listen",
+            "127.0.0.1:0",
+            "--ready-file",
+        ])
+        .arg(&ready)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let info = wait_for_file(&ready);
+    let env = [
+        ("API", info["api_url"].as_str().unwrap()),
+        ("OP", info["operator_token"].as_str().unwrap()),
+    ];
+    let curls = examples_of("curl");
+    let snapshot_examples: Vec<&Example> = curls
+        .iter()
+        .filter(|e| e.command.contains("/_sandbox/"))
+        .collect();
+    assert_eq!(snapshot_examples.len(), 2, "snapshot, then restore");
+    for ex in snapshot_examples {
+        run_example(ex, work.path(), &env);
+    }
+    assert!(work.path().join("team.tar.zst").exists());
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let start = examples_of("comwit-sandbox");
+    let start = start
+        .iter()
+        .find(|e| e.command.contains("--restore"))
+        .expect("a serve --restore example");
+    let mut restored = Command::new("bash")
+        .arg("-c")
+        .arg(format!("exec {} --listen 127.0.0.1:0", start.command))
+        .current_dir(work.path())
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                work.path().join(".bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    let mut lines =
+        std::io::BufRead::lines(std::io::BufReader::new(restored.stdout.take().unwrap()));
+    while let Some(Ok(line)) = lines.next() {
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.trim_start().starts_with("project") {
+            break;
+        }
+    }
+    let _ = restored.kill();
+    let _ = restored.wait();
+    let project = info["project_id"].as_str().unwrap();
+    assert!(banner.contains(project), "the snapshot's project: {banner}");
 }

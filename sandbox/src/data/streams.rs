@@ -113,6 +113,11 @@ impl Streams {
         }
     }
 
+    /// Where the databases' files are.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     pub fn file_of(&self, database_id: &str) -> PathBuf {
         self.dir.join(format!("{database_id}.sqlite3"))
     }

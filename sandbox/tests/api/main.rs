@@ -19,5 +19,6 @@ mod public_urls;
 mod raw_api;
 mod reset;
 mod sandbox_routes;
+mod snapshot;
 mod sql;
 mod sql_attacks;
