@@ -65,6 +65,11 @@ pub struct Serve {
         required_unless_present = "ephemeral"
     )]
     pub data_dir: Option<PathBuf>,
+    /// Apply a seed file (TOML: users with tokens, projects with apps and
+    /// builds from directories, databases with SQL, domains with records)
+    /// once per data dir.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
     /// Start from a snapshot (GET /_sandbox/snapshot's file) instead of a
     /// fresh sandbox; the data dir must hold no sandbox yet.
     #[arg(long, value_name = "FILE")]

@@ -55,6 +55,8 @@ pub struct SandboxConfig {
     /// A snapshot to start from (`--restore`), into a data dir holding no
     /// sandbox yet.
     pub restore: Option<PathBuf>,
+    /// A seed file (`--seed`), applied once per data dir.
+    pub seed: Option<PathBuf>,
 }
 
 /// The `--public-*` addresses; `None`: the bound one, reachable.
@@ -114,6 +116,7 @@ impl Default for SandboxConfig {
             device_expires_secs: 900,
             seed_demo: false,
             restore: None,
+            seed: None,
         }
     }
 }

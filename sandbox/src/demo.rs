@@ -2,142 +2,12 @@
 //! dir through the sandbox's own routes (so it obeys every rule they do).
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, header};
+use axum::http::Method;
 use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
+use crate::seeder::{Seeder, id};
 use crate::state::AppState;
-
-struct Seeder {
-    app: Router,
-    /// The data endpoint (sample tables go in through it, as a client's
-    /// SQL would: usage is counted).
-    data: Router,
-    /// The operator's token, for the sandbox's own routes (`/_sandbox`).
-    operator: String,
-    /// The demo user's token, for everything else: the demo is the user's,
-    /// and the operator token may be refused on project routes
-    /// ([`OperatorOnProjects::Refuse`](crate::OperatorOnProjects)).
-    user: String,
-}
-
-impl Seeder {
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        body: Body,
-        content_type: &str,
-    ) -> Result<Value, String> {
-        let token = if path.starts_with("/_sandbox") {
-            &self.operator
-        } else {
-            &self.user
-        };
-        Self::send(&self.app, token, method, path, body, content_type).await
-    }
-
-    async fn send(
-        router: &Router,
-        token: &str,
-        method: Method,
-        path: &str,
-        body: Body,
-        content_type: &str,
-    ) -> Result<Value, String> {
-        let req = Request::builder()
-            .method(method.clone())
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, content_type)
-            .body(body)
-            .map_err(|e| e.to_string())?;
-        let resp = router
-            .clone()
-            .oneshot(req)
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!(
-                "{method} {path}: {status} {}",
-                String::from_utf8_lossy(&bytes)
-            ));
-        }
-        serde_json::from_slice(&bytes).map_err(|e| format!("{method} {path}: {e}"))
-    }
-
-    async fn json(&self, method: Method, path: &str, body: Value) -> Result<Value, String> {
-        self.call(
-            method,
-            path,
-            Body::from(body.to_string()),
-            "application/json",
-        )
-        .await
-    }
-
-    /// Runs `statements` on a database in one Hrana pipeline with its
-    /// token, then closes the stream; the first statement that fails is
-    /// an error.
-    async fn sql(&self, database: &str, token: &str, statements: &[&str]) -> Result<(), String> {
-        let mut requests: Vec<Value> = statements
-            .iter()
-            .map(|sql| json!({"type": "execute", "stmt": {"sql": sql}}))
-            .collect();
-        requests.push(json!({"type": "close"}));
-        let body = json!({"baton": null, "requests": requests}).to_string();
-        let path = format!("/v1/{database}/v3/pipeline");
-        let resp = Self::send(
-            &self.data,
-            token,
-            Method::POST,
-            &path,
-            Body::from(body),
-            "application/json",
-        )
-        .await?;
-        let results = resp["results"].as_array().cloned().unwrap_or_default();
-        match results.iter().position(|r| r["type"] != "ok") {
-            Some(i) => Err(format!(
-                "demo SQL {:?} failed: {}",
-                statements.get(i).unwrap_or(&"close"),
-                results[i]
-            )),
-            None => Ok(()),
-        }
-    }
-
-    async fn deploy(
-        &self,
-        project: &str,
-        app: &str,
-        version: u32,
-        query: &str,
-    ) -> Result<Value, String> {
-        let path = format!("/v1/projects/{project}/apps/{app}/deployments{query}");
-        self.call(
-            Method::POST,
-            &path,
-            Body::from(artifact(app, version)),
-            "application/octet-stream",
-        )
-        .await
-    }
-}
-
-/// The string at `pointer` (an id, a token) in an answer.
-fn id(v: &Value, pointer: &str) -> Result<String, String> {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| format!("missing {pointer} in {v}"))
-}
 
 /// A small but real site, different per version.
 fn artifact(app: &str, version: u32) -> Vec<u8> {
@@ -287,7 +157,7 @@ async fn seed_apps(s: &Seeder, shop: &str, tools: &str) -> Result<String, String
         s.deploy(
             shop,
             &web,
-            v,
+            artifact("web", v),
             if v == 3 {
                 "?max_concurrent_requests=50"
             } else {
@@ -317,7 +187,8 @@ async fn seed_apps(s: &Seeder, shop: &str, tools: &str) -> Result<String, String
         .await?;
     let api = id(&api, "/app/app_id")?;
     for v in 1..=2 {
-        s.deploy(shop, &api, v, "?env_ref=production").await?;
+        s.deploy(shop, &api, artifact("api", v), "?env_ref=production")
+            .await?;
     }
     let admin = s
         .json(
@@ -327,7 +198,7 @@ async fn seed_apps(s: &Seeder, shop: &str, tools: &str) -> Result<String, String
         )
         .await?;
     let admin = id(&admin, "/app/app_id")?;
-    s.deploy(tools, &admin, 1, "").await?;
+    s.deploy(tools, &admin, artifact("admin", 1), "").await?;
     Ok(web)
 }
 

@@ -30,6 +30,8 @@ mod names;
 pub mod public;
 mod reset;
 mod routes;
+mod seed_file;
+mod seeder;
 mod snapshot;
 mod state;
 mod store;
@@ -98,6 +100,8 @@ pub enum StartError {
     Seed(String),
     #[error("seeding the demo data failed: {0}")]
     Demo(String),
+    #[error("the seed file: {0}")]
+    SeedFile(String),
     #[error("restoring {path}: {source}")]
     Restore {
         path: PathBuf,
@@ -129,6 +133,11 @@ impl SandboxBuilder {
     /// The addresses given out instead of the bound ones (`--public-*`).
     pub fn public(mut self, addrs: PublicAddrs) -> Self {
         self.config.public = addrs;
+        self
+    }
+    /// Apply a seed file (see [`seed_file`]) once per data dir.
+    pub fn seed_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.seed = Some(path.into());
         self
     }
     /// Start from a snapshot (`GET /_sandbox/snapshot`'s file).
@@ -211,15 +220,15 @@ impl SandboxBuilder {
     /// Opens the state, binds the listener and starts serving.
     pub async fn start(self) -> Result<Sandbox, StartError> {
         let config = self.config;
-        let (data_dir, temp) = data_dir_of(&config)?;
-        if let Some(file) = &config.restore {
-            snapshot::restore_into(file, &data_dir, config.max_unpacked_bytes).map_err(
-                |source| StartError::Restore {
-                    path: file.clone(),
-                    source,
-                },
-            )?;
-        }
+        // A seed file that does not parse stops the start before anything.
+        let seed_from = match &config.seed {
+            Some(path) => Some((
+                seed_file::read(path).map_err(StartError::SeedFile)?,
+                path.clone(),
+            )),
+            None => None,
+        };
+        let (data_dir, temp) = prepared_data_dir(&config)?;
         let artifacts_dir = data_dir.join("artifacts");
         std::fs::create_dir_all(&artifacts_dir)
             .map_err(io_err("creating the data dir", &artifacts_dir))?;
@@ -257,11 +266,8 @@ impl SandboxBuilder {
         let app = routes::router(state.clone());
         let data_app = data::router(state.clone(), state.config.hrana_v2);
         let (zones_dns, registry_dns) = start_dns(&state).await?;
-        if seed_demo {
-            demo::seed(&state, (app.clone(), data_app.clone()), &user_token)
-                .await
-                .map_err(StartError::Demo)?;
-        }
+        let routers = (app.clone(), data_app.clone());
+        seed(&state, routers, &user_token, seed_demo, seed_from.as_ref()).await?;
 
         let sweeper = tokio::spawn(sweep_streams(state.clone()));
         let (stop, task) = serve((listener, app), (data_listener, data_app));
@@ -289,6 +295,43 @@ impl SandboxBuilder {
             _temp: temp,
         })
     }
+}
+
+/// The data dir, with the snapshot `--restore` names unpacked into it.
+fn prepared_data_dir(
+    config: &SandboxConfig,
+) -> Result<(PathBuf, Option<tempfile::TempDir>), StartError> {
+    let (data_dir, temp) = data_dir_of(config)?;
+    if let Some(file) = &config.restore {
+        snapshot::restore_into(file, &data_dir, config.max_unpacked_bytes).map_err(|source| {
+            StartError::Restore {
+                path: file.clone(),
+                source,
+            }
+        })?;
+    }
+    Ok((data_dir, temp))
+}
+
+/// The demo account and the seed file, each once per data dir.
+async fn seed(
+    state: &AppState,
+    routers: (axum::Router, axum::Router),
+    user_token: &str,
+    demo: bool,
+    file: Option<&(seed_file::SeedFile, PathBuf)>,
+) -> Result<(), StartError> {
+    if demo {
+        demo::seed(state, routers.clone(), user_token)
+            .await
+            .map_err(StartError::Demo)?;
+    }
+    if let Some((seed, path)) = file {
+        seed_file::apply_once(state, routers, user_token, seed, path)
+            .await
+            .map_err(StartError::SeedFile)?;
+    }
+    Ok(())
 }
 
 fn io_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StartError {

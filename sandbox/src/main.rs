@@ -43,6 +43,9 @@ async fn main() -> anyhow::Result<()> {
     if let Some(n) = args.keep_builds {
         builder = builder.keep_builds(n);
     }
+    if let Some(file) = &args.seed {
+        builder = builder.seed_file(file);
+    }
     if let Some(file) = &args.restore {
         builder = builder.restore(file);
     }

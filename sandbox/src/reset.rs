@@ -107,7 +107,8 @@ fn empty(tx: &Connection) -> Result<(Removed, Vec<String>), ApiError> {
     )?;
     tx.execute("DELETE FROM tokens WHERE user_id != ?1", [SANDBOX_USER])?;
     removed.users = tx.execute("DELETE FROM users WHERE user_id != ?1", [SANDBOX_USER])?;
-    tx.execute("DELETE FROM meta WHERE key = 'demo'", [])?;
+    // A restart may seed again (--seed-demo, --seed) into the empty state.
+    tx.execute("DELETE FROM meta WHERE key IN ('demo', 'seed')", [])?;
     Ok((removed, databases))
 }
 

@@ -9,14 +9,26 @@ use crate::ids::{hash_secret, new_user_token, now_rfc3339};
 /// once and never stored.
 pub fn insert_token(conn: &Connection, user_id: &str, scopes: &[String]) -> ApiResult<String> {
     let token = new_user_token();
+    insert_token_value(conn, user_id, &token, scopes)?;
+    Ok(token)
+}
+
+/// Stores `token` (a value chosen ahead, as a seed file does) for
+/// `user_id` with `scopes`.
+pub fn insert_token_value(
+    conn: &Connection,
+    user_id: &str,
+    token: &str,
+    scopes: &[String],
+) -> ApiResult<()> {
     conn.execute(
         "INSERT INTO tokens (token_hash, user_id, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![
-            hash_secret(&token),
+            hash_secret(token),
             user_id,
             serde_json::to_string(scopes).expect("serialises"),
             now_rfc3339()
         ],
     )?;
-    Ok(token)
+    Ok(())
 }

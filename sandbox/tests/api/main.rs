@@ -19,6 +19,7 @@ mod public_urls;
 mod raw_api;
 mod reset;
 mod sandbox_routes;
+mod seed_file;
 mod snapshot;
 mod sql;
 mod sql_attacks;
