@@ -68,6 +68,7 @@ project=$(field project_id)
 {
   echo "api-url=$api"
   echo "data-url=$(field data_url)"
+  echo "site-url=$(field site_url)"
   echo "dns-addr=$(field dns_addr)"
   echo "token=$token"
   echo "operator-token=$operator"

@@ -36,6 +36,10 @@ pub struct Serve {
     /// Address of the libSQL data endpoint (Hrana over HTTP); port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub data_listen: SocketAddr,
+    /// The site listener: each app's active build as static files (the
+    /// sandbox runs no app code); port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub site_listen: SocketAddr,
     /// Authoritative DNS for hosted zones (UDP and TCP); port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub dns_listen: SocketAddr,
@@ -52,6 +56,10 @@ pub struct Serve {
     /// database_url). Default: the --data-listen address, as for --public-url.
     #[arg(long, env = "COMWIT_SANDBOX_PUBLIC_DATA_URL", value_parser = crate::public::parse_url)]
     pub public_data_url: Option<String>,
+    /// The site listener's URL as clients reach it. Default: the
+    /// --site-listen address, as for --public-url.
+    #[arg(long, env = "COMWIT_SANDBOX_PUBLIC_SITE_URL", value_parser = crate::public::parse_url)]
+    pub public_site_url: Option<String>,
     /// The zones' DNS server as clients reach it, HOST:PORT (ready file).
     #[arg(long, env = "COMWIT_SANDBOX_PUBLIC_DNS_ADDR", value_parser = crate::public::parse_dns_addr)]
     pub public_dns_addr: Option<String>,

@@ -9,6 +9,8 @@ pub struct SandboxConfig {
     pub listen: SocketAddr,
     /// The libSQL data endpoint's own listener.
     pub data_listen: SocketAddr,
+    /// The site listener (see [`crate::site`]).
+    pub site_listen: SocketAddr,
     /// The authoritative DNS server for hosted zones (UDP and TCP).
     pub dns_listen: SocketAddr,
     /// The parent ("registry") DNS server the registrar simulation feeds.
@@ -64,6 +66,7 @@ pub struct SandboxConfig {
 pub struct PublicAddrs {
     pub api_url: Option<String>,
     pub data_url: Option<String>,
+    pub site_url: Option<String>,
     pub dns_addr: Option<String>,
     pub registry_dns_addr: Option<String>,
 }
@@ -95,6 +98,7 @@ impl Default for SandboxConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            site_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             dns_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             registry_dns_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             public: PublicAddrs::default(),

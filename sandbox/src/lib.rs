@@ -23,6 +23,7 @@ mod docs_page;
 mod error;
 mod extract;
 mod faults;
+mod file_body;
 mod ids;
 mod listener;
 mod model;
@@ -32,6 +33,7 @@ mod reset;
 mod routes;
 mod seed_file;
 mod seeder;
+mod site;
 mod snapshot;
 mod state;
 mod store;
@@ -67,6 +69,9 @@ pub struct SandboxInfo {
     pub api_url: String,
     /// The libSQL data endpoint (`database_url`s live under it).
     pub data_url: String,
+    /// The site listener: each app's active build as static files, at
+    /// `/apps/{app_id}/` or by a bound hostname.
+    pub site_url: String,
     /// Authoritative DNS for every hosted zone, `127.0.0.1:PORT` (UDP+TCP).
     pub dns_addr: String,
     /// The parent ("registry") DNS holding the registrar's delegations.
@@ -143,6 +148,10 @@ impl SandboxBuilder {
     /// Start from a snapshot (`GET /_sandbox/snapshot`'s file).
     pub fn restore(mut self, snapshot: impl Into<PathBuf>) -> Self {
         self.config.restore = Some(snapshot.into());
+        self
+    }
+    pub fn site_listen(mut self, addr: SocketAddr) -> Self {
+        self.config.site_listen = addr;
         self
     }
     pub fn data_listen(mut self, addr: SocketAddr) -> Self {
@@ -249,9 +258,11 @@ impl SandboxBuilder {
 
         let (listener, addr) = listen(config.listen).await?;
         let (data_listener, data_addr) = listen(config.data_listen).await?;
+        let (site_listener, site_addr) = listen(config.site_listen).await?;
         let given = config.public.clone();
         let api_url = given.api_url.unwrap_or_else(|| public::url_of(addr));
         let data_url = given.data_url.unwrap_or_else(|| public::url_of(data_addr));
+        let site_url = given.site_url.unwrap_or_else(|| public::url_of(site_addr));
         let streams = open_streams(&data_dir, &config)?;
         let seed_demo = config.seed_demo;
         let state = AppState::new(
@@ -270,12 +281,17 @@ impl SandboxBuilder {
         seed(&state, routers, &user_token, seed_demo, seed_from.as_ref()).await?;
 
         let sweeper = tokio::spawn(sweep_streams(state.clone()));
-        let (stop, task) = serve((listener, app), (data_listener, data_app));
+        let site_app = site::router(state.clone());
+        let (stop, task) = serve(
+            (listener, app),
+            vec![(data_listener, data_app), (site_listener, site_app)],
+        );
         tracing::info!(%api_url, %data_url, "sandbox listening");
         Ok(Sandbox {
             info: SandboxInfo {
                 api_url,
                 data_url,
+                site_url,
                 dns_addr: given
                     .dns_addr
                     .unwrap_or_else(|| public::reachable(zones_dns.addr).to_string()),
@@ -400,25 +416,29 @@ async fn start_dns(state: &AppState) -> Result<(dns::DnsServer, dns::DnsServer),
     Ok((zones_dns, registry_dns))
 }
 
-/// Serves the API and the data endpoint until the returned sender fires
-/// (the data endpoint stops once the API has).
+/// Serves the API until the returned sender fires, then stops the other
+/// listeners (the data endpoint, the site) once the API has.
 fn serve(
     (listener, app): (tokio::net::TcpListener, axum::Router),
-    (data_listener, data_app): (tokio::net::TcpListener, axum::Router),
+    others: Vec<(tokio::net::TcpListener, axum::Router)>,
 ) -> (oneshot::Sender<()>, JoinHandle<()>) {
     let (tx, rx) = oneshot::channel::<()>();
-    let (data_tx, data_rx) = oneshot::channel::<()>();
+    let (api_done, done) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
-        let api = axum::serve(ProblemListener(listener), app).with_graceful_shutdown(async {
+        let api = axum::serve(ProblemListener(listener), app).with_graceful_shutdown(async move {
             let _ = rx.await;
-            let _ = data_tx.send(());
+            let _ = api_done.send(true);
         });
-        let data =
-            axum::serve(ProblemListener(data_listener), data_app).with_graceful_shutdown(async {
-                let _ = data_rx.await;
-            });
-        let (a, d) = tokio::join!(api, data);
-        if let Err(err) = a.and(d) {
+        let rest = others.into_iter().map(|(listener, router)| {
+            let mut done = done.clone();
+            std::future::IntoFuture::into_future(
+                axum::serve(ProblemListener(listener), router).with_graceful_shutdown(async move {
+                    let _ = done.wait_for(|d| *d).await;
+                }),
+            )
+        });
+        let (a, rest) = tokio::join!(api, futures_util::future::join_all(rest));
+        if let Err(err) = rest.into_iter().fold(a, |acc, r| acc.and(r)) {
             tracing::error!(%err, "sandbox server stopped");
         }
     });

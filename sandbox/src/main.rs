@@ -19,11 +19,13 @@ async fn main() -> anyhow::Result<()> {
     let mut builder = Sandbox::builder()
         .listen(args.listen)
         .data_listen(args.data_listen)
+        .site_listen(args.site_listen)
         .dns_listen(args.dns_listen)
         .registry_dns_listen(args.registry_dns_listen)
         .public(PublicAddrs {
             api_url: args.public_url,
             data_url: args.public_data_url,
+            site_url: args.public_site_url,
             dns_addr: args.public_dns_addr,
             registry_dns_addr: args.public_registry_dns_addr,
         })
@@ -88,6 +90,7 @@ fn print_banner(info: &comwit_sandbox::SandboxInfo, data_dir: Option<&std::path:
     println!("  API            {}", info.api_url);
     println!("  docs           {}/docs", info.api_url);
     println!("  data (libSQL)  {}", info.data_url);
+    println!("  sites          {}/apps/{{app_id}}/", info.site_url);
     println!("  DNS (zones)    {}", info.dns_addr);
     println!("  DNS (registry) {}", info.registry_dns_addr);
     println!("  project        {}", info.project_id);

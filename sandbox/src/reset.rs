@@ -61,8 +61,16 @@ pub fn reset(state: &AppState) -> Result<Removed, ApiError> {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+    forget_sites(state);
     state.set_faults(Faults::default());
     Ok(removed)
+}
+
+/// The site listener's unpacked builds (a cache: unpacked again on demand).
+fn forget_sites(state: &AppState) {
+    if let Some(data_dir) = state.artifacts_dir.parent() {
+        let _ = std::fs::remove_dir_all(data_dir.join("sites"));
+    }
 }
 
 /// The rows go; returns the counts and the databases whose files go too.
@@ -149,6 +157,7 @@ pub fn replace(state: &AppState, from: &std::path::Path) -> Result<String, ApiEr
         }
     }
     move_all(&from.join("artifacts"), &state.artifacts_dir)?;
+    forget_sites(state);
     state.set_faults(Faults::default());
     Ok(project)
 }

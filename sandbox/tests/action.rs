@@ -105,6 +105,7 @@ async fn the_action_starts_the_sandbox_and_exports_what_the_next_steps_need() {
         assert!(exported.lines().any(|l| l == line), "{line} in {exported}");
     }
     assert!(outputs["data-url"].starts_with("http://127.0.0.1:"));
+    assert!(outputs["site-url"].starts_with("http://127.0.0.1:"));
     assert!(outputs["dns-addr"].starts_with("127.0.0.1:"));
 
     // The next step's view: the token from the environment reaches the

@@ -136,7 +136,11 @@ pub async fn snapshot(caller: Caller, State(state): State<AppState>) -> ApiResul
     })
     .await
     .map_err(|e| ApiError::internal("writing the snapshot", e))??;
-    let body = chunks(file).map_err(|e| ApiError::internal("sending the snapshot", e))?;
+    // The temporary file goes once the last chunk is sent.
+    let reader = file
+        .reopen()
+        .map_err(|e| ApiError::internal("sending the snapshot", e))?;
+    let body = crate::file_body::stream(tokio::fs::File::from_std(reader), file);
     let name = format!(
         "comwit-sandbox-{}.tar.zst",
         crate::ids::now_rfc3339().replace(':', "")
@@ -147,32 +151,8 @@ pub async fn snapshot(caller: Caller, State(state): State<AppState>) -> ApiResul
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{name}\""),
         )
-        .body(Body::from_stream(body))
+        .body(body)
         .map_err(|e| ApiError::internal("sending the snapshot", e))
-}
-
-/// A file's bytes as a body stream; the file is removed once sent (or
-/// when the client goes away).
-fn chunks(
-    file: NamedTempFile,
-) -> std::io::Result<impl futures_util::Stream<Item = std::io::Result<Vec<u8>>>> {
-    let reader = tokio::fs::File::from_std(file.reopen()?);
-    Ok(futures_util::stream::unfold(
-        Some((reader, file)),
-        |open| async move {
-            use tokio::io::AsyncReadExt;
-            let (mut reader, file) = open?;
-            let mut buf = vec![0; 256 * 1024];
-            match reader.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok(buf), Some((reader, file))))
-                }
-                Err(e) => Some((Err(e), None)),
-            }
-        },
-    ))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -20,6 +20,7 @@ mod raw_api;
 mod reset;
 mod sandbox_routes;
 mod seed_file;
+mod site;
 mod snapshot;
 mod sql;
 mod sql_attacks;

@@ -63,6 +63,7 @@ async fn a_wildcard_bind_address_never_appears_in_a_response() {
         Sandbox::builder()
             .listen(any)
             .data_listen(any)
+            .site_listen(any)
             .dns_listen(any)
             .registry_dns_listen(any),
     )
@@ -97,6 +98,7 @@ async fn the_public_addresses_are_in_every_returned_url_and_the_ready_file() {
     let public = PublicAddrs {
         api_url: Some("http://sandbox.ci:8787".into()),
         data_url: Some("https://data.sandbox.ci".into()),
+        site_url: Some("http://sites.sandbox.ci".into()),
         dns_addr: Some("sandbox.ci:5353".into()),
         registry_dns_addr: Some("registry.sandbox.ci:5354".into()),
     };
@@ -104,6 +106,7 @@ async fn the_public_addresses_are_in_every_returned_url_and_the_ready_file() {
     let info = env.sandbox_info().clone();
     assert_eq!(info.api_url, "http://sandbox.ci:8787");
     assert_eq!(info.data_url, "https://data.sandbox.ci");
+    assert_eq!(info.site_url, "http://sites.sandbox.ci");
     assert_eq!(info.dns_addr, "sandbox.ci:5353");
     assert_eq!(info.registry_dns_addr, "registry.sandbox.ci:5354");
     let (found, page) = returned_urls(&env).await;
