@@ -238,23 +238,13 @@ impl SandboxBuilder {
             None => None,
         };
         let (data_dir, temp) = prepared_data_dir(&config)?;
-        let artifacts_dir = data_dir.join("artifacts");
-        std::fs::create_dir_all(&artifacts_dir)
-            .map_err(io_err("creating the data dir", &artifacts_dir))?;
-        let operator_token = match &config.operator_token {
-            Some(t) => t.clone(),
-            None => operator_token_in(&data_dir)?,
-        };
-
-        let db_path = data_dir.join("state.sqlite3");
-        let store_err = |source| StartError::Store {
-            path: db_path.clone(),
-            source,
-        };
-        let store = store::Store::open(&db_path).map_err(store_err)?;
-        let (project_id, user_token) =
-            seed_base(&store).map_err(|e| StartError::Seed(e.detail().to_string()))?;
-        sweep_artifacts(&store, &artifacts_dir);
+        let Opened {
+            store,
+            artifacts_dir,
+            operator_token,
+            project_id,
+            user_token,
+        } = open_state(&config, &data_dir)?;
 
         let (listener, addr) = listen(config.listen).await?;
         let (data_listener, data_addr) = listen(config.data_listen).await?;
@@ -311,6 +301,44 @@ impl SandboxBuilder {
             _temp: temp,
         })
     }
+}
+
+/// The state a sandbox starts from, opened from its data dir.
+struct Opened {
+    store: store::Store,
+    artifacts_dir: PathBuf,
+    operator_token: String,
+    /// The seeded project and a fresh user token for it (the ready file's).
+    project_id: String,
+    user_token: String,
+}
+
+fn open_state(config: &SandboxConfig, data_dir: &Path) -> Result<Opened, StartError> {
+    let artifacts_dir = data_dir.join("artifacts");
+    std::fs::create_dir_all(&artifacts_dir)
+        .map_err(io_err("creating the data dir", &artifacts_dir))?;
+    let operator_token = match &config.operator_token {
+        Some(t) => t.clone(),
+        None => operator_token_in(data_dir)?,
+    };
+
+    let db_path = data_dir.join("state.sqlite3");
+    let store_err = |source| StartError::Store {
+        path: db_path.clone(),
+        source,
+    };
+    let store = store::Store::open(&db_path).map_err(store_err)?;
+    let (project_id, user_token) =
+        seed_base(&store).map_err(|e| StartError::Seed(e.detail().to_string()))?;
+    sweep_artifacts(&store, &artifacts_dir);
+
+    Ok(Opened {
+        store,
+        artifacts_dir,
+        operator_token,
+        project_id,
+        user_token,
+    })
 }
 
 /// The data dir, with the snapshot `--restore` names unpacked into it.
