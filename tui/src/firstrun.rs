@@ -303,7 +303,7 @@ impl FirstRun {
                         .verification_uri_complete
                         .clone()
                         .unwrap_or_else(|| auth.verification_uri.clone());
-                    let opened = open_browser(&uri);
+                    let opened = crate::browser::open(&uri);
                     let _ = tx.send(Action::View(
                         NodeKey::Root,
                         Box::new(Msg::DeviceCode {
@@ -557,28 +557,6 @@ fn explain(err: &Error, url: &str) -> String {
         "Could not reach the API at {url}: {cause}. Check the address (a on the first screen \
          changes it), or choose 3 to explore the sandbox without an account."
     )
-}
-
-/// Opens `url` in the user's browser; false when there is no way to.
-fn open_browser(url: &str) -> bool {
-    // Over SSH there is no local browser to open.
-    if std::env::var_os("SSH_CONNECTION").is_some() {
-        return false;
-    }
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else if cfg!(windows) {
-        "explorer"
-    } else {
-        "xdg-open"
-    };
-    std::process::Command::new(opener)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .is_ok()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod action;
 pub mod app;
 pub mod blocking;
+pub mod browser;
 pub mod cli;
 pub mod clipboard;
 pub mod context;

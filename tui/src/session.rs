@@ -38,6 +38,10 @@ pub struct Session {
     pub resolvers: Vec<std::net::SocketAddr>,
     /// The deploy options last used per app.
     pub deploy_options: Remembered,
+    /// The sandbox's site listener (an app's active build as files, at
+    /// `/apps/{app_id}/`); `None` elsewhere, where a build is looked at on
+    /// its hostname.
+    pub site_url: Option<String>,
 }
 
 /// Where one-time database tokens go, apart from the session so a save
@@ -152,6 +156,7 @@ pub fn sandbox_session(
         // The sandbox's ids die with it (unless it keeps a data directory,
         // where the caller puts them).
         deploy_options: Remembered::in_memory(),
+        site_url: Some(info.site_url.clone()),
     })
 }
 

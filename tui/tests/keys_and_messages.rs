@@ -513,3 +513,47 @@ async fn the_tree_keys_in_the_help_are_the_ones_it_dispatches() {
     h.key(KeyCode::Enter);
     assert!(!expanded(&h), "enter collapses");
 }
+
+/// `w` in the builds view opens the active build on the sandbox's site
+/// listener (a script stands in for the browser), and that page is the
+/// build.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w_opens_the_active_build_on_the_sandbox_site() {
+    let dir = tempfile::tempdir().unwrap();
+    let opened = dir.path().join("opened.txt");
+    let browser = dir.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // SAFETY: set once, before the key that reads it; no other test of
+    // this binary opens a browser.
+    unsafe { std::env::set_var("COMWIT_BROWSER", &browser) };
+    let mut h = Harness::start().await;
+    h.web("builds").await;
+    h.wait_for("● build-").await;
+    h.key(KeyCode::Char('w'));
+    h.wait_for("opened http://").await;
+    let mut url = String::new();
+    for _ in 0..100 {
+        url = std::fs::read_to_string(&opened).unwrap_or_default();
+        if !url.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let url = url.trim();
+    let site = &h.sandbox.info().site_url;
+    assert!(url.starts_with(&format!("{site}/apps/app-")), "{url}");
+    let page = reqwest::get(url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text().await.unwrap().contains("web v3"),
+        "the demo's active build"
+    );
+}

@@ -128,6 +128,40 @@ impl Builds {
         }
     }
 
+    fn has_active(&self) -> bool {
+        self.info.as_ref().and_then(App::active_build).is_some()
+    }
+
+    /// Where the active build can be looked at: the sandbox's site
+    /// listener, else `https://` and the first host the build is bound to.
+    fn site(&self, builds: &[Build], site_url: Option<&str>) -> Result<String, &'static str> {
+        let active = self
+            .info
+            .as_ref()
+            .and_then(App::active_build)
+            .ok_or("no active build yet: deploy one first (d)")?;
+        if let Some(site) = site_url {
+            return Ok(format!("{}/apps/{}/", site.trim_end_matches('/'), self.app));
+        }
+        builds
+            .iter()
+            .find(|b| b.build_id == active)
+            .and_then(|b| b.hosts.first())
+            .map(|host| format!("https://{host}/"))
+            .ok_or("the active build is bound to no hostname: attach one in the app's hostnames view, then deploy with it")
+    }
+
+    fn open_site(&self, list: &List<Self>, cx: &mut Ctx<'_>) {
+        match self.site(list.items(), cx.session.site_url.as_deref()) {
+            Err(why) => cx.toast(Level::Warning, why),
+            Ok(url) if crate::browser::open(&url) => cx.toast(Level::Info, format!("opened {url}")),
+            Ok(url) => cx.toast(
+                Level::Info,
+                format!("no browser could be started here: open {url}"),
+            ),
+        }
+    }
+
     fn name(&self) -> &str {
         self.info.as_ref().map_or(&self.app, |a| a.name.as_str())
     }
@@ -347,6 +381,13 @@ impl Resource for Builds {
             write: true,
             hint: |_, _| Some("options"),
             run: |builds, list, _| list.open(builds.options_form()),
+        },
+        KeyAction {
+            keys: &[Binding::plain('w')],
+            what: "open the active build in a browser (the sandbox's site, else its first host)",
+            write: false,
+            hint: |builds, _| builds.has_active().then_some("open site"),
+            run: |builds, list, cx| builds.open_site(list, cx),
         },
         KeyAction {
             keys: &[Binding::plain('b')],
