@@ -25,6 +25,7 @@ pub fn options(project: &str, app: &str, package: impl Into<PathBuf>) -> WatchOp
         ignore: Vec::new(),
         debounce: WatchOptions::DEFAULT_DEBOUNCE,
         max_wait: WatchOptions::DEFAULT_MAX_WAIT,
+        check: None,
     }
 }
 

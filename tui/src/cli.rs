@@ -3,7 +3,7 @@
 
 use clap::builder::TypedValueParser as _;
 
-use crate::watch_cli::parse_duration;
+use crate::watch_cli::{parse_check_path, parse_duration};
 
 #[derive(clap::Parser)]
 #[command(
@@ -172,6 +172,17 @@ pub struct WatchArgs {
     /// More paths to leave alone (gitignore syntax, repeatable).
     #[arg(long)]
     pub ignore: Vec<String>,
+    /// After each deploy, GET this path (e.g. /healthz) of the deployed
+    /// site — on the sandbox its site listener, else https:// and the
+    /// first of --hosts — until it answers --check-status.
+    #[arg(long, value_parser = parse_check_path)]
+    pub check: Option<String>,
+    /// The status the check expects.
+    #[arg(long, default_value_t = 200, requires = "check", value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub check_status: u16,
+    /// How long the check keeps asking.
+    #[arg(long, default_value = "10s", requires = "check", value_parser = parse_duration)]
+    pub check_timeout: std::time::Duration,
     /// JSON lines instead of progress bars.
     #[arg(long)]
     pub json: bool,

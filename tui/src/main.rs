@@ -246,6 +246,20 @@ async fn watch(cli: &Cli, args: WatchArgs) -> anyhow::Result<()> {
         .find(&args.app)
         .await?
         .with_context(|| format!("no app {:?} in project {project}", args.app))?;
+    let check = match &args.check {
+        Some(path) => Some(comwit_client::watch::check::Check {
+            url: watch_cli::check_url(
+                path,
+                sandbox.as_ref().map(|s| s.info().site_url.as_str()),
+                &app.app_id,
+                &args.hosts,
+            )
+            .map_err(anyhow::Error::msg)?,
+            expect: args.check_status,
+            within: args.check_timeout,
+        }),
+        None => None,
+    };
     let options = WatchOptions {
         project,
         app: app.app_id,
@@ -260,6 +274,7 @@ async fn watch(cli: &Cli, args: WatchArgs) -> anyhow::Result<()> {
         ignore: args.ignore,
         debounce: args.debounce,
         max_wait: args.max_wait,
+        check,
     };
     let result = watch_cli::watch(client, options, Output::pick(args.json)).await;
     if let Some(s) = sandbox {

@@ -53,6 +53,40 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// One event as a JSON line.
+/// A `--check` path: absolute, no scheme or host (those come from where
+/// the app is served), no whitespace.
+pub fn parse_check_path(text: &str) -> Result<String, String> {
+    if !text.starts_with('/') || text.starts_with("//") {
+        return Err(format!(
+            "{text:?} is not a path: give one like /healthz (the site's address is added)"
+        ));
+    }
+    if text.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "{text:?}: a path has no spaces (encode them as %20)"
+        ));
+    }
+    Ok(text.to_string())
+}
+
+/// Where `--check` asks: the sandbox's site listener for the app, else
+/// `https://` and the first host each deploy binds.
+pub fn check_url(
+    path: &str,
+    site_url: Option<&str>,
+    app: &str,
+    hosts: &[String],
+) -> Result<String, String> {
+    match (site_url, hosts.first()) {
+        (Some(site), _) => Ok(format!("{}/apps/{app}{path}", site.trim_end_matches('/'))),
+        (None, Some(host)) => Ok(format!("https://{host}{path}")),
+        (None, None) => Err(
+            "--check needs a place to ask: --hosts (the check asks https:// and the first host) or --sandbox"
+                .to_string(),
+        ),
+    }
+}
+
 pub fn event_json(e: &WatchEvent) -> serde_json::Value {
     match e {
         WatchEvent::Watching { root, directories } => {
@@ -73,6 +107,10 @@ pub fn event_json(e: &WatchEvent) -> serde_json::Value {
             "size": r.size,
             "changes": r.changes,
             "duration_ms": r.duration.as_millis() as u64,
+            "check": r.checked.as_ref().map(|c| json!({
+                "url": c.url, "status": c.status, "ok": c.ok,
+                "attempts": c.attempts, "error": c.error,
+            })),
         }),
         WatchEvent::Skipped { reason } => json!({"event": "skipped", "reason": reason}),
         WatchEvent::Failed { stage, error } => {
@@ -98,16 +136,23 @@ pub fn event_line(e: &WatchEvent) -> Option<String> {
         WatchEvent::Phase(Phase::Uploading) => "uploading…".into(),
         WatchEvent::Phase(_) | WatchEvent::Upload { .. } => return None,
         WatchEvent::BuildOutput(line) => format!("  | {line}"),
-        WatchEvent::Deployed(r) => format!(
-            "deployed {} ({}, {:.1} s, {} change(s)); roll back to {}",
-            r.build_id,
-            bytes(r.size),
-            r.duration.as_secs_f64(),
-            r.changes,
-            r.previous_build_id
-                .as_deref()
-                .unwrap_or("nothing (first build)")
-        ),
+        WatchEvent::Deployed(r) => {
+            let mut line = format!(
+                "deployed {} ({}, {:.1} s, {} change(s)); roll back to {}",
+                r.build_id,
+                bytes(r.size),
+                r.duration.as_secs_f64(),
+                r.changes,
+                r.previous_build_id
+                    .as_deref()
+                    .unwrap_or("nothing (first build)")
+            );
+            if let Some(checked) = &r.checked {
+                line.push('\n');
+                line.push_str(&checked.line());
+            }
+            line
+        }
         WatchEvent::Skipped { reason } => format!("skipped: {reason}"),
         WatchEvent::Failed { stage, error } => format!("{stage} failed: {error}"),
         WatchEvent::Paused(true) => "paused".into(),

@@ -55,8 +55,12 @@ fn global_flags_after_watch_and_a_relative_package_work() {
 }
 
 /// Runs `comwit-tui ARGS` in `cwd`, changes `page` once it is watching,
-/// expects a deploy, then stops it with SIGINT.
-fn watch_deploys_on_change(args: &[&str], cwd: &std::path::Path, page: &std::path::Path) {
+/// expects a deploy, then stops it with SIGINT; the deploy's event.
+fn watch_deploys_on_change(
+    args: &[&str],
+    cwd: &std::path::Path,
+    page: &std::path::Path,
+) -> serde_json::Value {
     let home = tempfile::tempdir().unwrap();
     std::fs::write(page, "<h1>one</h1>").unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_comwit-tui"))
@@ -101,4 +105,52 @@ fn watch_deploys_on_change(args: &[&str], cwd: &std::path::Path, page: &std::pat
     wait_for("stopped");
     let exit = child.wait().unwrap();
     assert!(exit.success(), "{exit}");
+    deployed
+}
+
+/// `--check PATH` asks the deployed site after each deploy (on the
+/// sandbox, its site listener) and says how it answered.
+#[test]
+fn the_check_after_each_deploy_asks_the_sandbox_site() {
+    let site = tempfile::tempdir().unwrap();
+    let package = site.path().to_str().unwrap().to_string();
+    let watch = |path: &str| {
+        let args = [
+            "--sandbox",
+            "--project",
+            "storefront",
+            "watch",
+            "--app",
+            "web",
+            "--json",
+            "--package",
+            &package,
+            "--check",
+            path,
+            "--check-timeout",
+            "1s",
+        ];
+        watch_deploys_on_change(&args, site.path(), &site.path().join("index.html"))
+    };
+    let good = watch("/index.html");
+    let check = &good["check"];
+    assert_eq!(check["ok"], true, "{good}");
+    assert_eq!(check["status"], 200);
+    let url = check["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("http://127.0.0.1:")
+            && url.contains("/apps/app-")
+            && url.ends_with("/index.html"),
+        "{url}"
+    );
+    let bad = watch("/missing.html");
+    assert_eq!(bad["check"]["ok"], false, "{bad}");
+    assert_eq!(bad["check"]["status"], 404);
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_comwit-tui"))
+        .args(["--sandbox", "watch", "--app", "web", "--check", "healthz"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("give one like /healthz"));
 }

@@ -80,3 +80,24 @@ async fn a_watch_deploy_carries_the_deploy_options_of_its_form() {
     let active = h.active_build("web").await;
     assert_eq!(active.env_ref.as_deref(), Some("canary"));
 }
+
+/// The form's check path is asked after each deploy (on the sandbox, at
+/// its site listener) and the history row says how it answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_path_of_the_form_is_asked_after_each_deploy() {
+    let mut h = Harness::start().await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(site.path().join("index.html"), "<h1>one</h1>").unwrap();
+    h.watch_form().await;
+    // package, build, source, hosts, env-ref, max concurrent, check.
+    h.key(KeyCode::BackTab);
+    h.chars("/index.html");
+    for _ in 0..6 {
+        h.key(KeyCode::BackTab);
+    }
+    h.submit_watch(site.path());
+    h.wait_for("watching /").await;
+    std::fs::write(site.path().join("index.html"), "<h1>two</h1>").unwrap();
+    h.wait_for("deploys 1").await;
+    h.wait_for("check 200").await;
+}

@@ -160,18 +160,31 @@ pub async fn run(
         }
     };
     match deploy(&client, &options, &source).await {
-        Ok((build_id, previous_build_id)) => Outcome::Deployed(DeployRecord {
-            build_id,
-            previous_build_id,
-            sha256,
-            size,
-            changes,
-            duration: started.elapsed(),
-        }),
+        Ok((build_id, previous_build_id)) => {
+            let duration = started.elapsed();
+            let checked = checked(&options).await;
+            Outcome::Deployed(DeployRecord {
+                build_id,
+                previous_build_id,
+                sha256,
+                size,
+                changes,
+                duration,
+                checked,
+            })
+        }
         Err(error) => Outcome::Failed {
             stage: "deploy",
             error,
         },
+    }
+}
+
+/// The check after a deploy, when one is asked for.
+async fn checked(options: &WatchOptions) -> Option<super::check::Checked> {
+    match &options.check {
+        Some(check) => Some(super::check::run(check).await),
+        None => None,
     }
 }
 

@@ -8,6 +8,7 @@
 //! with `deploy_safely`. Everything that happens is reported as a
 //! [`WatchEvent`]; the caller steers with [`Control`].
 
+pub mod check;
 pub mod cycle;
 pub mod fs;
 pub mod ignore;
@@ -46,6 +47,8 @@ pub struct WatchOptions {
     pub debounce: Duration,
     /// A batch deploys at most this long after its first change.
     pub max_wait: Duration,
+    /// Asked after each deploy (see [`check`]).
+    pub check: Option<check::Check>,
 }
 
 impl WatchOptions {
@@ -116,6 +119,8 @@ pub struct DeployRecord {
     /// File changes in the batch that triggered it.
     pub changes: usize,
     pub duration: Duration,
+    /// The check after the deploy, when one was asked for.
+    pub checked: Option<check::Checked>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

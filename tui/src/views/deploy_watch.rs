@@ -75,6 +75,8 @@ pub struct DeployWatchView {
     /// What each deploy carries; `None` until the session's remembered
     /// options are read (the first refresh, which opens the form).
     deploy: Option<DeployOptions>,
+    /// What the form asked to check after each deploy.
+    check: Option<comwit_client::watch::check::Check>,
 }
 
 fn now() -> String {
@@ -105,6 +107,7 @@ impl DeployWatchView {
             log: VecDeque::new(),
             ui: ListUi::without_filter(),
             deploy: None,
+            check: None,
         }
     }
 
@@ -124,6 +127,7 @@ impl DeployWatchView {
             .chain(deploy_options::fields(
                 &self.deploy.clone().unwrap_or_default(),
             ))
+            .chain([Field::text("check", "").labelled("check path after each deploy (optional)")])
             .collect(),
             Intent::Configure,
         ));
@@ -150,8 +154,15 @@ impl DeployWatchView {
     /// at on a blocking thread (a stat can hang on a network mount), the
     /// form open meanwhile; [`Self::checked`] goes on.
     fn check(&mut self, values: Values, cx: &mut Ctx<'_>) {
-        match deploy_options::parse(&values) {
-            Ok(deploy) => self.deploy = Some(deploy),
+        let parsed = deploy_options::parse(&values).and_then(|deploy| {
+            let check = self.site_check(values.get("check").trim(), &deploy, cx)?;
+            Ok((deploy, check))
+        });
+        match parsed {
+            Ok((deploy, check)) => {
+                self.deploy = Some(deploy);
+                self.check = check;
+            }
             Err(why) => {
                 if let Some(m) = &mut self.ui.modal {
                     m.refuse(why);
@@ -169,6 +180,31 @@ impl DeployWatchView {
             let is_dir = crate::blocking::run(move || package.is_dir()).await;
             Msg::Checked(ticket, values, is_dir.unwrap_or(false))
         });
+    }
+
+    /// The check the form asks for (see `comwit-tui watch --check`): the
+    /// sandbox's site, else `https://` and the first host.
+    fn site_check(
+        &self,
+        path: &str,
+        deploy: &DeployOptions,
+        cx: &Ctx<'_>,
+    ) -> Result<Option<comwit_client::watch::check::Check>, String> {
+        if path.is_empty() {
+            return Ok(None);
+        }
+        let path = crate::watch_cli::parse_check_path(path)?;
+        let site = cx.session.site_url.as_deref();
+        let url =
+            crate::watch_cli::check_url(&path, site, &self.app, &deploy.hosts).map_err(|_| {
+                "a check needs a host to ask: fill hosts (the check asks https:// and the first)"
+                    .to_string()
+            })?;
+        Ok(Some(comwit_client::watch::check::Check {
+            url,
+            expect: 200,
+            within: std::time::Duration::from_secs(10),
+        }))
     }
 
     /// The package was looked at: start, or keep the form up saying why
@@ -209,6 +245,7 @@ impl DeployWatchView {
             ignore: Vec::new(),
             debounce: WatchOptions::DEFAULT_DEBOUNCE,
             max_wait: WatchOptions::DEFAULT_MAX_WAIT,
+            check: self.check.clone(),
         };
         self.remember(&options.deploy, cx);
         let (events_tx, mut events) = unbounded_channel();
@@ -382,7 +419,13 @@ fn history_row(e: &Entry, theme: &Theme) -> Row<'static> {
             Cell::from(r.build_id.clone()),
             Cell::from(format!("{:.1}s", r.duration.as_secs_f64())),
             Cell::from(bytes(r.size)),
-            Cell::from(format!("{} change(s)", r.changes)),
+            Cell::from(match &r.checked {
+                None => format!("{} change(s)", r.changes),
+                Some(c) if c.ok => {
+                    format!("{} change(s) · check {}", r.changes, c.status.unwrap_or(0))
+                }
+                Some(c) => format!("{} change(s) · {}", r.changes, c.line()),
+            }),
         ]),
         Happened::Skipped(why) => Row::new(vec![
             Cell::from(e.at.clone()),
