@@ -21,6 +21,8 @@ pub enum Action {
     View(NodeKey, Box<dyn Any + Send>),
     /// A command-palette target was resolved to a tree path.
     Goto(Result<crate::palette::Jump, String>),
+    /// Background work of the shell (not of a view) has something to say.
+    Said(crate::notice::Level, String),
     /// Time to drop expired toasts.
     Tick,
 }
@@ -36,6 +38,7 @@ impl std::fmt::Debug for Action {
             Action::Ready(r) => write!(f, "Ready({r})"),
             Action::View(k, _) => write!(f, "View({k:?})"),
             Action::Goto(r) => write!(f, "Goto({r:?})"),
+            Action::Said(l, t) => write!(f, "Said({l:?}, {t:?})"),
             Action::Tick => f.write_str("Tick"),
         }
     }

@@ -399,6 +399,7 @@ impl App {
                 self.advance_jump();
             }
             Action::Goto(Err(e)) => self.warn(e),
+            Action::Said(level, text) => self.post(Toast::new(level, text)),
             Action::Tick => self.toasts.expire(Instant::now()),
         }
         let len = self.visible_rows().len();
@@ -765,6 +766,7 @@ impl App {
             Command::Login => self.end(Exit::SignIn),
             Command::Logout => self.end(Exit::SignOut(self.session.context.clone())),
             Command::Help => self.open_help(),
+            Command::Fault(args) => self.fault(&args),
             Command::Messages => self.open_log(),
             Command::Delegation => {
                 self.open_fullscreen(Node::named(NodeKey::Watcher, "delegation watcher"))
@@ -797,6 +799,28 @@ impl App {
                 });
             }
         }
+    }
+
+    /// `:fault …`: an outage drill on the sandbox this dashboard runs on.
+    fn fault(&mut self, args: &str) {
+        let Some(sandbox) = self.session.sandbox.clone() else {
+            return self.warn(format!(
+                ":fault drills the sandbox; this context is {} (switch with :ctx)",
+                self.session.target
+            ));
+        };
+        let drill = match crate::faults::parse(args) {
+            Ok(d) => d,
+            Err(why) => return self.warn(why),
+        };
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let said = match crate::faults::apply(&sandbox, drill).await {
+                Ok(now) => Action::Said(Level::Info, now),
+                Err(why) => Action::Said(Level::Warning, why),
+            };
+            let _ = tx.send(said);
+        });
     }
 
     /// `:dump` or `:import` without a name: on the open SQL console's

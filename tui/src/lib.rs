@@ -14,6 +14,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod context;
 pub mod dns_cli;
+pub mod faults;
 pub mod firstrun;
 pub mod input;
 pub mod keymap;

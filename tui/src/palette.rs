@@ -26,6 +26,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("logout", "sign out: forget this context's token everywhere"),
     ("dump", "[database]  dump a database to a SQL file"),
     ("import", "[database]  load a SQL file into a database"),
+    (
+        "fault",
+        "louhi|brrrd|dns|slow|drop-response|clear  outage drills on the sandbox",
+    ),
     ("messages", "every message so far, with its time"),
     ("help", "every key"),
     ("quit", "leave"),
@@ -54,6 +58,8 @@ pub enum Command {
     Import(Option<String>),
     Login,
     Logout,
+    /// An outage drill on the sandbox (`:fault louhi`, `:fault clear`).
+    Fault(String),
     Quit,
 }
 
@@ -88,6 +94,7 @@ pub fn parse(text: &str) -> Result<Command, String> {
         "import" => Command::Import(Some(arg.clone()).filter(|a| !a.is_empty())),
         "login" => Command::Login,
         "logout" => Command::Logout,
+        "fault" | "faults" => Command::Fault(arg.clone()),
         "q" | "quit" => Command::Quit,
         "" => return Err("type a command (tab completes)".into()),
         other => {
@@ -214,6 +221,7 @@ pub async fn resolve(
         | Command::Import(None)
         | Command::Login
         | Command::Logout
+        | Command::Fault(_)
         | Command::Quit => Err("handled locally".into()),
     }
 }

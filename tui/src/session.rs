@@ -38,10 +38,20 @@ pub struct Session {
     pub resolvers: Vec<std::net::SocketAddr>,
     /// The deploy options last used per app.
     pub deploy_options: Remembered,
-    /// The sandbox's site listener (an app's active build as files, at
-    /// `/apps/{app_id}/`); `None` elsewhere, where a build is looked at on
-    /// its hostname.
-    pub site_url: Option<String>,
+    /// The embedded sandbox's own side (its site listener, its operator
+    /// routes), when this session is on it.
+    pub sandbox: Option<SandboxAccess>,
+}
+
+/// What the dashboard may reach of the sandbox it runs on, besides the API.
+#[derive(Clone)]
+pub struct SandboxAccess {
+    pub api_url: String,
+    /// The site listener: an app's active build as files at
+    /// `/apps/{app_id}/`.
+    pub site_url: String,
+    /// For `/_sandbox/*` (`:fault`).
+    pub operator_token: Secret,
 }
 
 /// Where one-time database tokens go, apart from the session so a save
@@ -96,6 +106,12 @@ impl Session {
 
     pub fn is_operator(&self) -> bool {
         self.token_kind() == Some(TokenKind::Operator)
+    }
+
+    /// Where an app's active build can be looked at, on the sandbox;
+    /// elsewhere a build is looked at on its hostname.
+    pub fn site_url(&self) -> Option<&str> {
+        self.sandbox.as_ref().map(|s| s.site_url.as_str())
     }
 
     /// What kind of place this is, for the header's colour.
@@ -156,7 +172,11 @@ pub fn sandbox_session(
         // The sandbox's ids die with it (unless it keeps a data directory,
         // where the caller puts them).
         deploy_options: Remembered::in_memory(),
-        site_url: Some(info.site_url.clone()),
+        sandbox: Some(SandboxAccess {
+            api_url: info.api_url.clone(),
+            site_url: info.site_url.clone(),
+            operator_token: Secret::new(info.operator_token.clone()),
+        }),
     })
 }
 

@@ -309,7 +309,7 @@ impl Switchboard {
             } else {
                 Remembered::in_memory()
             },
-            site_url: None,
+            sandbox: None,
         })
     }
 

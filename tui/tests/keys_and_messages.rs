@@ -557,3 +557,33 @@ async fn w_opens_the_active_build_on_the_sandbox_site() {
         "the demo's active build"
     );
 }
+
+/// `:fault` drills outages on the sandbox the dashboard runs on, says
+/// which are on, and `:fault clear` ends them; elsewhere it says why not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_switches_sandbox_outages_on_and_clear_ends_them() {
+    let mut h = Harness::start().await;
+    h.command("fault louhi");
+    h.toast("sandbox faults: louhi (databases) down").await;
+    h.command("fault slow /v1/projects 50");
+    h.toast("slow /v1/projects +50 ms").await;
+    let ready = reqwest::get(format!("{}/readyz", h.sandbox.info().api_url))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503, "the sandbox has the outage");
+    h.command("fault");
+    h.toast("louhi (databases) down, slow /v1/projects +50 ms")
+        .await;
+    h.command("fault clear");
+    h.toast("sandbox faults: none").await;
+    let ready = reqwest::get(format!("{}/readyz", h.sandbox.info().api_url))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+
+    h.command("fault everything");
+    h.toast(":fault louhi|brrrd|dns").await;
+    h.app.session.sandbox = None;
+    h.command("fault louhi");
+    h.toast(":fault drills the sandbox").await;
+}

@@ -152,7 +152,7 @@ impl Builds {
     }
 
     fn open_site(&self, list: &List<Self>, cx: &mut Ctx<'_>) {
-        match self.site(list.items(), cx.session.site_url.as_deref()) {
+        match self.site(list.items(), cx.session.site_url()) {
             Err(why) => cx.toast(Level::Warning, why),
             Ok(url) if crate::browser::open(&url) => cx.toast(Level::Info, format!("opened {url}")),
             Ok(url) => cx.toast(

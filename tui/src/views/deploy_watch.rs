@@ -194,7 +194,7 @@ impl DeployWatchView {
             return Ok(None);
         }
         let path = crate::watch_cli::parse_check_path(path)?;
-        let site = cx.session.site_url.as_deref();
+        let site = cx.session.site_url();
         let url =
             crate::watch_cli::check_url(&path, site, &self.app, &deploy.hosts).map_err(|_| {
                 "a check needs a host to ask: fill hosts (the check asks https:// and the first)"

@@ -52,7 +52,7 @@ pub fn test_session() -> crate::session::Session {
         dns_parents: Parents::Fixed(Vec::new()),
         resolvers: Vec::new(),
         deploy_options: crate::remembered::Remembered::in_memory(),
-        site_url: None,
+        sandbox: None,
     }
 }
 
