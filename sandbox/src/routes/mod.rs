@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(wrong_method)
         .layer(Extension(spec))
         .layer(middleware::map_response(problem_for_bare_errors))
+        .layer(middleware::map_response(close_after_a_refused_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             around_request,
@@ -140,6 +141,19 @@ async fn wrong_method(req: Request) -> Response {
 /// Every error is a problem detail: whatever answers without one (an
 /// axum or tower layer's own rejection) gets the standard body for its
 /// status.
+/// A 413 is answered before the body is read: the connection cannot carry
+/// another request, so the answer says so (`Connection: close`) and a
+/// client does not send its next request down it.
+async fn close_after_a_refused_body(mut response: Response) -> Response {
+    if response.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}
+
 async fn problem_for_bare_errors(response: Response) -> Response {
     let status = response.status();
     if status.as_u16() < 400 || crate::error::has_json_body(&response) {

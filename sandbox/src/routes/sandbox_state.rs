@@ -175,9 +175,17 @@ pub struct Restored {
 pub async fn restore(
     caller: Caller,
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> ApiResult<axum::Json<Restored>> {
     caller.require_operator()?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > state.config.max_upload_bytes) {
+        return Err(too_large(state.config.max_upload_bytes));
+    }
     let work = scratch(&state)?;
     let upload = work.path().join("upload.tar.zst");
     spool(body, &upload, state.config.max_upload_bytes).await?;
@@ -197,6 +205,12 @@ pub async fn restore(
     Ok(axum::Json(restored))
 }
 
+fn too_large(max: u64) -> ApiError {
+    ApiError::payload_too_large(format!(
+        "a snapshot is at most {max} bytes here (--max-upload-mib)"
+    ))
+}
+
 /// Writes the request body to `path`, refusing more than `max` bytes.
 async fn spool(body: Body, path: &std::path::Path, max: u64) -> Result<(), ApiError> {
     use futures_util::StreamExt;
@@ -211,9 +225,7 @@ async fn spool(body: Body, path: &std::path::Path, max: u64) -> Result<(), ApiEr
             chunk.map_err(|e| ApiError::bad_request(format!("the upload broke off: {e}")))?;
         total += chunk.len() as u64;
         if total > max {
-            return Err(ApiError::payload_too_large(format!(
-                "a snapshot is at most {max} bytes here (--max-upload-mib)"
-            )));
+            return Err(too_large(max));
         }
         out.write_all(&chunk)
             .await
