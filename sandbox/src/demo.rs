@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::http::Method;
 use rusqlite::OptionalExtension;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::seeder::{Seeder, id};
 use crate::state::AppState;
@@ -204,29 +204,7 @@ async fn seed_apps(s: &Seeder, shop: &str, tools: &str) -> Result<String, String
 
 async fn seed_domains(s: &Seeder, shop: &str, web: &str) -> Result<(), String> {
     // A managed domain with records and a hostname, and a pending one.
-    let dom = s
-        .json(
-            Method::POST,
-            &format!("/v1/projects/{shop}/domains"),
-            json!({"domain": "shop.example"}),
-        )
-        .await?;
-    let ns = dom
-        .pointer("/domain/nameservers")
-        .cloned()
-        .unwrap_or(Value::Null);
-    s.json(
-        Method::PUT,
-        "/_sandbox/registrar/shop.example/nameservers",
-        json!({"nameservers": ns}),
-    )
-    .await?;
-    s.json(
-        Method::POST,
-        &format!("/v1/projects/{shop}/domains/shop.example/delegation-check"),
-        json!({}),
-    )
-    .await?;
+    s.domain(shop, "shop.example", true).await?;
     let records = [
         json!({"name": "@", "type": "A", "ttl": 300, "values": ["192.0.2.10"]}),
         json!({"name": "@", "type": "MX", "ttl": 3600, "values": ["10 mail.shop.example"]}),
@@ -254,13 +232,7 @@ async fn seed_domains(s: &Seeder, shop: &str, web: &str) -> Result<(), String> {
         json!({}),
     )
     .await?;
-    s.json(
-        Method::POST,
-        &format!("/v1/projects/{shop}/domains"),
-        json!({"domain": "newbrand.example"}),
-    )
-    .await?;
-    Ok(())
+    s.domain(shop, "newbrand.example", false).await
 }
 
 fn mark_seeded(state: &AppState) -> Result<(), String> {

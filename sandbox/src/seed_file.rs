@@ -308,31 +308,8 @@ async fn apply_database(
 
 async fn apply_domain(s: &Seeder, project: &str, domain: &Domain) -> Result<(), String> {
     let name = &domain.domain;
-    let made = s
-        .json(
-            Method::POST,
-            &format!("/v1/projects/{project}/domains"),
-            json!({"domain": name}),
-        )
+    s.domain(project, name, domain.state == DomainState::Managed)
         .await?;
-    if domain.state == DomainState::Managed {
-        let ns = made
-            .pointer("/domain/nameservers")
-            .cloned()
-            .unwrap_or(Value::Null);
-        s.json(
-            Method::PUT,
-            &format!("/_sandbox/registrar/{name}/nameservers"),
-            json!({"nameservers": ns}),
-        )
-        .await?;
-        s.json(
-            Method::POST,
-            &format!("/v1/projects/{project}/domains/{name}/delegation-check"),
-            json!({}),
-        )
-        .await?;
-    }
     for record in &domain.records {
         s.json(
             Method::POST,

@@ -116,6 +116,38 @@ impl Seeder {
         }
     }
 
+    /// Onboards `domain` in `project`; `managed`: its delegation is then
+    /// completed through the simulated registrar and checked.
+    pub async fn domain(&self, project: &str, domain: &str, managed: bool) -> Result<(), String> {
+        let made = self
+            .json(
+                Method::POST,
+                &format!("/v1/projects/{project}/domains"),
+                json!({"domain": domain}),
+            )
+            .await?;
+        if !managed {
+            return Ok(());
+        }
+        let ns = made
+            .pointer("/domain/nameservers")
+            .cloned()
+            .unwrap_or(Value::Null);
+        self.json(
+            Method::PUT,
+            &format!("/_sandbox/registrar/{domain}/nameservers"),
+            json!({"nameservers": ns}),
+        )
+        .await?;
+        self.json(
+            Method::POST,
+            &format!("/v1/projects/{project}/domains/{domain}/delegation-check"),
+            json!({}),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Deploys `artifact` (a `.tar.zst`) as a new build of `app`.
     pub async fn deploy(
         &self,
