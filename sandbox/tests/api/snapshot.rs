@@ -261,3 +261,51 @@ async fn a_hostile_snapshot_is_refused_and_changes_nothing() {
         .expect(200);
     assert_eq!(still.body["app"]["name"], "stays");
 }
+
+/// A restore whose connection dies mid-body changes nothing and leaves no
+/// scratch files behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restore_cut_off_mid_body_changes_nothing() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_with(Sandbox::builder().data_dir(dir.path())).await;
+    let app = env.create_app("stays").await;
+    let addr = env.url.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /_sandbox/restore HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/zstd\r\nContent-Length: 100000\r\n\r\n",
+        env.op
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&[0u8; 4096]).await.unwrap();
+    let leftovers = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".snapshot-"))
+            .count()
+    };
+    // The upload is being received (its scratch dir exists)…
+    let until = |want: usize| async move {
+        for _ in 0..250 {
+            if leftovers() == want {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        false
+    };
+    assert!(until(1).await, "the restore started receiving");
+    // …when the connection dies: the server cleans up.
+    drop(stream);
+    assert!(until(0).await, "no scratch dir left");
+    let still = env
+        .get(
+            &format!("/v1/projects/{}/apps/{app}", env.project),
+            &env.user,
+        )
+        .await
+        .expect(200);
+    assert_eq!(still.body["app"]["name"], "stays");
+}
