@@ -662,26 +662,94 @@ fn unreadable_file_is_an_error_naming_it() {
     );
 }
 
+/// Packs `site`, running `swap` once `assets/` has been listed and before
+/// anything after `assets/0-pipe` is opened (the named pipe, skipped with an
+/// event, sorts first), and returns the error the swap must cause. The pack
+/// runs on a thread of its own, so one that hangs on what was swapped in
+/// fails the test instead of stalling the suite.
+fn pack_with_a_swap_in_assets(site: &Path, swap: impl Fn() + Send + Sync + 'static) -> PackError {
+    assert!(
+        mkfifo(&site.join("assets/0-pipe")),
+        "mkfifo is needed for this test"
+    );
+    let options = PackOptions::new().with_progress(Arc::new(move |e| {
+        if matches!(e, ProgressEvent::Skipped(_)) {
+            swap();
+        }
+    }));
+    let root = site.to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(pack_to_writer(&root, Vec::new(), &options));
+    });
+    let outcome = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the pack hung on what was swapped in");
+    let err = outcome.expect_err("the pack must not succeed across the swap");
+    assert!(matches!(err, PackError::ChangedDuringPack { .. }), "{err}");
+    err
+}
+
 #[test]
 fn file_swapped_for_a_symlink_after_listing_is_an_error() {
     let outside = TempDir::new().unwrap();
     let secret = write(outside.path(), "secret.txt", b"must never be packed");
     let site = sample_site();
     let swapped = write(site.path(), "assets/zz.js", b"innocent");
-    assert!(
-        mkfifo(&site.path().join("assets/0-pipe")),
-        "mkfifo is needed for this test"
-    );
-    let options = PackOptions::new().with_progress(Arc::new(move |e| {
-        if matches!(e, ProgressEvent::Skipped(_)) {
-            fs::remove_file(&swapped).unwrap();
-            symlink(&secret, &swapped).unwrap();
-        }
-    }));
-    let mut out = Vec::new();
-    let err = pack_to_writer(site.path(), &mut out, &options).unwrap_err();
-    assert!(matches!(err, PackError::ChangedDuringPack { .. }), "{err}");
+    let err = pack_with_a_swap_in_assets(site.path(), move || {
+        fs::remove_file(&swapped).unwrap();
+        symlink(&secret, &swapped).unwrap();
+    });
     assert!(err.to_string().contains("assets/zz.js"), "{err}");
+}
+
+#[test]
+fn directory_swapped_for_a_symlink_after_listing_is_an_error() {
+    let outside = TempDir::new().unwrap();
+    write(outside.path(), "secret.txt", b"must never be packed");
+    let site = sample_site();
+    let swapped = site.path().join("assets/zz");
+    write(site.path(), "assets/zz/inner.txt", b"innocent");
+    let target = outside.path().to_path_buf();
+    let err = pack_with_a_swap_in_assets(site.path(), move || {
+        fs::remove_dir_all(&swapped).unwrap();
+        symlink(&target, &swapped).unwrap();
+    });
+    assert!(err.to_string().contains("assets/zz"), "{err}");
+}
+
+#[test]
+fn file_swapped_for_a_named_pipe_after_listing_is_an_error_not_a_hang() {
+    let site = sample_site();
+    let swapped = write(site.path(), "assets/zz.js", b"innocent");
+    let err = pack_with_a_swap_in_assets(site.path(), move || {
+        fs::remove_file(&swapped).unwrap();
+        assert!(mkfifo(&swapped));
+    });
+    assert!(err.to_string().contains("assets/zz.js"), "{err}");
+}
+
+#[test]
+fn a_tree_deeper_than_the_directories_held_open_packs_whole() {
+    // Each level holds a subdirectory `d` and, sorted after everything
+    // below it, a file `e.txt`: reading it needs that level's directory
+    // again once the walk comes back up from far deeper.
+    let site = TempDir::new().unwrap();
+    let mut rel = String::new();
+    for level in 0..100 {
+        write(
+            site.path(),
+            &format!("{rel}e.txt"),
+            format!("level {level}").as_bytes(),
+        );
+        rel.push_str("d/");
+    }
+    write(site.path(), &format!("{rel}bottom.txt"), b"the bottom");
+    let (archive, summary) = pack_bytes(site.path(), &PackOptions::new());
+    assert_eq!(summary.files, 101);
+    assert_eq!(summary.dirs, 100);
+    let unpacked = unpack(&archive);
+    assert_eq!(snapshot(unpacked.path()), snapshot(site.path()));
 }
 
 // ---------------------------------------------------------------------------

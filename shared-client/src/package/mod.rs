@@ -17,6 +17,7 @@
 
 mod archive;
 mod atomic;
+mod directory;
 mod error;
 pub mod inspect;
 pub mod links;

@@ -23,7 +23,7 @@ use super::PackSummary;
 use super::archive::{Framer, padding};
 use super::error::PackError;
 use super::progress::{SkippedEntry, Throttle, Tracker};
-use super::walk::{Entry, EntryKind, FileId, Walker};
+use super::walk::{Entry, EntryKind, Walker};
 
 /// Bytes of the tar stream per batch.
 pub(crate) const BATCH_BYTES: usize = 512 * 1024;
@@ -99,8 +99,8 @@ impl Reader<'_> {
         for entry in Walker::new(self.root)? {
             let Entry { rel, kind } = entry?;
             match kind {
-                EntryKind::File { listed } => {
-                    self.read_file(rel, listed)?;
+                EntryKind::File { file, meta } => {
+                    self.read_file(rel, file, &meta)?;
                     self.summary.files += 1;
                     self.tracker.add_file();
                     self.throttle.tick(self.tracker);
@@ -142,11 +142,10 @@ impl Reader<'_> {
         self.summary.skipped.push(skipped);
     }
 
-    fn read_file(&mut self, rel: PathBuf, listed: FileId) -> Result<(), Stop> {
+    fn read_file(&mut self, rel: PathBuf, mut file: File, meta: &Metadata) -> Result<(), Stop> {
         let path = self.root.join(&rel);
-        let (mut file, meta) = open_listed(&path, listed)?;
         let size = meta.len();
-        let header = self.framer.file(self.root, &rel, file_mode(&meta), size)?;
+        let header = self.framer.file(self.root, &rel, file_mode(meta), size)?;
         self.out.push(header)?;
 
         let changed = |what| PackError::ChangedDuringPack {
@@ -258,34 +257,6 @@ impl Outbox<'_> {
             summary: Some(summary),
         }
     }
-}
-
-/// Opens `path`, making sure it is still the regular file the listing saw.
-///
-/// `open` follows symlinks, so a file swapped for a link (or anything else)
-/// since the listing would be read in its stead; it would be a different
-/// inode, which is what is checked.
-fn open_listed(path: &Path, listed: FileId) -> Result<(File, Metadata), PackError> {
-    let changed = |what| PackError::ChangedDuringPack {
-        path: path.to_path_buf(),
-        what,
-    };
-    let unreadable = |action, source| PackError::Unreadable {
-        action,
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => changed("it was removed"),
-        _ => unreadable("open file", e),
-    })?;
-    let meta = file.metadata().map_err(|e| unreadable("inspect", e))?;
-    // No second look by path when the inodes differ: a path lookup follows
-    // a directory above the file swapped for a link just as `open` did.
-    if !meta.is_file() || !listed.is(&meta) {
-        return Err(changed("it was replaced by another file or a link"));
-    }
-    Ok((file, meta))
 }
 
 #[cfg(unix)]

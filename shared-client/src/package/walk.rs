@@ -17,13 +17,21 @@
 //! even when the link that makes it escape comes later in the archive.
 
 use std::cmp::Ordering;
-use std::fs::{self, FileType};
+use std::fs::{self, File, Metadata};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::directory::{Directory, FileId, ListedKind, OpenError};
 use super::error::PackError;
 use super::links::{LinkEntry, LinkError, LinkTable, path_bytes};
 use super::progress::SpecialKind;
+
+/// Directories held open at once below the root (which stays open): the
+/// deepest ones on the current path. A tree nested deeper than this is
+/// walked all the same; an ancestor whose descriptor was closed is opened
+/// again, one name at a time, when the walk comes back up to it. Bounds the
+/// descriptors a hostile, thousands-deep tree can make us hold.
+const OPEN_LEVELS: usize = 32;
 
 /// One thing found under the root, named relative to it.
 #[derive(Debug)]
@@ -35,10 +43,10 @@ pub(crate) struct Entry {
 #[derive(Debug)]
 pub(crate) enum EntryKind {
     Dir,
-    /// `listed` is the file as the listing saw it, to make sure the file
-    /// later opened by path is that same file.
+    /// Opened, and checked to be the regular file the listing saw.
     File {
-        listed: FileId,
+        file: File,
+        meta: Metadata,
     },
     Symlink {
         target: PathBuf,
@@ -46,43 +54,12 @@ pub(crate) enum EntryKind {
     Special(SpecialKind),
 }
 
-/// Identity of a file as its directory listing names it: the inode number
-/// where the platform has one. It comes with the listing itself (`d_ino`),
-/// so a tree of thousands of files costs no `stat` call per file here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct FileId {
-    #[cfg(unix)]
-    ino: u64,
-}
-
-impl FileId {
-    #[cfg(unix)]
-    fn listed(item: &fs::DirEntry) -> Self {
-        use std::os::unix::fs::DirEntryExt;
-        FileId { ino: item.ino() }
-    }
-
-    #[cfg(not(unix))]
-    fn listed(_item: &fs::DirEntry) -> Self {
-        FileId {}
-    }
-
-    /// Whether `opened` (the `fstat` of the file opened by path) is the
-    /// listed file.
-    #[cfg(unix)]
-    pub(crate) fn is(&self, opened: &fs::Metadata) -> bool {
-        use std::os::unix::fs::MetadataExt;
-        opened.ino() == self.ino
-    }
-
-    #[cfg(not(unix))]
-    pub(crate) fn is(&self, _opened: &fs::Metadata) -> bool {
-        true
-    }
-}
-
 enum Item {
+    /// A directory, link or special file: everything is known from the
+    /// listing.
     Entry(Entry),
+    /// A regular file, opened only when the walk reaches it.
+    File { rel: PathBuf, listed: FileId },
     /// Everything below the directory `rel`; sorts as `rel` + `/`.
     Contents(PathBuf),
 }
@@ -92,7 +69,9 @@ impl Item {
     /// same directory prefix, so comparing whole paths compares the names.
     fn sort_key(&self) -> (&[u8], &'static [u8]) {
         match self {
-            Item::Entry(entry) => (entry.rel.as_os_str().as_encoded_bytes(), b""),
+            Item::Entry(Entry { rel, .. }) | Item::File { rel, .. } => {
+                (rel.as_os_str().as_encoded_bytes(), b"")
+            }
             Item::Contents(rel) => (rel.as_os_str().as_encoded_bytes(), b"/"),
         }
     }
@@ -107,32 +86,45 @@ fn item_order(a: &Item, b: &Item) -> Ordering {
         .cmp(b_name.iter().chain(b_suffix))
 }
 
+/// A directory on the current path: its listing still to yield, sorted so
+/// that `pop` returns its next item.
+struct Level {
+    rel: PathBuf,
+    /// `None` once it is no longer among the [`OPEN_LEVELS`] deepest.
+    dir: Option<Directory>,
+    items: Vec<Item>,
+}
+
 /// Yields every entry under the root in archive order. Symlinks are never
 /// followed: entries are classified by their own type, so a link to a
-/// directory is a link, not a directory to descend into.
+/// directory is a link, not a directory to descend into, and everything is
+/// opened relative to the directory that listed it (see [`Directory`]).
 pub(crate) struct Walker<'a> {
     root: &'a Path,
-    /// Listings still to yield, one per directory on the current path, each
-    /// sorted so that `pop` returns its next item.
-    pending: Vec<Vec<Item>>,
+    /// The root first, then one level per directory on the current path.
+    levels: Vec<Level>,
     /// The links yielded so far; checked in full once the walk ends.
     links: LinkTable,
     finished: bool,
 }
 
 impl<'a> Walker<'a> {
-    /// Checks the root and lists its top level.
+    /// Opens the root and lists its top level.
     pub(crate) fn new(root: &'a Path) -> Result<Self, PackError> {
-        check_root(root)?;
-        let top = list(root, Path::new(""))?;
-        if top.is_empty() {
+        let mut dir = open_root(root)?;
+        let items = list(root, Path::new(""), &mut dir)?;
+        if items.is_empty() {
             return Err(PackError::EmptyRoot {
                 path: root.to_path_buf(),
             });
         }
         Ok(Walker {
             root,
-            pending: vec![top],
+            levels: vec![Level {
+                rel: PathBuf::new(),
+                dir: Some(dir),
+                items,
+            }],
             links: LinkTable::new(),
             finished: false,
         })
@@ -144,28 +136,25 @@ impl Iterator for Walker<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let Some(listing) = self.pending.last_mut() else {
+            let Some(level) = self.levels.last_mut() else {
                 return self.finish().err().map(Err);
             };
-            match listing.pop() {
-                None => {
-                    self.pending.pop();
-                }
-                Some(Item::Entry(entry)) => {
-                    let checked = self.check(entry);
-                    if checked.is_err() {
-                        self.stop();
-                    }
-                    return Some(checked);
-                }
-                Some(Item::Contents(rel)) => match list(self.root, &rel) {
-                    Ok(items) => self.pending.push(items),
-                    Err(err) => {
-                        self.stop();
-                        return Some(Err(err));
-                    }
+            let Some(item) = level.items.pop() else {
+                self.levels.pop();
+                continue;
+            };
+            let yielded = match item {
+                Item::Entry(entry) => self.check(entry),
+                Item::File { rel, listed } => self.open_file(rel, listed),
+                Item::Contents(rel) => match self.descend(rel) {
+                    Ok(()) => continue,
+                    Err(err) => Err(err),
                 },
+            };
+            if yielded.is_err() {
+                self.stop();
             }
+            return Some(yielded);
         }
     }
 }
@@ -173,34 +162,97 @@ impl Iterator for Walker<'_> {
 impl Walker<'_> {
     /// Nothing after a failure can be trusted to be complete.
     fn stop(&mut self) {
-        self.pending.clear();
+        self.levels.clear();
         self.finished = true;
     }
 
     /// Applies the archive rule to the next entry, in archive order.
     fn check(&mut self, entry: Entry) -> Result<Entry, PackError> {
         let target_bytes;
-        let as_link = match &entry.kind {
-            EntryKind::Dir => LinkEntry::Dir,
-            EntryKind::File { .. } => LinkEntry::File,
+        let (as_link, target) = match &entry.kind {
+            EntryKind::Dir => (LinkEntry::Dir, None),
+            EntryKind::File { .. } => (LinkEntry::File, None),
             EntryKind::Symlink { target } => {
                 target_bytes = path_bytes(target);
-                LinkEntry::Symlink {
+                let as_link = LinkEntry::Symlink {
                     target: &target_bytes,
-                }
+                };
+                (as_link, Some(target))
             }
             // Left out of the archive, so nothing to check.
             EntryKind::Special(_) => return Ok(entry),
         };
         match self.links.check_path(&entry.rel, as_link) {
             Ok(()) => Ok(entry),
-            Err(reason) => {
-                let target = match &entry.kind {
-                    EntryKind::Symlink { target } => Some(target.clone()),
-                    _ => None,
-                };
-                Err(refusal(self.root.join(&entry.rel), target, reason))
-            }
+            Err(reason) => Err(refusal(self.root.join(&entry.rel), target.cloned(), reason)),
+        }
+    }
+
+    /// Checks the rule for a file, then opens it in the directory listed.
+    fn open_file(&mut self, rel: PathBuf, listed: FileId) -> Result<Entry, PackError> {
+        self.links
+            .check_path(&rel, LinkEntry::File)
+            .map_err(|reason| refusal(self.root.join(&rel), None, reason))?;
+        let (file, meta) = self
+            .top_dir()?
+            .open_file(file_name(&rel), listed)
+            .map_err(|e| open_error(e, "open file", self.root.join(&rel)))?;
+        Ok(Entry {
+            rel,
+            kind: EntryKind::File { file, meta },
+        })
+    }
+
+    /// Opens and lists the directory `rel`, a child of the current one.
+    fn descend(&mut self, rel: PathBuf) -> Result<(), PackError> {
+        let path = || self.root.join(&rel);
+        let mut dir = self
+            .top_dir()?
+            .open_dir(file_name(&rel))
+            .map_err(|e| open_error(e, "list directory", path()))?;
+        let items = list(self.root, &rel, &mut dir)?;
+        self.levels.push(Level {
+            rel,
+            dir: None,
+            items,
+        });
+        self.keep_open(self.levels.len() - 1, dir);
+        Ok(())
+    }
+
+    /// The directory the current listing came from.
+    fn top_dir(&mut self) -> Result<&Directory, PackError> {
+        let top = self.levels.len() - 1;
+        if self.levels[top].dir.is_none() {
+            self.reopen(top)?;
+        }
+        Ok(self.levels[top].dir.as_ref().expect("opened above"))
+    }
+
+    /// Opens level `at` again from its nearest open ancestor, one name at a
+    /// time, each refusing a link as the first opening did.
+    fn reopen(&mut self, at: usize) -> Result<(), PackError> {
+        let from = (0..at)
+            .rev()
+            .find(|&i| self.levels[i].dir.is_some())
+            .expect("the root stays open");
+        for i in from + 1..=at {
+            let parent = self.levels[i - 1].dir.as_ref().expect("opened just before");
+            let rel = &self.levels[i].rel;
+            let dir = parent
+                .open_dir(file_name(rel))
+                .map_err(|e| open_error(e, "list directory", self.root.join(rel)))?;
+            self.keep_open(i, dir);
+        }
+        Ok(())
+    }
+
+    /// Keeps `dir` open as level `at`, closing the level that leaves the
+    /// [`OPEN_LEVELS`] deepest (never the root).
+    fn keep_open(&mut self, at: usize, dir: Directory) {
+        self.levels[at].dir = Some(dir);
+        if at > OPEN_LEVELS {
+            self.levels[at - OPEN_LEVELS].dir = None;
         }
     }
 
@@ -215,6 +267,21 @@ impl Walker<'_> {
             let target = fs::read_link(&link).ok();
             refusal(link, target, reason)
         })
+    }
+}
+
+fn file_name(rel: &Path) -> &std::ffi::OsStr {
+    rel.file_name().expect("entries below the root have a name")
+}
+
+fn open_error(err: OpenError, action: &'static str, path: PathBuf) -> PackError {
+    match err {
+        OpenError::Changed(what) => PackError::ChangedDuringPack { path, what },
+        OpenError::Io(source) => PackError::Unreadable {
+            action,
+            path,
+            source,
+        },
     }
 }
 
@@ -248,95 +315,58 @@ fn bytes_path(name: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(name).into_owned())
 }
 
-/// Lists one directory, sorted in reverse so that `pop` yields in order.
-fn list(root: &Path, dir_rel: &Path) -> Result<Vec<Item>, PackError> {
-    let dir = root.join(dir_rel);
-    let unlistable = |source| PackError::Unreadable {
+/// Lists the directory `dir_rel`, sorted in reverse so that `pop` yields
+/// in order.
+fn list(root: &Path, dir_rel: &Path, dir: &mut Directory) -> Result<Vec<Item>, PackError> {
+    let listed = dir.list().map_err(|source| PackError::Unreadable {
         action: "list directory",
-        path: dir.clone(),
+        path: root.join(dir_rel),
         source,
-    };
-    let mut items = Vec::new();
-    for item in fs::read_dir(&dir).map_err(unlistable)? {
-        let item = item.map_err(unlistable)?;
-        let rel = dir_rel.join(item.file_name());
-        // `DirEntry::file_type` is the lstat view (it never follows a link)
-        // and usually comes free with the directory listing.
-        let file_type = item.file_type().map_err(|source| PackError::Unreadable {
-            action: "inspect",
-            path: root.join(&rel),
-            source,
-        })?;
-        let kind = if file_type.is_file() {
-            EntryKind::File {
-                listed: FileId::listed(&item),
+    })?;
+    let mut items = Vec::with_capacity(listed.len());
+    for entry in listed {
+        let rel = dir_rel.join(&entry.name);
+        let kind = match entry.kind {
+            ListedKind::File(listed) => {
+                items.push(Item::File { rel, listed });
+                continue;
             }
-        } else {
-            classify(root, &rel, file_type)?
+            ListedKind::Dir => {
+                items.push(Item::Contents(rel.clone()));
+                EntryKind::Dir
+            }
+            ListedKind::Symlink => {
+                let target =
+                    dir.read_link(&entry.name)
+                        .map_err(|source| PackError::Unreadable {
+                            action: "read symlink",
+                            path: root.join(&rel),
+                            source,
+                        })?;
+                EntryKind::Symlink { target }
+            }
+            ListedKind::Special(kind) => EntryKind::Special(kind),
         };
-        if matches!(kind, EntryKind::Dir) {
-            items.push(Item::Contents(rel.clone()));
-        }
         items.push(Item::Entry(Entry { rel, kind }));
     }
     items.sort_unstable_by(|a, b| item_order(b, a));
     Ok(items)
 }
 
-fn check_root(root: &Path) -> Result<(), PackError> {
-    // The root itself may be a symlink (`dist -> build/out`): the user named
-    // it, so following it is what they asked for. Nothing below it is followed.
-    match fs::metadata(root) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => Err(PackError::RootNotDirectory {
+fn open_root(root: &Path) -> Result<Directory, PackError> {
+    Directory::open_root(root).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => PackError::RootMissing {
             path: root.to_path_buf(),
-        }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(PackError::RootMissing {
+        },
+        io::ErrorKind::NotADirectory => PackError::RootNotDirectory {
             path: root.to_path_buf(),
-        }),
-        Err(source) => Err(PackError::Unreadable {
-            action: "inspect",
+        },
+        _ => PackError::Unreadable {
+            action: "open",
             path: root.to_path_buf(),
             source,
-        }),
-    }
-}
-
-fn classify(root: &Path, rel: &Path, file_type: FileType) -> Result<EntryKind, PackError> {
-    if file_type.is_dir() {
-        return Ok(EntryKind::Dir);
-    }
-    if file_type.is_symlink() {
-        let path = root.join(rel);
-        let target = fs::read_link(&path).map_err(|source| PackError::Unreadable {
-            action: "read symlink",
-            path: path.clone(),
-            source,
-        })?;
-        return Ok(EntryKind::Symlink { target });
-    }
-    Ok(EntryKind::Special(special_kind(file_type)))
-}
-
-#[cfg(unix)]
-fn special_kind(file_type: FileType) -> SpecialKind {
-    use std::os::unix::fs::FileTypeExt;
-    if file_type.is_fifo() {
-        SpecialKind::Fifo
-    } else if file_type.is_socket() {
-        SpecialKind::Socket
-    } else if file_type.is_char_device() {
-        SpecialKind::CharDevice
-    } else if file_type.is_block_device() {
-        SpecialKind::BlockDevice
-    } else {
-        SpecialKind::Other
-    }
-}
-
-#[cfg(not(unix))]
-fn special_kind(_file_type: FileType) -> SpecialKind {
-    SpecialKind::Other
+        },
+    })
 }
 
 #[cfg(test)]
