@@ -3,10 +3,9 @@
 
 use axum::Router;
 use axum::http::Method;
-use rusqlite::OptionalExtension;
 use serde_json::json;
 
-use crate::seeder::{Seeder, id};
+use crate::seeder::{self, Seeder, id};
 use crate::state::AppState;
 
 /// A small but real site, different per version.
@@ -44,7 +43,7 @@ pub async fn seed(
     (app, data): (Router, Router),
     user_token: &str,
 ) -> Result<(), String> {
-    if seeded(state)? {
+    if seeder::done(state, "demo")?.is_some() {
         return Ok(());
     }
     let s = Seeder {
@@ -57,7 +56,7 @@ pub async fn seed(
     let web = seed_apps(&s, &shop, &tools).await?;
     seed_database(&s, &shop).await?;
     seed_domains(&s, &shop, &web).await?;
-    mark_seeded(state)
+    seeder::mark_done(state, "demo", "seeded")
 }
 
 /// `shop-db`, with small sample tables a new operator can query.
@@ -107,19 +106,6 @@ const SAMPLE_TABLES: &[&str] = &[
      (7, 2, 3, 1, '2025-07-16 13:27', 'cancelled'), \
      (8, 5, 5, 2, '2025-07-18 22:10', 'paid')",
 ];
-
-/// Whether this data dir was seeded already (the seed runs once).
-fn seeded(state: &AppState) -> Result<bool, String> {
-    let done: Option<String> = state
-        .store
-        .lock()
-        .query_row("SELECT value FROM meta WHERE key = 'demo'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(|e| e.to_string())?;
-    Ok(done.is_some())
-}
 
 /// The two projects; returns their ids (storefront, internal-tools).
 async fn seed_projects(s: &Seeder) -> Result<(String, String), String> {
@@ -233,16 +219,4 @@ async fn seed_domains(s: &Seeder, shop: &str, web: &str) -> Result<(), String> {
     )
     .await?;
     s.domain(shop, "newbrand.example", false).await
-}
-
-fn mark_seeded(state: &AppState) -> Result<(), String> {
-    state
-        .store
-        .lock()
-        .execute(
-            "INSERT INTO meta (key, value) VALUES ('demo', 'seeded')",
-            [],
-        )
-        .map_err(|e| e.to_string())?;
-    Ok(())
 }

@@ -29,7 +29,7 @@ use axum::http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::seeder::{Seeder, id};
+use crate::seeder::{self, Seeder, id};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -130,16 +130,7 @@ pub async fn apply_once(
     seed: &SeedFile,
     path: &Path,
 ) -> Result<(), String> {
-    use rusqlite::OptionalExtension;
-    let done: Option<String> = state
-        .store
-        .lock()
-        .query_row("SELECT value FROM meta WHERE key = 'seed'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(|e| e.to_string())?;
-    if done.is_some() {
+    if seeder::done(state, "seed")?.is_some() {
         return Ok(());
     }
     let s = Seeder {
@@ -150,15 +141,7 @@ pub async fn apply_once(
     };
     let base = path.parent().unwrap_or(Path::new("."));
     apply(&s, state, seed, base).await?;
-    state
-        .store
-        .lock()
-        .execute(
-            "INSERT INTO meta (key, value) VALUES ('seed', ?1)",
-            [path.display().to_string()],
-        )
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    seeder::mark_done(state, "seed", &path.display().to_string())
 }
 
 /// Applies `seed` through `s`; `base` resolves its relative paths.

@@ -5,8 +5,11 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, header};
+use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+use crate::state::AppState;
 
 pub struct Seeder {
     pub app: Router,
@@ -165,6 +168,31 @@ impl Seeder {
         )
         .await
     }
+}
+
+/// What the data dir's `meta` table says of the seed `key` (`demo`,
+/// `seed`): `Some` once it ran. Each seed runs once per data dir, so
+/// restarting on the same data never doubles what it made.
+pub fn done(state: &AppState, key: &str) -> Result<Option<String>, String> {
+    state
+        .store
+        .lock()
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+        .map_err(|e| e.to_string())
+}
+
+/// Records that the seed `key` ran, with `value` (what was applied).
+pub fn mark_done(state: &AppState, key: &str, value: &str) -> Result<(), String> {
+    state
+        .store
+        .lock()
+        .execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            [key, value],
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// The string at `pointer` (an id, a token) in an answer.
