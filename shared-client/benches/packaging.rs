@@ -8,13 +8,14 @@
 //! Each contender runs [`RUNS`] times, interleaved round by round, with the
 //! tree in the page cache. "The limit" is the zstd CLI at the same level with
 //! one worker per core, reading the uncompressed tar from tmpfs and writing a
-//! file beside ours; the zstd crate compressing the same tar from a buffer
-//! into nothing is printed too, for reference. So is a floor: the CPU of
-//! that in-memory compression, of reading every file once and of hashing an
+//! file beside ours; zstd's own multi-threaded mode (the crate) compressing
+//! the same tar from a buffer into nothing is printed too, for reference.
+//! So is a floor: the CPU of compressing that buffer as our packer does
+//! (a frame per job), of reading every file once and of hashing an
 //! archive-sized buffer, spread over the cores as well as the CLI spreads
-//! its own work; what we take beyond it is the pipeline's overhead. Peak memory is measured in a
-//! child process (this binary re-executed), so generating the tree does not
-//! count towards it.
+//! its own work; what we take beyond it is the pipeline's overhead. Peak
+//! memory is measured in a child process (this binary re-executed), so
+//! generating the tree does not count towards it.
 //!
 //! The last line is machine-readable (ratios of medians):
 //! `pack_vs_tar_zstd_wall_ratio=<x> size_ratio=<y> vs_compress_limit=<w> peak_rss_mib=<z>`
@@ -25,7 +26,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use comwit_client::package::{COMPRESSION_LEVEL, PackOptions, pack_to_file, pack_to_writer};
+use comwit_client::package::{
+    COMPRESSION_LEVEL, JOB_SIZE, PackOptions, pack_to_file, pack_to_writer,
+};
 use sha2::{Digest, Sha256};
 
 #[path = "support/tree.rs"]
@@ -91,6 +94,7 @@ fn main() {
     let tar_file = work.path().join("tar.tar.zst");
     let limit_file = work.path().join("limit.tar.zst");
     let mut lib_size = 0;
+    let mut frames_size = 0;
     // The hash floor covers as many bytes as the archive will have.
     let archive_estimate = in_memory.len() * 29 / 100;
     let mut tasks: Vec<(String, Box<dyn FnMut() + '_>)> = vec![
@@ -135,7 +139,7 @@ fn main() {
             }),
         ),
         (
-            format!("limit: zstd crate, {cores} workers, in-memory tar -> sink"),
+            format!("reference: zstd crate multi-threaded, {cores} workers, in-memory tar -> sink"),
             Box::new(|| {
                 let mut counter = CountingSink(0);
                 let mut encoder =
@@ -145,6 +149,10 @@ fn main() {
                 encoder.finish().expect("finish");
                 lib_size = counter.0;
             }),
+        ),
+        (
+            format!("floor: the same tar in memory as our frames, {cores} threads -> sink"),
+            Box::new(|| frames_size = compress_frames(&in_memory, cores)),
         ),
         (
             "floor: walk and read every file (one thread)".to_owned(),
@@ -161,11 +169,12 @@ fn main() {
     // the machine hits all of them alike. A contender's previous output is
     // deleted first (untimed): replacing a large file that is still being
     // written back costs tens of milliseconds on ext4, whoever does it.
-    let outputs: [Option<&Path>; 7] = [
+    let outputs: [Option<&Path>; 8] = [
         Some(&ours_file),
         None,
         Some(&tar_file),
         Some(&limit_file),
+        None,
         None,
         None,
         None,
@@ -188,6 +197,7 @@ fn main() {
         file_size(&tar_file),
         file_size(&limit_file),
         lib_size,
+        frames_size,
         shape.bytes,
         archive_estimate as u64,
     ];
@@ -254,27 +264,48 @@ fn main() {
     );
 }
 
-/// The least wall time any packer of this tree could take here: the CPU of
-/// compressing (the crate, in memory), reading every file and hashing the
-/// output, spread over the cores as well as the zstd CLI spreads its own
-/// work. What our packer takes beyond it is overhead of ours.
+/// The least wall time our packer could take on this tree here: the CPU of
+/// compressing the tar as it does (in memory), reading every file and
+/// hashing the output, spread over the cores as well as the zstd CLI
+/// spreads its own work. What it takes beyond that is pipeline overhead.
 fn print_floor(runs: &[Vec<Run>], cli: Duration, cores: usize) {
     let cpu = |i: usize| median_cpu(&runs[i]);
-    let floor_cpu = cpu(4) + cpu(5) + cpu(6);
+    let floor_cpu = cpu(5) + cpu(6) + cpu(7);
     let cli_use = (cpu(3) / cli.as_secs_f64()).min(cores as f64);
     let floor_wall = floor_cpu / cli_use;
     println!(
         "floor: CPU {:.3} s (compress {:.3} + read {:.3} + hash {:.3}) over {:.2} cores (the limit's use of them) = {:.3} s wall, {:.3}x the limit; ours uses {:.3} s CPU, {:.3}x the floor",
         floor_cpu,
-        cpu(4),
         cpu(5),
         cpu(6),
+        cpu(7),
         cli_use,
         floor_wall,
         floor_wall / cli.as_secs_f64(),
         cpu(0),
         median_wall(&runs[0]).as_secs_f64() / floor_wall,
     );
+}
+
+/// `tar` compressed as the packer does (a zstd frame per `JOB_SIZE`
+/// bytes), on `threads` threads; returns the compressed size.
+fn compress_frames(tar: &[u8], threads: usize) -> u64 {
+    let jobs: Vec<&[u8]> = tar.chunks(JOB_SIZE).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|worker| {
+                let jobs = &jobs;
+                scope.spawn(move || {
+                    let mut zstd = zstd::bulk::Compressor::new(COMPRESSION_LEVEL).expect("zstd");
+                    zstd.include_checksum(false).expect("no checksum");
+                    let mine = jobs.iter().skip(worker).step_by(threads);
+                    mine.map(|job| zstd.compress(job).expect("compress").len() as u64)
+                        .sum::<u64>()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("worker")).sum()
+    })
 }
 
 #[derive(Clone, Copy)]

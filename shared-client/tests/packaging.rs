@@ -305,12 +305,13 @@ fn creation_order_does_not_change_the_bytes() {
 #[test]
 fn worker_count_does_not_change_the_bytes() {
     let site = sample_site();
-    // Several zstd jobs' worth of input, so the workers really split it.
+    // Several frames' worth of input (`JOB_SIZE` each), so the workers
+    // really split it and finish out of order.
     write(site.path(), "big/noise.bin", &noise(3 << 20, 7));
     write(
         site.path(),
         "big/text.txt",
-        &b"lorem ipsum dolor ".repeat(400_000),
+        &b"lorem ipsum dolor ".repeat(1_200_000),
     );
     let reference = pack_bytes(site.path(), &PackOptions::new()).0;
     for workers in [1, 2, 3, 5] {
@@ -752,6 +753,47 @@ fn a_tree_deeper_than_the_directories_held_open_packs_whole() {
     assert_eq!(snapshot(unpacked.path()), snapshot(site.path()));
 }
 
+/// A destination that takes `room` bytes, then fails as a full disk does.
+struct FillsUp {
+    room: usize,
+}
+
+impl std::io::Write for FillsUp {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::from_raw_os_error(28)); // ENOSPC
+        }
+        let n = data.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_destination_that_fails_stops_every_thread_with_its_error() {
+    let site = sample_site();
+    // Far more frames than the jobs in flight, so every thread is busy or
+    // waiting on another when the destination fails.
+    write(site.path(), "big/noise.bin", &noise(40 << 20, 17));
+    for room in [0, 1 << 20] {
+        let root = site.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(pack_to_writer(&root, FillsUp { room }, &PackOptions::new()));
+        });
+        let outcome = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the pack hung after its destination failed");
+        let err = outcome.expect_err("the destination failed");
+        assert!(matches!(err, PackError::Output { .. }), "{room}: {err}");
+        assert!(err.to_string().contains("No space left"), "{room}: {err}");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Outputs: file, stream, tee
 
@@ -1160,6 +1202,8 @@ fn written_archives_are_valid_for_the_zstd_cli() {
         return;
     }
     let site = sample_site();
+    // Several frames: every decoder must read on past the first.
+    write(site.path(), "big/noise.bin", &noise(10 << 20, 13));
     let out = TempDir::new().unwrap();
     let dest = out.path().join("site.tar.zst");
     pack_to_file(site.path(), &dest, &PackOptions::new()).unwrap();
@@ -1172,5 +1216,18 @@ fn written_archives_are_valid_for_the_zstd_cli() {
         .output()
         .unwrap();
     assert!(listing.status.success());
-    assert!(String::from_utf8_lossy(&listing.stdout).contains("a/c/run.sh"));
+    let listed = String::from_utf8_lossy(&listing.stdout);
+    assert!(listed.contains("a/c/run.sh"), "{listed}");
+    assert!(listed.contains("big/noise.bin"), "{listed}");
+    let unpacked = TempDir::new().unwrap();
+    let status = Command::new("tar")
+        .arg("--zstd")
+        .arg("-xf")
+        .arg(&dest)
+        .arg("-C")
+        .arg(unpacked.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "tar --zstd -x rejected the archive");
+    assert_eq!(snapshot(unpacked.path()), snapshot(site.path()));
 }

@@ -2,10 +2,11 @@
 //!
 //! The same tree always gives the same bytes: entries are sorted by the bytes
 //! of their path, metadata is normalised (fixed mtime, uid/gid 0, no owner
-//! names, mode 0755 or 0644 depending only on the execute bits), and zstd
-//! runs at level 3 in its multi-threaded mode, whose output does not depend
-//! on the number of workers. Touching files or changing their non-execute
-//! permission bits therefore leaves the digest unchanged.
+//! names, mode 0755 or 0644 depending only on the execute bits), and the
+//! tar stream is cut every [`JOB_SIZE`] bytes into zstd frames (level 3)
+//! compressed in parallel, so the output does not depend on the number of
+//! workers. Touching files or changing their non-execute permission bits
+//! therefore leaves the digest unchanged.
 //!
 //! Packing never follows symlinks, keeps links that stay inside the root,
 //! rejects links that leave it (directly or through other links: the rule
@@ -57,7 +58,7 @@ use stream::{ChannelWriter, Tee};
 pub struct PackOptions {
     /// Called with progress events; see [`ProgressEvent`].
     pub progress: Option<ProgressFn>,
-    /// zstd workers; `None` means one per available core (capped at
+    /// Compression workers; `None` means one per available core (capped at
     /// [`MAX_WORKERS`]). Any value gives the same archive.
     pub workers: Option<NonZeroU32>,
 }

@@ -1,35 +1,38 @@
-//! The packing pipeline: three threads of ours around zstd's workers.
+//! The packing pipeline: a reader, the compression workers, and the
+//! calling thread.
 //!
 //! ```text
-//! reader thread    walk, read, tar framing  --batches-->  encoder thread
-//! encoder thread   feed zstd                --chunks--->  calling thread
-//! calling thread   SHA-256, write to the destination
+//! reader thread     walk, read, tar framing      --jobs-->    workers
+//! worker threads    compress a job into a frame  --frames-->  calling thread
+//! calling thread    frames in order, SHA-256, write to the destination
 //! ```
 //!
-//! zstd's workers only get new input when the thread feeding them comes
-//! back for more, so that thread must not stall: the system calls of reading
-//! thousands of files and the cost of hashing and writing the output are
-//! done beside it, not by it. The calling thread keeps the destination, so
-//! it need not be `Send`. Every hand-off is a bounded channel of recycled
-//! buffers, so memory is flat however large the tree is.
+//! The workers take whichever job comes next and compress it alone, so
+//! they never wait on each other, and the reader's system calls and the
+//! hashing and writing of the output run beside them. The calling thread
+//! keeps the destination, so it need not be `Send`. Jobs go back to the
+//! reader once written, and no more than [`jobs_in_flight`] ever exist, so
+//! memory is flat however large the tree is. Every thread holds the sending
+//! end of the channel it feeds, so a failure anywhere hangs up on the
+//! others instead of leaving them blocked.
 
-use std::io::{self, Write};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
-use super::archive::{encode, worker_count};
+use super::archive::{FrameCompressor, worker_count};
 use super::error::PackError;
 use super::progress::Tracker;
-use super::reader::{BATCHES_IN_FLIGHT, ReaderChannels, read_ahead};
+use super::reader::{Job, Message, ReaderChannels, jobs_in_flight, read_ahead};
 use super::sink::{DigestWriter, classify_write_error};
 use super::{PackOptions, PackSummary};
 
-/// Size of the compressed chunks passed to the calling thread.
-const OUTPUT_CHUNK: usize = 256 * 1024;
-
-/// Compressed chunks queued for the calling thread.
-const OUTPUT_CHUNKS_IN_FLIGHT: usize = 8;
+/// The jobs, shared by the workers: each takes the next one free.
+type JobQueue = Arc<Mutex<Receiver<Message>>>;
 
 /// Packs `root` into `out`, returning the summary and the writer.
 pub(crate) fn pack<W: Write>(
@@ -40,50 +43,40 @@ pub(crate) fn pack<W: Write>(
     counts_as_sent: bool,
 ) -> Result<(PackSummary, W), PackError> {
     let workers = worker_count(options);
-    let (batch_tx, batch_rx) = mpsc::sync_channel(BATCHES_IN_FLIGHT);
-    let (batch_recycle_tx, batch_recycle_rx) = mpsc::channel();
-    let (chunk_tx, chunk_rx) = mpsc::sync_channel(OUTPUT_CHUNKS_IN_FLIGHT);
-    let (chunk_recycle_tx, chunk_recycle_rx) = mpsc::channel();
+    let pool = jobs_in_flight(workers);
+    let (job_tx, job_rx) = mpsc::sync_channel(pool);
+    let (frame_tx, frame_rx) = mpsc::sync_channel(pool);
+    let (recycle_tx, recycle_rx) = mpsc::channel();
     let mut sink = DigestWriter::new(out, Arc::clone(tracker), counts_as_sent);
 
-    let (encoded, drained) = thread::scope(|scope| {
+    let written = thread::scope(|scope| {
         let tracker: &Tracker = tracker;
-        let reader_channels = ReaderChannels {
-            batches: batch_tx,
-            recycled: batch_recycle_rx,
+        let channels = ReaderChannels {
+            jobs: job_tx,
+            recycled: recycle_rx,
+            pool,
         };
-        // Each thread owns the sending end of its channel, so whoever waits
-        // on it sees the hang-up however that thread ends, and a failure
-        // anywhere stops the others instead of leaving them blocked.
-        spawn(scope, "comwit-read", move || {
-            read_ahead(root, tracker, &reader_channels);
+        spawn(scope, "comwit-read".to_owned(), move || {
+            read_ahead(root, tracker, &channels);
         })?;
-        let chunks = ChunkWriter {
-            chunks: chunk_tx,
-            recycled: chunk_recycle_rx,
-            current: Vec::new(),
-        };
-        let encoder = spawn(scope, "comwit-encode", move || {
-            let (summary, mut chunks) = encode(workers, batch_rx, &batch_recycle_tx, chunks)?;
-            chunks
-                .flush()
-                .map_err(|source| PackError::Compress { source })?;
-            Ok(summary)
-        })?;
-        let drained = drain(&mut sink, chunk_rx, &chunk_recycle_tx);
-        let encoded = encoder
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Ok::<_, PackError>((encoded, drained))
+        let queue: JobQueue = Arc::new(Mutex::new(job_rx));
+        for n in 0..workers {
+            let (queue, frames) = (Arc::clone(&queue), frame_tx.clone());
+            spawn(scope, format!("comwit-zstd-{n}"), move || {
+                compress_jobs(&queue, &frames);
+            })?;
+        }
+        // Only the workers may hold these, so that the reader and this
+        // thread see the hang-up once the workers are gone.
+        drop((queue, frame_tx));
+        // By value: returning drops them, which is the hang-up.
+        Ok::<_, PackError>(write_in_order(&mut sink, frame_rx, recycle_tx))
     })?;
 
-    // A destination failure comes first: the encoder only stopped because of it.
-    drained.map_err(|e| classify_write_error(e, |source| PackError::Output { source }))?;
-    let mut summary = encoded?;
+    let mut summary = written?;
     let digested = sink
         .finish()
         .map_err(|e| classify_write_error(e, |source| PackError::Output { source }))?;
-
     summary.sha256 = digested.sha256;
     summary.size = digested.size;
     summary.bytes_read = tracker.snapshot().bytes_read;
@@ -100,72 +93,91 @@ pub(crate) fn pack<W: Write>(
 
 fn spawn<'scope, T: Send + 'scope>(
     scope: &'scope thread::Scope<'scope, '_>,
-    name: &str,
+    name: String,
     f: impl FnOnce() -> T + Send + 'scope,
 ) -> Result<thread::ScopedJoinHandle<'scope, T>, PackError> {
     thread::Builder::new()
-        .name(name.to_owned())
+        .name(name.clone())
         .spawn_scoped(scope, f)
         .map_err(|e| PackError::Task {
             message: format!("cannot start thread {name}: {e}"),
         })
 }
 
-/// Writes the compressed chunks to the destination, on the calling thread.
-fn drain<W: Write>(
+/// A worker: compresses jobs into their frames until the reader is done
+/// or the calling thread hangs up.
+fn compress_jobs(queue: &JobQueue, frames: &SyncSender<Message>) {
+    let mut compressor = FrameCompressor::new();
+    loop {
+        let next = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok((seq, job)) = next else { return };
+        let framed = job.and_then(|job| compress(&mut compressor, job));
+        if frames.send((seq, framed)).is_err() {
+            return;
+        }
+    }
+}
+
+fn compress(
+    compressor: &mut std::io::Result<FrameCompressor>,
+    mut job: Job,
+) -> Result<Job, PackError> {
+    let compressor = compressor.as_mut().map_err(|e| PackError::Compress {
+        source: std::io::Error::new(e.kind(), e.to_string()),
+    })?;
+    // A panic would leave the calling thread waiting for this job's frame
+    // while the reader waits for a job to come back: report it instead.
+    let compressed = panic::catch_unwind(AssertUnwindSafe(|| {
+        compressor.compress(&job.input[..job.len], &mut job.frame)
+    }));
+    match compressed {
+        Ok(Ok(())) => Ok(job),
+        Ok(Err(source)) => Err(PackError::Compress { source }),
+        Err(_) => Err(PackError::Task {
+            message: "a compression worker panicked".to_owned(),
+        }),
+    }
+}
+
+/// Writes the frames to the destination in archive order, on the calling
+/// thread, and hands each written job back to the reader. Returns the
+/// reader's summary, which comes with the last job.
+fn write_in_order<W: Write>(
     sink: &mut DigestWriter<W>,
-    chunks: mpsc::Receiver<Vec<u8>>,
-    recycle: &mpsc::Sender<Vec<u8>>,
-) -> io::Result<()> {
-    for mut chunk in chunks {
-        sink.write_all(&chunk)?;
-        chunk.clear();
-        // The encoder reuses the buffer; if it is gone, the buffer is freed.
-        let _ = recycle.send(chunk);
+    frames: Receiver<Message>,
+    recycle: Sender<Job>,
+) -> Result<PackSummary, PackError> {
+    // Frames that came before their turn; at most the jobs in flight.
+    let mut early: BTreeMap<u64, Result<Job, PackError>> = BTreeMap::new();
+    for next in 0.. {
+        let mut job = match early.remove(&next) {
+            Some(framed) => framed,
+            None => next_frame(&frames, next, &mut early)?,
+        }?;
+        sink.write_all(&job.frame)
+            .map_err(|e| classify_write_error(e, |source| PackError::Output { source }))?;
+        if let Some(summary) = job.summary.take() {
+            return Ok(summary);
+        }
+        // The reader may have stopped meanwhile; then the job is freed.
+        let _ = recycle.send(job);
     }
-    Ok(())
+    unreachable!("a u64 sequence does not run out")
 }
 
-/// The encoder's output: collects zstd's small writes into large chunks and
-/// passes them to the calling thread.
-struct ChunkWriter {
-    chunks: mpsc::SyncSender<Vec<u8>>,
-    recycled: mpsc::Receiver<Vec<u8>>,
-    current: Vec<u8>,
-}
-
-impl ChunkWriter {
-    fn send_current(&mut self) -> io::Result<()> {
-        if self.current.is_empty() {
-            return Ok(());
+/// Waits for frame `next`, keeping any that arrive before it in `early`.
+fn next_frame(
+    frames: &Receiver<Message>,
+    next: u64,
+    early: &mut BTreeMap<u64, Result<Job, PackError>>,
+) -> Result<Result<Job, PackError>, PackError> {
+    loop {
+        let (seq, framed) = frames.recv().map_err(|_| PackError::Task {
+            message: "the file reader stopped before the end of the tree".to_owned(),
+        })?;
+        if seq == next {
+            return Ok(framed);
         }
-        let next = self
-            .recycled
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(OUTPUT_CHUNK));
-        let full = std::mem::replace(&mut self.current, next);
-        // Only fails once the calling thread stopped on its own error, which
-        // is the one reported.
-        self.chunks
-            .send(full)
-            .map_err(|_| io::Error::other("the archive destination stopped accepting data"))
-    }
-}
-
-impl Write for ChunkWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.current.capacity() == 0 {
-            self.current.reserve_exact(OUTPUT_CHUNK);
-        }
-        let n = data.len().min(OUTPUT_CHUNK - self.current.len());
-        self.current.extend_from_slice(&data[..n]);
-        if self.current.len() == OUTPUT_CHUNK {
-            self.send_current()?;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.send_current()
+        early.insert(seq, framed);
     }
 }

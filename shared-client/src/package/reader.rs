@@ -1,18 +1,16 @@
 //! Walking the tree, reading the files and framing them as a tar stream,
-//! ahead of the encoder, on a thread of its own.
+//! ahead of the compression workers, on a thread of its own.
 //!
 //! Listing directories and opening, inspecting and reading thousands of
-//! small files is mostly system-call time. Done on the thread that feeds
-//! zstd, it starves the compression workers whenever a run of small files
-//! comes up (HTML pages, JSON records), and the workers starve it back during
-//! runs of large, slow-to-compress assets. A bounded read-ahead lets the two
-//! phases overlap.
+//! small files is mostly system-call time; done here, it overlaps with the
+//! workers' compression instead of starving them.
 //!
-//! The stream travels in large recycled buffers ("batches"): headers,
-//! bodies read straight from the files, and padding, back to back, so a
-//! batch holds many small files or a piece of a large one and costs one
-//! channel message and one write into zstd. Memory stays bounded at
-//! [`BATCHES_IN_FLIGHT`] batches.
+//! The stream travels in [`Job`]s of exactly [`JOB_SIZE`] bytes (the last
+//! one shorter): headers, bodies read straight from the files, and padding,
+//! back to back, so a job holds many small files or a piece of a large one.
+//! Each job becomes one zstd frame. Jobs are recycled, and at most
+//! [`jobs_in_flight`] exist at once, so memory stays flat however large the
+//! tree is.
 
 use std::fs::{File, Metadata};
 use std::io::{self, Read};
@@ -20,37 +18,48 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use super::PackSummary;
-use super::archive::{Framer, padding};
+use super::archive::{Framer, JOB_SIZE, padding};
 use super::error::PackError;
 use super::progress::{SkippedEntry, Throttle, Tracker};
 use super::walk::{Entry, EntryKind, Walker};
 
-/// Bytes of the tar stream per batch.
-pub(crate) const BATCH_BYTES: usize = 512 * 1024;
+/// Jobs in existence at once for `workers` compression workers: one per
+/// worker, one being filled here and one being written out, so no thread
+/// waits for a buffer while another could use it.
+pub(crate) fn jobs_in_flight(workers: u32) -> usize {
+    workers as usize + 2
+}
 
-/// Batches queued between the reader and the writer; with the one being
-/// filled and the one being written, this bounds read-ahead memory.
-pub(crate) const BATCHES_IN_FLIGHT: usize = 8;
-
-/// A run of the tar stream, in archive order.
+/// A run of the tar stream, in archive order, and room for its frame.
 #[derive(Debug)]
-pub(crate) struct Batch {
+pub(crate) struct Job {
+    /// Position in the stream: jobs are compressed in any order and written
+    /// in this one.
+    pub(crate) seq: u64,
     /// Holds the stream in its first `len` bytes; the rest is unused.
-    pub(crate) buf: Vec<u8>,
+    pub(crate) input: Vec<u8>,
     pub(crate) len: usize,
-    /// Set on the final batch, which ends with the end-of-archive marker,
+    /// The compressed frame, once a worker made it.
+    pub(crate) frame: Vec<u8>,
+    /// Set on the final job, which ends with the end-of-archive marker,
     /// so a reader that died cannot pass for one that finished.
     pub(crate) summary: Option<PackSummary>,
 }
 
-/// Channels of the reader: full batches out, emptied buffers back.
+/// A message of the reader: the next job, or the error that stopped it
+/// (with the sequence number it would have had, so it comes out in order).
+pub(crate) type Message = (u64, Result<Job, PackError>);
+
+/// Channels of the reader: full jobs out, written ones back.
 pub(crate) struct ReaderChannels {
-    pub(crate) batches: SyncSender<Result<Batch, PackError>>,
-    pub(crate) recycled: Receiver<Vec<u8>>,
+    pub(crate) jobs: SyncSender<Message>,
+    pub(crate) recycled: Receiver<Job>,
+    /// How many jobs may exist at once.
+    pub(crate) pool: usize,
 }
 
-/// Walks `root` and sends its tar stream as batches. Stops at the first
-/// error (sent as the last message) or when the writer hangs up.
+/// Walks `root` and sends its tar stream as jobs. Stops at the first
+/// error (sent as the last message) or when the workers hang up.
 pub(crate) fn read_ahead(root: &Path, tracker: &Tracker, channels: &ReaderChannels) {
     let mut reader = Reader {
         root,
@@ -59,18 +68,20 @@ pub(crate) fn read_ahead(root: &Path, tracker: &Tracker, channels: &ReaderChanne
         out: Outbox {
             channels,
             current: None,
+            next_seq: 0,
+            allocated: 0,
         },
         throttle: Throttle::new(),
         summary: PackSummary::default(),
     };
     let last = match reader.run() {
-        Ok(()) => Some(Ok(reader.out.last(reader.summary))),
+        Ok(()) => reader.out.last(reader.summary).map(Ok),
         Err(Stop::Failed(err)) => Some(Err(err)),
         Err(Stop::WriterGone) => None,
     };
     if let Some(message) = last {
-        // The writer may have gone meanwhile; then nobody needs the message.
-        let _ = channels.batches.send(message);
+        // The workers may have gone meanwhile; then nobody needs the message.
+        let _ = channels.jobs.send((reader.out.next_seq, message));
     }
 }
 
@@ -192,48 +203,76 @@ impl Reader<'_> {
     }
 }
 
-/// The batch being filled, and the channels it leaves by.
+/// The job being filled, and the channels it leaves by.
 struct Outbox<'a> {
     channels: &'a ReaderChannels,
-    current: Option<Filling>,
-}
-
-struct Filling {
-    buf: Vec<u8>,
-    filled: usize,
+    current: Option<Job>,
+    /// The sequence number of the next job sent.
+    next_seq: u64,
+    /// Jobs made so far; never more than the pool.
+    allocated: usize,
 }
 
 impl Outbox<'_> {
-    /// The unused end of the batch being filled, after sending the previous
-    /// batch if it is full; never empty.
+    /// The unused end of the job being filled, after sending the previous
+    /// job if it is full; never empty.
     fn spare(&mut self) -> Result<&mut [u8], Stop> {
-        if let Some(full) = self.current.take_if(|f| f.filled == f.buf.len()) {
-            let batch = Batch {
-                buf: full.buf,
-                len: full.filled,
-                summary: None,
-            };
-            self.channels
-                .batches
-                .send(Ok(batch))
-                .map_err(|_| Stop::WriterGone)?;
+        if let Some(full) = self.current.take_if(|job| job.len == job.input.len()) {
+            self.send(full)?;
         }
-        let recycled = &self.channels.recycled;
-        let filling = self.current.get_or_insert_with(|| Filling {
-            buf: recycled.try_recv().unwrap_or_else(|_| vec![0; BATCH_BYTES]),
-            filled: 0,
+        if self.current.is_none() {
+            let job = self.fresh_job()?;
+            self.current = Some(job);
+        }
+        let job = self.current.as_mut().expect("filled above");
+        Ok(&mut job.input[job.len..])
+    }
+
+    fn send(&mut self, mut job: Job) -> Result<(), Stop> {
+        job.seq = self.next_seq;
+        self.next_seq += 1;
+        self.channels
+            .jobs
+            .send((job.seq, Ok(job)))
+            .map_err(|_| Stop::WriterGone)
+    }
+
+    /// A written job back, or a new one while the pool allows; else waits
+    /// for one to be written.
+    fn fresh_job(&mut self) -> Result<Job, Stop> {
+        let recycled = match self.channels.recycled.try_recv() {
+            Ok(job) => Some(job),
+            Err(_) if self.allocated < self.channels.pool => None,
+            Err(_) => Some(
+                self.channels
+                    .recycled
+                    .recv()
+                    .map_err(|_| Stop::WriterGone)?,
+            ),
+        };
+        let mut job = recycled.unwrap_or_else(|| {
+            self.allocated += 1;
+            Job {
+                seq: 0,
+                input: vec![0; JOB_SIZE],
+                len: 0,
+                frame: Vec::new(),
+                summary: None,
+            }
         });
-        Ok(&mut filling.buf[filling.filled..])
+        job.len = 0;
+        job.summary = None;
+        Ok(job)
     }
 
     /// Counts `n` bytes written into [`Outbox::spare`] as part of the stream.
     fn advance(&mut self, n: usize) {
-        if let Some(filling) = self.current.as_mut() {
-            filling.filled += n;
+        if let Some(job) = self.current.as_mut() {
+            job.len += n;
         }
     }
 
-    /// Appends `bytes` to the stream, across batches if need be.
+    /// Appends `bytes` to the stream, across jobs if need be.
     fn push(&mut self, mut bytes: &[u8]) -> Result<(), Stop> {
         while !bytes.is_empty() {
             let spare = self.spare()?;
@@ -245,17 +284,16 @@ impl Outbox<'_> {
         Ok(())
     }
 
-    /// The final batch: what is left of the stream, and the summary.
-    fn last(&mut self, summary: PackSummary) -> Batch {
-        let (buf, len) = self
-            .current
-            .take()
-            .map_or((Vec::new(), 0), |f| (f.buf, f.filled));
-        Batch {
-            buf,
-            len,
-            summary: Some(summary),
-        }
+    /// The final job: what is left of the stream, and the summary. `None`
+    /// when the workers are gone.
+    fn last(&mut self, summary: PackSummary) -> Option<Job> {
+        let mut job = match self.current.take() {
+            Some(job) => job,
+            None => self.fresh_job().ok()?,
+        };
+        job.seq = self.next_seq;
+        job.summary = Some(summary);
+        Some(job)
     }
 }
 
