@@ -82,8 +82,9 @@ fn the_binary_runs_sql_on_the_sandbox_and_restores_the_terminal() {
     // 42 appears only once the result grid has it (the editor holds 41 + 1).
     let screen = tmux.wait_for("42");
     assert!(screen.contains("answer"), "the column is named:\n{screen}");
-    tmux.keys(&["Escape"]);
-    tmux.keys(&["Escape"]);
+    // Tab, not Escape, to the results: an Escape and the next key read
+    // together are alt+key to any terminal program.
+    tmux.keys(&["Tab"]);
     tmux.keys(&["q"]);
     let after = tmux.wait_for("exit=");
     assert!(after.contains("exit=0"), "a clean exit:\n{after}");
@@ -158,7 +159,9 @@ fn buffer_keys_arrive_through_a_real_terminal_and_quitting_saves_the_last_text()
     tmux.keys(&["F4"]);
     tmux.wait_for("[query 1]");
     tmux.keys(&["-l", "; select 'said last'"]);
-    tmux.keys(&["Escape"]);
+    // Tab to the results (an Escape read together with the `q` would be
+    // alt+q), then quit.
+    tmux.keys(&["Tab"]);
     tmux.keys(&["q"]);
     let after = tmux.wait_for("saved=");
     assert!(after.contains("exit=0"), "a clean exit:\n{after}");
