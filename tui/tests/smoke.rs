@@ -8,7 +8,8 @@ mod tmux;
 use tmux::Tmux;
 
 /// The shell line that runs the dashboard on the sandbox, then reports
-/// its exit status and how it left the terminal.
+/// its exit status and how it left the terminal, on one line printed at
+/// once: a test that sees `exit=` sees the terminal's modes too.
 fn dashboard_script(home: &std::path::Path) -> String {
     dashboard_then(home, "")
 }
@@ -18,7 +19,9 @@ fn dashboard_then(home: &std::path::Path, more: &str) -> String {
     let bin = env!("CARGO_BIN_EXE_comwit-tui");
     format!(
         "export HOME={home} XDG_CONFIG_HOME={home}/config XDG_STATE_HOME={home}/state; \
-         {bin} --sandbox; echo \"exit=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo; {more}sleep 60",
+         {bin} --sandbox; status=$?; \
+         modes=$(stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '); \
+         echo \"exit=$status $modes\"; {more}sleep 60",
         home = home.display()
     )
 }
