@@ -252,14 +252,7 @@ async fn a_hostile_snapshot_is_refused_and_changes_nothing() {
     assert!(
         !dir.path().join("escape").exists() && !dir.path().parent().unwrap().join("x").exists()
     );
-    let still = env
-        .get(
-            &format!("/v1/projects/{}/apps/{app}", env.project),
-            &env.user,
-        )
-        .await
-        .expect(200);
-    assert_eq!(still.body["app"]["name"], "stays");
+    assert_app_still_there(&env, &app).await;
 }
 
 /// A restore whose connection dies mid-body changes nothing and leaves no
@@ -300,6 +293,11 @@ async fn a_restore_cut_off_mid_body_changes_nothing() {
     // …when the connection dies: the server cleans up.
     drop(stream);
     assert!(until(0).await, "no scratch dir left");
+    assert_app_still_there(&env, &app).await;
+}
+
+/// The app `stays`, made before a refused restore, is unchanged after it.
+async fn assert_app_still_there(env: &Env, app: &str) {
     let still = env
         .get(
             &format!("/v1/projects/{}/apps/{app}", env.project),
